@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/tests'],
+  testMatch: ['**/*.test.ts'],
+  // Type-checking is done once by `tsc --noEmit` in `npm test`; ts-jest only transpiles here.
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  globalSetup: '<rootDir>/tests/support/global-setup.ts',
+  setupFiles: ['<rootDir>/tests/support/env.ts'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Creates the database named in DATABASE_URL when it does not exist, then applies every migration
+// (`prisma migrate deploy`). Safe to run any number of times. With --reset (tests only) the schema
+// is dropped first. Usage: node scripts/db-setup.mjs [--reset]
+import pg from 'pg';
+import { runPrisma } from './prisma.mjs';
+
+export async function ensureDatabase(databaseUrl) {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected database name "${name}"`);
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name}"`).catch((error) => {
+        if (error.code !== '42P04') throw error; // created meanwhile by a parallel run
+      });
+      console.log(`Created database ${name}.`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function resetSchema(databaseUrl) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+  } finally {
+    await client.end();
+  }
+}
+
+export async function setupDatabase(databaseUrl, { reset = false, quiet = false } = {}) {
+  await ensureDatabase(databaseUrl);
+  if (reset) await resetSchema(databaseUrl);
+  const status = runPrisma(['migrate', 'deploy'], { ...process.env, DATABASE_URL: databaseUrl }, quiet);
+  if (status !== 0) throw new Error('prisma migrate deploy failed');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    console.error('DATABASE_URL is not set.');
+    process.exit(2);
+  }
+  setupDatabase(databaseUrl, { reset: process.argv.includes('--reset') }).catch((error) => {
+    console.error(`Database set-up failed: ${error.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `npm test`: everything the suite needs, then the suite. Installs dependencies when missing,
+// generates the Prisma client, type-checks, and runs jest (whose global set-up creates and migrates
+// the test database). Extra arguments go to jest, e.g. `npm test -- tests/integration/supporters`.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+// Prisma's query compiler is loaded with a dynamic import(), which jest runs only with VM modules on.
+const NODE_OPTIONS = [process.env.NODE_OPTIONS, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning'].filter(Boolean).join(' ');
+
+function run(label, command, args) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', NODE_OPTIONS } });
+  if (result.status !== 0) {
+    console.error(`\n${label} failed.`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) run('npm ci', npm, ['ci', '--no-audit', '--no-fund']);
+if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) run('prisma generate', process.execPath, ['scripts/prisma.mjs', 'generate']);
+run('Type-check', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
+run('Tests', process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);

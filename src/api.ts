@@ -1,0 +1,21 @@
+import type { Express } from 'express';
+import type { Platform } from './platform/context';
+import { createHttpApp } from './platform/http/app';
+import { docsRouter } from './platform/http/docs';
+import { healthRouter } from './platform/http/health';
+import { buildOpenApiDocument } from './platform/http/openapi';
+import { staticRouter } from './platform/http/static';
+import { campaignsRouter, describeCampaignsApi } from './modules/campaigns';
+import { describeSupportersApi, supportersRouter } from './modules/supporters';
+
+/** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
+export function buildApi(platform: Platform): Express {
+  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi], platform.config.PUBLIC_BASE_URL);
+  return createHttpApp(platform, [
+    healthRouter(platform),
+    staticRouter(),
+    docsRouter(openApi),
+    campaignsRouter(platform),
+    supportersRouter(platform),
+  ]);
+}

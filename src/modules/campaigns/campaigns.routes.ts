@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Platform } from '../../platform/context';
+import { problemResponse } from '../../platform/http/openapi';
+import { publicCampaignSchema, slugParams } from './campaigns.schemas';
+import { getPublicCampaign } from './campaigns.service';
+
+export function campaignsRouter(platform: Platform): Router {
+  const router = Router();
+  router.get('/api/campaigns/:slug', async (req, res) => {
+    const { slug } = slugParams.parse(req.params);
+    const campaign = await getPublicCampaign(platform.db, slug);
+    // Counts move constantly; a few seconds of caching absorbs a viral spike without hiding much.
+    res.set('Cache-Control', 'public, max-age=5').json(campaign);
+  });
+  return router;
+}
+
+export function describeCampaignsApi(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/api/campaigns/{slug}',
+    summary: 'A live or closed campaign: statement, demands, counts, goal and the consent wording to show',
+    tags: ['Campaigns'],
+    request: { params: slugParams },
+    responses: {
+      200: { description: 'The campaign', content: { 'application/json': { schema: publicCampaignSchema } } },
+      400: problemResponse('The slug is malformed'),
+      404: problemResponse('No such campaign (drafts are not public)'),
+    },
+  });
+}

@@ -1,0 +1,41 @@
+import type { DbClient } from '../../platform/db';
+import { AppError } from '../../platform/errors';
+import * as campaigns from './campaigns.repository';
+
+export type PublicCampaign = Awaited<ReturnType<typeof getPublicCampaign>>;
+
+/** A campaign as the public sees it: drafts do not exist for the public. */
+export async function getPublicCampaign(db: DbClient, slug: string) {
+  const campaign = await campaigns.findBySlugWithDemands(db, slug);
+  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+  const counts = await campaigns.sumCounters(db, campaign.id);
+  const consent = campaign.consentWordings[0];
+  return {
+    slug: campaign.slug,
+    title: campaign.title,
+    status: campaign.status,
+    statement: campaign.statement,
+    source: {
+      organisation: campaign.sourceOrganisation,
+      url: campaign.sourceUrl,
+      date: campaign.statementDate ? campaign.statementDate.toISOString().slice(0, 10) : null,
+    },
+    demands: campaign.demands,
+    goal: campaign.signatureGoal,
+    counts: {
+      confirmed: counts.confirmed,
+      pending: counts.pending,
+      /** What the public count shows, per the campaign's setting on pending signatures. */
+      public: counts.confirmed + (campaign.countPendingPublicly ? counts.pending : 0),
+    },
+    consent: consent ? { wording: consent.id, text: consent.text } : null,
+  };
+}
+
+/** The campaign a signature may be added to, or why not. */
+export async function getOpenCampaign(db: DbClient, slug: string) {
+  const campaign = await campaigns.findBySlug(db, slug);
+  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+  if (campaign.status === 'closed') throw new AppError('campaign_not_open', 'This campaign has closed and no longer accepts signatures.');
+  return campaign;
+}

@@ -1,0 +1,61 @@
+import type { RequestHandler } from 'express';
+import { rateLimit, type Options } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { Platform } from '../../platform/context';
+import { problemFor, sendProblem } from '../../platform/http/problem';
+import { normaliseEmail, emailDomain } from './email-address';
+import { ipSourceHash } from './personal-data';
+
+/**
+ * Burst and sustained limits on signing, per source network and per email domain, counted in Redis
+ * so every API process shares them. Keys are keyed hashes: raw IPs never reach Redis either.
+ * If Redis is down the limits fail open: losing signatures would be worse than a brief flood,
+ * which the admin's fraud view can still clean up.
+ */
+export function signingRateLimits(platform: Platform): RequestHandler[] {
+  const { config } = platform;
+  if (!config.RATE_LIMIT_ENABLED) return [];
+  const byIp = (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => ipSourceHash(platform, req.ip)?.toString('hex') ?? 'unknown';
+  const byDomain = (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => domainOf(req.body) ?? '';
+  const skipDomain = (req: Parameters<NonNullable<Options['skip']>>[0]) => {
+    const domain = domainOf(req.body);
+    return !domain || config.RATE_LIMIT_DOMAIN_EXEMPT.has(domain);
+  };
+  return [
+    limiter(platform, 'ip-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE, byIp),
+    limiter(platform, 'ip-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR, byIp),
+    limiter(platform, 'domain-minute', 60_000, config.RATE_LIMIT_DOMAIN_PER_MINUTE, byDomain, skipDomain),
+    limiter(platform, 'domain-hour', 3_600_000, config.RATE_LIMIT_DOMAIN_PER_HOUR, byDomain, skipDomain),
+  ];
+}
+
+function domainOf(body: unknown): string | null {
+  const email = body && typeof body === 'object' && 'email' in body ? (body as { email: unknown }).email : undefined;
+  const normalised = typeof email === 'string' ? normaliseEmail(email) : null;
+  return normalised ? emailDomain(normalised) : null;
+}
+
+function limiter(platform: Platform, name: string, windowMs: number, limit: number,
+  keyGenerator: NonNullable<Options['keyGenerator']>, skip?: Options['skip']): RequestHandler {
+  return rateLimit({
+    windowMs,
+    limit,
+    keyGenerator,
+    skip,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    passOnStoreError: true,
+    // Our keys are hashes of the /64, not raw addresses, so the IPv6 key check does not apply.
+    validate: { keyGeneratorIpFallback: false },
+    store: new RedisStore({
+      prefix: `${platform.config.QUEUE_PREFIX}:rl:${name}:`,
+      sendCommand: (command: string, ...args: string[]) => platform.redis.call(command, ...args) as Promise<RedisReply>,
+    }),
+    handler: (req, res) => {
+      const resetTime = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
+      res.setHeader('Retry-After', String(retryAfter));
+      sendProblem(res, problemFor('rate_limited', `Too many signatures from your network or email provider. Try again in ${retryAfter} seconds.`));
+    },
+  });
+}

@@ -1,0 +1,64 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import path from 'node:path';
+import type { Transporter } from 'nodemailer';
+import type { Platform } from '../../platform/context';
+import { type JobPayload, jobPayloads, JOBS } from '../../platform/queues';
+import { Views } from '../../platform/views';
+import { open, PURPOSE } from './personal-data';
+import * as supporters from './supporters.repository';
+import { confirmationLink } from './supporters.service';
+
+const SUBJECTS = {
+  new: 'Please confirm your signature: ',
+  repeat_pending: 'Your confirmation link: ',
+  repeat_confirmed: 'You have already signed: ',
+} as const;
+
+/**
+ * Sends the email that follows a signing. The job carries only the signature id; the address is
+ * decrypted here, at the last moment, and never logged. Sending is at-least-once: a worker killed
+ * between the SMTP answer and the job's completion sends the same email again, which for a
+ * confirmation is harmless.
+ */
+export function confirmationEmailHandler(platform: Platform, mailer: Transporter) {
+  const views = new Views([path.join(__dirname, 'emails')]);
+  return async (job: Job): Promise<string> => {
+    const { signatureId, variant } = jobPayloads[JOBS.sendConfirmation].parse(job.data) as JobPayload<typeof JOBS.sendConfirmation>;
+    const signature = await supporters.findSignatureForMail(platform.db, signatureId);
+    if (!signature || signature.status === 'invalidated') return 'skipped: signature gone or invalidated';
+    if (variant === 'new' && signature.status === 'confirmed') return 'skipped: already confirmed';
+
+    const data = {
+      variant,
+      name: open(platform, signature.supporter.nameEncrypted, PURPOSE.name),
+      campaignTitle: signature.campaign.title,
+      senderName: signature.campaign.senderName,
+      link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, signature.id),
+    };
+    const senderDomain = signature.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
+    try {
+      await mailer.sendMail({
+        from: { name: signature.campaign.senderName, address: signature.campaign.senderEmail },
+        to: open(platform, signature.supporter.emailEncrypted, PURPOSE.email),
+        subject: SUBJECTS[variant] + signature.campaign.title,
+        text: views.render('confirmation.text', data),
+        html: views.render('confirmation.html', data),
+        messageId: `<${job.id ?? `${signature.id}-${variant}`}@${senderDomain}>`,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
+    } catch (error) {
+      throw classifySmtpError(error);
+    }
+    return 'sent';
+  };
+}
+
+/** 5xx answers are permanent: retrying a rejected address only hurts our sender reputation. */
+export function classifySmtpError(error: unknown): Error {
+  const code = (error as { responseCode?: number }).responseCode;
+  // SMTP servers often echo the recipient ("550 <x@y>: no such user"); the message lands in Redis and logs.
+  const response = String((error as { response?: string }).response ?? (error as Error).message ?? 'unknown error')
+    .replace(/[^\s<>"']+@[^\s<>"']+/g, '[address]').slice(0, 200);
+  if (typeof code === 'number' && code >= 500) return new UnrecoverableError(`SMTP ${code}: ${response}`);
+  return new Error(typeof code === 'number' ? `SMTP ${code}: ${response}` : `SMTP connection failed: ${response}`);
+}

@@ -1,0 +1,84 @@
+import type { DbClient } from '../../platform/db';
+
+/** All SQL about supporters and their signatures. */
+
+/** Finds or creates the supporter for a lookup hash; an existing supporter's data is never overwritten. */
+export async function upsertSupporter(db: DbClient, row: { emailHash: Buffer; emailEncrypted: string; nameEncrypted: string }): Promise<string> {
+  const [supporter] = await db.$queryRaw<{ id: string }[]>`
+    INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
+    VALUES (${row.emailHash}, ${row.emailEncrypted}, ${row.nameEncrypted})
+    ON CONFLICT (email_hash) DO UPDATE SET email_hash = EXCLUDED.email_hash
+    RETURNING id`;
+  return supporter!.id;
+}
+
+export interface NewSignature {
+  campaignId: string;
+  supporterId: string;
+  country: string | null;
+  cityEncrypted: string | null;
+  commentEncrypted: string | null;
+  emailDomain: string;
+  source: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  ipHash: Buffer | null;
+  consentUpdates: boolean;
+  consentWordingId: string;
+}
+
+export interface SigningOutcome {
+  id: string;
+  status: 'pending' | 'confirmed' | 'invalidated';
+  inserted: boolean;
+}
+
+/**
+ * One signature per (campaign, supporter), decided by the unique index, so 50 identical requests
+ * at once still make one row. A repeat changes nothing the supporter said the first time: someone
+ * who knows an address must not be able to rewrite that person's signature.
+ */
+export async function insertOrTouchSignature(db: DbClient, s: NewSignature): Promise<SigningOutcome> {
+  const [outcome] = await db.$queryRaw<SigningOutcome[]>`
+    INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
+      source, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
+    VALUES (${s.campaignId}::uuid, ${s.supporterId}::uuid, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
+      ${s.source}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now())
+    ON CONFLICT (campaign_id, supporter_id) DO UPDATE
+      SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
+    RETURNING id, status::text AS status, (xmax = 0) AS inserted`;
+  return outcome!;
+}
+
+/** pending → confirmed, exactly once however many times the link is used. */
+export async function markConfirmed(db: DbClient, signatureId: string): Promise<{ campaignId: string } | null> {
+  const [row] = await db.$queryRaw<{ campaign_id: string }[]>`
+    UPDATE signatures SET status = 'confirmed', confirmed_at = now()
+    WHERE id = ${signatureId}::uuid AND status = 'pending'
+    RETURNING campaign_id`;
+  return row ? { campaignId: row.campaign_id } : null;
+}
+
+export function findSignatureWithCampaign(db: DbClient, signatureId: string) {
+  return db.signature.findUnique({
+    where: { id: signatureId },
+    select: {
+      id: true,
+      status: true,
+      campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true, status: true } },
+    },
+  });
+}
+
+export function findSignatureForMail(db: DbClient, signatureId: string) {
+  return db.signature.findUnique({
+    where: { id: signatureId },
+    select: {
+      id: true,
+      status: true,
+      supporter: { select: { emailEncrypted: true, nameEncrypted: true } },
+      campaign: { select: { slug: true, title: true, senderName: true, senderEmail: true } },
+    },
+  });
+}

@@ -1,0 +1,69 @@
+import { isCountryCode } from '../../platform/countries';
+import { z } from '../../platform/http/zod';
+import { normaliseEmail } from './email-address';
+
+/**
+ * Invisible and bidirectional-override characters are stripped from everything a supporter types:
+ * they hide text in admin views and exports, and have no place in a name.
+ */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
+const LINE_BREAKS = /[\r\n\t]+/g;
+
+/** Form posts send "" for an empty optional field; treat it as absent. */
+const emptyAsAbsent = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const singleLine = (max: number) => z.string().transform((s) => s.replace(CONTROL, '').replace(LINE_BREAKS, ' ').trim()).pipe(z.string().max(max, `must be at most ${max} characters`));
+const optionalLine = (max: number) => z.preprocess(emptyAsAbsent, singleLine(max).optional());
+
+const formBoolean = z.preprocess((value) => {
+  if (value === undefined || value === '') return false;
+  if (typeof value === 'string') return ['true', 'on', '1', 'yes'].includes(value.toLowerCase()) ? true : ['false', 'off', '0', 'no'].includes(value.toLowerCase()) ? false : value;
+  return value;
+}, z.boolean({ error: 'must be true or false' }));
+
+export const signingRequest = z.object({
+  email: z.string({ error: 'is required' }).max(320, 'is too long').transform((value, ctx) => {
+    const normalised = normaliseEmail(value);
+    if (!normalised) {
+      ctx.addIssue({ code: 'custom', message: 'must be a valid email address' });
+      return z.NEVER;
+    }
+    return normalised;
+  }).openapi({ type: 'string', format: 'email', example: 'aigerim@example.org' }),
+  name: z.string({ error: 'is required' }).transform((s) => s.replace(CONTROL, '').replace(LINE_BREAKS, ' ').trim())
+    .pipe(z.string().min(1, 'is required').max(100, 'must be at most 100 characters')).openapi({ type: 'string', example: 'Aigerim' }),
+  country: z.preprocess(emptyAsAbsent, z.string().transform((s) => s.trim().toUpperCase())
+    .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code').optional())
+    .openapi({ type: 'string', example: 'KZ', description: 'ISO 3166-1 alpha-2' }),
+  city: optionalLine(100),
+  comment: z.preprocess(emptyAsAbsent, z.string().transform((s) => s.replace(CONTROL, '').replace(/\r\n?/g, '\n').trim())
+    .pipe(z.string().max(1000, 'must be at most 1000 characters')).optional()),
+  source: optionalLine(100).openapi({ description: 'Where the signature came from, e.g. a partner site.' }),
+  utm_source: optionalLine(100),
+  utm_medium: optionalLine(100),
+  utm_campaign: optionalLine(100),
+  consent: z.object({
+    updates: formBoolean.openapi({ type: 'boolean', description: 'Whether we may email them about this campaign.' }),
+    wording: z.string({ error: 'is required' }).min(1, 'is required').max(64)
+      .openapi({ description: 'Id of the consent wording shown (GET /api/campaigns/{slug} → consent.wording).' }),
+  }, { error: 'is required' }).strict(),
+  /** Honeypot: humans never see this field, so anything in it means a bot. */
+  website: z.string().max(1000).optional().openapi({ description: 'Honeypot. Leave empty.' }),
+  /** The signed render time of the HTML form, for its minimum fill time. */
+  form_started: z.string().max(200).optional().openapi({ description: 'Set by the HTML form; omit otherwise.' }),
+}).strict().openapi('SigningRequest');
+
+export type SigningRequest = z.infer<typeof signingRequest>;
+
+export const signingAnswer = z.object({
+  status: z.literal('received'),
+  message: z.string(),
+}).openapi('SigningAnswer', { description: 'Identical for a first and a repeated signing, so the answer cannot tell whether someone had signed.' });
+
+export const confirmationRequest = z.object({ token: z.string().min(1).max(200) }).strict().openapi('ConfirmationRequest');
+export const confirmationAnswer = z.object({
+  status: z.enum(['confirmed', 'already_confirmed']),
+  campaign: z.object({ slug: z.string(), title: z.string() }),
+}).openapi('ConfirmationAnswer');
+
+export const tokenParams = z.object({ token: z.string().min(1).max(200) });

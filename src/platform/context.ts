@@ -1,0 +1,37 @@
+import type { Config } from './config';
+import { DataCipher, deriveKey, TokenSigner } from './crypto';
+import { createDb, type Db } from './db';
+import { createLogger, type Logger } from './logger';
+import { createRedis, type Redis } from './redis';
+
+/**
+ * What every feature shares in one process, built once at start and passed down explicitly
+ * (no module-level singletons, so tests can build as many as they need).
+ */
+export interface Platform {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  /** For request-path work (rate limits, readiness): fails fast when Redis is down. */
+  redis: Redis;
+  cipher: DataCipher;
+  tokens: TokenSigner;
+  keys: { emailLookup: Buffer; ipHash: Buffer };
+}
+
+export function createPlatform(config: Config, role: string, logDestination?: NodeJS.WritableStream): Platform {
+  const logger = createLogger(config.LOG_LEVEL, { role }, logDestination);
+  return {
+    config,
+    logger,
+    db: createDb(config.DATABASE_URL),
+    redis: createRedis(config.REDIS_URL, 'request'),
+    cipher: new DataCipher(config.ENCRYPTION_KEYS),
+    tokens: new TokenSigner(deriveKey(config.SECRET_KEY, 'tokens')),
+    keys: { emailLookup: deriveKey(config.SECRET_KEY, 'email-lookup'), ipHash: deriveKey(config.SECRET_KEY, 'ip-hash') },
+  };
+}
+
+export async function closePlatform(platform: Platform): Promise<void> {
+  await Promise.allSettled([platform.db.$disconnect(), platform.redis.quit()]);
+}

@@ -1,0 +1,61 @@
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import type { Platform } from '../context';
+import { errorMiddleware, problemFor, sendProblem } from './problem';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Assembles the HTTP app: security headers, request ids, body limits, feature routers, one error shape. */
+export function createHttpApp(platform: Platform, routers: Router[]): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', trustProxySetting(platform.config.TRUST_PROXY));
+  app.set('query parser', 'simple');
+
+  app.use(helmet({
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'frame-ancestors': ["'none'"] } },
+    referrerPolicy: { policy: 'no-referrer' },
+  }));
+  app.use(requestLogger(platform));
+  app.use(express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] }));
+  // Nested fields (consent[updates]) for the no-JavaScript form; bounded so qs cannot be abused.
+  // (`depth` is a body-parser 2 option its type definitions do not list yet.)
+  app.use(express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 40, depth: 2 } as Parameters<typeof express.urlencoded>[0]));
+
+  for (const router of routers) app.use(router);
+
+  app.use((_req, res) => sendProblem(res, problemFor('not_found', 'No such resource.')));
+  app.use(errorMiddleware(platform.logger));
+  return app;
+}
+
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** Logs method, route pattern, status and time: never the URL (tokens), headers or the client's IP. */
+function requestLogger(platform: Platform): RequestHandler {
+  return pinoHttp({
+    logger: platform.logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    serializers: {
+      req: (req: { id: string; method: string; raw?: { route?: { path?: string }; baseUrl?: string } }) => ({
+        id: req.id,
+        method: req.method,
+        route: req.raw?.route?.path ? `${req.raw.baseUrl ?? ''}${req.raw.route.path}` : undefined,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+  });
+}

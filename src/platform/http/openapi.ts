@@ -1,0 +1,35 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from './zod';
+
+/** Each feature describes its routes with the same zod schemas that validate them. */
+export type ApiDescriber = (registry: OpenAPIRegistry) => void;
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  code: z.string().openapi({ description: 'Stable machine-readable error code.' }),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional()
+    .openapi({ description: 'One entry per invalid field.' }),
+}).openapi('Problem', { description: 'RFC 9457 problem details.' });
+
+export function problemResponse(description: string) {
+  return { description, content: { 'application/problem+json': { schema: problemSchema } } };
+}
+
+export function buildOpenApiDocument(describers: ApiDescriber[], serverUrl: string) {
+  const registry = new OpenAPIRegistry();
+  registry.register('Problem', problemSchema);
+  for (const describe of describers) describe(registry);
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Clarion API',
+      version: '0.1.0',
+      description: 'Petitions with double opt-in and letters to UN delegations. Every error is application/problem+json.',
+      license: { name: 'AGPL-3.0-or-later', identifier: 'AGPL-3.0-or-later' },
+    },
+    servers: [{ url: serverUrl }],
+  });
+}

@@ -1,0 +1,64 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { ZodError } from 'zod';
+import { AppError, errorCodes, type ErrorCode, type FieldError } from '../errors';
+import type { Logger } from '../logger';
+
+/** RFC 9457 problem details: the one shape of every error this API answers. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  code: ErrorCode;
+  errors?: FieldError[];
+  instance?: string;
+}
+
+export function problemFor(code: ErrorCode, detail?: string, errors: FieldError[] = []): Problem {
+  const { status, title } = errorCodes[code];
+  return { type: `urn:clarion:problem:${code}`, title, status, code, ...(detail ? { detail } : {}), ...(errors.length ? { errors } : {}) };
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+export function fieldErrorsOf(error: ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length ? issue.path.join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)'),
+    message: issue.message,
+  }));
+}
+
+/** Body-parser failures carry a `type`; they are the client's fault and must not become 500s. */
+function problemForParserError(error: { type?: string; status?: number }): Problem | undefined {
+  switch (error.type) {
+    case 'entity.too.large': return problemFor('payload_too_large');
+    case 'entity.parse.failed': return problemFor('malformed_body', 'The body is not valid JSON.');
+    case 'charset.unsupported':
+    case 'encoding.unsupported': return problemFor('unsupported_media_type', 'Use UTF-8 JSON or form encoding.');
+    case 'parameters.too.many': return problemFor('payload_too_large', 'Too many form fields.');
+    default:
+      if (error.status === 404) return problemFor('not_found', 'No such resource.');
+      return error.status && error.status >= 400 && error.status < 500 ? problemFor('validation_failed') : undefined;
+  }
+}
+
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    let problem: Problem | undefined;
+    if (error instanceof AppError) problem = problemFor(error.code, error.detail, error.errors);
+    else if (error instanceof ZodError) problem = problemFor('validation_failed', 'Some fields are not valid.', fieldErrorsOf(error));
+    else if (error && typeof error === 'object') problem = problemForParserError(error as { type?: string; status?: number });
+
+    if (!problem) {
+      // Only the id crosses to the client; the log gets the error (never the request body).
+      const errorId = randomUUID();
+      logger.error({ err: error, errorId, requestId: req.id }, 'unhandled error');
+      problem = { ...problemFor('internal', `Something went wrong on our side. Reference: ${errorId}.`), instance: `urn:uuid:${errorId}` };
+    }
+    if (res.headersSent) return res.end();
+    sendProblem(res, problem);
+  };
+}

@@ -1,0 +1,24 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+
+/** A pooled SMTP transport: one connection per message would cost a TLS handshake per letter. */
+export function createMailer(smtpUrl: string, poolSize: number): Transporter {
+  const url = new URL(smtpUrl);
+  const secure = url.protocol === 'smtps:';
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  return nodemailer.createTransport({
+    pool: true,
+    maxConnections: poolSize,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || (secure ? 465 : 587)),
+    secure,
+    // A development catcher on loopback speaks no TLS; anything else must upgrade.
+    ignoreTLS: local && !secure,
+    requireTLS: !local && !secure,
+    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+}
+
+export type { Transporter };

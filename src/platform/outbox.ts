@@ -1,0 +1,100 @@
+import type { Queue } from 'bullmq';
+import type { Db, DbClient } from './db';
+import { type JobName, type JobPayload, jobPayloads, jobQueue, type QueueName } from './queues';
+import type { Logger } from './logger';
+
+/**
+ * The transactional outbox. A service writes the row in the same transaction as the change that
+ * implies the job; the relay moves committed rows to BullMQ. Neither can be lost when Redis or the
+ * process dies in between: an unrelayed row is relayed later, and a row relayed twice maps to the
+ * same BullMQ job id (the dedupe key), which BullMQ refuses to add again.
+ */
+export async function addToOutbox<N extends JobName>(db: DbClient, job: N, payload: JobPayload<N>, dedupeKey: string): Promise<void> {
+  if (dedupeKey.includes(':')) throw new Error('dedupe keys become BullMQ job ids, which must not contain ":"');
+  const data = jobPayloads[job].parse(payload);
+  await db.outboxEvent.createMany({
+    data: [{ queue: jobQueue[job], jobName: job, payload: data, dedupeKey }],
+    skipDuplicates: true,
+  });
+}
+
+interface OutboxRow {
+  id: bigint;
+  queue: string;
+  job_name: string;
+  payload: unknown;
+  dedupe_key: string;
+}
+
+export type QueuesByName = Record<QueueName, Queue>;
+
+/** Moves one batch; returns how many rows it relayed. Safe to run in several processes at once. */
+export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize = 200): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<OutboxRow[]>`
+      SELECT id, queue, job_name, payload, dedupe_key FROM outbox_events
+      WHERE relayed_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
+    if (rows.length === 0) return 0;
+    const byQueue = new Map<string, OutboxRow[]>();
+    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    for (const [queueName, queueRows] of byQueue) {
+      const queue = queues[queueName as QueueName];
+      if (!queue) throw new Error(`outbox row for unknown queue "${queueName}"`);
+      await queue.addBulk(queueRows.map((row) => ({ name: row.job_name, data: row.payload, opts: { jobId: row.dedupe_key } })));
+    }
+    await tx.$executeRaw`UPDATE outbox_events SET relayed_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+    return rows.length;
+  }, { timeout: 30_000 });
+}
+
+/** Polls the outbox until stopped; a failing batch (Redis or PostgreSQL down) is retried after a pause. */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queues: QueuesByName,
+    private readonly logger: Logger,
+    private readonly pollMs: number,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let relayed = 0;
+      try {
+        relayed = await relayOutboxBatch(this.db, this.queues);
+        if (failures > 0) this.logger.info({ failures }, 'outbox relay recovered');
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.logger.warn({ err: error, failures }, 'outbox relay batch failed; will retry');
+      }
+      if (relayed === 0) await this.sleep(failures > 0 ? Math.min(this.pollMs * 2 ** failures, 10_000) : this.pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Logger } from './logger';
+import type { QueueName } from './queues';
+
+export type JobHandler = (job: Job) => Promise<unknown>;
+
+/**
+ * Runs one queue's jobs, dispatching on the job name. Logs carry job ids and names only:
+ * payloads are ids, and anything a handler decrypts stays inside the handler.
+ */
+export function startQueueWorker(options: {
+  queue: QueueName;
+  handlers: Record<string, JobHandler>;
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  logger: Logger;
+}): Worker {
+  const { logger } = options;
+  const worker = new Worker(options.queue, async (job) => {
+    const handler = options.handlers[job.name];
+    if (!handler) throw new Error(`no handler for job "${job.name}"`);
+    return handler(job);
+  }, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency });
+  worker.on('completed', (job, result) => logger.debug({ jobId: job.id, job: job.name, result }, 'job done'));
+  worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, reason: error.message }, 'job failed'));
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  return worker;
+}

@@ -1,0 +1,30 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { buildApi } from './api';
+import { loadConfig } from './platform/config';
+import { closePlatform, createPlatform } from './platform/context';
+import { onShutdown } from './platform/process';
+
+/** The API process: `node dist/src/server.js`. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const platform = createPlatform(config, 'api');
+  const server = buildApi(platform).listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  // Keep-alive longer than a typical proxy's, so the proxy never reuses a socket we just closed.
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  platform.logger.info({ port, url: config.PUBLIC_BASE_URL }, 'API listening');
+  onShutdown(platform.logger, [
+    () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
+    () => closePlatform(platform),
+  ]);
+}
+
+main().catch((error: unknown) => {
+  console.error('API failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

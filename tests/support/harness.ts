@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildApi } from '../../src/api';
+import { parseConfig, type Config } from '../../src/platform/config';
+import { closePlatform, createPlatform, type Platform } from '../../src/platform/context';
+import { startWorkers, type RunningWorkers } from '../../src/worker-runtime';
+
+/**
+ * A real API on a loopback port, against the real test database and Redis, with its own Redis key
+ * prefix so test files never see each other's queues or rate-limit counters.
+ */
+export interface TestApi {
+  platform: Platform;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig({ ...process.env, QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...overrides });
+}
+
+export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+  const platform = createPlatform(testConfig(overrides), 'test-api');
+  const server: Server = buildApi(platform).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    platform,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await closePlatform(platform);
+    },
+  };
+}
+
+/** Relay and workers in this process, sharing the API's configuration (and so its queue prefix). */
+export function startTestWorkers(api: TestApi, parts = { relay: true, email: true }): RunningWorkers {
+  return startWorkers(api.platform, parts);
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: text ? safeJson(text) : undefined };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
