@@ -7,6 +7,6 @@ import { startWorkers, stopAll } from '../src/worker-runtime';
 export function runWorkerProcess(role: string, parts: { relay: boolean; email: boolean }): void {
   const platform = createPlatform(loadConfig(), role);
   const workers = startWorkers(platform, parts);
-  platform.logger.info(parts, 'workers started');
+  platform.logger.info({ parts: Object.keys(parts).filter((part) => parts[part as keyof typeof parts]) }, 'workers started');
   onShutdown(platform.logger, [() => stopAll(platform, workers)]);
 }

@@ -4,7 +4,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 export function createMailer(smtpUrl: string, poolSize: number): Transporter {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
-  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  // `?insecure=true` allows plain SMTP to a non-loopback host, e.g. Mailpit inside Docker Compose.
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.searchParams.get('insecure') === 'true';
   return nodemailer.createTransport({
     pool: true,
     maxConnections: poolSize,

@@ -14,8 +14,16 @@ export function createHttpApp(platform: Platform, routers: Router[]): Express {
   app.set('trust proxy', trustProxySetting(platform.config.TRUST_PROXY));
   app.set('query parser', 'simple');
 
+  const production = platform.config.NODE_ENV === 'production';
   app.use(helmet({
-    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'frame-ancestors': ["'none'"] } },
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'frame-ancestors': ["'none'"],
+        // A development server on http://localhost must not send browsers off to https.
+        'upgrade-insecure-requests': production ? [] : null,
+      },
+    },
+    strictTransportSecurity: production,
     referrerPolicy: { policy: 'no-referrer' },
   }));
   app.use(requestLogger(platform));

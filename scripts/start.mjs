@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// `npm start`: everything from a fresh clone to a running service, and a no-op for what is already
+// done. Installs dependencies, writes a development .env with fresh secrets if there is none,
+// checks PostgreSQL and Redis (bringing them up with Docker Compose only when they do not answer
+// and Docker is there), migrates, builds, seeds the Kazakhstan campaign, then runs the mail
+// catcher (when no SMTP_URL is set), the API and the worker until Ctrl-C.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function step(label) {
+  console.log(`\n▸ ${label}`);
+}
+
+function runOrExit(label, command, args, env = process.env) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  if (result.status !== 0) {
+    console.error(`\n✗ ${label} failed. See the output above.`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function ensureDependencies() {
+  const installed = path.join(root, 'node_modules', '.package-lock.json');
+  const lock = path.join(root, 'package-lock.json');
+  if (fs.existsSync(installed) && fs.statSync(installed).mtimeMs >= fs.statSync(lock).mtimeMs) return;
+  step('Installing dependencies (npm ci)');
+  runOrExit('npm ci', npm, ['ci', '--no-audit', '--no-fund']);
+}
+
+function ensureEnvFile() {
+  const envFile = path.join(root, '.env');
+  if (fs.existsSync(envFile) || process.env.NODE_ENV === 'production') return;
+  const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+  const filled = example
+    .replace(/^SECRET_KEY=.*$/m, `SECRET_KEY=${randomBytes(32).toString('base64url')}`)
+    .replace(/^ENCRYPTION_KEYS=.*$/m, `ENCRYPTION_KEYS=k1:${randomBytes(32).toString('base64')}`);
+  fs.writeFileSync(envFile, filled, { mode: 0o600 });
+  step('Wrote .env with fresh development secrets (keep it: it holds the key to the personal data in your database)');
+}
+
+function loadEnv() {
+  // Variables set in the environment win over .env, so the same command runs against other servers.
+  const envFile = path.join(root, '.env');
+  if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
+  process.env.DATABASE_URL ??= 'postgresql://postgres@127.0.0.1:5432/clarion';
+  process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+  process.env.PORT ??= '3000';
+  process.env.PUBLIC_BASE_URL ??= `http://localhost:${process.env.PORT}`;
+}
+
+function reachable(urlString, defaultPort) {
+  const url = new URL(urlString);
+  const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const port = Number(url.port || defaultPort);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 2000 });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function ensureServices() {
+  step('Checking PostgreSQL and Redis');
+  const check = async () => ({
+    postgres: await reachable(process.env.DATABASE_URL, 5432),
+    redis: await reachable(process.env.REDIS_URL, 6379),
+  });
+  let state = await check();
+  if (state.postgres && state.redis) return;
+  const missing = Object.entries(state).filter(([, up]) => !up).map(([name]) => name);
+  const docker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
+  if (docker) {
+    console.log(`  ${missing.join(' and ')} did not answer; starting ${missing.join(' and ')} with Docker Compose.`);
+    runOrExit('docker compose up', 'docker', ['compose', 'up', '-d', '--wait', ...missing]);
+    for (let i = 0; i < 30 && !(state.postgres && state.redis); i += 1) {
+      await new Promise((r) => setTimeout(r, 1000));
+      state = await check();
+    }
+    if (state.postgres && state.redis) return;
+  }
+  console.error(`
+✗ ${missing.map((m) => (m === 'postgres' ? `PostgreSQL (${process.env.DATABASE_URL.replace(/\/\/[^@]*@/, '//')})` : `Redis (${process.env.REDIS_URL})`)).join(' and ')} did not answer.
+  Start them, or point DATABASE_URL / REDIS_URL at running servers, then run npm start again:
+    PostgreSQL: pg_ctlcluster <version> main start   (or: docker compose up -d postgres)
+    Redis:      redis-server --daemonize yes          (or: docker compose up -d redis)`);
+  process.exit(1);
+}
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = async () => {
+      if (await reachable(`tcp://127.0.0.1:${port}`, port)) return resolve();
+      if (Date.now() > deadline) return reject(new Error(`nothing listens on port ${port}`));
+      setTimeout(attempt, 200);
+    };
+    attempt();
+  });
+}
+
+const children = [];
+let stopping = false;
+
+function startChild(name, script, extraEnv = {}) {
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, script)], {
+    cwd: root, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`\n✗ The ${name} stopped (${signal ?? `exit code ${code}`}); stopping the rest.`);
+    stopAll(1);
+  });
+  return child;
+}
+
+function stopAll(exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  const done = () => children.every((c) => c.exitCode !== null || c.signalCode !== null);
+  const timer = setInterval(() => {
+    if (done()) {
+      clearInterval(timer);
+      process.exit(exitCode);
+    }
+  }, 100);
+}
+
+async function main() {
+  ensureDependencies();
+  ensureEnvFile();
+  loadEnv();
+  await ensureServices();
+
+  step('Migrating the database');
+  const { setupDatabase } = await import('./db-setup.mjs');
+  await setupDatabase(process.env.DATABASE_URL, { quiet: true });
+
+  step('Building');
+  if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) runOrExit('prisma generate', process.execPath, ['scripts/prisma.mjs', 'generate']);
+  runOrExit('Build', process.execPath, ['scripts/build.mjs']);
+
+  step('Seeding the Kazakhstan campaign');
+  runOrExit('Seed', process.execPath, ['dist/prisma/seed.js']);
+
+  step('Starting');
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+  const catcherHttp = Number(process.env.MAIL_CATCHER_HTTP_PORT ?? 8025);
+  const catcherSmtp = Number(process.env.MAIL_CATCHER_SMTP_PORT ?? 2525);
+  const useCatcher = !process.env.SMTP_URL;
+  if (useCatcher) {
+    startChild('mail catcher', 'dist/src/dev/mail-catcher.js', { MAIL_CATCHER_SMTP_PORT: String(catcherSmtp), MAIL_CATCHER_HTTP_PORT: String(catcherHttp) });
+    await waitForPort(catcherSmtp, 15_000);
+  }
+  const smtpEnv = useCatcher ? { SMTP_URL: `smtp://127.0.0.1:${catcherSmtp}` } : {};
+  startChild('API', 'dist/src/server.js', smtpEnv);
+  startChild('worker', 'dist/workers/index.js', smtpEnv);
+  await waitForPort(Number(process.env.PORT), 20_000);
+
+  const base = process.env.PUBLIC_BASE_URL;
+  console.log(`
+  Clarion is running. Ctrl-C stops everything.
+
+    Campaign (JSON)     ${base}/api/campaigns/kazakhstan
+    Sign (POST JSON)    ${base}/api/campaigns/kazakhstan/signatures
+    API reference       ${base}/api/docs
+    Readiness           ${base}/readyz
+${useCatcher ? `    Mail catcher        http://127.0.0.1:${catcherHttp}   (confirmation emails and letters land here)\n` : ''}`);
+}
+
+main().catch((error) => {
+  console.error(`\n✗ ${error.message}`);
+  stopAll(1);
+  setTimeout(() => process.exit(1), 5000).unref();
+});
