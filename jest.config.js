@@ -6,6 +6,7 @@ module.exports = {
   // Type-checking is done once by `tsc --noEmit` in `npm test`; ts-jest only transpiles here.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   setupFiles: ['<rootDir>/tests/support/env.ts'],
   testTimeout: 30000,
   maxWorkers: 2,

@@ -9,5 +9,6 @@ export default defineConfig({
   engine: 'js',
   schema: path.join('prisma', 'schema.prisma'),
   migrations: { path: path.join('prisma', 'migrations') },
-  adapter: async () => new PrismaPg({ connectionString: process.env.DATABASE_URL }),
+  // The default is only for commands that need no database (generate, diff): others set DATABASE_URL.
+  adapter: async () => new PrismaPg({ connectionString: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/clarion' }),
 });

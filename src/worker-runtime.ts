@@ -23,7 +23,7 @@ export function startWorkers(platform: Platform, parts: { relay: boolean; email:
   const stops: Array<() => Promise<unknown>> = [];
 
   if (parts.relay) {
-    const queues = createQueues(connection, config.QUEUE_PREFIX);
+    const queues = createQueues(connection, config);
     const relay = new OutboxRelay(platform.db, queues, logger.child({ component: 'outbox-relay' }), config.OUTBOX_POLL_MS);
     relay.start();
     stops.push(() => relay.stop(), () => closeQueues(queues));

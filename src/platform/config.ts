@@ -13,14 +13,20 @@ const encryptionKeys = z
   .string()
   .min(1)
   .transform((value, ctx) => {
-    const keys = value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-      const [id, material] = entry.split(':');
-      return { id: id ?? '', key: Buffer.from(material ?? '', 'base64') };
+    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+    if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one key' });
+    // Messages name an entry by its position, and by its id only once the id is known to be an id:
+    // a value without its `id:` would otherwise print the key itself.
+    const keys = entries.map((entry, index) => {
+      const [id = '', material = '', ...rest] = entry.split(':');
+      const label = /^[A-Za-z0-9_-]{1,32}$/.test(id) ? `key "${id}"` : `key #${index + 1}`;
+      if (label !== `key "${id}"`) ctx.addIssue({ code: 'custom', message: `${label}: the id must be 1-32 letters, digits, _ or -, followed by ":" and the key` });
+      const key = Buffer.from(material, 'base64');
+      if (rest.length > 0 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(material) || key.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `${label} must be 32 bytes, base64-encoded` });
+      }
+      return { id, key };
     });
-    for (const { id, key } of keys) {
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) ctx.addIssue({ code: 'custom', message: `key id "${id}" must be 1-32 letters, digits, _ or -` });
-      if (key.length !== 32) ctx.addIssue({ code: 'custom', message: `key "${id}" must be 32 bytes, base64-encoded` });
-    }
     if (new Set(keys.map((k) => k.id)).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'key ids must be unique' });
     return keys;
   });
@@ -46,6 +52,23 @@ export const configSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('clarion'),
   CONFIRMATION_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   RATE_LIMIT_ENABLED: booleanFromEnv.default(true),
+  /**
+   * Bearer token for /api/admin until admin accounts exist (issue #4). Unset: the admin API refuses
+   * every request. At least 32 characters.
+   */
+  ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Letters per delegation per hour at office hours in the delegation's time zone. */
+  LETTERS_HOURLY_CAP: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Lift every per-delegation cap (benchmarks only; never in production). */
+  LETTERS_CAP_DISABLED: booleanFromEnv.default(false),
+  /** How long a letter may stay `sending` before the sweeper resolves it. */
+  LETTERS_SEND_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+  /** Near-identical paragraphs to one delegation within a day from this many letters on go to review. */
+  LETTERS_COPY_PASTE_THRESHOLD: z.coerce.number().int().min(2).default(10),
+  /** Retries of a letter after temporary SMTP failures before it goes to the dead-letter state. */
+  LETTERS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First retry delay; doubles each attempt. */
+  LETTERS_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_HOUR: z.coerce.number().int().min(1).default(200),

@@ -12,6 +12,7 @@ export interface EncryptionKey {
 }
 
 const ENVELOPE_VERSION = 'v1';
+const AUTH_TAG_BYTES = 16;
 
 export class DataCipher {
   private readonly byId: Map<string, Buffer>;
@@ -43,9 +44,12 @@ export class DataCipher {
     }
     const key = this.byId.get(keyId);
     if (!key) throw new Error(`envelope sealed with unknown key "${keyId}"`);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    // GCM also verifies a *prefix* of the right tag; a truncated tag would be forged in 2^32 tries.
+    const authTag = Buffer.from(tag, 'base64url');
+    if (authTag.length !== AUTH_TAG_BYTES) throw new Error('malformed envelope');
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: AUTH_TAG_BYTES });
     decipher.setAAD(Buffer.from(purpose));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   }
 

@@ -14,6 +14,14 @@ export const errorCodes = {
   token_invalid: { status: 400, title: 'This link is not valid' },
   token_expired: { status: 410, title: 'This link has expired' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  unauthorised: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  csv_invalid: { status: 422, title: 'The CSV file has errors' },
+  template_invalid: { status: 422, title: 'The template has errors' },
+  target_not_found: { status: 404, title: 'Delegation not found' },
+  letter_not_found: { status: 404, title: 'Letter not found' },
+  no_targets: { status: 422, title: 'No delegation matches' },
+  conflict: { status: 409, title: 'Conflict' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_ready: { status: 503, title: 'Not ready' },
   internal: { status: 500, title: 'Internal error' },
@@ -25,6 +33,8 @@ export interface FieldError {
   /** JSON-pointer-like path of the field, e.g. `consent.wording`. */
   field: string;
   message: string;
+  /** For errors in an uploaded file (a CSV import): the line, as an editor numbers it (header = 1). */
+  line?: number;
 }
 
 export class AppError extends Error {

@@ -9,13 +9,19 @@ import type { Logger } from './logger';
  * process dies in between: an unrelayed row is relayed later, and a row relayed twice maps to the
  * same BullMQ job id (the dedupe key), which BullMQ refuses to add again.
  */
-export async function addToOutbox<N extends JobName>(db: DbClient, job: N, payload: JobPayload<N>, dedupeKey: string): Promise<void> {
-  if (dedupeKey.includes(':')) throw new Error('dedupe keys become BullMQ job ids, which must not contain ":"');
-  const data = jobPayloads[job].parse(payload);
-  await db.outboxEvent.createMany({
-    data: [{ queue: jobQueue[job], jobName: job, payload: data, dedupeKey }],
-    skipDuplicates: true,
+export async function addToOutbox<N extends JobName>(db: DbClient, job: N, payload: JobPayload<N>, dedupeKey: string, runAt?: Date): Promise<boolean> {
+  return (await addManyToOutbox(db, job, [{ payload, dedupeKey, runAt }])) === 1;
+}
+
+/** Returns how many rows were new: a row whose dedupe key exists already is skipped. */
+export async function addManyToOutbox<N extends JobName>(db: DbClient, job: N, events: Array<{ payload: JobPayload<N>; dedupeKey: string; runAt?: Date }>): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = events.map(({ payload, dedupeKey, runAt }) => {
+    if (dedupeKey.includes(':')) throw new Error('dedupe keys become BullMQ job ids, which must not contain ":"');
+    return { queue: jobQueue[job], jobName: job, payload: jobPayloads[job].parse(payload), dedupeKey, runAt: runAt ?? null };
   });
+  const { count } = await db.outboxEvent.createMany({ data: rows, skipDuplicates: true });
+  return count;
 }
 
 interface OutboxRow {
@@ -24,6 +30,7 @@ interface OutboxRow {
   job_name: string;
   payload: unknown;
   dedupe_key: string;
+  run_at: Date | null;
 }
 
 export type QueuesByName = Record<QueueName, Queue>;
@@ -32,7 +39,7 @@ export type QueuesByName = Record<QueueName, Queue>;
 export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize = 200): Promise<number> {
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<OutboxRow[]>`
-      SELECT id, queue, job_name, payload, dedupe_key FROM outbox_events
+      SELECT id, queue, job_name, payload, dedupe_key, run_at FROM outbox_events
       WHERE relayed_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
     if (rows.length === 0) return 0;
     const byQueue = new Map<string, OutboxRow[]>();
@@ -40,7 +47,12 @@ export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize =
     for (const [queueName, queueRows] of byQueue) {
       const queue = queues[queueName as QueueName];
       if (!queue) throw new Error(`outbox row for unknown queue "${queueName}"`);
-      await queue.addBulk(queueRows.map((row) => ({ name: row.job_name, data: row.payload, opts: { jobId: row.dedupe_key } })));
+      const now = Date.now();
+      await queue.addBulk(queueRows.map((row) => ({
+        name: row.job_name,
+        data: row.payload,
+        opts: { jobId: row.dedupe_key, ...(row.run_at && row.run_at.getTime() > now ? { delay: row.run_at.getTime() - now } : {}) },
+      })));
     }
     await tx.$executeRaw`UPDATE outbox_events SET relayed_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
     return rows.length;

@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import type { Config } from './config';
 import type { QueuesByName } from './outbox';
 import { QUEUES } from './queues';
 
@@ -10,9 +11,21 @@ export const defaultJobOptions: DefaultJobOptions = {
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
-export function createQueues(connection: ConnectionOptions, prefix: string): QueuesByName {
+type QueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS'>;
+
+export function createQueues(connection: ConnectionOptions, config: QueueConfig): QueuesByName {
+  const prefix = config.QUEUE_PREFIX;
   return {
     [QUEUES.email]: new Queue(QUEUES.email, { connection, prefix, defaultJobOptions }),
+    [QUEUES.letters]: new Queue(QUEUES.letters, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        ...defaultJobOptions,
+        attempts: config.LETTERS_MAX_ATTEMPTS,
+        backoff: { type: 'exponential', delay: config.LETTERS_RETRY_BASE_MS },
+      },
+    }),
   };
 }
 

@@ -6,20 +6,30 @@ import { z } from 'zod';
  */
 export const QUEUES = {
   email: 'email',
+  letters: 'letters',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const JOBS = {
   sendConfirmation: 'supporters.send.confirmation',
+  releaseHeldLetters: 'letters.release.held',
+  sendLetter: 'letters.send.letter',
+  sendDigest: 'letters.send.digest',
 } as const;
 
 export const jobPayloads = {
   [JOBS.sendConfirmation]: z.object({
-    signatureId: z.uuid(),
-    /** Which email to send: the supporter learns whether this was a first or a repeated signing. */
-    variant: z.enum(['new', 'repeat_pending', 'repeat_confirmed']),
+    attemptId: z.uuid(),
+    /**
+     * Which email: the supporter learns whether this was a first or a repeated signing; `letters`
+     * asks a supporter who had confirmed before to confirm the letters of a new signing.
+     */
+    variant: z.enum(['new', 'repeat_pending', 'repeat_confirmed', 'letters']),
   }).strict(),
+  [JOBS.releaseHeldLetters]: z.object({ attemptId: z.uuid() }).strict(),
+  [JOBS.sendLetter]: z.object({ letterId: z.uuid() }).strict(),
+  [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime() }).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
@@ -27,4 +37,7 @@ export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloads)[N]>;
 
 export const jobQueue: Record<JobName, QueueName> = {
   [JOBS.sendConfirmation]: QUEUES.email,
+  [JOBS.releaseHeldLetters]: QUEUES.letters,
+  [JOBS.sendLetter]: QUEUES.letters,
+  [JOBS.sendDigest]: QUEUES.letters,
 };

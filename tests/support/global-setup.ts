@@ -1,16 +1,54 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { Client } from 'pg';
+import { adminDatabaseUrl, databaseName, RUN_PREFIX, runDatabaseUrl, workerDatabaseUrl } from './test-database';
 
-/** Once per `jest` run: a fresh schema in the test database, migrated like production. */
-export default function globalSetup(): void {
-  const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/clarion_test';
-  const root = path.resolve(__dirname, '..', '..');
-  const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'db-setup.mjs'), '--reset'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    throw new Error(`Test database set-up failed:\n${result.stdout}\n${result.stderr}`);
+/**
+ * Once per `jest` run: a template database migrated like production, then one clone per jest
+ * worker (cloning takes milliseconds; migrating each would take seconds). Databases of earlier
+ * runs whose process is gone are dropped first. See test-database.ts for why.
+ */
+export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
+  const runId = String(process.pid);
+  process.env.CLARION_TEST_RUN_ID = runId; // inherited by the jest workers, read in env.ts
+
+  const client = new Client({ connectionString: adminDatabaseUrl() });
+  await client.connect();
+  try {
+    await dropDatabasesOfDeadRuns(client);
+    const root = path.resolve(__dirname, '..', '..');
+    const template = runDatabaseUrl(runId);
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'db-setup.mjs'), '--reset'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: template },
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`Test database set-up failed:\n${result.stdout}\n${result.stderr}`);
+    for (let worker = 1; worker <= Math.max(1, globalConfig.maxWorkers); worker++) {
+      const name = databaseName(workerDatabaseUrl(runId, worker));
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${databaseName(template)}"`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropDatabasesOfDeadRuns(client: Client): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [RUN_PREFIX]);
+  for (const { datname } of rows) {
+    const pid = Number(/^\D*(\d+)/.exec(datname.slice(RUN_PREFIX.length))?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) {
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { buildApi } from '../../src/api';
 import { parseConfig, type Config } from '../../src/platform/config';
 import { closePlatform, createPlatform, type Platform } from '../../src/platform/context';
@@ -21,8 +22,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return parseConfig({ ...process.env, QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...overrides });
 }
 
-export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
-  const platform = createPlatform(testConfig(overrides), 'test-api');
+export interface TestApiOptions {
+  /** Where the platform's logger writes (e.g. a `LogCollector`), instead of stdout. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function startTestApi(overrides: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestApi> {
+  const platform = createPlatform(testConfig(overrides), 'test-api', options.logStream);
   const server: Server = buildApi(platform).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -40,6 +46,35 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
 /** Relay and workers in this process, sharing the API's configuration (and so its queue prefix). */
 export function startTestWorkers(api: TestApi, parts = { relay: true, email: true }): RunningWorkers {
   return startWorkers(api.platform, parts);
+}
+
+/** A log destination that keeps everything written to it, to assert on what reached the logs. */
+export class LogCollector extends Writable {
+  private readonly chunks: string[] = [];
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    this.chunks.push(chunk.toString());
+    callback();
+  }
+
+  get text(): string {
+    return this.chunks.join('');
+  }
+
+  get lines(): Array<Record<string, unknown>> {
+    return this.text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+/** Polls `check` every 25 ms until it returns a truthy value (which is returned) or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {

@@ -37,16 +37,27 @@ export function ipSourceHash(platform: Pick<Platform, 'keys'>, ip: string | unde
 }
 
 export function networkOf(ip: string): string | null {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped) return mapped[1]!;
   const version = isIP(ip);
   if (version === 4) return ip;
   if (version !== 6) return null;
-  return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
+  const groups = expandIPv6(ip);
+  // An IPv4 client of a dual-stack socket, however the mapped address is spelled (::ffff:c000:201
+  // too): its network is the IPv4 address, or every such client would share the /64 `::`.
+  if (groups.slice(0, 5).every((group) => group === '0000') && groups[5] === 'ffff') {
+    return groups.slice(6).flatMap((group) => [parseInt(group.slice(0, 2), 16), parseInt(group.slice(2), 16)]).join('.');
+  }
+  return `${groups.slice(0, 4).join(':')}::/64`;
 }
 
+/** The eight 4-digit groups of a valid IPv6 address (zone id dropped, a dotted IPv4 tail converted). */
 function expandIPv6(ip: string): string[] {
-  const [head = '', tail] = ip.split('%')[0]!.split('::');
+  let address = ip.split('%')[0]!;
+  const dotted = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(2).map(Number) as [number, number, number, number];
+    address = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = address.split('::');
   const left = head ? head.split(':') : [];
   const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
   const missing = 8 - left.length - right.length;

@@ -12,6 +12,7 @@ const SUBJECTS = {
   new: 'Please confirm your signature: ',
   repeat_pending: 'Your confirmation link: ',
   repeat_confirmed: 'You have already signed: ',
+  letters: 'Please confirm your letters: ',
 } as const;
 
 /**
@@ -23,17 +24,19 @@ const SUBJECTS = {
 export function confirmationEmailHandler(platform: Platform, mailer: Transporter) {
   const views = new Views([path.join(__dirname, 'emails')]);
   return async (job: Job): Promise<string> => {
-    const { signatureId, variant } = jobPayloads[JOBS.sendConfirmation].parse(job.data) as JobPayload<typeof JOBS.sendConfirmation>;
-    const signature = await supporters.findSignatureForMail(platform.db, signatureId);
-    if (!signature || signature.status === 'invalidated') return 'skipped: signature gone or invalidated';
-    if (variant === 'new' && signature.status === 'confirmed') return 'skipped: already confirmed';
+    const { attemptId, variant } = jobPayloads[JOBS.sendConfirmation].parse(job.data) as JobPayload<typeof JOBS.sendConfirmation>;
+    const attempt = await supporters.findAttemptForMail(platform.db, attemptId);
+    const signature = attempt?.signature;
+    if (!attempt || !signature || signature.status === 'invalidated') return 'skipped: signature gone or invalidated';
+    if (attempt.confirmedAt) return 'skipped: already confirmed';
 
     const data = {
       variant,
       name: open(platform, signature.supporter.nameEncrypted, PURPOSE.name),
       campaignTitle: signature.campaign.title,
       senderName: signature.campaign.senderName,
-      link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, signature.id),
+      letterCount: attempt._count.letters,
+      link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, attempt.id),
     };
     const senderDomain = signature.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
     try {
@@ -43,7 +46,7 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
         subject: SUBJECTS[variant] + signature.campaign.title,
         text: views.render('confirmation.text', data),
         html: views.render('confirmation.html', data),
-        messageId: `<${job.id ?? `${signature.id}-${variant}`}@${senderDomain}>`,
+        messageId: `<${job.id ?? `${attempt.id}-${variant}`}@${senderDomain}>`,
         headers: { 'Auto-Submitted': 'auto-generated' },
       });
     } catch (error) {

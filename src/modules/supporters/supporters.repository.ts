@@ -60,25 +60,51 @@ export async function markConfirmed(db: DbClient, signatureId: string): Promise<
   return row ? { campaignId: row.campaign_id } : null;
 }
 
-export function findSignatureWithCampaign(db: DbClient, signatureId: string) {
-  return db.signature.findUnique({
-    where: { id: signatureId },
+export async function insertAttempt(db: DbClient, attempt: { id: string; signatureId: string; emailQueued: boolean }): Promise<void> {
+  await db.signingAttempt.create({ data: attempt, select: { id: true } });
+}
+
+/** First use of an attempt's link: returns false when it had been confirmed before. */
+export async function markAttemptConfirmed(db: DbClient, attemptId: string): Promise<boolean> {
+  const changed = await db.signingAttempt.updateMany({ where: { id: attemptId, confirmedAt: null }, data: { confirmedAt: new Date() } });
+  return changed.count === 1;
+}
+
+export function findAttemptWithSignature(db: DbClient, attemptId: string) {
+  return db.signingAttempt.findUnique({
+    where: { id: attemptId },
     select: {
       id: true,
-      status: true,
-      campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true, status: true } },
+      confirmedAt: true,
+      emailQueued: true,
+      signature: {
+        select: {
+          id: true,
+          status: true,
+          supporterId: true,
+          country: true,
+          campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true, status: true } },
+        },
+      },
     },
   });
 }
 
-export function findSignatureForMail(db: DbClient, signatureId: string) {
-  return db.signature.findUnique({
-    where: { id: signatureId },
+export function findAttemptForMail(db: DbClient, attemptId: string) {
+  return db.signingAttempt.findUnique({
+    where: { id: attemptId },
     select: {
       id: true,
-      status: true,
-      supporter: { select: { emailEncrypted: true, nameEncrypted: true } },
-      campaign: { select: { slug: true, title: true, senderName: true, senderEmail: true } },
+      confirmedAt: true,
+      _count: { select: { letters: true } },
+      signature: {
+        select: {
+          id: true,
+          status: true,
+          supporter: { select: { emailEncrypted: true, nameEncrypted: true } },
+          campaign: { select: { slug: true, title: true, senderName: true, senderEmail: true } },
+        },
+      },
     },
   });
 }

@@ -23,7 +23,7 @@ export function supportersRouter(platform: Platform): Router {
       res.status(202).type('html').send(views.page('signed', { title: 'Thank you', message: SIGNING_ANSWER.message }));
       return;
     }
-    res.status(202).json(SIGNING_ANSWER);
+    res.status(202).json({ ...SIGNING_ANSWER, actionToken: result.actionToken });
   });
 
   // GET shows a button and changes nothing: mail scanners that prefetch links must not confirm.
@@ -31,9 +31,9 @@ export function supportersRouter(platform: Platform): Router {
     const { token } = tokenParams.parse(req.params);
     res.set('Cache-Control', 'no-store');
     try {
-      const signature = await inspectConfirmation(platform, token);
+      const attempt = await inspectConfirmation(platform, token);
       res.type('html').send(views.page('confirm', {
-        title: 'Confirm your signature', token, campaignTitle: signature.campaign.title, alreadyConfirmed: signature.status === 'confirmed',
+        title: 'Confirm your signature', token, campaignTitle: attempt.signature.campaign.title, alreadyConfirmed: attempt.confirmedAt !== null,
       }));
     } catch (error) {
       sendLinkProblem(res, views, platform, error);

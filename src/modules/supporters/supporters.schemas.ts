@@ -58,6 +58,7 @@ export type SigningRequest = z.infer<typeof signingRequest>;
 export const signingAnswer = z.object({
   status: z.literal('received'),
   message: z.string(),
+  actionToken: z.string().openapi({ description: 'Opaque token of this signing, for POST /api/campaigns/{slug}/letters. Letters recorded with it wait until this signing is confirmed by email.' }),
 }).openapi('SigningAnswer', { description: 'Identical for a first and a repeated signing, so the answer cannot tell whether someone had signed.' });
 
 export const confirmationRequest = z.object({ token: z.string().min(1).max(200) }).strict().openapi('ConfirmationRequest');

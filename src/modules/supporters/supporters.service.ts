@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
@@ -23,13 +24,26 @@ export interface SigningContext {
   now?: Date;
 }
 
-export type SigningResult = { kind: 'signed'; signatureId: string; inserted: boolean } | { kind: 'discarded'; reason: 'honeypot' | 'too_fast' };
+export type SigningResult =
+  | { kind: 'signed'; signatureId: string; attemptId: string; inserted: boolean; actionToken: string }
+  | { kind: 'discarded'; reason: 'honeypot' | 'too_fast'; actionToken: string };
+
+/** The action token lets the page that signed go on to write letters; it proves nothing by itself. */
+export const ACTION_TOKEN_PURPOSE = 'signing-action';
+const ACTION_TOKEN_TTL_MS = 7 * 24 * 3600 * 1000;
+
+export function actionTokenFor(platform: Platform, attemptId: string, now = new Date()): string {
+  return platform.tokens.sign(ACTION_TOKEN_PURPOSE, attemptId, new Date(now.getTime() + ACTION_TOKEN_TTL_MS));
+}
 
 export async function signPetition(platform: Platform, slug: string, input: SigningRequest, context: SigningContext): Promise<SigningResult> {
   const now = context.now ?? new Date();
   // Bots are told they succeeded: an error would teach them what to change.
-  if (input.website && input.website.trim() !== '') return { kind: 'discarded', reason: 'honeypot' };
-  if (input.form_started !== undefined && isFormFilledTooFast(platform, input.form_started, now)) return { kind: 'discarded', reason: 'too_fast' };
+  // A discarded signing still gets a well-formed token, so its answer looks like any other.
+  if (input.website && input.website.trim() !== '') return { kind: 'discarded', reason: 'honeypot', actionToken: actionTokenFor(platform, randomUUID(), now) };
+  if (input.form_started !== undefined && isFormFilledTooFast(platform, input.form_started, now)) {
+    return { kind: 'discarded', reason: 'too_fast', actionToken: actionTokenFor(platform, randomUUID(), now) };
+  }
 
   const campaign = await getOpenCampaign(platform.db, slug);
   if (!(await consentWordingBelongsTo(platform.db, campaign.id, input.consent.wording))) {
@@ -60,28 +74,36 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
       consentUpdates: input.consent.updates,
       consentWordingId: input.consent.wording,
     });
+    // Each signing is an attempt with a link of its own: letters written with this signing's
+    // action token go out only once this attempt's link has been used.
+    const attemptId = randomUUID();
+    let emailQueued = false;
     if (signature.inserted) {
       await adjustCounters(tx, campaign.id, { pending: 1 });
-      await addToOutbox(tx, JOBS.sendConfirmation, { signatureId: signature.id, variant: 'new' }, `confirm-${signature.id}-new`);
+      emailQueued = await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'new' }, `confirm-${attemptId}`);
     } else if (signature.status !== 'invalidated') {
       const window = Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS);
       const variant = signature.status === 'confirmed' ? 'repeat_confirmed' : 'repeat_pending';
-      await addToOutbox(tx, JOBS.sendConfirmation, { signatureId: signature.id, variant }, `confirm-${signature.id}-repeat-${window}`);
+      const queued = await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant }, `confirm-${signature.id}-repeat-${window}`);
+      // "You had already signed" carries no link; letters of this attempt will ask for one.
+      emailQueued = queued && variant === 'repeat_pending';
     }
-    return signature;
+    await supporters.insertAttempt(tx, { id: attemptId, signatureId: signature.id, emailQueued });
+    return { ...signature, attemptId };
   });
-  return { kind: 'signed', signatureId: outcome.id, inserted: outcome.inserted };
+  return { kind: 'signed', signatureId: outcome.id, attemptId: outcome.attemptId, inserted: outcome.inserted, actionToken: actionTokenFor(platform, outcome.attemptId, now) };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-export const CONFIRM_TOKEN_PURPOSE = 'confirm-signature';
+export const CONFIRM_TOKEN_PURPOSE = 'confirm-signing';
 
-export function confirmationLink(platform: Platform, signatureId: string, now = new Date()): string {
+/** The link in a confirmation email names the signing attempt, never the person. */
+export function confirmationLink(platform: Platform, attemptId: string, now = new Date()): string {
   const expiresAt = new Date(now.getTime() + platform.config.CONFIRMATION_TOKEN_TTL_HOURS * 3600 * 1000);
-  return `${platform.config.PUBLIC_BASE_URL}/confirm/${platform.tokens.sign(CONFIRM_TOKEN_PURPOSE, signatureId, expiresAt)}`;
+  return `${platform.config.PUBLIC_BASE_URL}/confirm/${platform.tokens.sign(CONFIRM_TOKEN_PURPOSE, attemptId, expiresAt)}`;
 }
 
-/** Which signature a confirmation token names, or a clear refusal. Reading it confirms nothing. */
+/** Which signing a confirmation token names, or a clear refusal. Reading it confirms nothing. */
 export async function inspectConfirmation(platform: Platform, token: string) {
   const verified = platform.tokens.verify(CONFIRM_TOKEN_PURPOSE, token);
   if (!verified.ok) {
@@ -89,14 +111,21 @@ export async function inspectConfirmation(platform: Platform, token: string) {
       ? new AppError('token_expired', 'This confirmation link has expired. Sign again to receive a new one.')
       : new AppError('token_invalid', 'This confirmation link is not valid. Check that you opened the whole link from the email.');
   }
-  const signature = UUID.test(verified.payload) ? await supporters.findSignatureWithCampaign(platform.db, verified.payload) : null;
-  if (!signature || signature.status === 'invalidated') throw new AppError('token_invalid', 'This confirmation link no longer matches a signature.');
-  return signature;
+  const attempt = UUID.test(verified.payload) ? await supporters.findAttemptWithSignature(platform.db, verified.payload) : null;
+  if (!attempt || attempt.signature.status === 'invalidated') throw new AppError('token_invalid', 'This confirmation link no longer matches a signature.');
+  return attempt;
 }
 
+/**
+ * Using a link confirms the signature (once) and releases the letters recorded with that signing.
+ * The release is a job written in the same transaction, so it cannot be lost.
+ */
 export async function confirmSignature(platform: Platform, token: string) {
-  const signature = await inspectConfirmation(platform, token);
+  const attempt = await inspectConfirmation(platform, token);
+  const { signature } = attempt;
   const confirmed = await platform.db.$transaction(async (tx) => {
+    const firstUse = await supporters.markAttemptConfirmed(tx, attempt.id);
+    if (firstUse) await addToOutbox(tx, JOBS.releaseHeldLetters, { attemptId: attempt.id }, `release-${attempt.id}`);
     const changed = await supporters.markConfirmed(tx, signature.id);
     if (changed) await adjustCounters(tx, changed.campaignId, { pending: -1, confirmed: 1 });
     return changed !== null;
@@ -105,4 +134,19 @@ export async function confirmSignature(platform: Platform, token: string) {
     status: confirmed ? ('confirmed' as const) : ('already_confirmed' as const),
     campaign: { slug: signature.campaign.slug, title: signature.campaign.title },
   };
+}
+
+/** The signing an action token names, or why not; unconfirmed signings are fine (letters wait). */
+export async function attemptForActionToken(platform: Platform, token: string) {
+  const verified = platform.tokens.verify(ACTION_TOKEN_PURPOSE, token);
+  if (!verified.ok) {
+    throw new AppError(verified.reason === 'expired' ? 'token_expired' : 'token_invalid', 'This action token is not valid any more: sign again to write letters.', [
+      { field: 'actionToken', message: verified.reason === 'expired' ? 'has expired' : 'is not valid' },
+    ]);
+  }
+  const attempt = UUID.test(verified.payload) ? await supporters.findAttemptWithSignature(platform.db, verified.payload) : null;
+  if (!attempt || attempt.signature.status === 'invalidated') {
+    throw new AppError('token_invalid', 'This action token does not match a signing.', [{ field: 'actionToken', message: 'is not valid' }]);
+  }
+  return attempt;
 }

@@ -10,7 +10,7 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string().optional(),
   code: z.string().openapi({ description: 'Stable machine-readable error code.' }),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional()
+  errors: z.array(z.object({ field: z.string(), message: z.string(), line: z.number().int().optional().openapi({ description: 'For errors in an uploaded file: the line (the header is line 1).' }) })).optional()
     .openapi({ description: 'One entry per invalid field.' }),
 }).openapi('Problem', { description: 'RFC 9457 problem details.' });
 

@@ -10,7 +10,7 @@ import { postJson, startTestApi } from '../../support/harness';
 
 // Rotation rewrites every row, so it gets a database of its own: the other test files, running in
 // parallel, hold only the shared test key and must keep reading their rows.
-const DATABASE_URL = process.env.DATABASE_URL!.replace(/\/[^/]+$/, '/clarion_test_keys');
+const DATABASE_URL = `${process.env.DATABASE_URL!}_keys`;
 
 beforeAll(() => {
   const root = path.resolve(__dirname, '..', '..', '..');
