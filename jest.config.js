@@ -8,6 +8,7 @@ module.exports = {
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   setupFiles: ['<rootDir>/tests/support/env.ts'],
+  setupFilesAfterEnv: ['<rootDir>/tests/support/file-database.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -1,14 +1,17 @@
 import { seedKazakhstanCampaign } from '../src/modules/campaigns';
+import { seedDefaultTemplate, seedTargets } from '../src/modules/letters';
 import { loadConfig } from '../src/platform/config';
 import { createDb } from '../src/platform/db';
 
-/** `npm run db:seed`: the Kazakhstan campaign, idempotently. */
+/** `npm run db:seed`: the Kazakhstan campaign, its letter and the Council's delegations, idempotently. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const db = createDb(config.DATABASE_URL, 2);
   try {
-    await seedKazakhstanCampaign(db);
-    console.log('Seeded the campaign "kazakhstan".');
+    const campaignId = await seedKazakhstanCampaign(db);
+    await seedDefaultTemplate(db, campaignId);
+    const targets = await seedTargets(db);
+    console.log(`Seeded the campaign "kazakhstan", its default letter, and ${targets.created} new delegations (${targets.existing} already there).`);
   } finally {
     await db.$disconnect();
   }

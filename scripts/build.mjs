@@ -10,7 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-const ASSET = /\.(hbs|css|js|svg|png|ico|txt|json)$/;
+const ASSET = /\.(hbs|css|js|svg|png|ico|txt|json|csv)$/;
 function copyAssets(fromDir, toDir) {
   if (!fs.existsSync(fromDir)) return;
   for (const entry of fs.readdirSync(fromDir, { withFileTypes: true })) {

@@ -7,15 +7,19 @@ import { buildOpenApiDocument } from './platform/http/openapi';
 import { staticRouter } from './platform/http/static';
 import { campaignsRouter, describeCampaignsApi } from './modules/campaigns';
 import { describeSupportersApi, supportersRouter } from './modules/supporters';
+import { describeLettersApi, describeTargetsApi, describeTemplatesApi, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
-  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi], platform.config.PUBLIC_BASE_URL);
+  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeTargetsApi, describeTemplatesApi, describeLettersApi], platform.config.PUBLIC_BASE_URL);
   return createHttpApp(platform, [
     healthRouter(platform),
     staticRouter(),
     docsRouter(openApi),
     campaignsRouter(platform),
     supportersRouter(platform),
+    targetsRouter(platform),
+    templatesRouter(platform),
+    lettersRouter(platform),
   ]);
 }

@@ -1,37 +1,49 @@
-import type { Worker } from 'bullmq';
 import type { Platform } from './platform/context';
 import { closePlatform } from './platform/context';
-import { createMailer } from './platform/mailer';
+import { createMailer, dkimFromConfig } from './platform/mailer';
 import { OutboxRelay } from './platform/outbox';
 import { closeQueues, createQueues } from './platform/queue-factory';
-import { QUEUES, JOBS } from './platform/queues';
+import { JOBS, jobPayloads, QUEUES } from './platform/queues';
 import { createRedis } from './platform/redis';
 import { startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler } from './modules/supporters';
+import { DelegationPacer, LetterSweeper, releaseHeldLetters, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
   stop(): Promise<void>;
+}
+
+export interface WorkerParts {
+  /** Outbox relay and the letter sweeper. */
+  relay: boolean;
+  /** Supporters' emails (confirmations). */
+  email: boolean;
+  /** Letters to delegations. */
+  letters?: boolean;
 }
 
 /**
  * Starts the outbox relay and/or the queue workers in this process. Production can run each in
  * its own process (workers/*.ts); `npm start` and tests run them together.
  */
-export function startWorkers(platform: Platform, parts: { relay: boolean; email: boolean }): RunningWorkers {
+export function startWorkers(platform: Platform, parts: WorkerParts): RunningWorkers {
   const { config, logger } = platform;
   const connection = createRedis(config.REDIS_URL, 'queue');
   const stops: Array<() => Promise<unknown>> = [];
+  const dkim = dkimFromConfig(config);
 
   if (parts.relay) {
     const queues = createQueues(connection, config);
     const relay = new OutboxRelay(platform.db, queues, logger.child({ component: 'outbox-relay' }), config.OUTBOX_POLL_MS);
+    const sweeper = new LetterSweeper(platform, queues[QUEUES.letters], logger.child({ component: 'letter-sweeper' }), Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000));
     relay.start();
-    stops.push(() => relay.stop(), () => closeQueues(queues));
+    sweeper.start();
+    stops.push(() => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
   }
 
   if (parts.email) {
-    const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE);
-    const worker: Worker = startQueueWorker({
+    const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim);
+    const worker = startQueueWorker({
       queue: QUEUES.email,
       handlers: { [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer) },
       connection,
@@ -40,6 +52,24 @@ export function startWorkers(platform: Platform, parts: { relay: boolean; email:
       logger: logger.child({ component: 'email-worker' }),
     });
     // Let jobs in flight finish (bounded by the process's shutdown grace) before the pool closes.
+    stops.push(() => worker.close(), async () => mailer.close());
+  }
+
+  if (parts.letters ?? parts.email) {
+    const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim);
+    const deps = { platform, mailer, pacer: new DelegationPacer(connection, `${config.QUEUE_PREFIX}:letters`) };
+    const worker = startQueueWorker({
+      queue: QUEUES.letters,
+      handlers: {
+        [JOBS.releaseHeldLetters]: async (job) => `released ${await releaseHeldLetters(platform, jobPayloads[JOBS.releaseHeldLetters].parse(job.data).attemptId)}`,
+        [JOBS.sendLetter]: sendLetterHandler(deps),
+        [JOBS.sendDigest]: sendDigestHandler(deps),
+      },
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: Math.max(config.SMTP_POOL_SIZE * 4, 8),
+      logger: logger.child({ component: 'letters-worker' }),
+    });
     stops.push(() => worker.close(), async () => mailer.close());
   }
 

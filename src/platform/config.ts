@@ -57,6 +57,10 @@ export const configSchema = z.object({
    * every request. At least 32 characters.
    */
   ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** DKIM signing of letters and emails: all three, or none. The key is PEM; `\n` may stand for newlines. */
+  DKIM_DOMAIN: z.string().min(1).optional(),
+  DKIM_SELECTOR: z.string().min(1).optional(),
+  DKIM_PRIVATE_KEY: z.string().min(1).transform((pem) => pem.replace(/\\n/g, '\n')).optional(),
   /** Letters per delegation per hour at office hours in the delegation's time zone. */
   LETTERS_HOURLY_CAP: z.coerce.number().int().min(1).max(100_000).default(30),
   /** Lift every per-delegation cap (benchmarks only; never in production). */
@@ -78,6 +82,8 @@ export const configSchema = z.object({
   RATE_LIMIT_DOMAIN_EXEMPT: z.string().default('gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,mail.ru,yandex.ru,yandex.kz,proton.me,protonmail.com,gmx.de,web.de,bk.ru,inbox.ru,list.ru')
     .transform((value) => new Set(value.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean))),
 }).transform((config, ctx) => {
+  const dkim = [config.DKIM_DOMAIN, config.DKIM_SELECTOR, config.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkim !== 0 && dkim !== 3) ctx.addIssue({ code: 'custom', path: ['DKIM_PRIVATE_KEY'], message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together' });
   if (!config.SMTP_URL && config.NODE_ENV === 'production') {
     ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production' });
   }

@@ -1,7 +1,19 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 
 /** A pooled SMTP transport: one connection per message would cost a TLS handshake per letter. */
-export function createMailer(smtpUrl: string, poolSize: number): Transporter {
+export interface DkimOptions {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+export function dkimFromConfig(config: { DKIM_DOMAIN?: string; DKIM_SELECTOR?: string; DKIM_PRIVATE_KEY?: string }): DkimOptions | undefined {
+  return config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
+    ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
+    : undefined;
+}
+
+export function createMailer(smtpUrl: string, poolSize: number, dkim?: DkimOptions): Transporter {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
   // `?insecure=true` allows plain SMTP to a non-loopback host, e.g. Mailpit inside Docker Compose.
@@ -19,6 +31,7 @@ export function createMailer(smtpUrl: string, poolSize: number): Transporter {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
+    ...(dkim ? { dkim } : {}),
   });
 }
 

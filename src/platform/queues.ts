@@ -28,8 +28,9 @@ export const jobPayloads = {
     variant: z.enum(['new', 'repeat_pending', 'repeat_confirmed', 'letters']),
   }).strict(),
   [JOBS.releaseHeldLetters]: z.object({ attemptId: z.uuid() }).strict(),
-  [JOBS.sendLetter]: z.object({ letterId: z.uuid() }).strict(),
-  [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime() }).strict(),
+  /** `slotAt`: the pacing slot this job already holds, set when the job delayed itself to wait for it. */
+  [JOBS.sendLetter]: z.object({ letterId: z.uuid(), slotAt: z.number().int().optional() }).strict(),
+  [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime(), slotAt: z.number().int().optional() }).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;

@@ -2,7 +2,8 @@ import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from './logger';
 import type { QueueName } from './queues';
 
-export type JobHandler = (job: Job) => Promise<unknown>;
+/** The token lets a handler move its own job back to delayed (pacing). */
+export type JobHandler = (job: Job, token?: string) => Promise<unknown>;
 
 /**
  * Runs one queue's jobs, dispatching on the job name. Logs carry job ids and names only:
@@ -17,10 +18,10 @@ export function startQueueWorker(options: {
   logger: Logger;
 }): Worker {
   const { logger } = options;
-  const worker = new Worker(options.queue, async (job) => {
+  const worker = new Worker(options.queue, async (job, token) => {
     const handler = options.handlers[job.name];
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
-    return handler(job);
+    return handler(job, token);
   }, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency });
   worker.on('completed', (job, result) => logger.debug({ jobId: job.id, job: job.name, result }, 'job done'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, reason: error.message }, 'job failed'));

@@ -1,13 +1,12 @@
-import { workerDatabaseUrl } from './test-database';
-
 /**
  * Test configuration, set before any module reads the environment. Tests use their own database
- * (a clone per jest run and worker, see test-database.ts) and their own Redis key prefix
+ * (a clone per test file, see file-database.ts) and their own Redis key prefix
  * per test file, never the development ones.
  */
 const defaults: Record<string, string> = {
   NODE_ENV: 'test',
-  DATABASE_URL: workerDatabaseUrl(process.env.CLARION_TEST_RUN_ID ?? 'missing-global-setup', process.env.JEST_WORKER_ID ?? '1'),
+  // Replaced by this file's own database before any test hook runs (file-database.ts).
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/clarion_test_unset',
   REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   PUBLIC_BASE_URL: 'http://clarion.test',
   SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',

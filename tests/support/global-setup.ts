@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
-import { adminDatabaseUrl, databaseName, RUN_PREFIX, runDatabaseUrl, workerDatabaseUrl } from './test-database';
+import { adminDatabaseUrl, RUN_PREFIX, runDatabaseUrl } from './test-database';
 
 /**
- * Once per `jest` run: a template database migrated like production, then one clone per jest
- * worker (cloning takes milliseconds; migrating each would take seconds). Databases of earlier
- * runs whose process is gone are dropped first. See test-database.ts for why.
+ * Once per `jest` run: a template database migrated like production, which every test file clones
+ * (file-database.ts; cloning takes a fraction of a second, migrating would take seconds). Databases
+ * of earlier runs whose process is gone are dropped first. See test-database.ts for why.
  */
-export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
+export default async function globalSetup(): Promise<void> {
   const runId = String(process.pid);
   process.env.CLARION_TEST_RUN_ID = runId; // inherited by the jest workers, read in env.ts
 
@@ -24,11 +24,6 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
       encoding: 'utf8',
     });
     if (result.status !== 0) throw new Error(`Test database set-up failed:\n${result.stdout}\n${result.stderr}`);
-    for (let worker = 1; worker <= Math.max(1, globalConfig.maxWorkers); worker++) {
-      const name = databaseName(workerDatabaseUrl(runId, worker));
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${databaseName(template)}"`);
-    }
   } finally {
     await client.end();
   }

@@ -1,9 +1,9 @@
 /**
- * Each jest run migrates a template database of its own, and each jest worker gets a clone of it.
- * Several test files run at once, and each starts an outbox relay, which moves *every* unrelayed
- * row it finds: with one shared database, one file's relay would take another file's rows and send
- * its emails to the wrong SMTP recorder. Files in one worker run one after another; and two jest
- * runs on one machine (two developers' terminals, or CI beside a developer) never share a database.
+ * Each jest run migrates a template database of its own, and each test file gets a clone of it
+ * (file-database.ts). Several test files run at once, and each starts an outbox relay, which moves
+ * *every* unrelayed row it finds: with a shared database, one file's relay would take another
+ * file's rows and send its emails to the wrong SMTP recorder; and delegations are global rows one
+ * file's import may change. Two jest runs on one machine never share a database either.
  *
  * The run id is chosen in global-setup.ts and reaches the workers through the environment.
  */
@@ -13,12 +13,6 @@ export const RUN_PREFIX = `${databaseName(BASE_URL)}_r`;
 export function runDatabaseUrl(runId: string): string {
   const url = new URL(BASE_URL);
   url.pathname = `/${RUN_PREFIX}${runId}`;
-  return url.toString();
-}
-
-export function workerDatabaseUrl(runId: string, workerId: string | number): string {
-  const url = new URL(runDatabaseUrl(runId));
-  url.pathname = `${url.pathname}_w${workerId}`;
   return url.toString();
 }
 

@@ -11,6 +11,7 @@ export const PURPOSE = {
   name: 'supporter.name',
   city: 'signature.city',
   comment: 'signature.comment',
+  paragraph: 'letter.paragraph',
 } as const;
 
 type Purpose = (typeof PURPOSE)[keyof typeof PURPOSE];

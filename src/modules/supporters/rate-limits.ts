@@ -35,8 +35,32 @@ function domainOf(body: unknown): string | null {
   return normalised ? emailDomain(normalised) : null;
 }
 
+/**
+ * rate-limit-redis loads its Lua scripts once, when the limiter is built, and keeps a failed load
+ * for good: an API that started while Redis was down would never limit again. After a failure
+ * the scripts are loaded afresh and the count is tried once more.
+ */
+class RecoveringRedisStore extends RedisStore {
+  override async increment(key: string): ReturnType<RedisStore['increment']> {
+    try {
+      return await super.increment(key);
+    } catch {
+      this.incrementScriptSha = this.loadIncrementScript();
+      this.getScriptSha = this.loadGetScript();
+      this.getScriptSha.catch(() => undefined); // awaited, and retried, by the next get()
+      return super.increment(key);
+    }
+  }
+}
+
 function limiter(platform: Platform, name: string, windowMs: number, limit: number,
   keyGenerator: NonNullable<Options['keyGenerator']>, skip?: Options['skip']): RequestHandler {
+  // Store errors (Redis down) go to our log, not the console; they carry no request data.
+  const log = platform.logger.child({ component: 'rate-limits', limiter: name });
+  const storeLogger = {
+    error: (error: unknown, message?: string) => log.warn({ err: error }, message ?? 'rate-limit store error'),
+    warn: (error: unknown, message?: string) => log.warn({ err: error }, message ?? 'rate-limit warning'),
+  };
   return rateLimit({
     windowMs,
     limit,
@@ -45,9 +69,10 @@ function limiter(platform: Platform, name: string, windowMs: number, limit: numb
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     passOnStoreError: true,
+    logger: storeLogger,
     // Our keys are hashes of the /64, not raw addresses, so the IPv6 key check does not apply.
     validate: { keyGeneratorIpFallback: false },
-    store: new RedisStore({
+    store: new RecoveringRedisStore({
       prefix: `${platform.config.QUEUE_PREFIX}:rl:${name}:`,
       sendCommand: (command: string, ...args: string[]) => platform.redis.call(command, ...args) as Promise<RedisReply>,
     }),

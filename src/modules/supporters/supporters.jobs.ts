@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Transporter } from 'nodemailer';
 import type { Platform } from '../../platform/context';
 import { type JobPayload, jobPayloads, JOBS } from '../../platform/queues';
+import { describeSmtpError } from '../../platform/smtp-errors';
 import { Views } from '../../platform/views';
 import { open, PURPOSE } from './personal-data';
 import * as supporters from './supporters.repository';
@@ -56,12 +57,8 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
   };
 }
 
-/** 5xx answers are permanent: retrying a rejected address only hurts our sender reputation. */
+/** Permanent refusals fail the job at once; temporary ones are retried by the job's backoff. */
 export function classifySmtpError(error: unknown): Error {
-  const code = (error as { responseCode?: number }).responseCode;
-  // SMTP servers often echo the recipient ("550 <x@y>: no such user"); the message lands in Redis and logs.
-  const response = String((error as { response?: string }).response ?? (error as Error).message ?? 'unknown error')
-    .replace(/[^\s<>"']+@[^\s<>"']+/g, '[address]').slice(0, 200);
-  if (typeof code === 'number' && code >= 500) return new UnrecoverableError(`SMTP ${code}: ${response}`);
-  return new Error(typeof code === 'number' ? `SMTP ${code}: ${response}` : `SMTP connection failed: ${response}`);
+  const failure = describeSmtpError(error);
+  return failure.permanent ? new UnrecoverableError(failure.message) : new Error(failure.message);
 }

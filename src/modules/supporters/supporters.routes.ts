@@ -28,9 +28,9 @@ export function supportersRouter(platform: Platform): Router {
 
   // GET shows a button and changes nothing: mail scanners that prefetch links must not confirm.
   router.get('/confirm/:token', async (req, res) => {
-    const { token } = tokenParams.parse(req.params);
     res.set('Cache-Control', 'no-store');
     try {
+      const token = linkToken(req.params);
       const attempt = await inspectConfirmation(platform, token);
       res.type('html').send(views.page('confirm', {
         title: 'Confirm your signature', token, campaignTitle: attempt.signature.campaign.title, alreadyConfirmed: attempt.confirmedAt !== null,
@@ -41,9 +41,9 @@ export function supportersRouter(platform: Platform): Router {
   });
 
   router.post('/confirm/:token', async (req, res) => {
-    const { token } = tokenParams.parse(req.params);
     res.set('Cache-Control', 'no-store');
     try {
+      const token = linkToken(req.params);
       const result = await confirmSignature(platform, token);
       res.type('html').send(views.page('confirmed', {
         title: 'Signature confirmed', status: result.status, campaignTitle: result.campaign.title, campaignSlug: result.campaign.slug,
@@ -59,6 +59,13 @@ export function supportersRouter(platform: Platform): Router {
   });
 
   return router;
+}
+
+/** A link's token; an empty or overlong one is a link that is not valid, answered with the same page. */
+function linkToken(params: unknown): string {
+  const parsed = tokenParams.safeParse(params);
+  if (!parsed.success) throw new AppError('token_invalid', 'This confirmation link is not valid. Check that you opened the whole link from the email.');
+  return parsed.data.token;
 }
 
 /** Only JSON and HTML-form bodies are understood; anything else is refused before it is read. */

@@ -46,7 +46,8 @@ export const signingRequest = z.object({
     updates: formBoolean.openapi({ type: 'boolean', description: 'Whether we may email them about this campaign.' }),
     wording: z.string({ error: 'is required' }).min(1, 'is required').max(64)
       .openapi({ description: 'Id of the consent wording shown (GET /api/campaigns/{slug} → consent.wording).' }),
-  }, { error: 'is required' }).strict(),
+    // Only a missing or non-object consent "is required"; an unknown key inside it keeps zod's message.
+  }, { error: (issue) => (issue.code === 'invalid_type' ? 'is required' : undefined) }).strict(),
   /** Honeypot: humans never see this field, so anything in it means a bot. */
   website: z.string().max(1000).optional().openapi({ description: 'Honeypot. Leave empty.' }),
   /** The signed render time of the HTML form, for its minimum fill time. */

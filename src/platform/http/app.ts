@@ -56,14 +56,17 @@ function requestLogger(platform: Platform): RequestHandler {
       return id;
     },
     serializers: {
-      req: (req: { id: string; method: string; raw?: { route?: { path?: string }; baseUrl?: string } }) => ({
-        id: req.id,
-        method: req.method,
-        route: req.raw?.route?.path ? `${req.raw.baseUrl ?? ''}${req.raw.route.path}` : undefined,
-      }),
+      req: (req: { id: string; method: string }) => ({ id: req.id, method: req.method }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
+    // The route is known only once routing is done, after pino-http has bound `req` to its logger.
+    customSuccessObject: (req, _res, value: object) => ({ ...value, route: routePattern(req) }),
+    customErrorObject: (req, _res, _error, value: object) => ({ ...value, route: routePattern(req) }),
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
   });
+}
+
+function routePattern(req: { route?: { path?: unknown }; baseUrl?: string }): string | undefined {
+  return typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : undefined;
 }

@@ -25,23 +25,26 @@ export function sendProblem(res: Response, problem: Problem): void {
 }
 
 export function fieldErrorsOf(error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    // An unknown key is reported on its parent object; name each key itself (`consent.marketing`).
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a known field' }));
+    }
+    return [{ field: issue.path.length ? issue.path.join('.') : '(body)', message: issue.message }];
+  });
 }
 
 /** Body-parser failures carry a `type`; they are the client's fault and must not become 500s. */
 function problemForParserError(error: { type?: string; status?: number }): Problem | undefined {
   switch (error.type) {
-    case 'entity.too.large': return problemFor('payload_too_large');
+    case 'entity.too.large': return problemFor('payload_too_large', 'The body is larger than this endpoint accepts (16 KB).');
     case 'entity.parse.failed': return problemFor('malformed_body', 'The body is not valid JSON.');
     case 'charset.unsupported':
     case 'encoding.unsupported': return problemFor('unsupported_media_type', 'Use UTF-8 JSON or form encoding.');
     case 'parameters.too.many': return problemFor('payload_too_large', 'Too many form fields.');
     default:
       if (error.status === 404) return problemFor('not_found', 'No such resource.');
-      return error.status && error.status >= 400 && error.status < 500 ? problemFor('validation_failed') : undefined;
+      return error.status && error.status >= 400 && error.status < 500 ? problemFor('validation_failed', 'The request could not be read.') : undefined;
   }
 }
 

@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { parseConfig } from '../../../src/platform/config';
 import { closePlatform, createPlatform, type Platform } from '../../../src/platform/context';
 import { reSealAll } from '../../../src/modules/supporters/key-rotation';
@@ -8,28 +6,19 @@ import { open, PURPOSE } from '../../../src/modules/supporters/personal-data';
 import { createCampaign, signingBody } from '../../support/fixtures';
 import { postJson, startTestApi } from '../../support/harness';
 
-// Rotation rewrites every row, so it gets a database of its own: the other test files, running in
-// parallel, hold only the shared test key and must keep reading their rows.
-const DATABASE_URL = `${process.env.DATABASE_URL!}_keys`;
-
-beforeAll(() => {
-  const root = path.resolve(__dirname, '..', '..', '..');
-  const setup = spawnSync(process.execPath, [path.join(root, 'scripts', 'db-setup.mjs'), '--reset'], { cwd: root, env: { ...process.env, DATABASE_URL }, encoding: 'utf8' });
-  if (setup.status !== 0) throw new Error(setup.stderr);
-});
-
+// Rotation rewrites every row of the database: this file's own (tests/support/file-database.ts).
 describe('rotating the encryption key', () => {
   it('re-seals every envelope under the new key, keeps the data readable, and a rerun changes nothing', async () => {
     const oldKey = `old_1:${randomBytes(32).toString('base64')}`;
     const newKey = `new_2:${randomBytes(32).toString('base64')}`;
-    const before = await startTestApi({ DATABASE_URL, ENCRYPTION_KEYS: oldKey, RATE_LIMIT_ENABLED: 'false' });
+    const before = await startTestApi({ ENCRYPTION_KEYS: oldKey, RATE_LIMIT_ENABLED: 'false' });
     let after: Platform | undefined;
     try {
       const campaign = await createCampaign(before.platform.db);
       const body = signingBody(campaign, { city: 'Almaty', comment: 'For my brother.' });
       expect((await postJson(`${before.url}/api/campaigns/${campaign.slug}/signatures`, body)).status).toBe(202);
 
-      after = createPlatform(parseConfig({ ...process.env, DATABASE_URL, ENCRYPTION_KEYS: `${newKey},${oldKey}` }), 'test');
+      after = createPlatform(parseConfig({ ...process.env, ENCRYPTION_KEYS: `${newKey},${oldKey}` }), 'test');
       const first = await reSealAll(after);
       expect(first).toEqual({ supporters: 1, signatures: 1 });
 

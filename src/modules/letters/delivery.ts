@@ -1,0 +1,156 @@
+import { DelayedError, type Job } from 'bullmq';
+import type { Transporter } from 'nodemailer';
+import type { Platform } from '../../platform/context';
+import { JOBS, jobPayloads } from '../../platform/queues';
+import { describeSmtpError } from '../../platform/smtp-errors';
+import { openPersonalData, PURPOSE } from '../supporters';
+import type { LetterContext, RenderedLetter } from './letter-context';
+import * as letters from './letters.repository';
+import { isEmptyLetter } from './templates.engine';
+import { buildLetterContext, getLetterRenderer } from './templates.service';
+import type { DelegationPacer } from './throttle';
+import { findDeliverableAddresses, recordAddressFailure, recordAddressSuccess } from './targets.repository';
+
+export interface DeliveryDeps {
+  platform: Platform;
+  mailer: Transporter;
+  pacer: DelegationPacer;
+}
+
+/**
+ * Sends one letter. The job carries only the letter's id; everything else is re-read here. Only a
+ * successful claim (queued → sending) sends, so a job that runs twice sends once; a letter is
+ * `sent` only after the SMTP server accepted it. Rule for a worker killed mid-send: the letter
+ * stays `sending` until its lease expires, then it is sent again with the same Message-ID
+ * (receiving systems drop a repeated Message-ID; the alternative, dropping it, would lose letters).
+ */
+export function sendLetterHandler(deps: DeliveryDeps) {
+  const { platform } = deps;
+  const leaseMs = platform.config.LETTERS_SEND_LEASE_SECONDS * 1000;
+  return async (job: Job, token?: string): Promise<string> => {
+    const data = jobPayloads[JOBS.sendLetter].parse(job.data);
+    const letter = await letters.findLetterForDelivery(platform.db, data.letterId);
+    if (!letter) return 'skipped: letter gone';
+    if (letter.status === 'sending' && letter.sendingAt && letter.sendingAt.getTime() + leaseMs > Date.now()) {
+      // Another worker holds it (or held it when it died): look again when the lease has run out.
+      return waitUntil(job, token, letter.sendingAt.getTime() + leaseMs + 1000);
+    }
+    if (letter.status !== 'queued' && letter.status !== 'sending') return `skipped: ${letter.status}`;
+
+    const testMode = letter.campaign.letterTestMode;
+    if (!testMode && data.slotAt === undefined && !platform.config.LETTERS_CAP_DISABLED) {
+      const slot = await deps.pacer.reserve(pacingOf(platform, letter.target));
+      if (slot.getTime() > Date.now() + 1000) {
+        await job.updateData({ ...data, slotAt: slot.getTime() });
+        return waitUntil(job, token, slot.getTime());
+      }
+    }
+
+    const claim = await letters.claimForSending(platform.db, letter.id, platform.config.LETTERS_SEND_LEASE_SECONDS);
+    if (!claim) return 'skipped: claimed elsewhere';
+
+    const supporterName = openPersonalData(platform, letter.supporter.nameEncrypted, PURPOSE.name);
+    const supporterEmail = openPersonalData(platform, letter.supporter.emailEncrypted, PURPOSE.email);
+    // The delegation's language when the campaign has that version, otherwise the original.
+    const render = await getLetterRenderer(platform.db, letter.campaign.id, letter.target.preferredLanguage);
+    const rendered = render(letterContext(platform, letter, supporterName, render.language));
+    if (isEmptyLetter(rendered)) {
+      await letters.markCancelled(platform.db, letter.id, 'rendered empty');
+      return 'cancelled: rendered empty';
+    }
+
+    const addresses = testMode ? [] : await findDeliverableAddresses(platform.db, letter.target.id);
+    if (!testMode && addresses.length === 0) {
+      await letters.markFailed(platform.db, [letter.id], 'no deliverable address for this delegation');
+      return 'failed: no deliverable address';
+    }
+    const messageId = `<letter-${letter.id}@${domainOf(letter.campaign.senderEmail)}>`;
+    return sendAndRecord(deps, job, [letter.id], {
+      from: { name: `${supporterName} via Clarion`, address: letter.campaign.senderEmail },
+      replyTo: supporterEmail,
+      to: testMode ? [supporterEmail] : addresses.map((a) => a.email),
+      subject: testMode ? `[TEST] ${rendered.subject}` : rendered.subject,
+      rendered,
+      messageId,
+    }, testMode ? [] : addresses);
+  };
+}
+
+export interface Outgoing {
+  from: { name: string; address: string };
+  replyTo?: string;
+  to: string[];
+  subject: string;
+  rendered: RenderedLetter;
+  messageId: string;
+  digestKey?: string;
+}
+
+/** Sends, then records the outcome on the letters and on the delegation's addresses. */
+export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: string[], message: Outgoing, addresses: Array<{ id: string; email: string }>): Promise<string> {
+  const { platform } = deps;
+  try {
+    const info = await deps.mailer.sendMail({
+      from: message.from,
+      replyTo: message.replyTo,
+      to: message.to,
+      subject: message.subject,
+      text: message.rendered.text,
+      html: message.rendered.html,
+      messageId: message.messageId,
+    });
+    const rejected = new Set(((info.rejected ?? []) as Array<string | { address: string }>).map((r) => (typeof r === 'string' ? r : r.address).toLowerCase()));
+    for (const address of addresses) {
+      if (rejected.has(address.email.toLowerCase())) await recordAddressFailure(platform.db, address.id, 'hard');
+      else await recordAddressSuccess(platform.db, address.id);
+    }
+    await letters.markSent(platform.db, letterIds, { messageId: message.messageId, smtpResponse: describeAccepted(info.response), digestKey: message.digestKey });
+    return 'sent';
+  } catch (error) {
+    const failure = describeSmtpError(error);
+    if (failure.recipientLevel) {
+      for (const address of addresses) await recordAddressFailure(platform.db, address.id, failure.permanent ? 'hard' : 'soft');
+    }
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (failure.permanent || lastAttempt) {
+      // Permanent refusals fail at once; exhausted retries land in the same dead-letter state.
+      await letters.markFailed(platform.db, letterIds, failure.permanent ? failure.message : `retries exhausted; last: ${failure.message}`);
+      return `failed: ${failure.message}`;
+    }
+    await letters.markRetrying(platform.db, letterIds, failure.message);
+    throw new Error(failure.message);
+  }
+}
+
+function describeAccepted(response: string | undefined): string {
+  return String(response ?? '250 accepted').slice(0, 300);
+}
+
+async function waitUntil(job: Job, token: string | undefined, at: number): Promise<never> {
+  await job.moveToDelayed(at, token);
+  throw new DelayedError();
+}
+
+export function pacingOf(platform: Platform, target: { id: string; timeZone: string; hourlyCap: number | null }) {
+  return { id: target.id, timeZone: target.timeZone, hourlyCap: target.hourlyCap ?? platform.config.LETTERS_HOURLY_CAP };
+}
+
+function domainOf(address: string): string {
+  return address.split('@')[1] ?? 'clarion.invalid';
+}
+
+function letterContext(platform: Platform, letter: letters.LetterForDelivery, supporterName: string, language: string): LetterContext {
+  const signature = letter.attempt.signature;
+  return buildLetterContext({
+    campaign: letter.campaign,
+    demands: letter.campaign.demands,
+    target: letter.target,
+    supporter: {
+      name: supporterName,
+      city: signature.cityEncrypted ? openPersonalData(platform, signature.cityEncrypted, PURPOSE.city) : null,
+      countryCode: signature.country,
+      paragraph: letter.paragraphEncrypted ? openPersonalData(platform, letter.paragraphEncrypted, PURPOSE.paragraph) : null,
+    },
+    language,
+  });
+}

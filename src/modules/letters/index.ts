@@ -1,0 +1,10 @@
+export { describeLettersApi, lettersRouter } from './letters.routes';
+export { describeTargetsApi, targetsRouter } from './targets.routes';
+export { describeTemplatesApi, templatesRouter } from './templates.routes';
+export { releaseHeldLetters } from './letters.service';
+export { sendLetterHandler } from './delivery';
+export { sendDigestHandler } from './digest';
+export { LetterSweeper, sweepLetters } from './sweeper';
+export { DelegationPacer } from './throttle';
+export { seedTargets } from './targets.seed';
+export { seedDefaultTemplate } from './templates.service';

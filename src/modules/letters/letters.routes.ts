@@ -1,0 +1,87 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { Router, type RequestHandler } from 'express';
+import type { Platform } from '../../platform/context';
+import { AppError } from '../../platform/errors';
+import { requireAdminToken } from '../../platform/http/admin-auth';
+import { problemResponse } from '../../platform/http/openapi';
+import { z } from '../../platform/http/zod';
+import { slugParams } from '../campaigns/campaigns.schemas';
+import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
+import { listLettersForAdmin, requestLetters, retryLetters } from './letters.service';
+
+const retryManyRequest = z.object({ ids: z.array(z.uuid()).min(1).max(1000) }).strict();
+
+export function lettersRouter(platform: Platform): Router {
+  const router = Router();
+  const admin = requireAdminToken(platform.config);
+
+  router.post('/api/campaigns/:slug/letters', requireJson, async (req, res) => {
+    const { slug } = slugParams.parse(req.params);
+    const input = lettersRequest.parse(req.body);
+    res.status(202).json(await requestLetters(platform, slug, input));
+  });
+
+  // Dead letters (failed) and flagged ones (review), for an admin to look at and retry.
+  router.get('/api/admin/letters', admin, async (req, res) => {
+    const query = failedLettersQuery.parse(req.query);
+    const rows = await listLettersForAdmin(platform, { campaignSlug: query.campaign, status: query.status, limit: query.limit });
+    res.json({
+      letters: rows.map((l) => ({
+        id: l.id, status: l.status, campaign: l.campaign.slug, delegation: l.target.iso2, country: l.target.country,
+        attempts: l.attempts, lastSmtpResponse: l.lastSmtpResponse, reviewReason: l.reviewReason, createdAt: l.createdAt, failedAt: l.failedAt,
+      })),
+    });
+  });
+
+  router.post('/api/admin/letters/:id/retry', admin, async (req, res) => {
+    const { id } = letterIdParams.parse(req.params);
+    const retried = await retryLetters(platform, [id]);
+    if (retried === 0) throw new AppError('letter_not_found', 'No failed or flagged letter has that id.');
+    res.status(202).json({ retried });
+  });
+
+  router.post('/api/admin/letters/retry', admin, requireJson, async (req, res) => {
+    const { ids } = retryManyRequest.parse(req.body);
+    res.status(202).json({ retried: await retryLetters(platform, ids) });
+  });
+
+  return router;
+}
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is(['application/json', 'application/*+json'])) throw new AppError('unsupported_media_type', 'Send application/json.');
+  next();
+};
+
+export function describeLettersApi(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/api/campaigns/{slug}/letters',
+    summary: 'Write to delegations: all Council members, a UN regional group, your own country\'s, or chosen countries',
+    description: 'One letter per delegation, ever: asking again sends nothing twice. Letters wait until the signing that gave the action token is confirmed through its emailed link; a supporter who had confirmed before gets a fresh link for them.',
+    tags: ['Letters'],
+    request: { params: slugParams, body: { content: { 'application/json': { schema: lettersRequest } } } },
+    responses: {
+      202: { description: 'Recorded', content: { 'application/json': { schema: lettersAnswer } } },
+      400: problemResponse('Invalid fields or action token'),
+      409: problemResponse('The campaign is closed'),
+      410: problemResponse('The action token has expired'),
+      422: problemResponse('No delegation matches'),
+    },
+  });
+  registry.registerPath({
+    method: 'get', path: '/api/admin/letters', summary: 'Failed (dead) or flagged letters', tags: ['Admin: letters'],
+    security: [{ adminToken: [] }], request: { query: failedLettersQuery },
+    responses: { 200: { description: 'Letters' }, 401: problemResponse('No token'), 403: problemResponse('Wrong token') },
+  });
+  registry.registerPath({
+    method: 'post', path: '/api/admin/letters/{id}/retry', summary: 'Queue a failed or flagged letter again', tags: ['Admin: letters'],
+    security: [{ adminToken: [] }], request: { params: letterIdParams },
+    responses: { 202: { description: 'Queued' }, 404: problemResponse('No such failed or flagged letter') },
+  });
+  registry.registerPath({
+    method: 'post', path: '/api/admin/letters/retry', summary: 'Queue several failed or flagged letters again', tags: ['Admin: letters'],
+    security: [{ adminToken: [] }], request: { body: { content: { 'application/json': { schema: retryManyRequest } } } },
+    responses: { 202: { description: 'Queued' } },
+  });
+}

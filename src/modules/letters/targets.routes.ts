@@ -1,0 +1,138 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import express, { Router, type RequestHandler } from 'express';
+import type { Platform } from '../../platform/context';
+import { AppError } from '../../platform/errors';
+import { requireAdminToken } from '../../platform/http/admin-auth';
+import { problemResponse } from '../../platform/http/openapi';
+import { z } from '../../platform/http/zod';
+import { slugParams } from '../campaigns/campaigns.schemas';
+import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
+import {
+  adminTargetListSchema, adminTargetSchema, importResultSchema, iso2Params, publicTargetListSchema, targetPatchSchema,
+} from './targets.schemas';
+import { exportTargetsCsv, importTargets, listPublicTargets, listTargetsForAdmin, updateTarget } from './targets.service';
+
+export function targetsRouter(platform: Platform): Router {
+  const router = Router();
+  // Per route, not router.use(): this router is mounted at the root and sees every request.
+  const admin = requireAdminToken(platform.config);
+
+  router.get('/api/campaigns/:slug/targets', async (req, res) => {
+    const { slug } = slugParams.parse(req.params);
+    const list = await listPublicTargets(platform.db, slug);
+    res.set('Cache-Control', 'public, max-age=60').json(list);
+  });
+
+  router.get('/api/admin/targets', admin, async (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ targets: await listTargetsForAdmin(platform.db) });
+  });
+
+  router.get('/api/admin/targets.csv', admin, async (_req, res) => {
+    const csv = await exportTargetsCsv(platform.db);
+    res.set('Cache-Control', 'no-store')
+      .set('Content-Disposition', 'attachment; filename="targets.csv"')
+      .type('text/csv; charset=utf-8')
+      .send(csv);
+  });
+
+  router.post('/api/admin/targets/import', admin, requireCsv, express.text({ type: 'text/csv', limit: '1mb' }), async (req, res) => {
+    if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', 'Send the file as text/csv.');
+    res.set('Cache-Control', 'no-store').json(await importTargets(platform.db, req.body));
+  });
+
+  router.patch('/api/admin/targets/:iso2', admin, requireJson, async (req, res) => {
+    const { iso2 } = iso2Params.parse(req.params);
+    const patch = targetPatchSchema.parse(req.body);
+    res.set('Cache-Control', 'no-store').json(await updateTarget(platform.db, iso2, patch));
+  });
+
+  return router;
+}
+
+const requireCsv: RequestHandler = (req, _res, next) => {
+  if (!req.is('text/csv')) throw new AppError('unsupported_media_type', 'Send the file as the request body with Content-Type: text/csv.');
+  next();
+};
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is(['application/json', 'application/*+json'])) throw new AppError('unsupported_media_type', 'Send application/json.');
+  next();
+};
+
+const adminSecurity = [{ adminToken: [] }];
+
+export function describeTargetsApi(registry: OpenAPIRegistry): void {
+  registry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN from the server\'s configuration.',
+  });
+  const unauthorised = { 401: problemResponse('No bearer token'), 403: problemResponse('Wrong token, or the admin API is not configured') };
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/campaigns/{slug}/targets',
+    summary: 'The delegations a campaign\'s supporters can write to (never their addresses)',
+    tags: ['Delegations'],
+    request: { params: slugParams },
+    responses: {
+      200: { description: 'Active delegations, sorted by iso2', content: { 'application/json': { schema: publicTargetListSchema } } },
+      400: problemResponse('The slug is malformed'),
+      404: problemResponse('No such campaign (drafts are not public)'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/admin/targets',
+    summary: 'Every delegation with its addresses, their health and placeholder flags',
+    tags: ['Admin: delegations'],
+    security: adminSecurity,
+    responses: {
+      200: { description: 'Delegations, sorted by iso2', content: { 'application/json': { schema: adminTargetListSchema } } },
+      ...unauthorised,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/admin/targets.csv',
+    summary: 'Export the delegations file (the import\'s format)',
+    description: 'Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a single quote; the import removes that prefix.',
+    tags: ['Admin: delegations'],
+    security: adminSecurity,
+    responses: {
+      200: { description: 'The file', content: { 'text/csv': { schema: z.string().openapi({ example: `${CSV_COLUMNS.join(',')}\n` }) } } },
+      ...unauthorised,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/admin/targets/import',
+    summary: 'Import the delegations file: all lines valid, or nothing is written',
+    description: `Header row required, then one row per delegation (at most ${MAX_CSV_ROWS}, 1 MB): ${CSV_COLUMNS.join(',')}. `
+      + '`emails` is a ;-separated list; addresses at reserved example domains are placeholders. Delegations are created or updated by iso2 in one transaction; '
+      + 'kept addresses keep their health, unlisted ones are removed. Delegations not in the file are left as they are.',
+    tags: ['Admin: delegations'],
+    security: adminSecurity,
+    request: { body: { content: { 'text/csv': { schema: z.string() } } } },
+    responses: {
+      200: { description: 'Imported', content: { 'application/json': { schema: importResultSchema } } },
+      ...unauthorised,
+      413: problemResponse('Larger than 1 MB'),
+      415: problemResponse('Not text/csv'),
+      422: problemResponse('The file has errors (csv_invalid): errors[] names each line and column; nothing was written'),
+    },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/api/admin/targets/{iso2}',
+    summary: 'Change one delegation',
+    tags: ['Admin: delegations'],
+    security: adminSecurity,
+    request: { params: iso2Params, body: { content: { 'application/json': { schema: targetPatchSchema } } } },
+    responses: {
+      200: { description: 'The delegation as saved', content: { 'application/json': { schema: adminTargetSchema } } },
+      400: problemResponse('Invalid fields (see errors[])'),
+      ...unauthorised,
+      404: problemResponse('No such delegation'),
+      415: problemResponse('Not JSON'),
+    },
+  });
+}

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { open, PURPOSE } from '../../../src/modules/supporters/personal-data';
+import type { RunningWorkers } from '../../../src/worker-runtime';
+import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
+import { eventually, LogCollector, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
+import { SmtpRecorder } from '../../support/smtp-recorder';
+
+let smtp: SmtpRecorder;
+let api: TestApi;
+let workers: RunningWorkers;
+let campaign: TestCampaign;
+const logs = new LogCollector();
+
+beforeAll(async () => {
+  smtp = await SmtpRecorder.start();
+  // Every level, so a leak at debug or trace shows too; the proxy header gives the client a
+  // distinctive address (loopback is a trusted proxy by default).
+  api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'true', LOG_LEVEL: 'trace' }, { logStream: logs });
+  workers = startTestWorkers(api);
+  campaign = await createCampaign(api.platform.db);
+});
+
+afterAll(async () => {
+  await workers.stop();
+  await api.close();
+  await smtp.stop();
+});
+
+/** Values unlike anything else in a row or a log line, so a match can only be a leak. */
+function personalValues() {
+  const marker = randomUUID().slice(0, 8);
+  return {
+    email: `zhanar.${marker}@example.org`,
+    name: `Zhanar Privacytest${marker}`,
+    city: `Ust-Kamenogorsk${marker}`,
+    comment: `My brother ${marker} was detained in January.`,
+    ip: `203.0.113.${(parseInt(marker.slice(0, 2), 16) % 200) + 10}`,
+  };
+}
+
+const SQL_ROWS = {
+  supporters: (id: string) => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM supporters t WHERE id = ${id}::uuid`,
+  signatures: (id: string) => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM signatures t WHERE id = ${id}::uuid`,
+  attempts: (id: string) => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM signing_attempts t WHERE signature_id = ${id}::uuid`,
+  outbox: () => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM outbox_events t`,
+};
+
+function expectNoneOf(text: string, values: Record<string, string>, where: string): void {
+  const found = Object.entries(values).filter(([, value]) => text.toLowerCase().includes(value.toLowerCase()));
+  if (found.length > 0) throw new Error(`${where} contains ${found.map(([what]) => what).join(', ')}`);
+}
+
+describe('personal data at rest', () => {
+  it('stores no email, name, city, comment or IP in clear, and the cipher gives them back', async () => {
+    const person = personalValues();
+    const body = signingBody(campaign, { email: person.email, name: person.name, city: person.city, comment: person.comment });
+    const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, { 'x-forwarded-for': person.ip });
+    expect(answer.status).toBe(202);
+
+    const signature = await api.platform.db.signature.findFirstOrThrow({ where: { campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, include: { supporter: true } });
+    const rows = [
+      ...(await SQL_ROWS.supporters(signature.supporterId)),
+      ...(await SQL_ROWS.signatures(signature.id)),
+      ...(await SQL_ROWS.attempts(signature.id)),
+      ...(await SQL_ROWS.outbox()),
+    ];
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    for (const { row } of rows) expectNoneOf(row, person, `the row ${row.slice(0, 60)}…`);
+    // The row is found again by the hash of the network, not the address.
+    expect(signature.ipHash).not.toBeNull();
+
+    expect(open(api.platform, signature.supporter.emailEncrypted, PURPOSE.email)).toBe(person.email);
+    expect(open(api.platform, signature.supporter.nameEncrypted, PURPOSE.name)).toBe(person.name);
+    expect(open(api.platform, signature.cityEncrypted!, PURPOSE.city)).toBe(person.city);
+    expect(open(api.platform, signature.commentEncrypted!, PURPOSE.comment)).toBe(person.comment);
+  });
+
+  it('puts only ids in the jobs it leaves in Redis', async () => {
+    const person = personalValues();
+    const body = signingBody(campaign, { email: person.email, name: person.name, city: person.city, comment: person.comment });
+    await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, { 'x-forwarded-for': person.ip });
+    await smtp.waitFor((m) => m.envelope.to.includes(person.email));
+
+    const redis = api.platform.redis;
+    const keys = await redis.keys(`${api.platform.config.QUEUE_PREFIX}:*`);
+    expect(keys.some((key) => key.includes(':email:'))).toBe(true);
+    const dump: string[] = [];
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === 'hash') dump.push(JSON.stringify(await redis.hgetall(key)));
+      else if (type === 'string') dump.push((await redis.get(key)) ?? '');
+      else if (type === 'list') dump.push(JSON.stringify(await redis.lrange(key, '0', '-1')));
+      else if (type === 'zset') dump.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
+      else if (type === 'stream') dump.push(JSON.stringify(await redis.call('XRANGE', key, '-', '+')));
+      dump.push(key);
+    }
+    const text = dump.join('\n');
+    expect(text).toContain('attemptId');
+    expectNoneOf(text, person, 'Redis');
+  });
+});
+
+describe('personal data in logs', () => {
+  it('logs a whole sign, email and confirm cycle without an email, name, IP or token in it', async () => {
+    const person = personalValues();
+    const startedAt = logs.text.length;
+    const body = signingBody(campaign, { email: person.email, name: person.name, city: person.city, comment: person.comment });
+    const headers = { 'x-forwarded-for': person.ip, 'x-request-id': 'privacy-test-request' };
+
+    const signed = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, headers);
+    expect(signed.status).toBe(202);
+    const actionToken = (signed.json as { actionToken: string }).actionToken;
+    // The same person again (a reminder email), and a mistake that is refused.
+    await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, headers);
+    expect((await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { ...body, country: 'XX' }, headers)).status).toBe(400);
+
+    const email = await smtp.waitFor((m) => m.envelope.to.includes(person.email) && m.subject.startsWith('Please confirm'));
+    await smtp.waitFor((m) => m.envelope.to.includes(person.email) && m.subject.startsWith('Your confirmation link'));
+    const link = /http:\/\/clarion\.test(\/confirm\/([A-Za-z0-9._-]+))/.exec(email.text)!;
+    const token = link[2]!;
+    expect((await fetch(`${api.url}${link[1]}`, { headers })).status).toBe(200);
+    expect((await fetch(`${api.url}${link[1]}`, { method: 'POST', headers })).status).toBe(200);
+    expect((await postJson(`${api.url}/api/confirmations`, { token }, headers)).json).toMatchObject({ status: 'already_confirmed' });
+    expect((await fetch(`${api.url}/confirm/${token.slice(0, -3)}abc`, { headers })).status).toBe(400);
+
+    // Wait for the workers' lines about both emails, then read everything this cycle logged.
+    await eventually(() => (logs.text.slice(startedAt).match(/"msg":"job done"/g) ?? []).length >= 2, 5000, 'two "job done" lines');
+    const cycle = logs.text.slice(startedAt);
+    const lines = cycle.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The logs are not empty: requests and jobs are there, so a leak would have had a place to show.
+    expect(lines.filter((line) => line.msg === 'request completed').length).toBeGreaterThanOrEqual(7);
+    expect(lines.some((line) => (line.req as { id?: string } | undefined)?.id === 'privacy-test-request')).toBe(true);
+    expect(lines.some((line) => line.msg === 'job done')).toBe(true);
+    // Requests are logged by route pattern, never by the URL that carries the token.
+    expect(new Set(lines.map((line) => line.route).filter(Boolean))).toEqual(new Set(['/api/campaigns/:slug/signatures', '/confirm/:token', '/api/confirmations']));
+
+    expectNoneOf(cycle, {
+      ...person,
+      // Parts of the address are identifying on their own.
+      emailLocalPart: person.email.split('@')[0]!,
+      loopback: '127.0.0.1',
+      confirmationToken: token,
+      tokenSignature: token.split('.')[2]!,
+      actionToken,
+    }, 'the log');
+  });
+});
