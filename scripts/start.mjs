@@ -40,7 +40,8 @@ function ensureEnvFile() {
   const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
   const filled = example
     .replace(/^SECRET_KEY=.*$/m, `SECRET_KEY=${randomBytes(32).toString('base64url')}`)
-    .replace(/^ENCRYPTION_KEYS=.*$/m, `ENCRYPTION_KEYS=k1:${randomBytes(32).toString('base64')}`);
+    .replace(/^ENCRYPTION_KEYS=.*$/m, `ENCRYPTION_KEYS=k1:${randomBytes(32).toString('base64')}`)
+    .replace(/^# ADMIN_API_TOKEN=.*$/m, `ADMIN_API_TOKEN=${randomBytes(32).toString('base64url')}`);
   fs.writeFileSync(envFile, filled, { mode: 0o600 });
   step('Wrote .env with fresh development secrets (keep it: it holds the key to the personal data in your database)');
 }
@@ -173,8 +174,10 @@ async function main() {
 
     Campaign (JSON)     ${base}/api/campaigns/kazakhstan
     Sign (POST JSON)    ${base}/api/campaigns/kazakhstan/signatures
+    Write letters       ${base}/api/campaigns/kazakhstan/letters   (with the signing's actionToken)
     API reference       ${base}/api/docs
     Readiness           ${base}/readyz
+    Admin API           ${base}/api/admin/targets   (Authorization: Bearer $ADMIN_API_TOKEN from .env)
 ${useCatcher ? `    Mail catcher        http://127.0.0.1:${catcherHttp}   (confirmation emails and letters land here)\n` : ''}`);
 }
 

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { buildApi } from '../../src/api';
 import { parseConfig, type Config } from '../../src/platform/config';
 import { closePlatform, createPlatform, type Platform } from '../../src/platform/context';
-import { startWorkers, type RunningWorkers } from '../../src/worker-runtime';
+import { startWorkers, type RunningWorkers, type WorkerParts } from '../../src/worker-runtime';
 
 /**
  * A real API on a loopback port, against the real test database and Redis, with its own Redis key
@@ -44,7 +44,7 @@ export async function startTestApi(overrides: Record<string, string> = {}, optio
 }
 
 /** Relay and workers in this process, sharing the API's configuration (and so its queue prefix). */
-export function startTestWorkers(api: TestApi, parts = { relay: true, email: true }): RunningWorkers {
+export function startTestWorkers(api: TestApi, parts: WorkerParts = { relay: true, email: true, letters: true }): RunningWorkers {
   return startWorkers(api.platform, parts);
 }
 

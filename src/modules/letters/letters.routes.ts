@@ -1,9 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { requireAdminToken } from '../../platform/http/admin-auth';
-import { problemResponse } from '../../platform/http/openapi';
+import { requireJson } from '../../platform/http/content-type';
+import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
@@ -48,10 +49,6 @@ export function lettersRouter(platform: Platform): Router {
   return router;
 }
 
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is(['application/json', 'application/*+json'])) throw new AppError('unsupported_media_type', 'Send application/json.');
-  next();
-};
 
 export function describeLettersApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
@@ -71,17 +68,17 @@ export function describeLettersApi(registry: OpenAPIRegistry): void {
   });
   registry.registerPath({
     method: 'get', path: '/api/admin/letters', summary: 'Failed (dead) or flagged letters', tags: ['Admin: letters'],
-    security: [{ adminToken: [] }], request: { query: failedLettersQuery },
+    security: ADMIN_SECURITY, request: { query: failedLettersQuery },
     responses: { 200: { description: 'Letters' }, 401: problemResponse('No token'), 403: problemResponse('Wrong token') },
   });
   registry.registerPath({
     method: 'post', path: '/api/admin/letters/{id}/retry', summary: 'Queue a failed or flagged letter again', tags: ['Admin: letters'],
-    security: [{ adminToken: [] }], request: { params: letterIdParams },
+    security: ADMIN_SECURITY, request: { params: letterIdParams },
     responses: { 202: { description: 'Queued' }, 404: problemResponse('No such failed or flagged letter') },
   });
   registry.registerPath({
     method: 'post', path: '/api/admin/letters/retry', summary: 'Queue several failed or flagged letters again', tags: ['Admin: letters'],
-    security: [{ adminToken: [] }], request: { body: { content: { 'application/json': { schema: retryManyRequest } } } },
+    security: ADMIN_SECURITY, request: { body: { content: { 'application/json': { schema: retryManyRequest } } } },
     responses: { 202: { description: 'Queued' } },
   });
 }

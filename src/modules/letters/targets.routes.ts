@@ -3,7 +3,8 @@ import express, { Router, type RequestHandler } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { requireAdminToken } from '../../platform/http/admin-auth';
-import { problemResponse } from '../../platform/http/openapi';
+import { requireJson } from '../../platform/http/content-type';
+import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
@@ -54,17 +55,9 @@ const requireCsv: RequestHandler = (req, _res, next) => {
   next();
 };
 
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is(['application/json', 'application/*+json'])) throw new AppError('unsupported_media_type', 'Send application/json.');
-  next();
-};
 
-const adminSecurity = [{ adminToken: [] }];
 
 export function describeTargetsApi(registry: OpenAPIRegistry): void {
-  registry.registerComponent('securitySchemes', 'adminToken', {
-    type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN from the server\'s configuration.',
-  });
   const unauthorised = { 401: problemResponse('No bearer token'), 403: problemResponse('Wrong token, or the admin API is not configured') };
 
   registry.registerPath({
@@ -84,7 +77,7 @@ export function describeTargetsApi(registry: OpenAPIRegistry): void {
     path: '/api/admin/targets',
     summary: 'Every delegation with its addresses, their health and placeholder flags',
     tags: ['Admin: delegations'],
-    security: adminSecurity,
+    security: ADMIN_SECURITY,
     responses: {
       200: { description: 'Delegations, sorted by iso2', content: { 'application/json': { schema: adminTargetListSchema } } },
       ...unauthorised,
@@ -96,7 +89,7 @@ export function describeTargetsApi(registry: OpenAPIRegistry): void {
     summary: 'Export the delegations file (the import\'s format)',
     description: 'Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a single quote; the import removes that prefix.',
     tags: ['Admin: delegations'],
-    security: adminSecurity,
+    security: ADMIN_SECURITY,
     responses: {
       200: { description: 'The file', content: { 'text/csv': { schema: z.string().openapi({ example: `${CSV_COLUMNS.join(',')}\n` }) } } },
       ...unauthorised,
@@ -110,7 +103,7 @@ export function describeTargetsApi(registry: OpenAPIRegistry): void {
       + '`emails` is a ;-separated list; addresses at reserved example domains are placeholders. Delegations are created or updated by iso2 in one transaction; '
       + 'kept addresses keep their health, unlisted ones are removed. Delegations not in the file are left as they are.',
     tags: ['Admin: delegations'],
-    security: adminSecurity,
+    security: ADMIN_SECURITY,
     request: { body: { content: { 'text/csv': { schema: z.string() } } } },
     responses: {
       200: { description: 'Imported', content: { 'application/json': { schema: importResultSchema } } },
@@ -125,7 +118,7 @@ export function describeTargetsApi(registry: OpenAPIRegistry): void {
     path: '/api/admin/targets/{iso2}',
     summary: 'Change one delegation',
     tags: ['Admin: delegations'],
-    security: adminSecurity,
+    security: ADMIN_SECURITY,
     request: { params: iso2Params, body: { content: { 'application/json': { schema: targetPatchSchema } } } },
     responses: {
       200: { description: 'The delegation as saved', content: { 'application/json': { schema: adminTargetSchema } } },

@@ -1,9 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import type { Platform } from '../../platform/context';
-import { AppError } from '../../platform/errors';
 import { requireAdminToken } from '../../platform/http/admin-auth';
-import { problemResponse } from '../../platform/http/openapi';
+import { requireJson } from '../../platform/http/content-type';
+import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import {
   adminPreviewSchema, languageQuery, publicPreviewSchema, renderedLetterSchema, templateSchema, templateUpdateSchema,
@@ -47,18 +47,9 @@ export function templatesRouter(platform: Platform): Router {
   return router;
 }
 
-const requireJson: RequestHandler = (req, _res, next) => {
-  if (!req.is(['application/json', 'application/*+json'])) throw new AppError('unsupported_media_type', 'Send application/json.');
-  next();
-};
 
-const adminSecurity = [{ adminToken: [] }];
 
 export function describeTemplatesApi(registry: OpenAPIRegistry): void {
-  // The same scheme the delegations API declares; declared here too so this describer stands alone.
-  registry.registerComponent('securitySchemes', 'adminToken', {
-    type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN from the server\'s configuration.',
-  });
   const unauthorised = { 401: problemResponse('No bearer token'), 403: problemResponse('Wrong token, or the admin API is not configured') };
   const path = '/api/admin/campaigns/{slug}/letter-template';
 
@@ -67,7 +58,7 @@ export function describeTemplatesApi(registry: OpenAPIRegistry): void {
     path,
     summary: 'The campaign\'s letter template (or the default letter, if it has none)',
     tags: ['Admin: letters'],
-    security: adminSecurity,
+    security: ADMIN_SECURITY,
     request: { params: slugParams, query: languageQuery },
     responses: {
       200: { description: 'The template', content: { 'application/json': { schema: templateSchema } } },
@@ -82,7 +73,7 @@ export function describeTemplatesApi(registry: OpenAPIRegistry): void {
     description: 'The template is checked before it is saved: syntax, every variable against the letter\'s vocabulary, no supporter data in the subject, '
       + 'no unescaped supporter data in HTML, no partials, only the listed helpers. Any error: 422 with errors[] naming the part and line, and nothing is saved.',
     tags: ['Admin: letters'],
-    security: adminSecurity,
+    security: ADMIN_SECURITY,
     request: { params: slugParams, body: { content: { 'application/json': { schema: templateUpdateSchema } } } },
     responses: {
       200: { description: 'Saved', content: { 'application/json': { schema: templateSchema } } },
@@ -98,7 +89,7 @@ export function describeTemplatesApi(registry: OpenAPIRegistry): void {
     path: `${path}/preview`,
     summary: 'Render a letter from a given (unsaved) template, or the saved one, for a delegation and sample supporter',
     tags: ['Admin: letters'],
-    security: adminSecurity,
+    security: ADMIN_SECURITY,
     request: { params: slugParams, body: { content: { 'application/json': { schema: adminPreviewSchema } } } },
     responses: {
       200: { description: 'The letter as it would be sent', content: { 'application/json': { schema: renderedLetterSchema } } },

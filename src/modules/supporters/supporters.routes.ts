@@ -1,8 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import path from 'node:path';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
+import { requireContentType } from '../../platform/http/content-type';
 import { problemResponse } from '../../platform/http/openapi';
 import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
 import { slugParams } from '../campaigns/campaigns.schemas';
@@ -69,12 +70,7 @@ function linkToken(params: unknown): string {
 }
 
 /** Only JSON and HTML-form bodies are understood; anything else is refused before it is read. */
-const requireBody: RequestHandler = (req, _res, next) => {
-  if (!req.is(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'])) {
-    throw new AppError('unsupported_media_type', 'Send application/json or application/x-www-form-urlencoded.');
-  }
-  next();
-};
+const requireBody = requireContentType(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'], 'Send application/json or application/x-www-form-urlencoded.');
 
 function wantsHtml(req: Request): boolean {
   return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' && req.accepts(['json', 'html']) === 'html';

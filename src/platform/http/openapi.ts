@@ -18,9 +18,15 @@ export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: problemSchema } } };
 }
 
+/** The admin API's security requirement; the scheme is declared once, in buildOpenApiDocument. */
+export const ADMIN_SECURITY = [{ adminToken: [] }];
+
 export function buildOpenApiDocument(describers: ApiDescriber[], serverUrl: string) {
   const registry = new OpenAPIRegistry();
   registry.register('Problem', problemSchema);
+  registry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN from the server\'s configuration (until admin accounts exist).',
+  });
   for (const describe of describers) describe(registry);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
