@@ -67,3 +67,31 @@ export async function adjustCounters(db: DbClient, campaignId: string, delta: Pa
       confirmed = campaign_counters.confirmed + EXCLUDED.confirmed,
       invalidated = campaign_counters.invalidated + EXCLUDED.invalidated`;
 }
+
+export interface RollupKey {
+  campaignId: string;
+  /** When the signature was made: its counts stay in the hour it was signed, whatever happens later. */
+  signedAt: Date;
+  country: string | null;
+  source: string | null;
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+}
+
+/**
+ * Moves the hourly rollup of the signature's hour, country and source in the same transaction as
+ * the change, so the admin metrics read rollups and never scan signatures.
+ */
+export async function adjustRollup(db: DbClient, key: RollupKey, delta: { signed?: number; confirmed?: number; invalidated?: number }): Promise<void> {
+  const slot = Math.floor(Math.random() * COUNTER_SLOTS);
+  const hour = new Date(Math.floor(key.signedAt.getTime() / 3_600_000) * 3_600_000);
+  await db.$executeRaw`
+    INSERT INTO signature_rollups (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
+    VALUES (${key.campaignId}::uuid, ${hour}, ${key.country ?? ''}, ${key.source ?? ''}, ${key.utmSource ?? ''}, ${key.utmMedium ?? ''}, ${key.utmCampaign ?? ''},
+      ${slot}, ${delta.signed ?? 0}, ${delta.confirmed ?? 0}, ${delta.invalidated ?? 0})
+    ON CONFLICT (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, slot) DO UPDATE SET
+      signed = signature_rollups.signed + EXCLUDED.signed,
+      confirmed = signature_rollups.confirmed + EXCLUDED.confirmed,
+      invalidated = signature_rollups.invalidated + EXCLUDED.invalidated`;
+}

@@ -1,4 +1,5 @@
 import type { DbClient } from '../../platform/db';
+import type { RollupKey } from '../campaigns';
 
 /** All SQL about supporters and their signatures. */
 
@@ -32,6 +33,7 @@ export interface SigningOutcome {
   id: string;
   status: 'pending' | 'confirmed' | 'invalidated';
   inserted: boolean;
+  createdAt: Date;
 }
 
 /**
@@ -47,17 +49,19 @@ export async function insertOrTouchSignature(db: DbClient, s: NewSignature): Pro
       ${s.source}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now())
     ON CONFLICT (campaign_id, supporter_id) DO UPDATE
       SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
-    RETURNING id, status::text AS status, (xmax = 0) AS inserted`;
+    RETURNING id, status::text AS status, (xmax = 0) AS inserted, created_at AS "createdAt"`;
   return outcome!;
 }
 
 /** pending → confirmed, exactly once however many times the link is used. */
-export async function markConfirmed(db: DbClient, signatureId: string): Promise<{ campaignId: string } | null> {
-  const [row] = await db.$queryRaw<{ campaign_id: string }[]>`
+export async function markConfirmed(db: DbClient, signatureId: string): Promise<RollupKey | null> {
+  const [row] = await db.$queryRaw<{ campaign_id: string; created_at: Date; country: string | null; source: string | null; utm_source: string | null; utm_medium: string | null; utm_campaign: string | null }[]>`
     UPDATE signatures SET status = 'confirmed', confirmed_at = now()
     WHERE id = ${signatureId}::uuid AND status = 'pending'
-    RETURNING campaign_id`;
-  return row ? { campaignId: row.campaign_id } : null;
+    RETURNING campaign_id, created_at, country, source, utm_source, utm_medium, utm_campaign`;
+  return row
+    ? { campaignId: row.campaign_id, signedAt: row.created_at, country: row.country, source: row.source, utmSource: row.utm_source, utmMedium: row.utm_medium, utmCampaign: row.utm_campaign }
+    : null;
 }
 
 export async function insertAttempt(db: DbClient, attempt: { id: string; signatureId: string; emailQueued: boolean }): Promise<void> {

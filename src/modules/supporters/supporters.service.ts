@@ -3,7 +3,7 @@ import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
 import { JOBS } from '../../platform/queues';
-import { adjustCounters, consentWordingBelongsTo, getOpenCampaign } from '../campaigns';
+import { adjustCounters, adjustRollup, consentWordingBelongsTo, getOpenCampaign } from '../campaigns';
 import { canonicalEmail, emailDomain } from './email-address';
 import { isFormFilledTooFast } from './form-timing';
 import { emailLookupHash, ipSourceHash, PURPOSE, seal } from './personal-data';
@@ -80,6 +80,10 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
     let emailQueued = false;
     if (signature.inserted) {
       await adjustCounters(tx, campaign.id, { pending: 1 });
+      await adjustRollup(tx, {
+        campaignId: campaign.id, signedAt: signature.createdAt, country: input.country ?? null, source: input.source ?? null,
+        utmSource: input.utm_source ?? null, utmMedium: input.utm_medium ?? null, utmCampaign: input.utm_campaign ?? null,
+      }, { signed: 1 });
       emailQueued = await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'new' }, `confirm-${attemptId}`);
     } else if (signature.status !== 'invalidated') {
       const window = Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS);
@@ -127,7 +131,10 @@ export async function confirmSignature(platform: Platform, token: string) {
     const firstUse = await supporters.markAttemptConfirmed(tx, attempt.id);
     if (firstUse) await addToOutbox(tx, JOBS.releaseHeldLetters, { attemptId: attempt.id }, `release-${attempt.id}`);
     const changed = await supporters.markConfirmed(tx, signature.id);
-    if (changed) await adjustCounters(tx, changed.campaignId, { pending: -1, confirmed: 1 });
+    if (changed) {
+      await adjustCounters(tx, changed.campaignId, { pending: -1, confirmed: 1 });
+      await adjustRollup(tx, changed, { confirmed: 1 });
+    }
     return changed !== null;
   });
   return {
