@@ -4,7 +4,8 @@
  * nodemailer and the SMTP protocol is exercised rather than a mocked transport.
  *
  * `respondWith` scripts the answer to the next messages' DATA, to simulate temporary (4xx) and
- * permanent (5xx) failures of the mail provider.
+ * permanent (5xx) failures of the mail provider. `setAcceptDelay` makes the server slow to answer
+ * at the end of DATA, e.g. so that a worker can be killed while messages are in flight.
  */
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -79,6 +80,7 @@ export class SmtpRecorder {
 
   private responses: ScriptedResponse[] = [];
   private waiters = new Set<Waiter>();
+  private acceptDelayMs = 0;
 
   private constructor(
     private readonly server: SMTPServer,
@@ -110,9 +112,13 @@ export class SmtpRecorder {
             const response = recorder.nextResponse();
             if (response instanceof Error) {
               recorder.rejected++;
+              await recorder.pauseBeforeAnswer();
               return callback(response);
             }
+            // Recorded on receipt, answered after the delay: a client that dies in between has
+            // delivered the message without learning so (the server's log has it, the sender not).
             await recorder.record(session, raw);
+            await recorder.pauseBeforeAnswer();
             callback(null, response);
           })
           .catch((err: unknown) => callback(Object.assign(new Error(`SmtpRecorder failed: ${String(err)}`), { responseCode: 451 })));
@@ -138,6 +144,14 @@ export class SmtpRecorder {
    */
   respondWith(responses: ScriptedResponse[]): void {
     this.responses.push(...responses);
+  }
+
+  /**
+   * Waits `ms` at the end of every message's DATA before answering (accepting or rejecting); 0,
+   * the default, answers at once. A message is recorded in `messages` before the wait.
+   */
+  setAcceptDelay(ms: number): void {
+    this.acceptDelayMs = Math.max(0, ms);
   }
 
   /** Resolves with the first message, already received or still to come, that matches. */
@@ -189,6 +203,10 @@ export class SmtpRecorder {
       };
       this.waiters.add(waiter);
     });
+  }
+
+  private async pauseBeforeAnswer(): Promise<void> {
+    if (this.acceptDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.acceptDelayMs));
   }
 
   /** The answer to the message whose DATA just ended: an Error to reject it, or the 250 text. */

@@ -40,9 +40,22 @@ const sweepSuffix = (at: Date) => `sweep-${at.getTime()}`;
 async function hasLiveJob(queue: Queue, letterId: string, attempts: number, queuedAt: Date): Promise<boolean> {
   for (const id of [letterJobId(letterId), letterJobId(letterId, attempts), letterJobId(letterId, sweepSuffix(queuedAt))]) {
     const job = await queue.getJob(id);
-    if (job && ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'].includes(await job.getState())) return true;
+    if (!job) continue;
+    const state = await job.getState();
+    if (state === 'active' ? await isLocked(queue, id) : ['waiting', 'delayed', 'prioritized', 'waiting-children'].includes(state)) return true;
   }
   return false;
+}
+
+/**
+ * An active job is alive while its worker renews its lock. A worker killed after taking the job
+ * but before claiming the letter leaves it active and unlocked; BullMQ moves such a job back only
+ * at a later stalled check, up to two stalled intervals (a minute) on, or never if no worker runs
+ * one. The sweeper does not wait for that: another job is harmless, only a claim sends.
+ */
+async function isLocked(queue: Queue, jobId: string): Promise<boolean> {
+  const client = await queue.getBackend().client;
+  return (await client.get(`${queue.toKey(jobId)}:lock`)) !== null;
 }
 
 export class LetterSweeper {
