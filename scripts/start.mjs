@@ -178,6 +178,7 @@ async function main() {
     API reference       ${base}/api/docs
     Readiness           ${base}/readyz
     Admin API           ${base}/api/admin/targets   (Authorization: Bearer $ADMIN_API_TOKEN from .env)
+    First admin account npm run admin:create -- --email you@example.org --role owner
 ${useCatcher ? `    Mail catcher        http://127.0.0.1:${catcherHttp}   (confirmation emails and letters land here)\n` : ''}`);
 }
 

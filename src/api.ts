@@ -5,13 +5,16 @@ import { docsRouter } from './platform/http/docs';
 import { healthRouter } from './platform/http/health';
 import { buildOpenApiDocument } from './platform/http/openapi';
 import { staticRouter } from './platform/http/static';
+import { adminRouter, describeAdminApi } from './modules/admin';
 import { campaignsRouter, describeCampaignsApi } from './modules/campaigns';
 import { describeSupportersApi, supportersRouter } from './modules/supporters';
+import { describeMetricsApi, metricsModule } from './modules/metrics';
 import { describeLettersApi, describeTargetsApi, describeTemplatesApi, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
-  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeTargetsApi, describeTemplatesApi, describeLettersApi], platform.config.PUBLIC_BASE_URL);
+  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi], platform.config.PUBLIC_BASE_URL);
+  const metrics = metricsModule(platform);
   return createHttpApp(platform, [
     healthRouter(platform),
     staticRouter(),
@@ -21,5 +24,7 @@ export function buildApi(platform: Platform): Express {
     targetsRouter(platform),
     templatesRouter(platform),
     lettersRouter(platform),
-  ]);
+    adminRouter(platform),
+    metrics.router,
+  ], [metrics.httpMetrics]);
 }

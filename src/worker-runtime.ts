@@ -5,7 +5,7 @@ import { OutboxRelay } from './platform/outbox';
 import { closeQueues, createQueues } from './platform/queue-factory';
 import { JOBS, jobPayloads, QUEUES } from './platform/queues';
 import { createRedis } from './platform/redis';
-import { startQueueWorker } from './platform/worker-host';
+import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler } from './modules/supporters';
 import { DelegationPacer, LetterSweeper, releaseHeldLetters, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
@@ -52,7 +52,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       logger: logger.child({ component: 'email-worker' }),
     });
     // Let jobs in flight finish (bounded by the process's shutdown grace) before the pool closes.
-    stops.push(() => worker.close(), async () => mailer.close());
+    stops.push(() => closeWorker(worker, connection), async () => mailer.close());
   }
 
   if (parts.letters ?? parts.email) {
@@ -70,13 +70,14 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       concurrency: Math.max(config.SMTP_POOL_SIZE * 4, 8),
       logger: logger.child({ component: 'letters-worker' }),
     });
-    stops.push(() => worker.close(), async () => mailer.close());
+    stops.push(() => closeWorker(worker, connection), async () => mailer.close());
   }
 
   return {
     async stop() {
       for (const stop of stops) await stop();
-      await connection.quit().catch(() => undefined);
+      // QUIT needs a connection; without one only disconnect() stops the reconnecting.
+      await connection.quit().catch(() => connection.disconnect());
     },
   };
 }

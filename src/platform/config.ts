@@ -53,10 +53,19 @@ export const configSchema = z.object({
   CONFIRMATION_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   RATE_LIMIT_ENABLED: booleanFromEnv.default(true),
   /**
-   * Bearer token for /api/admin until admin accounts exist (issue #4). Unset: the admin API refuses
-   * every request. At least 32 characters.
+   * Bootstrap bearer token with the owner role (for scripts and `npm start`'s development .env);
+   * admin accounts and their API tokens are the usual way in. At least 32 characters.
    */
   ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Bearer token for GET /metrics (Prometheus). Unset: /metrics is open (keep it off the public network). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** An admin session ends after this many minutes without a request, */
+  ADMIN_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60 * 30).default(12 * 60),
+  /** and after this many hours whatever happens. */
+  ADMIN_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  /** Failed logins in a row that lock an admin account, and for how many minutes. */
+  ADMIN_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  ADMIN_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   /** DKIM signing of letters and emails: all three, or none. The key is PEM; `\n` may stand for newlines. */
   DKIM_DOMAIN: z.string().min(1).optional(),
   DKIM_SELECTOR: z.string().min(1).optional(),
@@ -74,6 +83,8 @@ export const configSchema = z.object({
   /** First retry delay; doubles each attempt. */
   LETTERS_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** First retry delay of a supporter's email after a temporary SMTP failure; doubles each attempt. */
+  EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_HOUR: z.coerce.number().int().min(1).default(200),
   RATE_LIMIT_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(60),

@@ -33,5 +33,6 @@ export function createPlatform(config: Config, role: string, logDestination?: No
 }
 
 export async function closePlatform(platform: Platform): Promise<void> {
-  await Promise.allSettled([platform.db.$disconnect(), platform.redis.quit()]);
+  // QUIT needs a connection; without one (Redis down) only disconnect() stops the reconnecting.
+  await Promise.allSettled([platform.db.$disconnect(), platform.redis.quit().catch(() => platform.redis.disconnect())]);
 }

@@ -35,8 +35,17 @@ interface OutboxRow {
 
 export type QueuesByName = Record<QueueName, Queue>;
 
+/**
+ * How long the relay waits for Redis. BullMQ waits for a connection indefinitely; a relay cut off
+ * from Redis would sit on its locked rows (every other relay skips them) and never stop.
+ */
+const REDIS_CHECK_TIMEOUT_MS = 2_000;
+const REDIS_ADD_TIMEOUT_MS = 10_000;
+
 /** Moves one batch; returns how many rows it relayed. Safe to run in several processes at once. */
 export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize = 200): Promise<number> {
+  // Rows are locked only once Redis answers, so an unreachable Redis holds up no other relay.
+  await withTimeout(Promise.all(Object.values(queues).map(assertConnected)), REDIS_CHECK_TIMEOUT_MS, 'Redis is not connected');
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<OutboxRow[]>`
       SELECT id, queue, job_name, payload, dedupe_key, run_at FROM outbox_events
@@ -48,15 +57,33 @@ export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize =
       const queue = queues[queueName as QueueName];
       if (!queue) throw new Error(`outbox row for unknown queue "${queueName}"`);
       const now = Date.now();
-      await queue.addBulk(queueRows.map((row) => ({
+      // Jobs added after the timeout (Redis back late) are harmless: the rows stay unrelayed, and
+      // relaying them again maps to the same job ids.
+      await withTimeout(queue.addBulk(queueRows.map((row) => ({
         name: row.job_name,
         data: row.payload,
         opts: { jobId: row.dedupe_key, ...(row.run_at && row.run_at.getTime() > now ? { delay: row.run_at.getTime() - now } : {}) },
-      })));
+      }))), REDIS_ADD_TIMEOUT_MS, 'Redis did not take the jobs');
     }
     await tx.$executeRaw`UPDATE outbox_events SET relayed_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
     return rows.length;
   }, { timeout: 30_000 });
+}
+
+async function assertConnected(queue: Queue): Promise<void> {
+  await queue.waitUntilReady(); // pending until the first connection
+  const { status } = await queue.backend.client;
+  if (status !== 'ready') throw new Error(`Redis is not connected (${status})`);
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => undefined); // abandoned work that fails later is not an unhandled rejection
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Polls the outbox until stopped; a failing batch (Redis or PostgreSQL down) is retried after a pause. */
@@ -70,7 +97,10 @@ export class OutboxRelay {
     private readonly queues: QueuesByName,
     private readonly logger: Logger,
     private readonly pollMs: number,
-  ) {}
+  ) {
+    // Connection errors repeat on every reconnect; a failed batch is logged once, below.
+    for (const queue of Object.values(queues)) queue.on('error', (error) => logger.debug({ err: error }, 'queue connection error'));
+  }
 
   start(): void {
     if (this.running) return;

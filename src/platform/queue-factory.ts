@@ -11,12 +11,16 @@ export const defaultJobOptions: DefaultJobOptions = {
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
-type QueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS'>;
+type QueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'EMAIL_RETRY_BASE_MS' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS'>;
 
 export function createQueues(connection: ConnectionOptions, config: QueueConfig): QueuesByName {
   const prefix = config.QUEUE_PREFIX;
   return {
-    [QUEUES.email]: new Queue(QUEUES.email, { connection, prefix, defaultJobOptions }),
+    [QUEUES.email]: new Queue(QUEUES.email, {
+      connection,
+      prefix,
+      defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: config.EMAIL_RETRY_BASE_MS } },
+    }),
     [QUEUES.letters]: new Queue(QUEUES.letters, {
       connection,
       prefix,

@@ -28,3 +28,12 @@ export function startQueueWorker(options: {
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   return worker;
 }
+
+/**
+ * Lets jobs in flight finish. A worker cut off from Redis cannot finish any (their completion is a
+ * Redis write) and BullMQ would wait for it forever, so it is closed at once: its jobs are retried
+ * as stalled by the next worker.
+ */
+export async function closeWorker(worker: Worker, connection: { status: string }): Promise<void> {
+  await worker.close(connection.status !== 'ready');
+}

@@ -29,6 +29,9 @@ export interface TestApiOptions {
 
 export async function startTestApi(overrides: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const platform = createPlatform(testConfig(overrides), 'test-api', options.logStream);
+  // The request-path Redis client refuses commands until it is connected; wait for it (a test
+  // with an unreachable Redis goes on after a moment).
+  await redisReady(platform, 500);
   const server: Server = buildApi(platform).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -41,6 +44,16 @@ export async function startTestApi(overrides: Record<string, string> = {}, optio
       await closePlatform(platform);
     },
   };
+}
+
+async function redisReady(platform: Platform, timeoutMs: number): Promise<void> {
+  if (platform.redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    once(platform.redis, 'ready').catch(() => undefined),
+    new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Relay and workers in this process, sharing the API's configuration (and so its queue prefix). */

@@ -2,10 +2,10 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { requireAdminToken } from '../../platform/http/admin-auth';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
+import { adminActor, adminAuth, audit } from '../admin';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
 import { listLettersForAdmin, requestLetters, retryLetters } from './letters.service';
@@ -14,7 +14,7 @@ const retryManyRequest = z.object({ ids: z.array(z.uuid()).min(1).max(1000) }).s
 
 export function lettersRouter(platform: Platform): Router {
   const router = Router();
-  const admin = requireAdminToken(platform.config);
+  const { requireRole } = adminAuth(platform);
 
   router.post('/api/campaigns/:slug/letters', requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
@@ -23,7 +23,7 @@ export function lettersRouter(platform: Platform): Router {
   });
 
   // Dead letters (failed) and flagged ones (review), for an admin to look at and retry.
-  router.get('/api/admin/letters', admin, async (req, res) => {
+  router.get('/api/admin/letters', requireRole('viewer'), async (req, res) => {
     const query = failedLettersQuery.parse(req.query);
     const rows = await listLettersForAdmin(platform, { campaignSlug: query.campaign, status: query.status, limit: query.limit });
     res.json({
@@ -34,16 +34,19 @@ export function lettersRouter(platform: Platform): Router {
     });
   });
 
-  router.post('/api/admin/letters/:id/retry', admin, async (req, res) => {
+  router.post('/api/admin/letters/:id/retry', requireRole('editor'), async (req, res) => {
     const { id } = letterIdParams.parse(req.params);
     const retried = await retryLetters(platform, [id]);
     if (retried === 0) throw new AppError('letter_not_found', 'No failed or flagged letter has that id.');
+    await audit(platform.db, adminActor(res), 'letters.retry', id, { retried });
     res.status(202).json({ retried });
   });
 
-  router.post('/api/admin/letters/retry', admin, requireJson, async (req, res) => {
+  router.post('/api/admin/letters/retry', requireRole('editor'), requireJson, async (req, res) => {
     const { ids } = retryManyRequest.parse(req.body);
-    res.status(202).json({ retried: await retryLetters(platform, ids) });
+    const retried = await retryLetters(platform, ids);
+    await audit(platform.db, adminActor(res), 'letters.retry', null, { requested: ids.length, retried });
+    res.status(202).json({ retried });
   });
 
   return router;
@@ -69,16 +72,16 @@ export function describeLettersApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get', path: '/api/admin/letters', summary: 'Failed (dead) or flagged letters', tags: ['Admin: letters'],
     security: ADMIN_SECURITY, request: { query: failedLettersQuery },
-    responses: { 200: { description: 'Letters' }, 401: problemResponse('No token'), 403: problemResponse('Wrong token') },
+    responses: { 200: { description: 'Letters' }, 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (viewer)') },
   });
   registry.registerPath({
     method: 'post', path: '/api/admin/letters/{id}/retry', summary: 'Queue a failed or flagged letter again', tags: ['Admin: letters'],
     security: ADMIN_SECURITY, request: { params: letterIdParams },
-    responses: { 202: { description: 'Queued' }, 404: problemResponse('No such failed or flagged letter') },
+    responses: { 202: { description: 'Queued' }, 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (editor), or a cookie write without X-CSRF-Token'), 404: problemResponse('No such failed or flagged letter') },
   });
   registry.registerPath({
     method: 'post', path: '/api/admin/letters/retry', summary: 'Queue several failed or flagged letters again', tags: ['Admin: letters'],
     security: ADMIN_SECURITY, request: { body: { content: { 'application/json': { schema: retryManyRequest } } } },
-    responses: { 202: { description: 'Queued' } },
+    responses: { 202: { description: 'Queued' }, 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (editor), or a cookie write without X-CSRF-Token') },
   });
 }

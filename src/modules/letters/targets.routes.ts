@@ -2,10 +2,10 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type RequestHandler } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { requireAdminToken } from '../../platform/http/admin-auth';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
+import { adminActor, adminAuth, audit } from '../admin';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
 import {
@@ -16,7 +16,7 @@ import { exportTargetsCsv, importTargets, listPublicTargets, listTargetsForAdmin
 export function targetsRouter(platform: Platform): Router {
   const router = Router();
   // Per route, not router.use(): this router is mounted at the root and sees every request.
-  const admin = requireAdminToken(platform.config);
+  const { requireRole } = adminAuth(platform);
 
   router.get('/api/campaigns/:slug/targets', async (req, res) => {
     const { slug } = slugParams.parse(req.params);
@@ -24,11 +24,11 @@ export function targetsRouter(platform: Platform): Router {
     res.set('Cache-Control', 'public, max-age=60').json(list);
   });
 
-  router.get('/api/admin/targets', admin, async (_req, res) => {
+  router.get('/api/admin/targets', requireRole('viewer'), async (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ targets: await listTargetsForAdmin(platform.db) });
   });
 
-  router.get('/api/admin/targets.csv', admin, async (_req, res) => {
+  router.get('/api/admin/targets.csv', requireRole('viewer'), async (_req, res) => {
     const csv = await exportTargetsCsv(platform.db);
     res.set('Cache-Control', 'no-store')
       .set('Content-Disposition', 'attachment; filename="targets.csv"')
@@ -36,15 +36,19 @@ export function targetsRouter(platform: Platform): Router {
       .send(csv);
   });
 
-  router.post('/api/admin/targets/import', admin, requireCsv, express.text({ type: 'text/csv', limit: '1mb' }), async (req, res) => {
+  router.post('/api/admin/targets/import', requireRole('editor'), requireCsv, express.text({ type: 'text/csv', limit: '1mb' }), async (req, res) => {
     if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', 'Send the file as text/csv.');
-    res.set('Cache-Control', 'no-store').json(await importTargets(platform.db, req.body));
+    const result = await importTargets(platform.db, req.body);
+    await audit(platform.db, adminActor(res), 'targets.import', null, { ...result });
+    res.set('Cache-Control', 'no-store').json(result);
   });
 
-  router.patch('/api/admin/targets/:iso2', admin, requireJson, async (req, res) => {
+  router.patch('/api/admin/targets/:iso2', requireRole('editor'), requireJson, async (req, res) => {
     const { iso2 } = iso2Params.parse(req.params);
     const patch = targetPatchSchema.parse(req.body);
-    res.set('Cache-Control', 'no-store').json(await updateTarget(platform.db, iso2, patch));
+    const target = await updateTarget(platform.db, iso2, patch);
+    await audit(platform.db, adminActor(res), 'targets.update', iso2, { fields: Object.keys(patch) });
+    res.set('Cache-Control', 'no-store').json(target);
   });
 
   return router;
@@ -58,7 +62,7 @@ const requireCsv: RequestHandler = (req, _res, next) => {
 
 
 export function describeTargetsApi(registry: OpenAPIRegistry): void {
-  const unauthorised = { 401: problemResponse('No bearer token'), 403: problemResponse('Wrong token, or the admin API is not configured') };
+  const unauthorised = { 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (viewer reads, editor writes), or a cookie write without X-CSRF-Token') };
 
   registry.registerPath({
     method: 'get',

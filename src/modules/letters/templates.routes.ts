@@ -1,9 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { Platform } from '../../platform/context';
-import { requireAdminToken } from '../../platform/http/admin-auth';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
+import { adminActor, adminAuth, audit } from '../admin';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import {
   adminPreviewSchema, languageQuery, publicPreviewSchema, renderedLetterSchema, templateSchema, templateUpdateSchema,
@@ -13,21 +13,24 @@ import { getTemplate, previewLetter, saveTemplate } from './templates.service';
 export function templatesRouter(platform: Platform): Router {
   const router = Router();
   // Per route, not router.use(): this router is mounted at the root and sees every request.
-  const admin = requireAdminToken(platform.config);
+  const { requireRole } = adminAuth(platform);
 
-  router.get('/api/admin/campaigns/:slug/letter-template', admin, async (req, res) => {
+  router.get('/api/admin/campaigns/:slug/letter-template', requireRole('viewer'), async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { language } = languageQuery.parse(req.query);
     res.set('Cache-Control', 'no-store').json(await getTemplate(platform, slug, language ?? 'en'));
   });
 
-  router.put('/api/admin/campaigns/:slug/letter-template', admin, requireJson, async (req, res) => {
+  router.put('/api/admin/campaigns/:slug/letter-template', requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { language, ...parts } = templateUpdateSchema.parse(req.body);
-    res.set('Cache-Control', 'no-store').json(await saveTemplate(platform, slug, language, parts));
+    const saved = await saveTemplate(platform, slug, language, parts);
+    await audit(platform.db, adminActor(res), 'templates.save', slug, { language });
+    res.set('Cache-Control', 'no-store').json(saved);
   });
 
-  router.post('/api/admin/campaigns/:slug/letter-template/preview', admin, requireJson, async (req, res) => {
+  // Editors': it renders drafts of the template, which only they write.
+  router.post('/api/admin/campaigns/:slug/letter-template/preview', requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { iso2, supporter, language, template } = adminPreviewSchema.parse(req.body);
     const letter = await previewLetter(platform, slug, {
@@ -50,7 +53,7 @@ export function templatesRouter(platform: Platform): Router {
 
 
 export function describeTemplatesApi(registry: OpenAPIRegistry): void {
-  const unauthorised = { 401: problemResponse('No bearer token'), 403: problemResponse('Wrong token, or the admin API is not configured') };
+  const unauthorised = { 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (viewer reads, editor writes and previews), or a cookie write without X-CSRF-Token') };
   const path = '/api/admin/campaigns/{slug}/letter-template';
 
   registry.registerPath({

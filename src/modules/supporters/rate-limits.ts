@@ -41,13 +41,18 @@ function domainOf(body: unknown): string | null {
  * the scripts are loaded afresh and the count is tried once more.
  */
 class RecoveringRedisStore extends RedisStore {
+  /** At start-up the request client may not be connected yet: a failed load is retried on first use. */
+  override async init(options: Parameters<RedisStore['init']>[0]): Promise<void> {
+    await super.init(options).catch(() => undefined);
+  }
+
   override async increment(key: string): ReturnType<RedisStore['increment']> {
     try {
       return await super.increment(key);
     } catch {
       this.incrementScriptSha = this.loadIncrementScript();
       this.getScriptSha = this.loadGetScript();
-      this.getScriptSha.catch(() => undefined); // awaited, and retried, by the next get()
+      this.getScriptSha.catch(() => undefined); // get() is not on the signing path; no unhandled rejection
       return super.increment(key);
     }
   }

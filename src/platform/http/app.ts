@@ -7,8 +7,11 @@ import { errorMiddleware, problemFor, sendProblem } from './problem';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Assembles the HTTP app: security headers, request ids, body limits, feature routers, one error shape. */
-export function createHttpApp(platform: Platform, routers: Router[]): Express {
+/**
+ * Assembles the HTTP app: security headers, request ids, body limits, feature routers, one error shape.
+ * `middleware` runs before the routers (e.g. HTTP metrics that time every request).
+ */
+export function createHttpApp(platform: Platform, routers: Router[], middleware: RequestHandler[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(platform.config.TRUST_PROXY));
@@ -32,6 +35,7 @@ export function createHttpApp(platform: Platform, routers: Router[]): Express {
   // (`depth` is a body-parser 2 option its type definitions do not list yet.)
   app.use(express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 40, depth: 2 } as Parameters<typeof express.urlencoded>[0]));
 
+  for (const handler of middleware) app.use(handler);
   for (const router of routers) app.use(router);
 
   app.use((_req, res) => sendProblem(res, problemFor('not_found', 'No such resource.')));

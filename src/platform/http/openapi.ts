@@ -19,13 +19,16 @@ export function problemResponse(description: string) {
 }
 
 /** The admin API's security requirement; the scheme is declared once, in buildOpenApiDocument. */
-export const ADMIN_SECURITY = [{ adminToken: [] }];
+export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ adminToken: [] }, { adminSession: [] }];
 
 export function buildOpenApiDocument(describers: ApiDescriber[], serverUrl: string) {
   const registry = new OpenAPIRegistry();
   registry.register('Problem', problemSchema);
   registry.registerComponent('securitySchemes', 'adminToken', {
-    type: 'http', scheme: 'bearer', description: 'ADMIN_API_TOKEN from the server\'s configuration (until admin accounts exist).',
+    type: 'http', scheme: 'bearer', description: 'An API token (POST /api/admin/tokens), or the bootstrap ADMIN_API_TOKEN (owner role).',
+  });
+  registry.registerComponent('securitySchemes', 'adminSession', {
+    type: 'apiKey', in: 'cookie', name: 'clarion_admin', description: 'The session cookie from POST /api/admin/session; writes also need X-CSRF-Token.',
   });
   for (const describe of describers) describe(registry);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

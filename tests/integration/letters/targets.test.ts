@@ -156,19 +156,19 @@ describe('the admin API', () => {
     ['GET', '/api/admin/targets'], ['GET', '/api/admin/targets.csv'], ['POST', '/api/admin/targets/import'], ['PATCH', '/api/admin/targets/KZ'],
   ];
 
-  it.each(routes)('%s %s answers 401 without a token and 403 with a wrong one', async (method, path) => {
+  it.each(routes)('%s %s answers 401 without a token and with a wrong one', async (method, path) => {
     const none = await fetch(`${api.url}${path}`, { method });
     expect(none.status).toBe(401);
     expect(none.headers.get('content-type')).toContain('application/problem+json');
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
     const wrong = await fetch(`${api.url}${path}`, { method, headers: { authorization: `Bearer ${'y'.repeat(40)}` } });
-    expect(wrong.status).toBe(403);
+    expect(wrong.status).toBe(401);
   });
 
   it('is closed when no admin token is configured', async () => {
     const closed = await startTargetsApi({});
     try {
-      expect((await fetch(`${closed.url}/api/admin/targets`, { headers: auth })).status).toBe(403);
+      expect((await fetch(`${closed.url}/api/admin/targets`, { headers: auth })).status).toBe(401);
     } finally {
       await closed.close();
     }

@@ -1,0 +1,208 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../../platform/config';
+import type { DbClient, Prisma } from '../../platform/db';
+import { AppError } from '../../platform/errors';
+import * as repo from './admin.repository';
+import { emailSchema, ROLES, type Role } from './admin.schemas';
+import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords';
+
+/** Who is making an admin request: an account's session, an account's API token, or the bootstrap token. */
+export interface AdminPrincipal {
+  via: 'session' | 'token';
+  role: Role;
+  accountId: string | null;
+  tokenId: string | null;
+  email: string | null;
+  csrfToken?: string;
+  sessionHash?: Buffer;
+}
+
+export type AuthConfig = Pick<Config, 'ADMIN_API_TOKEN' | 'ADMIN_SESSION_IDLE_MINUTES' | 'ADMIN_SESSION_MAX_HOURS' | 'ADMIN_LOGIN_MAX_FAILURES' | 'ADMIN_LOGIN_LOCK_MINUTES'>;
+
+export function roleAtLeast(role: Role, min: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(min);
+}
+
+function lowerRole(a: Role, b: Role): Role {
+  return roleAtLeast(a, b) ? b : a;
+}
+
+export function sha256(value: string | Buffer): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * Records an admin write. `details` must stay small and never carry a supporter's personal data:
+ * counts, codes and ids only.
+ */
+export async function audit(db: DbClient, actor: AdminPrincipal | null, action: string, subject: string | null, details?: Prisma.InputJsonValue): Promise<void> {
+  await repo.insertAuditEvent(db, { actorAccountId: actor?.accountId ?? null, actorTokenId: actor?.tokenId ?? null, action, subject, ...(details !== undefined ? { details } : {}) });
+}
+
+// --- accounts -------------------------------------------------------------------------------
+
+export async function createAccount(db: DbClient, input: { email: string; role: Role; password?: string }, actor: AdminPrincipal | null, via: 'cli' | 'api') {
+  const email = emailSchema.safeParse(input.email);
+  if (!email.success) throw new AppError('validation_failed', 'That is not an email address.', [{ field: 'email', message: 'not an email address' }]);
+  const password = input.password ?? generatePassword();
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError('validation_failed', `The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: 'too short' }]);
+  }
+  const account = await repo.insertAccount(db, { email: email.data, role: input.role, passwordHash: await hashPassword(password) });
+  if (!account) throw new AppError('conflict', `An account with the email ${email.data} already exists.`);
+  await audit(db, actor, 'accounts.create', account.id, { role: account.role, via });
+  return { account: shapeAccount(account), password };
+}
+
+export async function listAccounts(db: DbClient) {
+  return (await repo.listAccounts(db)).map(shapeAccount);
+}
+
+export async function changeAccount(db: DbClient, id: string, patch: { role?: Role; disabled?: boolean }, actor: AdminPrincipal) {
+  if (!(await repo.findAccountById(db, id))) throw new AppError('not_found', 'No admin account has that id.');
+  if (id === actor.accountId && (patch.disabled || (patch.role && patch.role !== 'owner'))) {
+    throw new AppError('conflict', 'An owner cannot demote or disable their own account.');
+  }
+  const account = await repo.updateAccount(db, id, {
+    ...(patch.role ? { role: patch.role } : {}),
+    ...(patch.disabled !== undefined ? { disabledAt: patch.disabled ? new Date() : null } : {}),
+  });
+  if (patch.disabled) await repo.deleteSessionsOf(db, id);
+  await audit(db, actor, 'accounts.update', id, { ...patch });
+  return shapeAccount(account);
+}
+
+function shapeAccount(a: NonNullable<Awaited<ReturnType<typeof repo.findAccountById>>>) {
+  return { id: a.id, email: a.email, role: a.role, createdAt: a.createdAt, disabled: a.disabledAt !== null, locked: a.lockedUntil !== null && a.lockedUntil > new Date() };
+}
+
+// --- sessions -------------------------------------------------------------------------------
+
+const LOGIN_REFUSED = 'The email or password is not right, or the account is locked for a while.';
+
+/** Failures per email (keyed by hash, whether or not the account exists), for the slow-down. */
+const recentFailures = new Map<string, { count: number; at: number }>();
+
+async function slowDown(key: string): Promise<void> {
+  const entry = recentFailures.get(key);
+  if (!entry || Date.now() - entry.at > 15 * 60_000) return;
+  // The third failure in a row and later ones wait a little longer each time (at most 2 s).
+  const delay = Math.min(Math.max(entry.count - 2, 0) * 200, 2000);
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+}
+
+function noteFailure(key: string): void {
+  if (recentFailures.size > 10_000) {
+    for (const [k, v] of recentFailures) if (Date.now() - v.at > 15 * 60_000) recentFailures.delete(k);
+  }
+  const entry = recentFailures.get(key);
+  recentFailures.set(key, { count: (entry?.count ?? 0) + 1, at: Date.now() });
+}
+
+/**
+ * Starts a session. Every refusal (unknown email, wrong password, locked or disabled account) is
+ * the same 401 after the same argon2 work, so the answer never tells whether an account exists.
+ */
+export async function login(db: DbClient, config: AuthConfig, input: { email: string; password: string }) {
+  const email = input.email.trim().toLowerCase();
+  const key = sha256(email).toString('hex');
+  await slowDown(key);
+  const account = await repo.findAccountByEmail(db, email);
+  const ok = await verifyPassword(account?.passwordHash, input.password);
+  const now = new Date();
+  const usable = account && account.disabledAt === null && !(account.lockedUntil && account.lockedUntil > now);
+  if (!account || !ok || !usable) {
+    noteFailure(key);
+    if (account && !ok && !(account.lockedUntil && account.lockedUntil > now)) {
+      const failures = await repo.recordFailedLogin(db, account.id);
+      if (failures >= config.ADMIN_LOGIN_MAX_FAILURES) {
+        await repo.lockAccount(db, account.id, new Date(now.getTime() + config.ADMIN_LOGIN_LOCK_MINUTES * 60_000));
+        await audit(db, null, 'accounts.lock', account.id, { failures });
+      }
+    }
+    throw new AppError('unauthorised', LOGIN_REFUSED);
+  }
+  recentFailures.delete(key);
+  if (account.failedLogins > 0 || account.lockedUntil) await repo.clearFailedLogins(db, account.id);
+
+  const secret = randomBytes(32);
+  const sessionHash = sha256(secret);
+  const csrfToken = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + config.ADMIN_SESSION_MAX_HOURS * 3_600_000);
+  await repo.insertSession(db, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
+  const principal: AdminPrincipal = { via: 'session', role: account.role, accountId: account.id, tokenId: null, email: account.email, csrfToken, sessionHash };
+  await audit(db, principal, 'session.login', account.id);
+  return { cookieValue: secret.toString('base64url'), expiresAt, principal };
+}
+
+export async function logout(db: DbClient, principal: AdminPrincipal): Promise<void> {
+  if (principal.sessionHash) await repo.deleteSession(db, principal.sessionHash);
+  await audit(db, principal, 'session.logout', principal.accountId);
+}
+
+/** The principal behind a session cookie's value, or null when it is unknown, expired or idle too long. */
+export async function resolveSession(db: DbClient, config: AuthConfig, cookieValue: string): Promise<AdminPrincipal | null> {
+  const sessionHash = sha256(Buffer.from(cookieValue, 'base64url'));
+  const session = await repo.findSessionWithAccount(db, sessionHash);
+  const now = Date.now();
+  if (!session || session.account.disabledAt) return null;
+  if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + config.ADMIN_SESSION_IDLE_MINUTES * 60_000 <= now) {
+    await repo.deleteSession(db, sessionHash);
+    return null;
+  }
+  // At most one write a minute per session for the idle clock.
+  if (now - session.lastSeenAt.getTime() > 60_000) await repo.touchSession(db, sessionHash, new Date(now));
+  return { via: 'session', role: session.account.role, accountId: session.account.id, tokenId: null, email: session.account.email, csrfToken: session.csrfToken, sessionHash };
+}
+
+// --- tokens ---------------------------------------------------------------------------------
+
+const TOKEN_PREFIX = 'clr_';
+
+/** The principal behind a bearer token (an API token, or the bootstrap ADMIN_API_TOKEN), or null. */
+export async function resolveBearer(db: DbClient, config: AuthConfig, token: string): Promise<AdminPrincipal | null> {
+  const digest = sha256(token);
+  if (config.ADMIN_API_TOKEN && timingSafeEqual(digest, sha256(config.ADMIN_API_TOKEN))) {
+    return { via: 'token', role: 'owner', accountId: null, tokenId: null, email: null };
+  }
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const row = await repo.findTokenByHash(db, digest);
+  if (!row || row.revokedAt || row.account.disabledAt) return null;
+  const now = Date.now();
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > 60_000) await repo.touchToken(db, row.id, new Date(now));
+  // A token never outranks its account, even after the account was demoted.
+  return { via: 'token', role: lowerRole(row.role, row.account.role), accountId: row.account.id, tokenId: row.id, email: row.account.email };
+}
+
+export async function createToken(db: DbClient, actor: AdminPrincipal, input: { name: string; role: Role }) {
+  if (!actor.accountId) throw new AppError('forbidden', 'API tokens belong to an account: log in as an owner account to create one.');
+  if (!roleAtLeast(actor.role, input.role)) throw new AppError('forbidden', 'A token cannot have a higher role than its creator.');
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const row = await repo.insertToken(db, { accountId: actor.accountId, name: input.name, role: input.role, tokenHash: sha256(token) });
+  await audit(db, actor, 'tokens.create', row.id, { role: row.role });
+  return { ...shapeToken(row), token };
+}
+
+export async function listTokens(db: DbClient) {
+  return (await repo.listTokens(db)).map(shapeToken);
+}
+
+export async function revokeToken(db: DbClient, actor: AdminPrincipal, id: string): Promise<void> {
+  const { count } = await repo.revokeToken(db, id, new Date());
+  if (count === 0) throw new AppError('not_found', 'No active API token has that id.');
+  await audit(db, actor, 'tokens.revoke', id);
+}
+
+function shapeToken(t: Awaited<ReturnType<typeof repo.listTokens>>[number]) {
+  return { id: t.id, name: t.name, role: t.role, account: t.account.email, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
+}
+
+// --- audit log ------------------------------------------------------------------------------
+
+export async function readAudit(db: DbClient, options: { limit: number; before?: string }) {
+  const rows = await repo.listAuditEvents(db, { limit: options.limit, ...(options.before ? { before: BigInt(options.before) } : {}) });
+  return {
+    events: rows.map((e) => ({ ...e, id: e.id.toString() })),
+    nextBefore: rows.length === options.limit ? rows[rows.length - 1]!.id.toString() : null,
+  };
+}

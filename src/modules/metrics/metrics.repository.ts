@@ -1,0 +1,247 @@
+import type { DbClient } from '../../platform/db';
+import { Prisma } from '../../platform/db';
+
+/**
+ * Every query of the metrics module. Counts come from `campaign_counters` and
+ * `signature_rollups` (exact, kept in the signing transaction), never from a scan of signatures.
+ * The letter figures read `letters` grouped by status: the (status, campaign_id) and
+ * (campaign_id, supporter_id, target_id) indexes serve them; a letters rollup is the next step if
+ * a campaign's letters grow into the millions.
+ */
+
+export function findCampaignForMetrics(db: DbClient, slug: string) {
+  return db.campaign.findUnique({
+    where: { slug },
+    select: {
+      id: true, slug: true, title: true, status: true, statement: true, sourceOrganisation: true, sourceUrl: true, statementDate: true,
+      signatureGoal: true, countPendingPublicly: true,
+      demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
+    },
+  });
+}
+
+export interface RollupTotals { signed: number; confirmed: number; invalidated: number }
+
+export async function rollupsByCountry(db: DbClient, campaignId: string) {
+  return db.$queryRaw<Array<{ country: string } & RollupTotals>>`
+    SELECT country, sum(signed)::int AS signed, sum(confirmed)::int AS confirmed, sum(invalidated)::int AS invalidated
+    FROM signature_rollups WHERE campaign_id = ${campaignId}::uuid
+    GROUP BY country ORDER BY sum(signed) - sum(invalidated) DESC, country`;
+}
+
+export async function rollupsBySource(db: DbClient, campaignId: string, limit = 200) {
+  return db.$queryRaw<Array<{ source: string; utm_source: string; utm_medium: string; utm_campaign: string } & RollupTotals>>`
+    SELECT source, utm_source, utm_medium, utm_campaign,
+      sum(signed)::int AS signed, sum(confirmed)::int AS confirmed, sum(invalidated)::int AS invalidated
+    FROM signature_rollups WHERE campaign_id = ${campaignId}::uuid
+    GROUP BY source, utm_source, utm_medium, utm_campaign
+    ORDER BY sum(signed) - sum(invalidated) DESC, source, utm_source, utm_medium, utm_campaign LIMIT ${limit}`;
+}
+
+/**
+ * Buckets of local wall time in `tz`: the UTC hours of the rollups are grouped by the local hour or
+ * day they fall in, and buckets without signatures come out as zeros. `to` is exclusive. (At a
+ * daylight-saving change, an hour bucket holds the two UTC hours that share a local hour, and the
+ * skipped local hour is an empty bucket.)
+ */
+export async function rollupSeries(db: DbClient, campaignId: string, bucket: 'hour' | 'day', from: Date, to: Date, tz: string) {
+  const step = bucket === 'hour' ? '1 hour' : '1 day';
+  return db.$queryRaw<Array<{ start: Date; local: string } & RollupTotals>>`
+    WITH bounds AS (
+      SELECT date_trunc(${bucket}::text, ${from}::timestamptz AT TIME ZONE ${tz}::text) AS first_local,
+             date_trunc(${bucket}::text, (${to}::timestamptz - interval '1 microsecond') AT TIME ZONE ${tz}::text) AS last_local
+    ), buckets AS (
+      SELECT generate_series(first_local, last_local, ${step}::interval) AS local_start FROM bounds
+    ), sums AS (
+      SELECT date_trunc(${bucket}::text, r.hour AT TIME ZONE ${tz}::text) AS local_start,
+        sum(r.signed)::int AS signed, sum(r.confirmed)::int AS confirmed, sum(r.invalidated)::int AS invalidated
+      FROM signature_rollups r, bounds b
+      WHERE r.campaign_id = ${campaignId}::uuid
+        AND r.hour >= (b.first_local AT TIME ZONE ${tz}::text)
+        AND r.hour < ((b.last_local + ${step}::interval) AT TIME ZONE ${tz}::text)
+      GROUP BY 1
+    )
+    SELECT (k.local_start AT TIME ZONE ${tz}::text) AS start,
+      to_char(k.local_start, ${bucket === 'hour' ? 'YYYY-MM-DD"T"HH24:00' : 'YYYY-MM-DD'}::text) AS local,
+      coalesce(s.signed, 0)::int AS signed, coalesce(s.confirmed, 0)::int AS confirmed, coalesce(s.invalidated, 0)::int AS invalidated
+    FROM buckets k LEFT JOIN sums s ON s.local_start = k.local_start
+    ORDER BY k.local_start`;
+}
+
+export async function letterCountsByStatus(db: DbClient, campaignId?: string) {
+  return campaignId
+    ? db.$queryRaw<Array<{ status: string; n: number }>>`
+        SELECT status::text AS status, count(*)::int AS n FROM letters WHERE campaign_id = ${campaignId}::uuid GROUP BY status`
+    : db.$queryRaw<Array<{ status: string; n: number }>>`SELECT status::text AS status, count(*)::int AS n FROM letters GROUP BY status`;
+}
+
+export async function letterCountsByDelegation(db: DbClient, campaignId: string) {
+  return db.$queryRaw<Array<{ iso2: string; country: string; status: string; n: number }>>`
+    SELECT t.iso2, t.country, l.status::text AS status, count(*)::int AS n
+    FROM letters l JOIN targets t ON t.id = l.target_id
+    WHERE l.campaign_id = ${campaignId}::uuid
+    GROUP BY t.iso2, t.country, l.status ORDER BY t.iso2, l.status`;
+}
+
+/** Supporters whose signature counts and who wrote at least one letter that was not withdrawn. */
+export async function countLetterWriters(db: DbClient, campaignId: string): Promise<number> {
+  const [row] = await db.$queryRaw<Array<{ n: number }>>`
+    SELECT count(DISTINCT l.supporter_id)::int AS n
+    FROM letters l JOIN signatures s ON s.campaign_id = l.campaign_id AND s.supporter_id = l.supporter_id
+    WHERE l.campaign_id = ${campaignId}::uuid AND l.status <> 'cancelled' AND s.status <> 'invalidated'`;
+  return row?.n ?? 0;
+}
+
+export async function signatureTotals(db: DbClient) {
+  const [row] = await db.$queryRaw<Array<{ pending: number; confirmed: number; invalidated: number }>>`
+    SELECT coalesce(sum(pending), 0)::int AS pending, coalesce(sum(confirmed), 0)::int AS confirmed, coalesce(sum(invalidated), 0)::int AS invalidated
+    FROM campaign_counters`;
+  return row ?? { pending: 0, confirmed: 0, invalidated: 0 };
+}
+
+/** Unrelayed outbox rows and the age of the oldest (the partial index on unrelayed ids serves it). */
+export async function outboxLag(db: DbClient) {
+  const [row] = await db.$queryRaw<Array<{ n: number; oldest: Date | null }>>`
+    SELECT count(*)::int AS n, min(created_at) AS oldest FROM outbox_events WHERE relayed_at IS NULL`;
+  return { unrelayed: row?.n ?? 0, lagSeconds: row?.oldest ? Math.max(0, (Date.now() - row.oldest.getTime()) / 1000) : 0 };
+}
+
+// ─── Exports ───
+
+export interface SignatureFilters {
+  campaignId: string;
+  state: 'confirmed' | 'pending' | 'invalidated' | 'all';
+  country?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+export interface SignatureExportRow {
+  id: string;
+  /** created_at as PostgreSQL prints it (microseconds): the keyset cursor must not lose precision. */
+  cursor: string;
+  created_at: Date;
+  confirmed_at: Date | null;
+  status: string;
+  country: string | null;
+  city_encrypted: string | null;
+  comment_encrypted: string | null;
+  consent_updates: boolean;
+  consent_wording_id: string;
+  source: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  name_encrypted: string;
+  email_encrypted: string;
+}
+
+/** One page of signatures in (created_at, id) order after `after`, served by (campaign_id, created_at). */
+export async function signaturePage(db: DbClient, f: SignatureFilters, after: { cursor: string; id: string } | null, limit: number) {
+  const state = f.state === 'all' ? null : f.state;
+  const afterClause = after ? Prisma.sql`AND (s.created_at, s.id) > (${after.cursor}::timestamptz, ${after.id}::uuid)` : Prisma.empty;
+  return db.$queryRaw<SignatureExportRow[]>`
+    SELECT s.id, s.created_at::text AS cursor, s.created_at, s.confirmed_at, s.status::text AS status, s.country,
+      s.city_encrypted, s.comment_encrypted, s.consent_updates, s.consent_wording_id, s.source, s.utm_source, s.utm_medium, s.utm_campaign,
+      p.name_encrypted, p.email_encrypted
+    FROM signatures s JOIN supporters p ON p.id = s.supporter_id
+    WHERE s.campaign_id = ${f.campaignId}::uuid
+      AND (${state}::text IS NULL OR s.status::text = ${state}::text)
+      AND (${f.country ?? null}::text IS NULL OR s.country = ${f.country ?? null}::text)
+      AND (${f.from ?? null}::timestamptz IS NULL OR s.created_at >= ${f.from ?? null}::timestamptz)
+      AND (${f.to ?? null}::timestamptz IS NULL OR s.created_at < ${f.to ?? null}::timestamptz)
+      ${afterClause}
+    ORDER BY s.created_at, s.id LIMIT ${limit}`;
+}
+
+export interface LetterExportRow {
+  id: string;
+  cursor: string;
+  created_at: Date;
+  iso2: string;
+  delegation: string;
+  status: string;
+  attempts: number;
+  queued_at: Date | null;
+  sent_at: Date | null;
+  failed_at: Date | null;
+  last_smtp_response: string | null;
+  review_reason: string | null;
+  name_encrypted: string;
+}
+
+export async function letterPage(db: DbClient, campaignId: string, after: { cursor: string; id: string } | null, limit: number) {
+  const afterClause = after ? Prisma.sql`AND (l.created_at, l.id) > (${after.cursor}::timestamptz, ${after.id}::uuid)` : Prisma.empty;
+  return db.$queryRaw<LetterExportRow[]>`
+    SELECT l.id, l.created_at::text AS cursor, l.created_at, t.iso2, t.mission_name AS delegation, l.status::text AS status, l.attempts,
+      l.queued_at, l.sent_at, l.failed_at, l.last_smtp_response, l.review_reason, p.name_encrypted
+    FROM letters l JOIN targets t ON t.id = l.target_id JOIN supporters p ON p.id = l.supporter_id
+    WHERE l.campaign_id = ${campaignId}::uuid ${afterClause}
+    ORDER BY l.created_at, l.id LIMIT ${limit}`;
+}
+
+// ─── Fraud clean-up ───
+
+export async function busiestIpHashes(db: DbClient, campaignId: string, since: Date, limit = 50) {
+  return db.$queryRaw<Array<{ ip_hash: string | null; signatures: number; invalidated: number }>>`
+    SELECT encode(ip_hash, 'hex') AS ip_hash, count(*)::int AS signatures, count(*) FILTER (WHERE status = 'invalidated')::int AS invalidated
+    FROM signatures WHERE campaign_id = ${campaignId}::uuid AND created_at >= ${since}::timestamptz
+    GROUP BY ip_hash ORDER BY count(*) DESC, ip_hash LIMIT ${limit}`;
+}
+
+export async function busiestEmailDomains(db: DbClient, campaignId: string, since: Date, limit = 50) {
+  return db.$queryRaw<Array<{ email_domain: string; signatures: number; invalidated: number }>>`
+    SELECT email_domain, count(*)::int AS signatures, count(*) FILTER (WHERE status = 'invalidated')::int AS invalidated
+    FROM signatures WHERE campaign_id = ${campaignId}::uuid AND created_at >= ${since}::timestamptz
+    GROUP BY email_domain ORDER BY count(*) DESC, email_domain LIMIT ${limit}`;
+}
+
+export interface SignatureCondition {
+  campaignId: string;
+  ipHash?: Buffer | undefined;
+  emailDomain?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** What an invalidation or a restore changed, per signature: enough to move counters and rollups. */
+export interface ChangedSignature {
+  created_at: Date;
+  country: string | null;
+  source: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  /** The status the signature had before this change (invalidate) or has after it (restore). */
+  counted_as: 'pending' | 'confirmed';
+}
+
+function conditionSql(c: SignatureCondition) {
+  return Prisma.sql`campaign_id = ${c.campaignId}::uuid
+    AND (${c.ipHash ?? null}::bytea IS NULL OR ip_hash = ${c.ipHash ?? null}::bytea)
+    AND (${c.emailDomain ?? null}::text IS NULL OR email_domain = ${c.emailDomain ?? null}::text)
+    AND (${c.from ?? null}::timestamptz IS NULL OR created_at >= ${c.from ?? null}::timestamptz)
+    AND (${c.to ?? null}::timestamptz IS NULL OR created_at < ${c.to ?? null}::timestamptz)`;
+}
+
+/** Invalidates up to `limit` matching signatures that count; rows are locked, so a concurrent confirmation waits. */
+export async function invalidateBatch(db: DbClient, c: SignatureCondition, by: string, reason: string, limit: number) {
+  return db.$queryRaw<ChangedSignature[]>`
+    UPDATE signatures s SET status = 'invalidated', status_before_invalidation = s.status,
+      invalidated_at = now(), invalidated_by = ${by}, invalidation_reason = ${reason}
+    FROM (SELECT id FROM signatures WHERE ${conditionSql(c)} AND status <> 'invalidated' ORDER BY id LIMIT ${limit} FOR UPDATE) pick
+    WHERE s.id = pick.id
+    RETURNING s.created_at, s.country, s.source, s.utm_source, s.utm_medium, s.utm_campaign, s.status_before_invalidation::text AS counted_as`;
+}
+
+/** Undoes invalidations: each signature returns to the status it had (pending if that was not kept). */
+export async function restoreBatch(db: DbClient, c: SignatureCondition, reason: string | undefined, limit: number) {
+  return db.$queryRaw<ChangedSignature[]>`
+    UPDATE signatures s SET status = coalesce(s.status_before_invalidation, 'pending'), status_before_invalidation = NULL,
+      invalidated_at = NULL, invalidated_by = NULL, invalidation_reason = NULL
+    FROM (SELECT id FROM signatures WHERE ${conditionSql(c)} AND status = 'invalidated'
+            AND (${reason ?? null}::text IS NULL OR invalidation_reason = ${reason ?? null}::text)
+          ORDER BY id LIMIT ${limit} FOR UPDATE) pick
+    WHERE s.id = pick.id
+    RETURNING s.created_at, s.country, s.source, s.utm_source, s.utm_medium, s.utm_campaign, s.status::text AS counted_as`;
+}
