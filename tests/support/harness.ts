@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { buildApi } from '../../src/api';
 import { parseConfig, type Config } from '../../src/platform/config';
 import { closePlatform, createPlatform, type Platform } from '../../src/platform/context';
+import { SmtpRecorder } from './smtp-recorder';
 import { startWorkers, type RunningWorkers, type WorkerParts } from '../../src/worker-runtime';
 
 /**
@@ -54,6 +55,28 @@ async function redisReady(platform: Platform, timeoutMs: number): Promise<void> 
     new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
   ]);
   clearTimeout(timer);
+}
+
+/** What most integration tests need: a recording SMTP server, an API that mails through it, and the relay and workers. */
+export interface TestStack {
+  smtp: SmtpRecorder;
+  api: TestApi;
+  workers: RunningWorkers;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(overrides: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestStack> {
+  const smtp = await SmtpRecorder.start();
+  const api = await startTestApi({ SMTP_URL: smtp.url, ...overrides }, options);
+  const workers = startTestWorkers(api);
+  return {
+    smtp, api, workers,
+    async stop() {
+      await workers.stop();
+      await api.close();
+      await smtp.stop();
+    },
+  };
 }
 
 /** Relay and workers in this process, sharing the API's configuration (and so its queue prefix). */

@@ -1,34 +1,28 @@
 import { kazakhstanDemands, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
 import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
-import type { RunningWorkers } from '../../../src/worker-runtime';
 import { createCampaign } from '../../support/fixtures';
-import { eventually, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
+import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail, lettersTo, sign } from '../../support/letters';
-import { SmtpRecorder } from '../../support/smtp-recorder';
+import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 const ADMIN = 'a'.repeat(40);
 let smtp: SmtpRecorder;
 let api: TestApi;
-let workers: RunningWorkers;
+let stack: TestStack;
 
 beforeAll(async () => {
-  smtp = await SmtpRecorder.start();
-  api = await startTestApi({
-    SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', ADMIN_API_TOKEN: ADMIN,
+  stack = await startTestStack({
+    RATE_LIMIT_ENABLED: 'false', ADMIN_API_TOKEN: ADMIN,
     LETTERS_CAP_DISABLED: 'true', LETTERS_RETRY_BASE_MS: '100', LETTERS_MAX_ATTEMPTS: '3', LETTERS_COPY_PASTE_THRESHOLD: '3',
   });
+  ({ smtp, api } = stack);
   const campaignId = await seedKazakhstanCampaign(api.platform.db);
   await seedDefaultTemplate(api.platform.db, campaignId);
   await seedTargets(api.platform.db);
-  workers = startTestWorkers(api);
 });
 
-afterAll(async () => {
-  await workers.stop();
-  await api.close();
-  await smtp.stop();
-});
+afterAll(() => stack.stop());
 
 const write = (slug: string, body: unknown) => postJson(`${api.url}/api/campaigns/${slug}/letters`, body);
 

@@ -4,33 +4,29 @@ import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/mod
 import { DelegationPacer, seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { spacingMs } from '../../../src/modules/letters/throttle';
 import { createRedis } from '../../../src/platform/redis';
-import type { RunningWorkers } from '../../../src/worker-runtime';
 import { createCampaign } from '../../support/fixtures';
-import { eventually, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
+import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail, sign } from '../../support/letters';
-import { SmtpRecorder } from '../../support/smtp-recorder';
+import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 let smtp: SmtpRecorder;
 let api: TestApi;
-let workers: RunningWorkers;
+let stack: TestStack;
 let lettersQueue: Queue;
 
 beforeAll(async () => {
-  smtp = await SmtpRecorder.start();
   // Pacing on, as in production.
-  api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', LETTERS_HOURLY_CAP: '30' });
+  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'false', LETTERS_HOURLY_CAP: '30' });
+  ({ smtp, api } = stack);
   const campaignId = await seedKazakhstanCampaign(api.platform.db);
   await seedDefaultTemplate(api.platform.db, campaignId);
   await seedTargets(api.platform.db);
-  workers = startTestWorkers(api);
   lettersQueue = new Queue('letters', { connection: api.platform.redis, prefix: api.platform.config.QUEUE_PREFIX });
 });
 
 afterAll(async () => {
   await lettersQueue.close();
-  await workers.stop();
-  await api.close();
-  await smtp.stop();
+  await stack.stop();
 });
 
 const write = (slug: string, body: unknown) => postJson(`${api.url}/api/campaigns/${slug}/letters`, body);

@@ -1,34 +1,28 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { seedTargets } from '../../../src/modules/letters';
-import type { RunningWorkers } from '../../../src/worker-runtime';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
-import { eventually, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
+import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail, lettersTo, sign } from '../../support/letters';
-import { SmtpRecorder } from '../../support/smtp-recorder';
+import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 let smtp: SmtpRecorder;
 let api: TestApi;
-let workers: RunningWorkers;
+let stack: TestStack;
 let campaign: TestCampaign;
 
 beforeAll(async () => {
-  smtp = await SmtpRecorder.start();
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  api = await startTestApi({
-    SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true',
+  stack = await startTestStack({
+    RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true',
     DKIM_DOMAIN: 'clarion.example', DKIM_SELECTOR: 'test2026',
     DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/\n/g, '\\n'),
   });
+  ({ smtp, api } = stack);
   await seedTargets(api.platform.db);
-  workers = startTestWorkers(api);
   campaign = await createCampaign(api.platform.db);
 });
 
-afterAll(async () => {
-  await workers.stop();
-  await api.close();
-  await smtp.stop();
-});
+afterAll(() => stack.stop());
 
 describe('letters and the mail they become', () => {
   it('signs letters with DKIM when a key is configured', async () => {

@@ -1,28 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { formStartedToken } from '../../../src/modules/supporters';
 import { CONFIRM_TOKEN_PURPOSE } from '../../../src/modules/supporters/supporters.service';
-import type { RunningWorkers } from '../../../src/worker-runtime';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
-import { postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
-import { SmtpRecorder } from '../../support/smtp-recorder';
+import { postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
+import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 let smtp: SmtpRecorder;
 let api: TestApi;
-let workers: RunningWorkers;
+let stack: TestStack;
 let campaign: TestCampaign;
 
 beforeAll(async () => {
-  smtp = await SmtpRecorder.start();
-  api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', CONFIRMATION_TOKEN_TTL_HOURS: '48' });
-  workers = startTestWorkers(api);
+  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'false', CONFIRMATION_TOKEN_TTL_HOURS: '48' });
+  ({ smtp, api } = stack);
   campaign = await createCampaign(api.platform.db);
 });
 
-afterAll(async () => {
-  await workers.stop();
-  await api.close();
-  await smtp.stop();
-});
+afterAll(() => stack.stop());
 
 /** Signs with a fresh address; answers the signature and attempt ids and the address. */
 async function sign() {

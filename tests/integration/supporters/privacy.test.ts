@@ -1,30 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { open, PURPOSE } from '../../../src/modules/supporters/personal-data';
-import type { RunningWorkers } from '../../../src/worker-runtime';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
-import { eventually, LogCollector, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
-import { SmtpRecorder } from '../../support/smtp-recorder';
+import { eventually, LogCollector, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
+import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 let smtp: SmtpRecorder;
 let api: TestApi;
-let workers: RunningWorkers;
+let stack: TestStack;
 let campaign: TestCampaign;
 const logs = new LogCollector();
 
 beforeAll(async () => {
-  smtp = await SmtpRecorder.start();
   // Every level, so a leak at debug or trace shows too; the proxy header gives the client a
   // distinctive address (loopback is a trusted proxy by default).
-  api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'true', LOG_LEVEL: 'trace' }, { logStream: logs });
-  workers = startTestWorkers(api);
+  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'true', LOG_LEVEL: 'trace' }, { logStream: logs });
+  ({ smtp, api } = stack);
   campaign = await createCampaign(api.platform.db);
 });
 
-afterAll(async () => {
-  await workers.stop();
-  await api.close();
-  await smtp.stop();
-});
+afterAll(() => stack.stop());
 
 /** Values unlike anything else in a row or a log line, so a match can only be a leak. */
 function personalValues() {

@@ -1,22 +1,20 @@
 import { formStartedToken } from '../../../src/modules/supporters';
 import { deriveKey, TokenSigner } from '../../../src/platform/crypto';
-import type { RunningWorkers } from '../../../src/worker-runtime';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
-import { eventually, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
-import { SmtpRecorder } from '../../support/smtp-recorder';
+import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
+import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 let smtp: SmtpRecorder;
 let api: TestApi;
-let workers: RunningWorkers;
+let stack: TestStack;
 let campaign: TestCampaign;
 let other: TestCampaign;
 let draft: TestCampaign;
 let closed: TestCampaign;
 
 beforeAll(async () => {
-  smtp = await SmtpRecorder.start();
-  api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false' });
-  workers = startTestWorkers(api);
+  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'false' });
+  ({ smtp, api } = stack);
   [campaign, other, draft, closed] = await Promise.all([
     createCampaign(api.platform.db),
     createCampaign(api.platform.db),
@@ -25,11 +23,7 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  await workers.stop();
-  await api.close();
-  await smtp.stop();
-});
+afterAll(() => stack.stop());
 
 interface Answer {
   status: number;

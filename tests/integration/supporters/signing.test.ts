@@ -1,23 +1,17 @@
-import { SmtpRecorder } from '../../support/smtp-recorder';
+import type { SmtpRecorder } from '../../support/smtp-recorder';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
-import { postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
-import type { RunningWorkers } from '../../../src/worker-runtime';
+import { postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 
 let smtp: SmtpRecorder;
 let api: TestApi;
-let workers: RunningWorkers;
+let stack: TestStack;
 
 beforeAll(async () => {
-  smtp = await SmtpRecorder.start();
-  api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false' });
-  workers = startTestWorkers(api);
+  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'false' });
+  ({ smtp, api } = stack);
 });
 
-afterAll(async () => {
-  await workers.stop();
-  await api.close();
-  await smtp.stop();
-});
+afterAll(() => stack.stop());
 
 async function counts(slug: string) {
   const response = await fetch(`${api.url}/api/campaigns/${slug}`);
