@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_LOCALE, isLocale, translator, type Locale, type Translate } from './i18n';
 
 /** The shared page layout and its assets. */
 export const SHARED_VIEWS_DIR = path.join(__dirname, 'http', 'pages');
@@ -16,6 +17,11 @@ export class Views {
 
   constructor(private readonly roots: string[]) {
     this.engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    // {{t "page.key" name=value}}: the text in the page's `locale` (root data), escaped like any value.
+    this.engine.registerHelper('t', (key: unknown, options: Handlebars.HelperOptions) => {
+      const root = (options.data as { root?: { locale?: unknown } } | undefined)?.root;
+      return translate(isLocale(root?.locale) ? root.locale : DEFAULT_LOCALE)(String(key), options.hash as Record<string, string | number>);
+    });
   }
 
   render(name: string, data: object): string {
@@ -29,8 +35,16 @@ export class Views {
     return template(data);
   }
 
-  /** A page inside the shared layout. */
-  page(name: string, data: { title: string; lang?: string; [key: string]: unknown }): string {
-    return this.render('layout', { ...data, lang: data.lang ?? 'en', body: new Handlebars.SafeString(this.render(name, data)) });
+  /** A page inside the shared layout, in `data.locale` (English when absent). */
+  page(name: string, data: { title: string; locale?: Locale; [key: string]: unknown }): string {
+    const full = { ...data, locale: data.locale ?? DEFAULT_LOCALE };
+    return this.render('layout', { ...full, body: new Handlebars.SafeString(this.render(name, full)) });
   }
+}
+
+const translators = new Map<Locale, Translate>();
+function translate(locale: Locale): Translate {
+  let t = translators.get(locale);
+  if (!t) translators.set(locale, (t = translator(locale)));
+  return t;
 }
