@@ -7,6 +7,7 @@ import { JOBS, jobPayloads, QUEUES } from './platform/queues';
 import { createRedis } from './platform/redis';
 import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler } from './modules/supporters';
+import { erasureLinkEmailHandler } from './modules/erasure';
 import { DelegationPacer, LetterSweeper, releaseHeldLetters, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -45,7 +46,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim);
     const worker = startQueueWorker({
       queue: QUEUES.email,
-      handlers: { [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer) },
+      handlers: { [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer), [JOBS.sendErasureLink]: erasureLinkEmailHandler(platform, mailer) },
       connection,
       prefix: config.QUEUE_PREFIX,
       concurrency: 8,

@@ -16,6 +16,7 @@ export const JOBS = {
   releaseHeldLetters: 'letters.release.held',
   sendLetter: 'letters.send.letter',
   sendDigest: 'letters.send.digest',
+  sendErasureLink: 'supporters.send.erasure-link',
 } as const;
 
 export const jobPayloads = {
@@ -31,6 +32,8 @@ export const jobPayloads = {
   /** `slotAt`: the pacing slot this job already holds, set when the job delayed itself to wait for it. */
   [JOBS.sendLetter]: z.object({ letterId: z.uuid(), slotAt: z.number().int().optional() }).strict(),
   [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime(), slotAt: z.number().int().optional() }).strict(),
+  /** `locale`: the language the request was made in, for the email's words. */
+  [JOBS.sendErasureLink]: z.object({ supporterId: z.uuid(), locale: z.enum(['en', 'ru', 'kk']) }).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
@@ -41,4 +44,5 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JOBS.releaseHeldLetters]: QUEUES.letters,
   [JOBS.sendLetter]: QUEUES.letters,
   [JOBS.sendDigest]: QUEUES.letters,
+  [JOBS.sendErasureLink]: QUEUES.email,
 };

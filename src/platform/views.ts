@@ -29,7 +29,8 @@ export class Views {
     if (!template) {
       const file = this.roots.map((root) => path.join(root, `${name}.hbs`)).find((candidate) => fs.existsSync(candidate));
       if (!file) throw new Error(`no template "${name}" in ${this.roots.join(', ')}`);
-      template = this.engine.compile(fs.readFileSync(file, 'utf8'));
+      // Plain-text emails are not HTML: escaping would print a name like O'Brien as O&#x27;Brien.
+      template = this.engine.compile(fs.readFileSync(file, 'utf8'), { noEscape: name.endsWith('.text') });
       this.cache.set(name, template);
     }
     return template(data);

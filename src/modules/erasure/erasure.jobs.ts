@@ -1,0 +1,43 @@
+import type { Job } from 'bullmq';
+import path from 'node:path';
+import type { Transporter } from 'nodemailer';
+import type { Platform } from '../../platform/context';
+import { translator } from '../../platform/i18n';
+import { jobPayloads, JOBS } from '../../platform/queues';
+import { Views } from '../../platform/views';
+import { classifySmtpError } from '../supporters/supporters.jobs';
+import { open, PURPOSE } from '../supporters/personal-data';
+import * as repo from './erasure.repository';
+import { erasureLink } from './erasure.service';
+
+/**
+ * Mails the erasure link. The job names the supporter by id; the address is opened here and
+ * never logged. A supporter erased before the job runs gets nothing (there is nobody to write to).
+ */
+export function erasureLinkEmailHandler(platform: Platform, mailer: Transporter) {
+  const views = new Views([path.join(__dirname, 'emails')]);
+  return async (job: Job): Promise<string> => {
+    const { supporterId, locale } = jobPayloads[JOBS.sendErasureLink].parse(job.data);
+    const supporter = await repo.findSupporterForMail(platform.db, supporterId);
+    const campaign = supporter?.signatures[0]?.campaign;
+    if (!supporter || !campaign) return 'skipped: nothing left to erase';
+
+    const t = translator(locale);
+    const data = { locale, name: open(platform, supporter.nameEncrypted, PURPOSE.name), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };
+    const senderDomain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
+    try {
+      await mailer.sendMail({
+        from: { name: campaign.senderName, address: campaign.senderEmail },
+        to: open(platform, supporter.emailEncrypted, PURPOSE.email),
+        subject: t('erasure.email.subject'),
+        text: views.render('erasure-link.text', data),
+        html: views.render('erasure-link.html', data),
+        messageId: `<${job.id ?? `erasure-${supporter.id}`}@${senderDomain}>`,
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
+    } catch (error) {
+      throw classifySmtpError(error);
+    }
+    return 'sent';
+  };
+}

@@ -1,0 +1,84 @@
+import type { Platform } from '../../platform/context';
+import { AppError } from '../../platform/errors';
+import { isLocale, type Locale } from '../../platform/i18n';
+import { addToOutbox } from '../../platform/outbox';
+import { JOBS } from '../../platform/queues';
+import { audit, type AdminPrincipal } from '../admin';
+import { adjustCounters, adjustRollup } from '../campaigns';
+import { canonicalEmail } from '../supporters/email-address';
+import { emailLookupHash } from '../supporters/personal-data';
+import * as repo from './erasure.repository';
+
+/**
+ * Erasure, on the supporter's own request. Asking by address alone must not let anyone erase
+ * someone else, so the request only mails a link to that address; the link, used, erases. The
+ * answer to a request is the same whether or not the address is known.
+ *
+ * Erasing deletes the supporter and everything hanging from them (signatures, signing attempts,
+ * letters, sealed name, email, city, comment, paragraphs). The counts forget their signatures in
+ * the same transaction, so totals and rollups stay exact. Letters already delivered are with
+ * their recipients and cannot be recalled; our copy goes.
+ */
+export const ERASURE_TOKEN_PURPOSE = 'erase-supporter';
+const ERASURE_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
+/** At most one erasure email per supporter per hour, however often the form is sent. */
+const ERASURE_EMAIL_WINDOW_MS = 3600 * 1000;
+
+export async function requestErasure(platform: Platform, email: string, locale: Locale, now = new Date()): Promise<void> {
+  const supporter = await repo.findSupporterByEmailHash(platform.db, emailLookupHash(platform, canonicalEmail(email)));
+  if (!supporter) return;
+  const window = Math.floor(now.getTime() / ERASURE_EMAIL_WINDOW_MS);
+  await addToOutbox(platform.db, JOBS.sendErasureLink, { supporterId: supporter.id, locale }, `erasure-link-${supporter.id}-${window}`);
+}
+
+export function erasureLink(platform: Platform, supporterId: string, locale: Locale, now = new Date()): string {
+  const token = platform.tokens.sign(ERASURE_TOKEN_PURPOSE, supporterId, new Date(now.getTime() + ERASURE_LINK_TTL_MS));
+  return `${platform.config.PUBLIC_BASE_URL}/erase/${token}?lang=${locale}`;
+}
+
+/** The supporter a link names; a link whose supporter is already gone is still a good link. */
+export function supporterForToken(platform: Platform, token: string): string {
+  const verified = platform.tokens.verify(ERASURE_TOKEN_PURPOSE, token);
+  if (!verified.ok) {
+    throw verified.reason === 'expired'
+      ? new AppError('token_expired', 'This erasure link has expired. Ask for a new one.')
+      : new AppError('token_invalid', 'This erasure link is not valid. Check that you opened the whole link from the email.');
+  }
+  return verified.payload;
+}
+
+export interface ErasureResult { erased: boolean; signatures: number; letters: number }
+
+export async function eraseByToken(platform: Platform, token: string): Promise<ErasureResult> {
+  return eraseSupporter(platform, supporterForToken(platform, token));
+}
+
+/** Staff erase on a request that reached them another way (a letter, a call) and was verified there. */
+export async function eraseByEmail(platform: Platform, email: string, actor: AdminPrincipal): Promise<ErasureResult> {
+  const supporter = await repo.findSupporterByEmailHash(platform.db, emailLookupHash(platform, canonicalEmail(email)));
+  const result = supporter ? await eraseSupporter(platform, supporter.id) : { erased: false, signatures: 0, letters: 0 };
+  // The audit says that an erasure happened and how much it removed, never whose.
+  await audit(platform.db, actor, 'supporters.erase', null, { ...result });
+  return result;
+}
+
+export async function eraseSupporter(platform: Platform, supporterId: string): Promise<ErasureResult> {
+  return platform.db.$transaction(async (tx) => {
+    const signatures = await repo.lockSignaturesOf(tx, supporterId);
+    for (const s of signatures) {
+      await adjustCounters(tx, s.campaign_id, { [s.status]: -1 });
+      await adjustRollup(tx, {
+        campaignId: s.campaign_id, signedAt: s.created_at, country: s.country, source: s.source,
+        utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign,
+      }, { signed: -1, ...(s.status === 'pending' ? {} : { [s.status]: -1 }) });
+    }
+    const exists = await tx.supporter.count({ where: { id: supporterId } });
+    if (!exists) return { erased: false, signatures: 0, letters: 0 };
+    const { letters } = await repo.deleteSupporter(tx, supporterId);
+    return { erased: true, signatures: signatures.length, letters };
+  });
+}
+
+export function localeOrDefault(value: unknown, fallback: Locale): Locale {
+  return isLocale(value) ? value : fallback;
+}
