@@ -1,5 +1,5 @@
-import { seedKazakhstanCampaign } from '../src/modules/campaigns';
-import { seedDefaultTemplate, seedTargets } from '../src/modules/letters';
+import { seedKazakhstanCampaign, seedKazakhstanTranslations } from '../src/modules/campaigns';
+import { seedDefaultTemplate, seedTargets, seedTranslatedDefaultTemplates } from '../src/modules/letters';
 import { loadConfig } from '../src/platform/config';
 import { createDb } from '../src/platform/db';
 
@@ -9,9 +9,11 @@ async function main(): Promise<void> {
   const db = createDb(config.DATABASE_URL, 2);
   try {
     const campaignId = await seedKazakhstanCampaign(db);
+    await seedKazakhstanTranslations(db, campaignId);
     await seedDefaultTemplate(db, campaignId);
+    await seedTranslatedDefaultTemplates(db, campaignId);
     const targets = await seedTargets(db);
-    console.log(`Seeded the campaign "kazakhstan", its default letter, and ${targets.created} new delegations (${targets.existing} already there).`);
+    console.log(`Seeded the campaign "kazakhstan" (with Russian and Kazakh texts), its default letter in English and Russian, and ${targets.created} new delegations (${targets.existing} already there).`);
   } finally {
     await db.$disconnect();
   }

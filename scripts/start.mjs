@@ -172,13 +172,14 @@ async function main() {
   console.log(`
   Clarion is running. Ctrl-C stops everything.
 
-    Campaign (JSON)     ${base}/api/campaigns/kazakhstan
-    Sign (POST JSON)    ${base}/api/campaigns/kazakhstan/signatures
-    Write letters       ${base}/api/campaigns/kazakhstan/letters   (with the signing's actionToken)
+    Campaign page       ${base}/c/kazakhstan   (also ?lang=ru, ?lang=kk)
+    Embeddable form     ${base}/c/kazakhstan/embed   (snippets on the admin campaign page)
+    Delete my data      ${base}/erase
+    Admin dashboard     ${base}/admin   (create the first account below)
+    First admin account npm run admin:create -- --email you@example.org --role owner
+    Queue board         ${base}/admin/queues   (owners)
     API reference       ${base}/api/docs
     Readiness           ${base}/readyz
-    Admin API           ${base}/api/admin/targets   (Authorization: Bearer $ADMIN_API_TOKEN from .env)
-    First admin account npm run admin:create -- --email you@example.org --role owner
 ${useCatcher ? `    Mail catcher        http://127.0.0.1:${catcherHttp}   (confirmation emails and letters land here)\n` : ''}`);
 }
 

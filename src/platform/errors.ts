@@ -14,6 +14,7 @@ export const errorCodes = {
   token_invalid: { status: 400, title: 'This link is not valid' },
   token_expired: { status: 410, title: 'This link has expired' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  proof_of_work_failed: { status: 400, title: 'The anti-bot check did not pass' },
   unauthorised: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Not allowed' },
   csv_invalid: { status: 422, title: 'The CSV file has errors' },

@@ -56,3 +56,19 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 900 };
+
+/**
+ * No serious or critical axe violation on a desktop and on a phone screen, and nothing wider than
+ * the phone's screen (no sideways scrolling). `what` names the page in a failure.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  for (const viewport of [DESKTOP, PHONE]) {
+    await page.setViewportSize(viewport);
+    expect({ what, viewport: viewport.width, violations: await seriousAccessibilityViolations(page) }).toEqual({ what, viewport: viewport.width, violations: [] });
+    expect({ what, viewport: viewport.width, width: await page.evaluate<number>('document.documentElement.scrollWidth') }).toEqual({ what, viewport: viewport.width, width: viewport.width });
+  }
+  await page.setViewportSize(DESKTOP);
+}

@@ -1,17 +1,20 @@
 import type { DbClient } from '../../platform/db';
+import { translationsSelect } from './campaign-translations';
 
 /** Every query about campaigns, their demands and counters. */
 export const campaignSelect = {
   id: true, slug: true, title: true, statement: true, sourceOrganisation: true, sourceUrl: true,
   statementDate: true, status: true, signatureGoal: true, countPendingPublicly: true, senderName: true, senderEmail: true,
+  proofOfWork: true,
 } as const;
 
-export function findBySlugWithDemands(db: DbClient, slug: string) {
+/** With the texts and the translation into `locale` that `localiseCampaign` overlays. */
+export function findBySlugWithDemands(db: DbClient, slug: string, locale = 'en') {
   return db.campaign.findUnique({
     where: { slug },
     select: {
       ...campaignSelect,
-      demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
+      ...translationsSelect(locale),
       consentWordings: { select: { id: true, text: true }, where: { current: true } },
     },
   });

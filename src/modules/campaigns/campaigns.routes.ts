@@ -2,16 +2,18 @@ import { Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Platform } from '../../platform/context';
 import { problemResponse } from '../../platform/http/openapi';
-import { publicCampaignSchema, slugParams } from './campaigns.schemas';
+import { negotiateLocale } from '../../platform/i18n';
+import { langQuery, publicCampaignSchema, slugParams } from './campaigns.schemas';
 import { getPublicCampaign } from './campaigns.service';
 
 export function campaignsRouter(platform: Platform): Router {
   const router = Router();
   router.get('/api/campaigns/:slug', async (req, res) => {
     const { slug } = slugParams.parse(req.params);
-    const campaign = await getPublicCampaign(platform.db, slug);
+    const campaign = await getPublicCampaign(platform.db, slug, negotiateLocale(req));
     // Counts move constantly; a few seconds of caching absorbs a viral spike without hiding much.
-    res.set('Cache-Control', 'public, max-age=5').json(campaign);
+    // The texts follow Accept-Language, so shared caches must keep one copy per language.
+    res.set('Cache-Control', 'public, max-age=5').vary('Accept-Language').json(campaign);
   });
   return router;
 }
@@ -22,7 +24,7 @@ export function describeCampaignsApi(registry: OpenAPIRegistry): void {
     path: '/api/campaigns/{slug}',
     summary: 'A live or closed campaign: statement, demands, counts, goal and the consent wording to show',
     tags: ['Campaigns'],
-    request: { params: slugParams },
+    request: { params: slugParams, query: langQuery },
     responses: {
       200: { description: 'The campaign', content: { 'application/json': { schema: publicCampaignSchema } } },
       400: problemResponse('The slug is malformed'),

@@ -1,18 +1,23 @@
 import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
+import { localiseCampaign } from './campaign-translations';
 import * as campaigns from './campaigns.repository';
 
 export type PublicCampaign = Awaited<ReturnType<typeof getPublicCampaign>>;
 
 /** A campaign as the public sees it: drafts do not exist for the public. */
-export async function getPublicCampaign(db: DbClient, slug: string) {
-  const campaign = await campaigns.findBySlugWithDemands(db, slug);
+/** Title, summary and demand titles in `locale` when the campaign has that translation (see `localiseCampaign`). */
+export async function getPublicCampaign(db: DbClient, slug: string, locale = 'en') {
+  const campaign = await campaigns.findBySlugWithDemands(db, slug, locale);
   if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
   const counts = await campaigns.sumCounters(db, campaign.id);
   const consent = campaign.consentWordings[0];
+  const texts = localiseCampaign(campaign, locale);
   return {
     slug: campaign.slug,
-    title: campaign.title,
+    language: texts.language,
+    title: texts.title,
+    summary: texts.summary,
     status: campaign.status,
     statement: campaign.statement,
     source: {
@@ -20,7 +25,7 @@ export async function getPublicCampaign(db: DbClient, slug: string) {
       url: campaign.sourceUrl,
       date: campaign.statementDate ? campaign.statementDate.toISOString().slice(0, 10) : null,
     },
-    demands: campaign.demands,
+    demands: texts.demands.map(({ position: _position, ...demand }) => demand),
     goal: campaign.signatureGoal,
     counts: {
       confirmed: counts.confirmed,
@@ -29,6 +34,7 @@ export async function getPublicCampaign(db: DbClient, slug: string) {
       public: counts.confirmed + (campaign.countPendingPublicly ? counts.pending : 0),
     },
     consent: consent ? { wording: consent.id, text: consent.text } : null,
+    proofOfWork: campaign.proofOfWork,
   };
 }
 

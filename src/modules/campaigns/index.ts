@@ -2,5 +2,7 @@ export { campaignsRouter, describeCampaignsApi } from './campaigns.routes';
 export { getOpenCampaign, getPublicCampaign } from './campaigns.service';
 export { adjustCounters, adjustRollup, consentWordingBelongsTo, findById as findCampaignById, sumCounters, type RollupKey } from './campaigns.repository';
 export { seedKazakhstanCampaign } from './kazakhstan.seed';
+export { seedKazakhstanTranslations } from './kazakhstan-translations.seed';
+export { findLocalisedTexts, localiseCampaign, translationsSelect, type LocalisedCampaignTexts, type LocalisedDemand, type TranslatableCampaign } from './campaign-translations';
 export { campaignsAdminRouter, describeCampaignsAdminApi } from './campaigns.admin.routes';
 export { getCampaign as getCampaignForAdmin, listCampaigns as listCampaignsForAdmin, STATUS_TRANSITIONS, type AdminCampaign } from './campaigns.admin.service';

@@ -51,6 +51,13 @@ export const kazakhstanDemands = [
   },
 ] as const;
 
+/** Shown above the statement; the statement itself stays verbatim. */
+export const kazakhstanSummary =
+  'In a statement to the UN Human Rights Council, UN Watch condemned Kazakhstan\'s human rights record: the deadly crackdown on the ' +
+  'January 2022 protests known as Bloody January and the refusal of an independent international inquiry, the arbitrary denial of ' +
+  'peaceful assembly, jail for defamation, extremism laws turned against civil society, and the persecution of ethnic minorities and ' +
+  'migrant workers. Sign, and ask the Council\'s delegations to act.';
+
 export const kazakhstanConsentText =
   'I sign this petition. My name and country will be handed over with it to the delegations of the UN Human Rights Council. ' +
   'My email address is used to confirm my signature and, only if I tick the box, to tell me how this campaign goes. ' +
@@ -65,6 +72,8 @@ export async function seedKazakhstanCampaign(db: Db, statementSource = fs.readFi
   return db.$transaction(async (tx) => {
     const fields = {
       title: 'Kazakhstan: justice for Bloody January',
+      summary: kazakhstanSummary,
+      language: 'en',
       statement,
       sourceOrganisation: 'UN Watch',
       sourceUrl: 'https://www.miragenews.com/kazakhstan-confronted-at-un-over-human-rights-1492435',

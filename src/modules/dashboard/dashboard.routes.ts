@@ -5,7 +5,9 @@ import { Views } from '../../platform/views';
 import { adminAuth } from '../admin';
 import { getCampaignForAdmin, listCampaignsForAdmin, STATUS_TRANSITIONS } from '../campaigns';
 import { slugParams } from '../campaigns/campaigns.schemas';
-import { pageActor, pageGuard, safeNext } from './page-guard';
+import { pageGuard, safeNext } from './page-guard';
+import { chrome } from './chrome';
+import { editingPagesRouter } from './editing.routes';
 import { queueBoardRouter } from './queue-board';
 
 // Chart.js's package exports do not list its UMD file; it sits beside the CommonJS entry.
@@ -47,11 +49,12 @@ export function dashboardRouter(platform: Platform): Router {
     res.type('html').send(views.page('campaigns', { title: 'Campaigns', campaigns, ...chrome(res), scripts: ['/admin/static/nav.js'] }));
   });
 
+  router.use(editingPagesRouter(platform, views, requireRole));
+
   router.get('/admin/campaigns/:slug', viewer, noStore, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const campaign = await getCampaignForAdmin(platform.db, slug);
     const base = platform.config.PUBLIC_BASE_URL;
-    const actor = pageActor(res);
     res.type('html').send(views.page('campaign', {
       title: campaign.title,
       campaign,
@@ -61,7 +64,6 @@ export function dashboardRouter(platform: Platform): Router {
       publicUrl: `${base}/c/${campaign.slug}`,
       iframeSnippet: `<iframe src="${base}/c/${campaign.slug}/embed" title="${attribute(campaign.title)}" width="100%" height="720" style="border:0" loading="lazy"></iframe>`,
       scriptSnippet: `<script src="${base}/embed.js" data-campaign="${campaign.slug}" async></script>`,
-      canEdit: actor.role !== 'viewer',
       ...chrome(res),
       scripts: ['/admin/static/nav.js', '/admin/static/chart.umd.min.js', '/admin/static/campaign.js'],
     }));
@@ -69,12 +71,6 @@ export function dashboardRouter(platform: Platform): Router {
 
   router.use(queueBoardRouter(platform, requireRole));
   return router;
-}
-
-/** What the layout shows of the logged-in staff member, and the token their page's writes send. */
-function chrome(res: Parameters<RequestHandler>[1]) {
-  const actor = pageActor(res);
-  return { email: actor.email ?? 'API token', role: actor.role, isOwner: actor.role === 'owner', csrfToken: actor.csrfToken ?? '' };
 }
 
 function percent(count: number, goal: number): number {

@@ -7,7 +7,7 @@ import { openPersonalData, PURPOSE } from '../supporters';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import * as letters from './letters.repository';
 import { isEmptyLetter } from './templates.engine';
-import { buildLetterContext, getLetterRenderer } from './templates.service';
+import { buildLetterContext, getLetterRenderer, localisedLetterTexts } from './templates.service';
 import type { DelegationPacer } from './throttle';
 import { findDeliverableAddresses, recordAddressFailure, recordAddressSuccess } from './targets.repository';
 
@@ -53,7 +53,8 @@ export function sendLetterHandler(deps: DeliveryDeps) {
     const supporterEmail = openPersonalData(platform, letter.supporter.emailEncrypted, PURPOSE.email);
     // The delegation's language when the campaign has that version, otherwise the original.
     const render = await getLetterRenderer(platform.db, letter.campaign.id, letter.target.preferredLanguage);
-    const rendered = render(letterContext(platform, letter, supporterName, render.language));
+    const texts = await localisedLetterTexts(platform.db, letter.campaign, render.language);
+    const rendered = render(letterContext(platform, letter, texts, supporterName, render.language));
     if (isEmptyLetter(rendered)) {
       await letters.markCancelled(platform.db, letter.id, 'rendered empty');
       return 'cancelled: rendered empty';
@@ -72,6 +73,7 @@ export function sendLetterHandler(deps: DeliveryDeps) {
       subject: testMode ? `[TEST] ${rendered.subject}` : rendered.subject,
       rendered,
       messageId,
+      language: render.language,
     }, testMode ? [] : addresses);
   };
 }
@@ -84,6 +86,8 @@ export interface Outgoing {
   rendered: RenderedLetter;
   messageId: string;
   digestKey?: string;
+  /** The language the message was rendered in, recorded on its letters. */
+  language: string;
 }
 
 /** Sends, then records the outcome on the letters and on the delegation's addresses. */
@@ -104,7 +108,7 @@ export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: str
       if (rejected.has(address.email.toLowerCase())) await recordAddressFailure(platform.db, address.id, 'hard');
       else await recordAddressSuccess(platform.db, address.id);
     }
-    await letters.markSent(platform.db, letterIds, { messageId: message.messageId, smtpResponse: describeAccepted(info.response), digestKey: message.digestKey });
+    await letters.markSent(platform.db, letterIds, { messageId: message.messageId, smtpResponse: describeAccepted(info.response), digestKey: message.digestKey, language: message.language });
     return 'sent';
   } catch (error) {
     const failure = describeSmtpError(error);
@@ -139,11 +143,11 @@ function domainOf(address: string): string {
   return address.split('@')[1] ?? 'clarion.invalid';
 }
 
-function letterContext(platform: Platform, letter: letters.LetterForDelivery, supporterName: string, language: string): LetterContext {
+function letterContext(platform: Platform, letter: letters.LetterForDelivery, texts: Awaited<ReturnType<typeof localisedLetterTexts>>, supporterName: string, language: string): LetterContext {
   const signature = letter.attempt.signature;
   return buildLetterContext({
-    campaign: letter.campaign,
-    demands: letter.campaign.demands,
+    campaign: { ...letter.campaign, title: texts.title },
+    demands: texts.demands,
     target: letter.target,
     supporter: {
       name: supporterName,

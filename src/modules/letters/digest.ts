@@ -46,7 +46,7 @@ export function sendDigestHandler(deps: DeliveryDeps) {
     const rendered = renderDigest({
       campaign: { title: campaign.title, slug: campaign.slug },
       source: { organisation: campaign.sourceOrganisation, url: campaign.sourceUrl, date: campaign.statementDate?.toISOString().slice(0, 10) ?? null },
-      demands: campaign.demands,
+      demands: campaign.demands.map((d) => ({ ...d, quoteTranslation: null })),
       delegation: { iso2: target.iso2, country: target.country, mission: target.missionName, salutation: target.salutation },
       period: { from: periodStart.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', to: periodEnd.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' },
       count: entries.length,
@@ -68,6 +68,8 @@ export function sendDigestHandler(deps: DeliveryDeps) {
       rendered,
       messageId: `<${digestKey}@${domain}>`,
       digestKey,
+      // The digest is a system letter, written in English only.
+      language: 'en',
     }, addresses);
   };
 }

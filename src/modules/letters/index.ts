@@ -7,4 +7,5 @@ export { sendDigestHandler } from './digest';
 export { LetterSweeper, sweepLetters } from './sweeper';
 export { DelegationPacer } from './throttle';
 export { seedTargets } from './targets.seed';
-export { seedDefaultTemplate } from './templates.service';
+export { seedDefaultTemplate, seedTranslatedDefaultTemplates } from './templates.service';
+export { letterStepRouter } from './letter-step.routes';

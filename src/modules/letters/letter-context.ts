@@ -6,8 +6,12 @@
 export interface LetterContext {
   campaign: { title: string; slug: string };
   source: { organisation: string; url: string | null; date: string | null };
-  /** In the campaign's order; quotes are verbatim from the statement. */
-  demands: Array<{ title: string; quote: string }>;
+  /**
+   * In the campaign's order; titles in the letter's language when the campaign has that
+   * translation. Quotes are verbatim from the statement, in its original language; a letter in
+   * another language shows `quoteTranslation` (unofficial) beside them, or null when there is none.
+   */
+  demands: LetterDemand[];
   supporter: {
     name: string;
     city: string | null;
@@ -17,6 +21,13 @@ export interface LetterContext {
     paragraph: string | null;
   };
   delegation: { iso2: string; country: string; mission: string; salutation: string };
+}
+
+export interface LetterDemand {
+  title: string;
+  quote: string;
+  /** Optional to build, always present (null when absent) once rendering has cleaned the context. */
+  quoteTranslation?: string | null;
 }
 
 export interface RenderedLetter {
@@ -29,7 +40,7 @@ export interface RenderedLetter {
 export interface DigestContext {
   campaign: { title: string; slug: string };
   source: { organisation: string; url: string | null; date: string | null };
-  demands: Array<{ title: string; quote: string }>;
+  demands: LetterDemand[];
   delegation: { iso2: string; country: string; mission: string; salutation: string };
   period: { from: string; to: string };
   count: number;

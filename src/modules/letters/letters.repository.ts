@@ -99,10 +99,13 @@ export function findLetterForDelivery(db: DbClient, letterId: string) {
 
 export type LetterForDelivery = NonNullable<Awaited<ReturnType<typeof findLetterForDelivery>>>;
 
-export async function markSent(db: DbClient, letterIds: string[], details: { messageId: string; smtpResponse: string; digestKey?: string }): Promise<number> {
+export async function markSent(db: DbClient, letterIds: string[], details: { messageId: string; smtpResponse: string; digestKey?: string; language?: string }): Promise<number> {
   const { count } = await db.letter.updateMany({
     where: { id: { in: letterIds }, status: 'sending' },
-    data: { status: 'sent', sentAt: new Date(), messageId: details.messageId, lastSmtpResponse: details.smtpResponse, digestKey: details.digestKey ?? null },
+    data: {
+      status: 'sent', sentAt: new Date(), messageId: details.messageId, lastSmtpResponse: details.smtpResponse, digestKey: details.digestKey ?? null,
+      ...(details.language ? { language: details.language } : {}),
+    },
   });
   return count;
 }

@@ -5,6 +5,9 @@ export const UN_GROUPS = ['African', 'Asia-Pacific', 'Eastern European', 'Latin 
 
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
 
+/** The longest paragraph a supporter may add to their letters (the letter step shows it). */
+export const PARAGRAPH_MAX = 2000;
+
 export const targetSelection = z.union([
   z.object({ all: z.literal(true) }).strict(),
   z.object({ group: z.enum(UN_GROUPS, { error: `must be one of: ${UN_GROUPS.join(', ')}` }) }).strict(),
@@ -22,8 +25,8 @@ export const lettersRequest = z.object({
     .openapi({ description: 'From the signing answer (SigningAnswer.actionToken).' }),
   targets: targetSelection,
   paragraph: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.string().transform((s) => s.replace(CONTROL, '').replace(/\r\n?/g, '\n').trim()).pipe(z.string().max(2000, 'must be at most 2000 characters')).optional())
-    .openapi({ type: 'string', description: 'Your own words, added to every letter of this request (at most 2000 characters).' }),
+    z.string().transform((s) => s.replace(CONTROL, '').replace(/\r\n?/g, '\n').trim()).pipe(z.string().max(PARAGRAPH_MAX, `must be at most ${PARAGRAPH_MAX} characters`)).optional())
+    .openapi({ type: 'string', description: `Your own words, added to every letter of this request (at most ${PARAGRAPH_MAX} characters).` }),
 }).strict().openapi('LettersRequest');
 
 export type LettersRequest = z.infer<typeof lettersRequest>;

@@ -33,7 +33,7 @@ const list = (item: Field, personal = false): Field => ({ kind: 'list', item, pe
 const shared = {
   campaign: object({ title: v, slug: v }),
   source: object({ organisation: v, url: v, date: v }),
-  demands: list(object({ title: v, quote: v })),
+  demands: list(object({ title: v, quote: v, quoteTranslation: v })),
   delegation: object({ iso2: v, country: v, mission: v, salutation: v }),
 };
 
@@ -92,7 +92,7 @@ export function paragraphsHtml(text: string): string {
 const SAMPLE_LETTER: LetterContext = {
   campaign: { title: 'Campaign', slug: 'campaign' },
   source: { organisation: 'Organisation', url: 'https://example.org/statement', date: '2025-01-01' },
-  demands: [{ title: 'Demand', quote: 'Quote.' }, { title: 'Demand 2', quote: 'Quote 2.' }],
+  demands: [{ title: 'Demand', quote: 'Quote.', quoteTranslation: 'Translated quote.' }, { title: 'Demand 2', quote: 'Quote 2.', quoteTranslation: null }],
   supporter: { name: 'Name', city: 'City', country: 'Country', countryCode: 'KZ', paragraph: 'One.\n\nTwo.' },
   delegation: { iso2: 'FR', country: 'France', mission: 'Mission', salutation: 'Excellency,' },
 };
@@ -381,7 +381,7 @@ export function sanitiseContext(ctx: LetterContext): LetterContext {
   return {
     campaign: { title: cleanText(ctx.campaign.title), slug: cleanLine(ctx.campaign.slug) },
     source: { organisation: cleanText(ctx.source.organisation), url: nullableLine(ctx.source.url), date: nullableLine(ctx.source.date) },
-    demands: ctx.demands.map((d) => ({ title: cleanText(d.title), quote: cleanText(d.quote) })),
+    demands: ctx.demands.map((d) => ({ title: cleanText(d.title), quote: cleanText(d.quote), quoteTranslation: nullableText(d.quoteTranslation ?? null) })),
     supporter: {
       name: cleanLine(ctx.supporter.name),
       city: nullableLine(ctx.supporter.city),
@@ -416,6 +416,11 @@ function loadParts(dir: string): TemplateParts {
 
 /** The English letter every campaign starts with (seeded as its 'en' template). */
 export const DEFAULT_LETTER: TemplateParts = loadParts('default-letter');
+/**
+ * The same letter in other languages, seeded beside the English one. Quotes stay verbatim in the
+ * original with the (unofficial) translation beside them: only the original is what was said.
+ */
+export const DEFAULT_LETTER_TRANSLATIONS: Readonly<Record<string, TemplateParts>> = { ru: loadParts('default-letter/ru') };
 /** One message per delegation and period, in digest mode. A system template, not per campaign. */
 export const DIGEST_LETTER: TemplateParts = loadParts('digest-letter');
 

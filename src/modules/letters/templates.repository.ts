@@ -10,13 +10,17 @@ export function findTemplateExact(db: DbClient, campaignId: string, language: st
   return db.letterTemplate.findUnique({ where: { campaignId_language: { campaignId, language } }, select: templateSelect });
 }
 
-/** The template in `language`, else the campaign's English one, else its first; null if it has none. */
-export async function findTemplate(db: DbClient, campaignId: string, language: string): Promise<StoredTemplate | null> {
+/**
+ * The template in `language`, else in the campaign's original language (`original`), else its
+ * English one, else its first; null if it has none.
+ */
+export async function findTemplate(db: DbClient, campaignId: string, language: string, original = 'en'): Promise<StoredTemplate | null> {
+  const preference = [...new Set([language, original, 'en'])];
   const candidates = await db.letterTemplate.findMany({
-    where: { campaignId, language: { in: [...new Set([language, 'en'])] } },
+    where: { campaignId, language: { in: preference } },
     select: templateSelect,
   });
-  const found = candidates.find((t) => t.language === language) ?? candidates.find((t) => t.language === 'en');
+  const found = preference.map((wanted) => candidates.find((t) => t.language === wanted)).find((t) => t !== undefined);
   if (found) return found;
   return db.letterTemplate.findFirst({ where: { campaignId }, select: templateSelect, orderBy: { language: 'asc' } });
 }
@@ -45,7 +49,7 @@ export function findCampaignForLetters(db: DbClient, where: { slug: string } | {
   return db.campaign.findUnique({
     where,
     select: {
-      id: true, slug: true, title: true, status: true, sourceOrganisation: true, sourceUrl: true, statementDate: true,
+      id: true, slug: true, title: true, status: true, sourceOrganisation: true, sourceUrl: true, statementDate: true, language: true,
       demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
     },
   });
@@ -62,4 +66,9 @@ export function findActiveTargetByIso2(db: DbClient, iso2: string) {
     where: { iso2, active: true },
     select: { iso2: true, country: true, missionName: true, salutation: true, preferredLanguage: true },
   });
+}
+
+/** The language a campaign's own texts are written in: letters fall back to it. */
+export async function findCampaignLanguage(db: DbClient, campaignId: string): Promise<string> {
+  return (await db.campaign.findUnique({ where: { id: campaignId }, select: { language: true } }))?.language ?? 'en';
 }

@@ -17,7 +17,7 @@ export const templatePartsSchema = z.object({
 
 export const templateUpdateSchema = templatePartsSchema.extend({ language: languageSchema.default('en') }).strict()
   .openapi('LetterTemplateUpdate', {
-    description: 'Variables: campaign.title/slug, source.organisation/url/date, demands (in {{#each demands}}: title, quote, @index, @first, @last), '
+    description: 'Variables: campaign.title/slug, source.organisation/url/date, demands (in {{#each demands}}: title, quote, quoteTranslation (an unofficial translation of the quote, or empty), @index, @first, @last), '
       + 'supporter.name/city/country/countryCode/paragraph, delegation.iso2/country/mission/salutation. '
       + 'Helpers: if, unless, each, with, add1 (numbering), paragraphs (HTML only: a supporter\'s text as escaped <p>s). No partials.',
   });

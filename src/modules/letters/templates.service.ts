@@ -1,9 +1,10 @@
 import { countryName } from '../../platform/countries';
+import { findLocalisedTexts } from '../campaigns';
 import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import {
-  compileTemplate, DEFAULT_LETTER, templateFieldErrors, validateTemplate, type LetterRenderer, type TemplateParts,
+  compileTemplate, DEFAULT_LETTER, DEFAULT_LETTER_TRANSLATIONS, templateFieldErrors, validateTemplate, type LetterRenderer, type TemplateParts,
 } from './templates.engine';
 import * as templates from './templates.repository';
 
@@ -37,6 +38,19 @@ export function seedDefaultTemplate(db: DbClient, campaignId: string): Promise<b
   return templates.createTemplateIfMissing(db, campaignId, 'en', DEFAULT_LETTER);
 }
 
+/**
+ * Creates the default letter's translations (Russian) as the campaign's templates in those
+ * languages, unless it has one there already; for a campaign whose texts are translated too
+ * (the seeded Kazakhstan campaign). Returns the languages it created.
+ */
+export async function seedTranslatedDefaultTemplates(db: DbClient, campaignId: string): Promise<string[]> {
+  const created: string[] = [];
+  for (const [language, parts] of Object.entries(DEFAULT_LETTER_TRANSLATIONS)) {
+    if (await templates.createTemplateIfMissing(db, campaignId, language, parts)) created.push(language);
+  }
+  return created;
+}
+
 /** A compiled template, with the language it is written in (for the country names in its context). */
 export type TemplateRenderer = LetterRenderer & { readonly language: string };
 
@@ -46,13 +60,14 @@ const renderers = new Map<string, TemplateRenderer>();
 let defaultRenderer: TemplateRenderer | undefined;
 
 /**
- * The renderer for a campaign's letters in `language`, falling back to its English or first
- * template, then to the default letter; `renderer.language` says which language it got. A stored
+ * The renderer for a campaign's letters in `language`, falling back to its template in the
+ * campaign's own language, then its English or first template, then to the default letter;
+ * `renderer.language` says which language it got (what `Letter.language` records). A stored
  * template that no longer passes the checks (say, after the vocabulary changed) throws
  * template_invalid rather than render half a letter.
  */
 export async function getLetterRenderer(db: DbClient, campaignId: string, language = 'en'): Promise<TemplateRenderer> {
-  const found = await templates.findTemplate(db, campaignId, language);
+  const found = await templates.findTemplate(db, campaignId, language, await templates.findCampaignLanguage(db, campaignId));
   if (!found) return (defaultRenderer ??= Object.assign(compileTemplate(DEFAULT_LETTER), { language: 'en' }));
   const key = `${found.id}:${found.updatedAt.getTime()}`;
   let renderer = renderers.get(key);
@@ -83,7 +98,8 @@ export interface LetterSupporter {
 /** The context a template sees, from rows as they come out of the database. */
 export function buildLetterContext(input: {
   campaign: LetterCampaign;
-  demands: ReadonlyArray<{ title: string; quote: string }>;
+  /** Localised titles and quote translations come from `localisedLetterTexts`. */
+  demands: ReadonlyArray<{ title: string; quote: string; quoteTranslation?: { text: string } | null }>;
   target: LetterTarget;
   supporter: LetterSupporter;
   /** Language of the letter, for the supporter's country name. */
@@ -98,7 +114,7 @@ export function buildLetterContext(input: {
       url: campaign.sourceUrl,
       date: campaign.statementDate ? campaign.statementDate.toISOString().slice(0, 10) : null,
     },
-    demands: input.demands.map((d) => ({ title: d.title, quote: d.quote })),
+    demands: input.demands.map((d) => ({ title: d.title, quote: d.quote, ...(d.quoteTranslation ? { quoteTranslation: d.quoteTranslation.text } : {}) })),
     supporter: {
       name: supporter.name,
       city: supporter.city || null,
@@ -106,8 +122,15 @@ export function buildLetterContext(input: {
       countryCode,
       paragraph: supporter.paragraph || null,
     },
-    delegation: { iso2: target.iso2, country: target.country, mission: target.missionName, salutation: target.salutation },
+    // A letter in another language names the delegation's country in that language too.
+    delegation: { iso2: target.iso2, country: localCountryName(target, input.language), mission: target.missionName, salutation: target.salutation },
   };
+}
+
+function localCountryName(target: LetterTarget, language = 'en'): string {
+  if (language === 'en') return target.country;
+  const local = countryName(target.iso2, language);
+  return local === target.iso2 ? target.country : local;
 }
 
 export interface PreviewRequest {
@@ -130,7 +153,17 @@ export async function previewLetter(platform: { db: DbClient }, slug: string, re
   const render = request.template
     ? Object.assign(compileTemplate(request.template), { language: wanted })
     : await getLetterRenderer(platform.db, campaign.id, wanted);
-  return render(buildLetterContext({ campaign, demands: campaign.demands, target, supporter: request.supporter, language: render.language }));
+  const texts = await localisedLetterTexts(platform.db, campaign, render.language);
+  return render(buildLetterContext({ campaign: { ...campaign, title: texts.title }, demands: texts.demands, target, supporter: request.supporter, language: render.language }));
+}
+
+/**
+ * The campaign's title and demands as a letter in `language` shows them: translated titles and
+ * quote translations when the campaign has that translation, the original otherwise.
+ */
+export async function localisedLetterTexts(db: DbClient, campaign: { id: string; title: string; demands: ReadonlyArray<{ title: string; quote: string }> }, language: string) {
+  const texts = await findLocalisedTexts(db, campaign.id, language);
+  return texts ?? { title: campaign.title, demands: campaign.demands.map((d) => ({ ...d, quoteTranslation: null })) };
 }
 
 async function requireCampaign(db: DbClient, slug: string, publicOnly = false): Promise<templates.LetterCampaignRow> {

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Platform } from '../../platform/context';
@@ -12,7 +12,10 @@ import { ipSourceHash } from './personal-data';
  * If Redis is down the limits fail open: losing signatures would be worse than a brief flood,
  * which the admin's fraud view can still clean up.
  */
-export function signingRateLimits(platform: Platform): RequestHandler[] {
+/** How a limited request is answered, when not with the problem (a page for a browser's form post). */
+export type LimitedAnswer = (req: Request, res: Response, retryAfterSeconds: number) => boolean;
+
+export function signingRateLimits(platform: Platform, answerLimited?: LimitedAnswer): RequestHandler[] {
   const { config } = platform;
   if (!config.RATE_LIMIT_ENABLED) return [];
   const byIp = (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => ipSourceHash(platform, req.ip)?.toString('hex') ?? 'unknown';
@@ -22,10 +25,10 @@ export function signingRateLimits(platform: Platform): RequestHandler[] {
     return !domain || config.RATE_LIMIT_DOMAIN_EXEMPT.has(domain);
   };
   return [
-    limiter(platform, 'ip-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE, byIp),
-    limiter(platform, 'ip-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR, byIp),
-    limiter(platform, 'domain-minute', 60_000, config.RATE_LIMIT_DOMAIN_PER_MINUTE, byDomain, skipDomain),
-    limiter(platform, 'domain-hour', 3_600_000, config.RATE_LIMIT_DOMAIN_PER_HOUR, byDomain, skipDomain),
+    limiter(platform, 'ip-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE, byIp, undefined, answerLimited),
+    limiter(platform, 'ip-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR, byIp, undefined, answerLimited),
+    limiter(platform, 'domain-minute', 60_000, config.RATE_LIMIT_DOMAIN_PER_MINUTE, byDomain, skipDomain, answerLimited),
+    limiter(platform, 'domain-hour', 3_600_000, config.RATE_LIMIT_DOMAIN_PER_HOUR, byDomain, skipDomain, answerLimited),
   ];
 }
 
@@ -59,7 +62,7 @@ class RecoveringRedisStore extends RedisStore {
 }
 
 function limiter(platform: Platform, name: string, windowMs: number, limit: number,
-  keyGenerator: NonNullable<Options['keyGenerator']>, skip?: Options['skip']): RequestHandler {
+  keyGenerator: NonNullable<Options['keyGenerator']>, skip?: Options['skip'], answerLimited?: LimitedAnswer): RequestHandler {
   // Store errors (Redis down) go to our log, not the console; they carry no request data.
   const log = platform.logger.child({ component: 'rate-limits', limiter: name });
   const storeLogger = {
@@ -85,6 +88,7 @@ function limiter(platform: Platform, name: string, windowMs: number, limit: numb
       const resetTime = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
       res.setHeader('Retry-After', String(retryAfter));
+      if (answerLimited?.(req, res, retryAfter)) return;
       sendProblem(res, problemFor('rate_limited', `Too many signatures from your network or email provider. Try again in ${retryAfter} seconds.`));
     },
   });

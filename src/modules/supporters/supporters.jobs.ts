@@ -4,17 +4,12 @@ import type { Transporter } from 'nodemailer';
 import type { Platform } from '../../platform/context';
 import { type JobPayload, jobPayloads, JOBS } from '../../platform/queues';
 import { describeSmtpError } from '../../platform/smtp-errors';
+import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../../platform/i18n';
 import { Views } from '../../platform/views';
+import { findLocalisedTexts } from '../campaigns';
 import { open, PURPOSE } from './personal-data';
 import * as supporters from './supporters.repository';
 import { confirmationLink } from './supporters.service';
-
-const SUBJECTS = {
-  new: 'Please confirm your signature: ',
-  repeat_pending: 'Your confirmation link: ',
-  repeat_confirmed: 'You have already signed: ',
-  letters: 'Please confirm your letters: ',
-} as const;
 
 /**
  * Sends the email that follows a signing. The job carries only the signature id; the address is
@@ -31,10 +26,14 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     if (!attempt || !signature || signature.status === 'invalidated') return 'skipped: signature gone or invalidated';
     if (attempt.confirmedAt) return 'skipped: already confirmed';
 
+    // The language the supporter signed in; the campaign's title in it when it has that translation.
+    const locale: Locale = isLocale(attempt.locale) ? attempt.locale : DEFAULT_LOCALE;
+    const campaignTitle = (await findLocalisedTexts(platform.db, signature.campaign.id, locale))?.title ?? signature.campaign.title;
     const data = {
+      locale,
       variant,
       name: open(platform, signature.supporter.nameEncrypted, PURPOSE.name),
-      campaignTitle: signature.campaign.title,
+      campaignTitle,
       senderName: signature.campaign.senderName,
       letterCount: attempt._count.letters,
       link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, attempt.id),
@@ -44,7 +43,7 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
       await mailer.sendMail({
         from: { name: signature.campaign.senderName, address: signature.campaign.senderEmail },
         to: open(platform, signature.supporter.emailEncrypted, PURPOSE.email),
-        subject: SUBJECTS[variant] + signature.campaign.title,
+        subject: translator(locale)(`email.subject.${variant}`, { title: campaignTitle }),
         text: views.render('confirmation.text', data),
         html: views.render('confirmation.html', data),
         messageId: `<${job.id ?? `${attempt.id}-${variant}`}@${senderDomain}>`,

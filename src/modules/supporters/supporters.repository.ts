@@ -21,6 +21,8 @@ export interface NewSignature {
   commentEncrypted: string | null;
   emailDomain: string;
   source: string | null;
+  /** Origin of the partner site whose embedded form took the signature. */
+  partner?: string | null;
   utmSource: string | null;
   utmMedium: string | null;
   utmCampaign: string | null;
@@ -44,9 +46,9 @@ export interface SigningOutcome {
 export async function insertOrTouchSignature(db: DbClient, s: NewSignature): Promise<SigningOutcome> {
   const [outcome] = await db.$queryRaw<SigningOutcome[]>`
     INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
-      source, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
+      source, partner, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
     VALUES (${s.campaignId}::uuid, ${s.supporterId}::uuid, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
-      ${s.source}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now())
+      ${s.source}, ${s.partner ?? null}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now())
     ON CONFLICT (campaign_id, supporter_id) DO UPDATE
       SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
     RETURNING id, status::text AS status, (xmax = 0) AS inserted, created_at AS "createdAt"`;
@@ -64,7 +66,7 @@ export async function markConfirmed(db: DbClient, signatureId: string): Promise<
     : null;
 }
 
-export async function insertAttempt(db: DbClient, attempt: { id: string; signatureId: string; emailQueued: boolean }): Promise<void> {
+export async function insertAttempt(db: DbClient, attempt: { id: string; signatureId: string; emailQueued: boolean; locale?: string }): Promise<void> {
   await db.signingAttempt.create({ data: attempt, select: { id: true } });
 }
 
@@ -81,6 +83,7 @@ export function findAttemptWithSignature(db: DbClient, attemptId: string) {
       id: true,
       confirmedAt: true,
       emailQueued: true,
+      locale: true,
       signature: {
         select: {
           id: true,
@@ -100,15 +103,33 @@ export function findAttemptForMail(db: DbClient, attemptId: string) {
     select: {
       id: true,
       confirmedAt: true,
+      locale: true,
       _count: { select: { letters: true } },
       signature: {
         select: {
           id: true,
           status: true,
           supporter: { select: { emailEncrypted: true, nameEncrypted: true } },
-          campaign: { select: { slug: true, title: true, senderName: true, senderEmail: true } },
+          campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true } },
         },
       },
     },
   });
+}
+
+/** A supporter's pending signature in a campaign with its newest unconfirmed attempt, for a fresh link. */
+export function findPendingSignatureByEmail(db: DbClient, campaignSlug: string, emailHash: Buffer) {
+  return db.signature.findFirst({
+    where: { status: 'pending', campaign: { slug: campaignSlug }, supporter: { emailHash: new Uint8Array(emailHash) } },
+    select: { id: true, attempts: { where: { confirmedAt: null }, orderBy: { createdAt: 'desc' }, take: 1, select: { id: true } } },
+  });
+}
+
+/** A fresh link reuses the newest attempt, so the letters held on it are released by the new link too. */
+export async function markAttemptResent(db: DbClient, attemptId: string, locale: string): Promise<void> {
+  await db.signingAttempt.update({ where: { id: attemptId }, data: { emailQueued: true, locale }, select: { id: true } });
+}
+
+export async function hasWrittenLetters(db: DbClient, supporterId: string, campaignId: string): Promise<boolean> {
+  return (await db.letter.findFirst({ where: { supporterId, campaignId }, select: { id: true } })) !== null;
 }

@@ -1,27 +1,46 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
-import path from 'node:path';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { requireContentType } from '../../platform/http/content-type';
 import { problemResponse } from '../../platform/http/openapi';
-import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
+import type { Locale } from '../../platform/i18n';
 import { slugParams } from '../campaigns/campaigns.schemas';
+import { campaignForPage, pageLocale } from '../public';
 import { signingRateLimits } from './rate-limits';
-import { confirmationAnswer, confirmationRequest, signingAnswer, signingRequest, tokenParams } from './supporters.schemas';
-import { confirmSignature, inspectConfirmation, SIGNING_ANSWER, signPetition } from './supporters.service';
+import {
+  answerLimitedPage, answerRefusedForm, answerSignedPage, confirmedPage, confirmPage, linkProblemPage, resendRefusedPage, resentPage, sendNotFoundPage,
+} from './supporters.pages';
+import {
+  confirmationAnswer, confirmationRequest, resendAnswer, resendRequest, signingAnswer, signingRequest, tokenParams,
+} from './supporters.schemas';
+import {
+  campaignOfLink, confirmSignature, inspectConfirmation, letterStepAfterConfirmation, localeOfLink, resendConfirmation, SIGNING_ANSWER, signPetition,
+} from './supporters.service';
+
+/** The answer to a request for a new link, known address or not. */
+const RESEND_ANSWER = { status: 'received', message: 'If this address has a signature here that is waiting for confirmation, we have sent it a new confirmation link.' } as const;
 
 export function supportersRouter(platform: Platform): Router {
   const router = Router();
-  const views = new Views([path.join(__dirname, 'pages'), SHARED_VIEWS_DIR]);
 
-  router.post('/api/campaigns/:slug/signatures', requireBody, ...signingRateLimits(platform), async (req, res) => {
+  // A browser's form post that hits a limit gets a page that says so, not a problem document.
+  const limitedPage = (req: Request, res: Response, retryAfter: number) => wantsHtml(req) && answerLimitedPage(req, res, retryAfter);
+  router.post('/api/campaigns/:slug/signatures', requireBody, ...signingRateLimits(platform, limitedPage), async (req, res) => {
     const { slug } = slugParams.parse(req.params);
-    const input = signingRequest.parse(req.body);
-    const result = await signPetition(platform, slug, input, { ip: req.ip });
+    // A browser's form post is answered with pages: a refusal is the form again, with its errors.
+    const html = wantsHtml(req) ? { locale: pageLocale(req) } : null;
+    let result: Awaited<ReturnType<typeof signPetition>>;
+    try {
+      const input = signingRequest.parse(req.body);
+      result = await signPetition(platform, slug, input, { ip: req.ip });
+    } catch (error) {
+      if (html && (await answerRefusedForm(platform, req, res, slug, html.locale, error))) return;
+      throw error;
+    }
     if (result.kind === 'discarded') req.log.info({ reason: result.reason }, 'signing discarded as automated');
-    if (wantsHtml(req)) {
-      res.status(202).type('html').send(views.page('signed', { title: 'Thank you', message: SIGNING_ANSWER.message }));
+    if (html) {
+      answerSignedPage(platform, res, slug, html.locale, result.actionToken);
       return;
     }
     res.status(202).json({ ...SIGNING_ANSWER, actionToken: result.actionToken });
@@ -30,33 +49,57 @@ export function supportersRouter(platform: Platform): Router {
   // GET shows a button and changes nothing: mail scanners that prefetch links must not confirm.
   router.get('/confirm/:token', async (req, res) => {
     res.set('Cache-Control', 'no-store');
+    const locale = await linkLocale(platform, req);
     try {
       const token = linkToken(req.params);
       const attempt = await inspectConfirmation(platform, token);
-      res.type('html').send(views.page('confirm', {
-        title: 'Confirm your signature', token, campaignTitle: attempt.signature.campaign.title, alreadyConfirmed: attempt.confirmedAt !== null,
-      }));
+      res.type('html').send(confirmPage(token, locale, attempt));
     } catch (error) {
-      sendLinkProblem(res, views, platform, error);
+      await sendLinkProblem(res, platform, req, locale, error);
     }
   });
 
   router.post('/confirm/:token', async (req, res) => {
     res.set('Cache-Control', 'no-store');
+    const locale = await linkLocale(platform, req);
     try {
       const token = linkToken(req.params);
       const result = await confirmSignature(platform, token);
-      res.type('html').send(views.page('confirmed', {
-        title: 'Signature confirmed', status: result.status, campaignTitle: result.campaign.title, campaignSlug: result.campaign.slug,
-      }));
+      res.type('html').send(confirmedPage(token, locale, result, await letterStepAfterConfirmation(platform, token)));
     } catch (error) {
-      sendLinkProblem(res, views, platform, error);
+      await sendLinkProblem(res, platform, req, locale, error);
     }
   });
 
   router.post('/api/confirmations', requireBody, async (req, res) => {
     const { token } = confirmationRequest.parse(req.body);
     res.json(await confirmSignature(platform, token));
+  });
+
+  // Asking for a new link shares the signing limits: it sends email too.
+  router.post('/c/:slug/resend', requireBody, ...signingRateLimits(platform, answerLimitedPage), async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const locale = pageLocale(req);
+    const params = slugParams.safeParse(req.params);
+    if (!params.success || !(await campaignForPage(platform, params.data.slug, locale))) {
+      await sendNotFoundPage(platform, res, locale);
+      return;
+    }
+    const input = resendRequest.safeParse(req.body);
+    if (!input.success) {
+      resendRefusedPage(res, params.data.slug, locale, req.body, input.error);
+      return;
+    }
+    await resendConfirmation(platform, params.data.slug, input.data.email, input.data.locale ?? locale);
+    resentPage(res, params.data.slug, locale);
+  });
+
+  router.post('/api/campaigns/:slug/confirmations/resend', requireBody, ...signingRateLimits(platform), async (req, res) => {
+    const { slug } = slugParams.parse(req.params);
+    const input = resendRequest.parse(req.body);
+    if (!(await campaignForPage(platform, slug, 'en'))) throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+    await resendConfirmation(platform, slug, input.email, input.locale ?? pageLocale(req));
+    res.status(202).json(RESEND_ANSWER);
   });
 
   return router;
@@ -76,15 +119,18 @@ function wantsHtml(req: Request): boolean {
   return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' && req.accepts(['json', 'html']) === 'html';
 }
 
-function sendLinkProblem(res: Response, views: Views, platform: Platform, error: unknown): void {
+/** A link's page speaks `?lang=`, else the language the supporter signed in, else the browser's. */
+async function linkLocale(platform: Platform, req: Request): Promise<Locale> {
+  const token = tokenParams.safeParse(req.params);
+  return pageLocale(req, token.success ? await localeOfLink(platform, token.data.token) : null);
+}
+
+async function sendLinkProblem(res: Response, platform: Platform, req: Request, locale: Locale, error: unknown): Promise<void> {
   if (!(error instanceof AppError) || (error.code !== 'token_invalid' && error.code !== 'token_expired')) throw error;
-  const expired = error.code === 'token_expired';
-  res.status(expired ? 410 : 400).type('html').send(views.page('link-problem', {
-    title: expired ? 'Link expired' : 'Link not valid',
-    heading: expired ? 'This confirmation link has expired' : 'This confirmation link is not valid',
-    detail: error.detail,
-    ttlDays: Math.round(platform.config.CONFIRMATION_TOKEN_TTL_HOURS / 24),
-  }));
+  const token = tokenParams.safeParse(req.params);
+  const campaign = token.success ? await campaignOfLink(platform, token.data.token) : null;
+  const html = await linkProblemPage(platform, token.success ? token.data.token : '', locale, error.code, campaign);
+  res.status(error.code === 'token_expired' ? 410 : 400).type('html').send(html);
 }
 
 export function describeSupportersApi(registry: OpenAPIRegistry): void {
@@ -119,6 +165,20 @@ export function describeSupportersApi(registry: OpenAPIRegistry): void {
       200: { description: 'Confirmed now, or already before', content: { 'application/json': { schema: confirmationAnswer } } },
       400: problemResponse('The token is not valid'),
       410: problemResponse('The token has expired'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/campaigns/{slug}/confirmations/resend',
+    summary: 'Ask for a new confirmation link (the answer is the same whether or not the address has signed)',
+    description: 'When the address has a pending signature in the campaign, a fresh confirmation email is queued (at most one an hour per signature). The HTML form of the expired-link page posts to /c/{slug}/resend instead. Rate-limited like signing.',
+    tags: ['Signing'],
+    request: { params: slugParams, body: { content: { 'application/json': { schema: resendRequest } } } },
+    responses: {
+      202: { description: 'Received', content: { 'application/json': { schema: resendAnswer } } },
+      400: problemResponse('Not an email address, or unknown fields'),
+      404: problemResponse('No such campaign'),
+      429: problemResponse('Rate limit reached; see Retry-After'),
     },
   });
 }

@@ -1,4 +1,5 @@
 import { isCountryCode } from '../../platform/countries';
+import { isLocale, LOCALES } from '../../platform/i18n';
 import { z } from '../../platform/http/zod';
 import { normaliseEmail } from './email-address';
 
@@ -21,15 +22,20 @@ const formBoolean = z.preprocess((value) => {
   return value;
 }, z.boolean({ error: 'must be true or false' }));
 
+const emailAddress = z.string({ error: 'is required' }).max(320, 'is too long').transform((value, ctx) => {
+  const normalised = normaliseEmail(value);
+  if (!normalised) {
+    ctx.addIssue({ code: 'custom', message: 'must be a valid email address' });
+    return z.NEVER;
+  }
+  return normalised;
+}).openapi({ type: 'string', format: 'email', example: 'aigerim@example.org' });
+
+const supportedLocale = z.preprocess((value) => (isLocale(value) ? value : undefined), z.enum(LOCALES).optional())
+  .openapi({ type: 'string', enum: [...LOCALES], description: 'Language of the page that signed (en, ru, kk); anything else means English.' });
+
 export const signingRequest = z.object({
-  email: z.string({ error: 'is required' }).max(320, 'is too long').transform((value, ctx) => {
-    const normalised = normaliseEmail(value);
-    if (!normalised) {
-      ctx.addIssue({ code: 'custom', message: 'must be a valid email address' });
-      return z.NEVER;
-    }
-    return normalised;
-  }).openapi({ type: 'string', format: 'email', example: 'aigerim@example.org' }),
+  email: emailAddress,
   name: z.string({ error: 'is required' }).transform((s) => s.replace(CONTROL, '').replace(LINE_BREAKS, ' ').trim())
     .pipe(z.string().min(1, 'is required').max(100, 'must be at most 100 characters')).openapi({ type: 'string', example: 'Aigerim' }),
   country: z.preprocess(emptyAsAbsent, z.string().transform((s) => s.trim().toUpperCase())
@@ -39,6 +45,10 @@ export const signingRequest = z.object({
   comment: z.preprocess(emptyAsAbsent, z.string().transform((s) => s.replace(CONTROL, '').replace(/\r\n?/g, '\n').trim())
     .pipe(z.string().max(1000, 'must be at most 1000 characters')).optional()),
   source: optionalLine(100).openapi({ description: 'Where the signature came from, e.g. a partner site.' }),
+  /** The solved ALTCHA challenge (base64 JSON), required when the campaign turns proof of work on. */
+  altcha: z.string().max(4000).optional().openapi({ description: 'Set by the proof-of-work widget (GET /api/altcha/challenge) when the campaign requires it.' }),
+  /** Set by the embedded form: a signed token naming the partner site, checked against the campaign's allowlist. */
+  partner: z.preprocess(emptyAsAbsent, z.string().max(400).optional()).openapi({ type: 'string', description: 'Set by the embedded form; omit otherwise.' }),
   utm_source: optionalLine(100),
   utm_medium: optionalLine(100),
   utm_campaign: optionalLine(100),
@@ -52,6 +62,11 @@ export const signingRequest = z.object({
   website: z.string().max(1000).optional().openapi({ description: 'Honeypot. Leave empty.' }),
   /** The signed render time of the HTML form, for its minimum fill time. */
   form_started: z.string().max(200).optional().openapi({ description: 'Set by the HTML form; omit otherwise.' }),
+  /**
+   * The language the supporter signed in, kept on the signing attempt for its emails. An unknown
+   * value is dropped rather than refused: it comes from a hidden field the supporter cannot fix.
+   */
+  locale: supportedLocale,
 }).strict().openapi('SigningRequest');
 
 export type SigningRequest = z.infer<typeof signingRequest>;
@@ -69,3 +84,13 @@ export const confirmationAnswer = z.object({
 }).openapi('ConfirmationAnswer');
 
 export const tokenParams = z.object({ token: z.string().min(1).max(200) });
+
+/** Asking for a fresh confirmation link: the answer is the same whether or not the address has signed. */
+export const resendRequest = z.object({
+  email: emailAddress,
+  locale: supportedLocale,
+}).strict().openapi('ConfirmationResendRequest');
+
+export type ResendRequest = z.infer<typeof resendRequest>;
+
+export const resendAnswer = z.object({ status: z.literal('received'), message: z.string() }).openapi('ConfirmationResendAnswer');

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
+import { DEFAULT_LOCALE, type Locale } from '../../platform/i18n';
 import { JOBS } from '../../platform/queues';
 import { adjustCounters, adjustRollup, consentWordingBelongsTo, getOpenCampaign } from '../campaigns';
+import { partnerOf } from '../embed/embed-origins';
+import { verifyProofOfWork } from './proof-of-work';
 import { canonicalEmail, emailDomain } from './email-address';
 import { isFormFilledTooFast } from './form-timing';
 import { emailLookupHash, ipSourceHash, PURPOSE, seal } from './personal-data';
@@ -52,6 +55,10 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
     ]);
   }
 
+  if (campaign.proofOfWork) await verifyProofOfWork(platform, input.altcha);
+  // Only a partner on the campaign's allowlist is recorded; anything else is as if there were none.
+  const partner = await partnerOf(platform, campaign.id, input.partner);
+  const source = input.source ?? (partner ? 'embed' : undefined);
   const emailHash = emailLookupHash(platform, canonicalEmail(input.email));
   const outcome = await platform.db.$transaction(async (tx) => {
     const supporterId = await supporters.upsertSupporter(tx, {
@@ -66,7 +73,8 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
       cityEncrypted: input.city ? seal(platform, input.city, PURPOSE.city) : null,
       commentEncrypted: input.comment ? seal(platform, input.comment, PURPOSE.comment) : null,
       emailDomain: emailDomain(input.email),
-      source: input.source ?? null,
+      source: source ?? null,
+      partner,
       utmSource: input.utm_source ?? null,
       utmMedium: input.utm_medium ?? null,
       utmCampaign: input.utm_campaign ?? null,
@@ -81,7 +89,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
     if (signature.inserted) {
       await adjustCounters(tx, campaign.id, { pending: 1 });
       await adjustRollup(tx, {
-        campaignId: campaign.id, signedAt: signature.createdAt, country: input.country ?? null, source: input.source ?? null,
+        campaignId: campaign.id, signedAt: signature.createdAt, country: input.country ?? null, source: source ?? null,
         utmSource: input.utm_source ?? null, utmMedium: input.utm_medium ?? null, utmCampaign: input.utm_campaign ?? null,
       }, { signed: 1 });
       emailQueued = await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'new' }, `confirm-${attemptId}`);
@@ -92,7 +100,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
       // "You had already signed" carries no link; letters of this attempt will ask for one.
       emailQueued = queued && variant === 'repeat_pending';
     }
-    await supporters.insertAttempt(tx, { id: attemptId, signatureId: signature.id, emailQueued });
+    await supporters.insertAttempt(tx, { id: attemptId, signatureId: signature.id, emailQueued, locale: input.locale ?? DEFAULT_LOCALE });
     return { ...signature, attemptId };
   });
   return { kind: 'signed', signatureId: outcome.id, attemptId: outcome.attemptId, inserted: outcome.inserted, actionToken: actionTokenFor(platform, outcome.attemptId, now) };
@@ -156,4 +164,59 @@ export async function attemptForActionToken(platform: Platform, token: string) {
     throw new AppError('token_invalid', 'This action token does not match a signing.', [{ field: 'actionToken', message: 'is not valid' }]);
   }
   return attempt;
+}
+
+/**
+ * A fresh confirmation link for whoever asks with an address that has a pending signature here.
+ * The caller answers the same whatever happens, so nobody learns whether an address has signed.
+ * The email shares the hourly window of repeated signings, so asking again and again (or asking
+ * and signing again) sends at most one email an hour.
+ */
+export async function resendConfirmation(platform: Platform, slug: string, email: string, locale: Locale, now = new Date()): Promise<void> {
+  const emailHash = emailLookupHash(platform, canonicalEmail(email));
+  const signature = await supporters.findPendingSignatureByEmail(platform.db, slug, emailHash);
+  if (!signature) return;
+  const window = Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS);
+  await platform.db.$transaction(async (tx) => {
+    let attemptId = signature.attempts[0]?.id;
+    if (attemptId) await supporters.markAttemptResent(tx, attemptId, locale);
+    else {
+      attemptId = randomUUID();
+      await supporters.insertAttempt(tx, { id: attemptId, signatureId: signature.id, emailQueued: true, locale });
+    }
+    await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'repeat_pending' }, `confirm-${signature.id}-repeat-${window}`);
+  });
+}
+
+/**
+ * What a link's page can say about the campaign even when the link has expired: the token's MAC
+ * was valid, so the attempt it names is genuine. Null when the link names nothing we know.
+ */
+export async function campaignOfLink(platform: Platform, token: string): Promise<{ slug: string; title: string } | null> {
+  const verified = platform.tokens.verify(CONFIRM_TOKEN_PURPOSE, token);
+  const attemptId = verified.ok ? verified.payload : verified.reason === 'expired' ? token.split('.')[0]! : null;
+  if (!attemptId || !UUID.test(attemptId)) return null;
+  const attempt = await supporters.findAttemptWithSignature(platform.db, attemptId);
+  const campaign = attempt?.signature.campaign;
+  return campaign && campaign.status !== 'draft' ? { slug: campaign.slug, title: campaign.title } : null;
+}
+
+/**
+ * After a link is used: the action token that lets the page go on to the letter step, unless the
+ * supporter has written letters in this campaign already or the campaign has closed.
+ */
+export async function letterStepAfterConfirmation(platform: Platform, token: string): Promise<{ actionToken: string } | null> {
+  const attempt = await inspectConfirmation(platform, token);
+  const { signature } = attempt;
+  if (signature.campaign.status !== 'live') return null;
+  if (await supporters.hasWrittenLetters(platform.db, signature.supporterId, signature.campaign.id)) return null;
+  return { actionToken: actionTokenFor(platform, attempt.id) };
+}
+
+/** The language a link's page speaks when the URL does not say: the one the supporter signed in. */
+export async function localeOfLink(platform: Platform, token: string): Promise<string | null> {
+  const verified = platform.tokens.verify(CONFIRM_TOKEN_PURPOSE, token);
+  const attemptId = verified.ok ? verified.payload : verified.reason === 'expired' ? token.split('.')[0]! : null;
+  if (!attemptId || !UUID.test(attemptId)) return null;
+  return (await supporters.findAttemptWithSignature(platform.db, attemptId))?.locale ?? null;
 }

@@ -1,4 +1,5 @@
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import compression from 'compression';
+import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
@@ -30,10 +31,12 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
     referrerPolicy: { policy: 'no-referrer' },
   }));
   app.use(requestLogger(platform));
+  app.use(compression({ filter: worthCompressing }));
   app.use(express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] }));
   // Nested fields (consent[updates]) for the no-JavaScript form; bounded so qs cannot be abused.
+  // 80 fields: the letter step's form ticks up to 60 countries (the letters API's limit).
   // (`depth` is a body-parser 2 option its type definitions do not list yet.)
-  app.use(express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 40, depth: 2 } as Parameters<typeof express.urlencoded>[0]));
+  app.use(express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 80, depth: 2 } as Parameters<typeof express.urlencoded>[0]));
 
   for (const handler of middleware) app.use(handler);
   for (const router of routers) app.use(router);
@@ -73,4 +76,16 @@ function requestLogger(platform: Platform): RequestHandler {
 
 function routePattern(req: { route?: { path?: unknown }; baseUrl?: string }): string | undefined {
   return typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : undefined;
+}
+
+/**
+ * Supporters' pages, scripts and public JSON are gzipped: the campaign page must stay small on a
+ * slow phone connection. Answers to writes and staff pages are not: they can carry a secret (an
+ * action token, a CSRF token) next to text the requester chose, the mix that BREACH-style
+ * size-guessing attacks need.
+ */
+function worthCompressing(req: Request, res: Response): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (/^\/(admin|api\/admin)(\/|$)/.test(req.path)) return false;
+  return compression.filter(req, res);
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
 import { AppError, errorCodes, type ErrorCode, type FieldError } from '../errors';
 import type { Logger } from '../logger';
+import { localiseProblem, problemLocaleOf } from './problem-i18n';
 
 /** RFC 9457 problem details: the one shape of every error this API answers. */
 export interface Problem {
@@ -20,8 +21,20 @@ export function problemFor(code: ErrorCode, detail?: string, errors: FieldError[
   return { type: `urn:clarion:problem:${code}`, title, status, code, ...(detail ? { detail } : {}), ...(errors.length ? { errors } : {}) };
 }
 
-export function sendProblem(res: Response, problem: Problem): void {
-  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+/**
+ * Answers in the request's language (problem-i18n.ts); `issueCodes` are the zod issue codes behind
+ * `problem.errors`, for field-specific translations.
+ */
+export function sendProblem(res: Response, problem: Problem, issueCodes: ReadonlyArray<string | undefined> = []): void {
+  const locale = problemLocaleOf(res.req);
+  const answer = localiseProblem(problem, locale, issueCodes);
+  if (!res.headersSent) res.vary('Accept-Language').set('Content-Language', locale);
+  res.status(answer.status).type('application/problem+json').send(JSON.stringify(answer));
+}
+
+/** The zod issue code behind each entry of `fieldErrorsOf(error)`, in the same order. */
+export function fieldIssueCodesOf(error: ZodError): string[] {
+  return error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map(() => issue.code) : [issue.code]));
 }
 
 export function fieldErrorsOf(error: ZodError): FieldError[] {
@@ -51,8 +64,12 @@ function problemForParserError(error: { type?: string; status?: number }): Probl
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let problem: Problem | undefined;
+    let issueCodes: string[] = [];
     if (error instanceof AppError) problem = problemFor(error.code, error.detail, error.errors);
-    else if (error instanceof ZodError) problem = problemFor('validation_failed', 'Some fields are not valid.', fieldErrorsOf(error));
+    else if (error instanceof ZodError) {
+      problem = problemFor('validation_failed', 'Some fields are not valid.', fieldErrorsOf(error));
+      issueCodes = fieldIssueCodesOf(error);
+    }
     else if (error && typeof error === 'object') problem = problemForParserError(error as { type?: string; status?: number });
 
     if (!problem) {
@@ -62,6 +79,6 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       problem = { ...problemFor('internal', `Something went wrong on our side. Reference: ${errorId}.`), instance: `urn:uuid:${errorId}` };
     }
     if (res.headersSent) return res.end();
-    sendProblem(res, problem);
+    sendProblem(res, problem, issueCodes);
   };
 }

@@ -108,7 +108,9 @@ describe('the public Kazakhstan campaign', () => {
     const campaign = await publicCampaign();
     expect(campaign).toEqual({
       slug: 'kazakhstan',
+      language: 'en',
       title: expect.stringContaining('Kazakhstan'),
+      summary: expect.stringContaining('UN Watch'),
       status: 'live',
       statement: extractSpeech(fs.readFileSync(STATEMENT_FILE, 'utf8')),
       source: { organisation: 'UN Watch', url: expect.stringMatching(/^https:\/\//), date: null },
@@ -116,6 +118,7 @@ describe('the public Kazakhstan campaign', () => {
       goal: 10_000,
       counts: { confirmed: expect.any(Number), pending: expect.any(Number), public: expect.any(Number) },
       consent: { wording: KAZAKHSTAN_CONSENT_WORDING_ID, text: expect.stringContaining('I sign this petition') },
+      proofOfWork: false,
     });
     expect(campaign.statement.startsWith('Mr. Chair,')).toBe(true);
     expect(campaign.statement.endsWith('Thank you.')).toBe(true);

@@ -70,3 +70,43 @@ it('serves Chart.js and its own files itself, and 404 for anything else there', 
   expect(missing.status).toBe(404);
   expect(missing.headers.get('content-type')).toContain('application/problem+json');
 });
+
+describe('the editing pages', () => {
+  const pages = () => ['/admin/new-campaign', `/admin/campaigns/${slug}/edit`, `/admin/campaigns/${slug}/letter-template`, `/admin/campaigns/${slug}/sources`, '/admin/targets', '/admin/accounts'];
+
+  it('send a browser without a session to the login page', async () => {
+    for (const path of pages()) {
+      const response = await fetch(`${api.url}${path}`, { headers: html, redirect: 'manual' });
+      expect([path, response.status, response.headers.get('location')]).toEqual([path, 303, `/admin/login?next=${encodeURIComponent(path)}`]);
+    }
+  });
+
+  it('refuse a viewer the new-campaign form and the accounts page with a 403 problem', async () => {
+    for (const path of ['/admin/new-campaign', '/admin/accounts']) {
+      const page = await call(api.url, 'GET', path, { headers: { ...html, cookie: viewer.cookie } });
+      expect([path, page.status, page.headers.get('content-type')]).toEqual([path, 403, expect.stringContaining('application/problem+json')]);
+    }
+  });
+
+  it('show a viewer the other pages without forms, inline scripts or inline handlers', async () => {
+    for (const path of pages().slice(1, 5)) {
+      const page = await call(api.url, 'GET', path, { headers: { ...html, cookie: viewer.cookie } });
+      expect([path, page.status, page.headers.get('cache-control')]).toEqual([path, 200, 'no-store']);
+      expect(page.text).not.toContain('<form');
+      for (const [, attributes] of page.text.matchAll(/<script([^>]*)>/g)) expect(attributes).toMatch(/src="\/admin\/static\/[a-z-]+\.js"/);
+      expect(page.text).not.toMatch(/\son[a-z]+="/);
+    }
+  });
+
+  it('answer 404 problem+json for a campaign that does not exist', async () => {
+    const page = await call(api.url, 'GET', '/admin/campaigns/no-such-campaign/edit', { headers: { ...html, cookie: viewer.cookie } });
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('serve their scripts', async () => {
+    for (const file of ['forms.js', 'demand-rows.js', 'campaign-new.js', 'campaign-edit.js', 'template.js', 'sources.js', 'targets.js', 'accounts.js']) {
+      expect([file, (await fetch(`${api.url}/admin/static/${file}`)).status]).toEqual([file, 200]);
+    }
+  });
+});

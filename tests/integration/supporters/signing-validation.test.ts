@@ -138,7 +138,7 @@ const cases: Case[] = [
   ['JSON in Latin-1', () => ({ body: JSON.stringify(signingBody(campaign)), headers: { 'content-type': 'application/json; charset=iso-8859-1' } }),
     415, 'unsupported_media_type'],
   ['a body larger than 16 KB', () => ({ body: signingBody(campaign, { comment: long(17 * 1024) }) }), 413, 'payload_too_large'],
-  ['a form with too many fields', () => ({ body: new URLSearchParams(Array.from({ length: 60 }, (_, i): [string, string] => [`f${i}`, 'x'])) }), 413, 'payload_too_large'],
+  ['a form with too many fields', () => ({ body: new URLSearchParams(Array.from({ length: 120 }, (_, i): [string, string] => [`f${i}`, 'x'])) }), 413, 'payload_too_large'],
   ['a malformed slug', () => ({ slug: 'Not_A-Slug!', body: signingBody(campaign) }), 400, 'validation_failed', ['slug']],
   ['an overlong slug', () => ({ slug: long(64), body: signingBody(campaign) }), 400, 'validation_failed', ['slug']],
   ['an unknown campaign', () => ({ slug: 'no-such-campaign', body: signingBody(campaign) }), 404, 'campaign_not_found'],
@@ -164,12 +164,17 @@ describe('refusing an invalid signing', () => {
     expect(problem.errors!.map((e) => e.field).sort()).toEqual(['consent.updates', 'consent.wording', 'country', 'email', 'name']);
   });
 
-  it('refuses an invalid no-JavaScript form with a problem, not a page', async () => {
+  it('answers an invalid no-JavaScript form with the page and its errors (tests/integration/public), and writes nothing', async () => {
     const before = await footprint();
     const form = new URLSearchParams({ email: 'not-an-email', name: 'Aigerim', 'consent[updates]': 'on', 'consent[wording]': campaign.wording });
-    const problem = expectProblem(await send(campaign.slug, form, { accept: 'text/html' }), 400, 'validation_failed');
-    expect(problem.errors).toEqual([expect.objectContaining({ field: 'email' })]);
+    const answer = await send(campaign.slug, form, { accept: 'text/html' });
+    expect(answer.status).toBe(400);
+    expect(answer.contentType).toMatch(/^text\/html/);
+    expect(answer.text).toContain('<a href="#sign-email">');
     expect(await footprint()).toEqual(before);
+    // A script posting a form but asking for JSON still gets the problem.
+    const problem = expectProblem(await send(campaign.slug, form, { accept: 'application/json' }), 400, 'validation_failed');
+    expect(problem.errors).toEqual([expect.objectContaining({ field: 'email' })]);
   });
 });
 

@@ -1,0 +1,41 @@
+// The new-campaign form: POST /api/admin/campaigns, then the campaign's page. Field errors from
+// the API's problem+json appear beside each field (forms.js).
+(function () {
+  'use strict';
+  var form = document.getElementById('campaign-new');
+  if (!form) return;
+  var f = form.elements; // not form.title: that is the form's own title attribute
+  var demands = document.getElementById('demands');
+  window.DemandRows.init(demands, []);
+
+  function optional(value) { return value.trim() === '' ? null : value.trim(); }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    var body = {
+      title: f.title.value,
+      slug: f.slug.value.trim(),
+      language: f.language.value,
+      summary: optional(f.summary.value),
+      statement: f.statement.value,
+      source: { organisation: f.sourceOrganisation.value, url: optional(f.sourceUrl.value), date: optional(f.sourceDate.value) },
+      // An empty or odd goal goes as it is, so the API's message names the field.
+      goal: f.goal.value.trim() === '' ? null : Number(f.goal.value),
+      sender: { name: f.senderName.value, email: f.senderEmail.value.trim() },
+      demands: window.DemandRows.read(demands),
+      consent: { text: f.consent.value },
+    };
+    window.Clarion.api('/api/admin/campaigns', { method: 'POST', json: body }).then(function (answer) {
+      if (answer.status === 201) {
+        window.location.assign('/admin/campaigns/' + encodeURIComponent(answer.body.slug));
+        return;
+      }
+      button.disabled = false;
+      // A taken slug is a 409 without errors[]: it is still about the slug field.
+      if (answer.status === 409 && answer.body && !answer.body.errors) answer.body.errors = [{ field: 'slug', message: answer.body.detail }];
+      window.Clarion.showErrors(form, answer);
+    }).catch(function () { button.disabled = false; });
+  });
+})();
