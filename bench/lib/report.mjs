@@ -1,0 +1,88 @@
+// The printed result: one table per part, every figure beside its ceiling, the ratio and the goal.
+const fmt = (n, unit = '') => (n === null || n === undefined ? '–' : `${typeof n === 'number' ? n.toLocaleString('en', { maximumFractionDigits: 1 }) : n}${unit}`);
+const pct = (r) => (r === null || r === undefined ? '–' : `${Math.round(r * 1000) / 10} %`);
+const goal = (ok) => (ok === null || ok === undefined ? 'n/a' : ok ? 'met' : 'MISSED');
+
+function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** Markdown tables, so the same text goes into README "Performance". */
+export function renderReport(report) {
+  const m = report.machine;
+  const settings = report.settings;
+  const out = [];
+  out.push(`Run ${report.runId}, ${report.minutes} min; ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB, ${m.os}; Node ${m.node}, PostgreSQL ${m.postgres}, Redis ${m.redis}.`);
+  out.push(`Machine busy before the run: ${fmt(m.busyPercentBeforeRun, ' %')} (other work), during it: ${fmt(m.busyPercentDuringRun, ' %')}; load average ${m.loadAverage?.join(' ')} at start, ${m.loadAverageAtEnd?.join(' ')} at end.`);
+  const r = report.results;
+
+  if (r.signing) {
+    out.push(`\n### Signing (${settings.seconds} s per stage, ceiling ${settings.ceilingSeconds} s; ceiling: the same SQL through pg)\n`);
+    out.push(table(
+      ['load', 'accepted/s', 'durable/s', 'p50 ms', 'p99 ms', 'non-202', 'API peak MB', 'API / worker CPU s', 'ceiling/s (conns)', 'ceiling p50 / p99 ms', 'ratio', 'goal ≥ 50 %'],
+      r.signing.stages.map((s) => [
+        s.rate ? `${s.rate}/s offered (${s.connections} conns)` : `${s.connections} connections`,
+        fmt(s.acceptedPerSecond), fmt(s.durablePerSecond), fmt(s.p50), fmt(s.p99),
+        fmt(Object.entries(s.statusCodes).filter(([c]) => c !== '202').reduce((a, [, n]) => a + n, 0) + s.errors + s.timeouts),
+        fmt(s.apiPeakMb), `${fmt(s.apiCpuSeconds)} / ${fmt(s.workerCpuSeconds)}`,
+        s.ceiling ? `${fmt(s.ceiling.perSecond)} (${s.ceiling.connections})` : '–',
+        s.ceiling ? `${fmt(s.ceiling.p50)} / ${fmt(s.ceiling.p99)}` : '–',
+        s.rate ? '–' : pct(s.ratio),
+        s.rate ? `p99 < 50 ms at ${s.rate}/s: ${goal(r.signing.goals.p99Under50msAt1000)}` : goal(s.goalMet),
+      ]),
+    ));
+    const emails = r.signing.stages.map((s) => `${s.confirmationEmails.delivered} (${s.confirmationEmails.drainSeconds} s after)`).join(', ');
+    out.push(`\nConfirmation emails delivered by the worker per stage (and the wait after the stage for the last): ${emails}.`);
+  }
+
+  if (r.letters) {
+    const l = r.letters;
+    out.push(`\n### Letters (${fmt(l.clarion.letters)} letters, ${fmt(l.clarion.messageBytes)} bytes each; ceiling: pooled nodemailer alone)\n`);
+    out.push(table(
+      ['path', 'letters/s', 'seconds', 'received', 'worker RSS start / peak / end MB', 'worker CPU s', 'ratio', 'goal ≥ 70 %', 'memory flat'],
+      [
+        ['Clarion (release → last message)', fmt(l.clarion.perSecond), fmt(l.clarion.seconds), fmt(l.clarion.received),
+          `${fmt(l.clarion.worker?.startMb)} / ${fmt(l.clarion.worker?.peakMb)} / ${fmt(l.clarion.worker?.endMb)}`, fmt(l.clarion.worker?.cpuSeconds),
+          pct(l.ratio), goal(l.goals.ratioAtLeast70), `${goal(l.goals.workerMemoryFlat)} (${fmt(l.clarion.workerRssFlat.growthPercent, ' %')} last fifth vs middle)`],
+        ['ceiling: nodemailer pool', fmt(l.ceiling.perSecond), fmt(l.ceiling.seconds), fmt(l.ceiling.received), '–', '–', '', '', ''],
+      ],
+    ));
+    out.push(`\nWorker RSS over the run (s: MB): ${l.clarion.workerRss.map(([ms, mb]) => `${Math.round(ms / 1000)}: ${mb}`).join(', ')}. Letter states after: ${JSON.stringify(l.clarion.states)}.`);
+  }
+
+  if (r.dataset) {
+    const d = r.dataset;
+    out.push(`\nData for metrics and export: ${fmt(d.signatures)} signatures over ${d.countries} countries and 90 days (${d.signatures_size}; supporters ${d.supporters_size}; ${fmt(d.rollups)} hourly rollup rows), loaded in ${d.loadSeconds} s.`);
+  }
+
+  if (r.metrics) {
+    out.push(`\n### Metrics (${settings.metricsCalls} calls each; ceiling: the same figures by full scans of signatures, ${settings.scanCalls} calls)\n`);
+    out.push(table(
+      ['endpoint', 'p50 ms', 'p95 ms', 'full scan p50 / p95 ms', 'goal p95 < 100 ms'],
+      r.metrics.endpoints.map((e) => [e.endpoint, fmt(e.clarion.p50), fmt(e.clarion.p95), `${fmt(e.fullScan.p50)} / ${fmt(e.fullScan.p95)}`, goal(e.goalMet)]),
+    ));
+  }
+
+  if (r.export) {
+    const e = r.export;
+    out.push('\n### Export (signatures.csv?state=all; ceiling: the same rows as CSV by COPY, still sealed)\n');
+    out.push(table(
+      ['path', 'seconds', 'rows', 'rows/s', 'MB', 'API RSS start / peak MB', 'growth MB', 'goal < 15 s', 'goal < 100 MB'],
+      [
+        ['Clarion', fmt(e.clarion.seconds), fmt(e.clarion.rows), fmt(e.clarion.rowsPerSecond), fmt(e.clarion.megabytes),
+          `${fmt(e.clarion.apiStartMb)} / ${fmt(e.clarion.apiPeakMb)}`, fmt(e.clarion.apiGrowthMb), goal(e.goals.under15s), goal(e.goals.growthUnder100MB)],
+        ['ceiling: COPY via psql', fmt(e.ceiling.seconds), fmt(e.ceiling.rows), fmt(e.ceiling.rowsPerSecond), fmt(e.ceiling.megabytes), '–', '–', '', ''],
+      ],
+    ));
+    out.push(`\nRatio (ceiling time / Clarion time): ${pct(e.ratio)}. API memory (MB) before → after the export: RSS ${fmt(e.clarion.apiMemoryBeforeMb?.rss)} → ${fmt(e.clarion.apiMemoryAfterMb?.rss)}, JS heap used ${fmt(e.clarion.apiMemoryBeforeMb?.heapUsed)} → ${fmt(e.clarion.apiMemoryAfterMb?.heapUsed)}, heap reserved ${fmt(e.clarion.apiMemoryBeforeMb?.heapTotal)} → ${fmt(e.clarion.apiMemoryAfterMb?.heapTotal)}, external ${fmt(e.clarion.apiMemoryBeforeMb?.external)} → ${fmt(e.clarion.apiMemoryAfterMb?.external)}.`);
+  }
+
+  for (const [part, message] of Object.entries(report.errors)) out.push(`\n✗ ${part} failed: ${message}`);
+  return out.join('\n');
+}
+
+export function printReport(report) {
+  console.log(`\n${renderReport(report)}`);
+}
