@@ -2,6 +2,7 @@ import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { AppError } from '../platform/errors';
 import { createAccount, MIN_PASSWORD_LENGTH, ROLES, type Role } from '../modules/admin';
+import { loadEnvFile } from './env-file';
 
 const USAGE = `Usage: npm run admin:create -- --email <address> --role ${ROLES.slice().reverse().join('|')} [--password-stdin]`;
 
@@ -11,6 +12,7 @@ const USAGE = `Usage: npm run admin:create -- --email <address> --role ${ROLES.s
  * input instead (at least ${MIN_PASSWORD_LENGTH} characters). Exits 1 on a refusal, 2 on a usage error.
  */
 async function main(): Promise<number> {
+  loadEnvFile();
   const args = parseArgs(process.argv.slice(2));
   if (typeof args === 'string') {
     console.error(`${args}\n${USAGE}`);

@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { exportTargetsCsv } from '../modules/letters/targets.service';
+import { loadEnvFile } from './env-file';
 
 /**
  * `npm run targets:export [-- file.csv]`: writes the delegations file (the import's format,
  * sorted by iso2) to the file, or to stdout.
  */
 async function main(): Promise<number> {
+  loadEnvFile();
   const file = process.argv[2];
   if (process.argv.length > 3) {
     console.error('Usage: npm run targets:export [-- <file.csv>]');

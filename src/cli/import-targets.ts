@@ -3,6 +3,7 @@ import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { AppError } from '../platform/errors';
 import { importTargets } from '../modules/letters/targets.service';
+import { loadEnvFile } from './env-file';
 
 /**
  * `npm run targets:import -- file.csv`: imports the delegations file (format in
@@ -10,6 +11,7 @@ import { importTargets } from '../modules/letters/targets.service';
  * file is valid; exits 1 then.
  */
 async function main(): Promise<number> {
+  loadEnvFile();
   const file = process.argv[2];
   if (!file || process.argv.length > 3) {
     console.error('Usage: npm run targets:import -- <file.csv>');
