@@ -5,19 +5,14 @@
   var root = document.getElementById('accounts-page');
   if (!root) return;
   var C = window.Clarion;
+  var cell = C.cell;
+  var button = C.rowButton;
   var $ = function (id) { return document.getElementById(id); };
   var ROLES = ['viewer', 'editor', 'owner'];
   var emails = {}; // account id → email, to name the actor in the audit log
   var nextBefore = null;
   var when = function (value) { return value ? new Date(value).toLocaleString('en-GB') : ''; };
 
-  function cell(row, text, className) {
-    var td = document.createElement('td');
-    td.textContent = text;
-    if (className) td.className = className;
-    row.appendChild(td);
-    return td;
-  }
 
   function rowHeader(row, text) {
     var th = document.createElement('th');
@@ -26,15 +21,6 @@
     row.appendChild(th);
   }
 
-  function button(text, label, onClick) {
-    var b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'secondary';
-    b.textContent = text;
-    b.setAttribute('aria-label', label);
-    b.addEventListener('click', onClick);
-    return b;
-  }
 
   /** A secret the API shows once, with a plain warning; focused so it is read out. */
   function showSecret(element, intro, secret) {

@@ -99,5 +99,25 @@
     element.hidden = false;
   }
 
-  window.Clarion = { api: api, problemText: problemText, showErrors: showErrors, clearErrors: clearErrors, say: say };
+  /** Appends a data cell; textContent only, so what staff or supporters typed stays inert. */
+  function cell(row, text, className) {
+    var td = document.createElement('td');
+    td.textContent = text;
+    if (className) td.className = className;
+    row.appendChild(td);
+    return td;
+  }
+
+  /** A row's action button; its label names the row, since the visible text alone ("Revoke") does not. */
+  function rowButton(text, label, onClick) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'secondary';
+    b.textContent = text;
+    b.setAttribute('aria-label', label);
+    b.addEventListener('click', function () { onClick(b); });
+    return b;
+  }
+
+  window.Clarion = { api: api, problemText: problemText, showErrors: showErrors, clearErrors: clearErrors, say: say, cell: cell, rowButton: rowButton };
 })();

@@ -5,28 +5,14 @@
   var root = document.getElementById('sources-page');
   if (!root) return;
   var C = window.Clarion;
+  var cell = C.cell;
+  var button = C.rowButton;
   var canEdit = root.dataset.canEdit === 'true';
   var api = '/api/admin/campaigns/' + encodeURIComponent(root.dataset.campaign);
   var $ = function (id) { return document.getElementById(id); };
   var pending = null; // { condition, label, button } while the dialog is open
 
-  function cell(row, text, className) {
-    var td = document.createElement('td');
-    td.textContent = text;
-    if (className) td.className = className;
-    row.appendChild(td);
-    return td;
-  }
 
-  function button(text, label, onClick) {
-    var b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'secondary';
-    b.textContent = text;
-    b.setAttribute('aria-label', label);
-    b.addEventListener('click', function () { onClick(b); });
-    return b;
-  }
 
   function fill(tableId, rows, key, describe) {
     var body = $(tableId).querySelector('tbody');

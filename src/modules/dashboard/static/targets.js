@@ -5,18 +5,12 @@
   var root = document.getElementById('targets-page');
   if (!root) return;
   var C = window.Clarion;
+  var cell = C.cell;
   var canEdit = root.dataset.canEdit === 'true';
   var $ = function (id) { return document.getElementById(id); };
   var editing = null;
   var lastButton = null;
 
-  function cell(row, text, className) {
-    var td = document.createElement('td');
-    td.textContent = text;
-    if (className) td.className = className;
-    row.appendChild(td);
-    return td;
-  }
 
   function addresses(target) {
     var list = document.createElement('ul');
