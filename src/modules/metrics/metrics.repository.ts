@@ -2,8 +2,10 @@ import type { DbClient } from '../../platform/db';
 import { Prisma } from '../../platform/db';
 
 /**
- * Every query of the metrics module. Counts come from `campaign_counters` and
- * `signature_rollups` (exact, kept in the signing transaction), never from a scan of signatures.
+ * Every query of the metrics module. Counts come from `campaign_counters` and the rollups
+ * `signature_rollups_country`, `_source` and `_hourly` (exact, kept in the signing transaction),
+ * never from a scan of signatures. Each figure reads its own table, so it sums at most 16 slots
+ * per country, source or hour.
  * The letter figures read `letters` grouped by status: the (status, campaign_id) and
  * (campaign_id, supporter_id, target_id) indexes serve them; a letters rollup is the next step if
  * a campaign's letters grow into the millions.
@@ -25,7 +27,7 @@ export interface RollupTotals { signed: number; confirmed: number; invalidated: 
 export async function rollupsByCountry(db: DbClient, campaignId: string) {
   return db.$queryRaw<Array<{ country: string } & RollupTotals>>`
     SELECT country, sum(signed)::int AS signed, sum(confirmed)::int AS confirmed, sum(invalidated)::int AS invalidated
-    FROM signature_rollups WHERE campaign_id = ${campaignId}::uuid
+    FROM signature_rollups_country WHERE campaign_id = ${campaignId}::uuid
     GROUP BY country ORDER BY sum(signed) - sum(invalidated) DESC, country`;
 }
 
@@ -33,13 +35,13 @@ export async function rollupsBySource(db: DbClient, campaignId: string, limit = 
   return db.$queryRaw<Array<{ source: string; utm_source: string; utm_medium: string; utm_campaign: string } & RollupTotals>>`
     SELECT source, utm_source, utm_medium, utm_campaign,
       sum(signed)::int AS signed, sum(confirmed)::int AS confirmed, sum(invalidated)::int AS invalidated
-    FROM signature_rollups WHERE campaign_id = ${campaignId}::uuid
+    FROM signature_rollups_source WHERE campaign_id = ${campaignId}::uuid
     GROUP BY source, utm_source, utm_medium, utm_campaign
     ORDER BY sum(signed) - sum(invalidated) DESC, source, utm_source, utm_medium, utm_campaign LIMIT ${limit}`;
 }
 
 /**
- * Buckets of local wall time in `tz`: the UTC hours of the rollups are grouped by the local hour or
+ * Buckets of local wall time in `tz`: the UTC hours of the hourly rollups are grouped by the local hour or
  * day they fall in, and buckets without signatures come out as zeros. `to` is exclusive. (At a
  * daylight-saving change, an hour bucket holds the two UTC hours that share a local hour, and the
  * skipped local hour is an empty bucket.)
@@ -55,7 +57,7 @@ export async function rollupSeries(db: DbClient, campaignId: string, bucket: 'ho
     ), sums AS (
       SELECT date_trunc(${bucket}::text, r.hour AT TIME ZONE ${tz}::text) AS local_start,
         sum(r.signed)::int AS signed, sum(r.confirmed)::int AS confirmed, sum(r.invalidated)::int AS invalidated
-      FROM signature_rollups r, bounds b
+      FROM signature_rollups_hourly r, bounds b
       WHERE r.campaign_id = ${campaignId}::uuid
         AND r.hour >= (b.first_local AT TIME ZONE ${tz}::text)
         AND r.hour < ((b.last_local + ${step}::interval) AT TIME ZONE ${tz}::text)
