@@ -50,10 +50,25 @@ const SQL = {
   counter: `INSERT INTO campaign_counters (campaign_id, slot, pending, confirmed, invalidated) VALUES ($1::uuid, $2, $3, $4, $5)
     ON CONFLICT (campaign_id, slot) DO UPDATE SET pending = campaign_counters.pending + EXCLUDED.pending,
       confirmed = campaign_counters.confirmed + EXCLUDED.confirmed, invalidated = campaign_counters.invalidated + EXCLUDED.invalidated`,
-  rollup: `INSERT INTO signature_rollups (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
-    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-    ON CONFLICT (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, slot) DO UPDATE SET
-      signed = signature_rollups.signed + EXCLUDED.signed, confirmed = signature_rollups.confirmed + EXCLUDED.confirmed, invalidated = signature_rollups.invalidated + EXCLUDED.invalidated`,
+  // adjustRollup: one statement moving the hourly, country and source rollups (one row each here).
+  rollup: `WITH d (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, signed, confirmed, invalidated) AS (
+      VALUES ($1::uuid, $2::timestamptz, $3::text, $4::text, $5::text, $6::text, $7::text, $9::int, $10::int, $11::int)),
+    hourly AS (
+      INSERT INTO signature_rollups_hourly AS r (campaign_id, hour, slot, signed, confirmed, invalidated)
+      SELECT campaign_id, hour, $8, sum(signed), sum(confirmed), sum(invalidated) FROM d GROUP BY campaign_id, hour ORDER BY campaign_id, hour
+      ON CONFLICT (campaign_id, hour, slot) DO UPDATE SET
+        signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
+    ), country AS (
+      INSERT INTO signature_rollups_country AS r (campaign_id, country, slot, signed, confirmed, invalidated)
+      SELECT campaign_id, country, $8, sum(signed), sum(confirmed), sum(invalidated) FROM d GROUP BY campaign_id, country ORDER BY campaign_id, country
+      ON CONFLICT (campaign_id, country, slot) DO UPDATE SET
+        signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
+    )
+    INSERT INTO signature_rollups_source AS r (campaign_id, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
+    SELECT campaign_id, source, utm_source, utm_medium, utm_campaign, $8, sum(signed), sum(confirmed), sum(invalidated)
+    FROM d GROUP BY campaign_id, source, utm_source, utm_medium, utm_campaign ORDER BY campaign_id, source, utm_source, utm_medium, utm_campaign
+    ON CONFLICT (campaign_id, source, utm_source, utm_medium, utm_campaign, slot) DO UPDATE SET
+      signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated`,
   outbox: 'INSERT INTO "public"."outbox_events" ("queue","job_name","payload","dedupe_key","run_at","created_at") VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING',
   attempt: 'INSERT INTO "public"."signing_attempts" ("id","signature_id","created_at","email_queued") VALUES ($1,$2,$3,$4) RETURNING "public"."signing_attempts"."id"',
 };

@@ -54,7 +54,7 @@ export function renderReport(report) {
 
   if (r.dataset) {
     const d = r.dataset;
-    out.push(`\nData for metrics and export: ${fmt(d.signatures)} signatures over ${d.countries} countries and 90 days (${d.signatures_size}; supporters ${d.supporters_size}; ${fmt(d.rollups)} hourly rollup rows), loaded in ${d.loadSeconds} s.`);
+    out.push(`\nData for metrics and export: ${fmt(d.signatures)} signatures over ${d.countries} countries and 90 days (${d.signatures_size}; supporters ${d.supporters_size}; rollup rows: ${fmt(d.rollups_hourly)} hourly, ${fmt(d.rollups_country)} by country, ${fmt(d.rollups_source)} by source), loaded in ${d.loadSeconds} s.`);
   }
 
   if (r.metrics) {

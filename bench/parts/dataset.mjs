@@ -1,5 +1,5 @@
 // The data of parts 3 and 4: N signatures of the seeded campaign over 47 countries and 90 days,
-// loaded set-based (INSERT … SELECT generate_series), with the hourly rollups and the counters
+// loaded set-based (INSERT … SELECT generate_series), with the rollups (hourly, country, source) and the counters
 // filled from the loaded rows exactly as the signing transaction would have moved them.
 // Personal data is real envelopes (a pool of 1,000, sealed with the run's key), so the export
 // decrypts every row as it would in production.
@@ -54,19 +54,30 @@ export async function loadSignatures({ pool }) {
       FROM generate_series(1, $2::int) AS i
     ) g`, [campaignId, rows, countries, pool1000.map((e) => e[2]), wording]);
 
-  // What adjustRollup and adjustCounters would have done for each signature (one slot each).
+  // What adjustRollup would have done for each signature: each signing picks one of 16 slots at
+  // random, so at this volume every hour, country and source has all 16 slots (as in service).
+  const slot = `abs(hashtext(id::text)) % 16`;
+  const sums = `count(*), count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'invalidated')`;
   await pool.query(`
-    INSERT INTO signature_rollups (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
-    SELECT campaign_id, date_trunc('hour', created_at) AT TIME ZONE 'UTC', coalesce(country, ''), coalesce(source, ''),
-      coalesce(utm_source, ''), coalesce(utm_medium, ''), coalesce(utm_campaign, ''), 0,
-      count(*), count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'invalidated')
-    FROM signatures WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7`, [campaignId]);
+    INSERT INTO signature_rollups_hourly (campaign_id, hour, slot, signed, confirmed, invalidated)
+    SELECT campaign_id, date_trunc('hour', created_at) AT TIME ZONE 'UTC', ${slot}, ${sums}
+    FROM signatures WHERE campaign_id = $1 GROUP BY 1, 2, 3`, [campaignId]);
+  await pool.query(`
+    INSERT INTO signature_rollups_country (campaign_id, country, slot, signed, confirmed, invalidated)
+    SELECT campaign_id, coalesce(country, ''), ${slot}, ${sums}
+    FROM signatures WHERE campaign_id = $1 GROUP BY 1, 2, 3`, [campaignId]);
+  await pool.query(`
+    INSERT INTO signature_rollups_source (campaign_id, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
+    SELECT campaign_id, coalesce(source, ''), coalesce(utm_source, ''), coalesce(utm_medium, ''), coalesce(utm_campaign, ''), ${slot}, ${sums}
+    FROM signatures WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5, 6`, [campaignId]);
+  // And what adjustCounters would have done (one slot: the counters are read whole either way).
   await pool.query(`
     INSERT INTO campaign_counters (campaign_id, slot, pending, confirmed, invalidated)
     SELECT $1, 0, count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'invalidated')
     FROM signatures WHERE campaign_id = $1`, [campaignId]);
-  await pool.query('VACUUM ANALYZE supporters, signatures, signature_rollups, campaign_counters');
-  const { rows: [sizes] } = await pool.query(`SELECT (SELECT count(*)::int FROM signatures) AS signatures, (SELECT count(*)::int FROM signature_rollups) AS rollups,
+  await pool.query('VACUUM ANALYZE supporters, signatures, signature_rollups_hourly, signature_rollups_country, signature_rollups_source, campaign_counters');
+  const { rows: [sizes] } = await pool.query(`SELECT (SELECT count(*)::int FROM signatures) AS signatures, (SELECT count(*)::int FROM signature_rollups_hourly) AS rollups_hourly,
+    (SELECT count(*)::int FROM signature_rollups_country) AS rollups_country, (SELECT count(*)::int FROM signature_rollups_source) AS rollups_source,
     pg_size_pretty(pg_total_relation_size('signatures')) AS signatures_size, pg_size_pretty(pg_total_relation_size('supporters')) AS supporters_size`);
   return { campaignId, countries: countries.length, ...sizes, loadSeconds: round((Date.now() - started) / 1000) };
 }

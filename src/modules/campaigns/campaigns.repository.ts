@@ -1,4 +1,5 @@
 import type { DbClient } from '../../platform/db';
+import { Prisma } from '../../platform/db';
 import { translationsSelect } from './campaign-translations';
 
 /** Every query about campaigns, their demands and counters. */
@@ -82,19 +83,50 @@ export interface RollupKey {
   utmCampaign: string | null;
 }
 
+export interface RollupDelta { signed?: number; confirmed?: number; invalidated?: number }
+
 /**
- * Moves the hourly rollup of the signature's hour, country and source in the same transaction as
- * the change, so the admin metrics read rollups and never scan signatures.
+ * Moves the rollups of the signature's hour, country and source (one table each, see
+ * prisma/schema.prisma) in the same transaction as the change, so the admin metrics read rollups
+ * and never scan signatures. One statement, so it costs one round trip like the single rollup did.
  */
-export async function adjustRollup(db: DbClient, key: RollupKey, delta: { signed?: number; confirmed?: number; invalidated?: number }): Promise<void> {
+export async function adjustRollup(db: DbClient, key: RollupKey, delta: RollupDelta): Promise<void> {
+  await adjustRollups(db, [{ key, delta }]);
+}
+
+/**
+ * Several rollup changes in one statement (a batch of fraud invalidations). Changes are summed per
+ * row of each table first (ON CONFLICT cannot touch a row twice in one statement). Every writer
+ * sends this same statement, which takes its tables in one order and each table's rows sorted by
+ * key, so two transactions that move rollups once each cannot deadlock on them.
+ */
+export async function adjustRollups(db: DbClient, changes: ReadonlyArray<{ key: RollupKey; delta: RollupDelta }>): Promise<void> {
+  if (changes.length === 0) return;
   const slot = Math.floor(Math.random() * COUNTER_SLOTS);
-  const hour = new Date(Math.floor(key.signedAt.getTime() / 3_600_000) * 3_600_000);
+  const values = Prisma.join(changes.map(({ key, delta }) => {
+    const hour = new Date(Math.floor(key.signedAt.getTime() / 3_600_000) * 3_600_000);
+    return Prisma.sql`(${key.campaignId}::uuid, ${hour}::timestamptz, ${key.country ?? ''}::text, ${key.source ?? ''}::text,
+      ${key.utmSource ?? ''}::text, ${key.utmMedium ?? ''}::text, ${key.utmCampaign ?? ''}::text,
+      ${delta.signed ?? 0}::int, ${delta.confirmed ?? 0}::int, ${delta.invalidated ?? 0}::int)`;
+  }));
   await db.$executeRaw`
-    INSERT INTO signature_rollups (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
-    VALUES (${key.campaignId}::uuid, ${hour}, ${key.country ?? ''}, ${key.source ?? ''}, ${key.utmSource ?? ''}, ${key.utmMedium ?? ''}, ${key.utmCampaign ?? ''},
-      ${slot}, ${delta.signed ?? 0}, ${delta.confirmed ?? 0}, ${delta.invalidated ?? 0})
-    ON CONFLICT (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, slot) DO UPDATE SET
-      signed = signature_rollups.signed + EXCLUDED.signed,
-      confirmed = signature_rollups.confirmed + EXCLUDED.confirmed,
-      invalidated = signature_rollups.invalidated + EXCLUDED.invalidated`;
+    WITH d (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, signed, confirmed, invalidated) AS (VALUES ${values}),
+    hourly AS (
+      INSERT INTO signature_rollups_hourly AS r (campaign_id, hour, slot, signed, confirmed, invalidated)
+      SELECT campaign_id, hour, ${slot}, sum(signed), sum(confirmed), sum(invalidated)
+      FROM d GROUP BY campaign_id, hour ORDER BY campaign_id, hour
+      ON CONFLICT (campaign_id, hour, slot) DO UPDATE SET
+        signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
+    ), country AS (
+      INSERT INTO signature_rollups_country AS r (campaign_id, country, slot, signed, confirmed, invalidated)
+      SELECT campaign_id, country, ${slot}, sum(signed), sum(confirmed), sum(invalidated)
+      FROM d GROUP BY campaign_id, country ORDER BY campaign_id, country
+      ON CONFLICT (campaign_id, country, slot) DO UPDATE SET
+        signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
+    )
+    INSERT INTO signature_rollups_source AS r (campaign_id, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
+    SELECT campaign_id, source, utm_source, utm_medium, utm_campaign, ${slot}, sum(signed), sum(confirmed), sum(invalidated)
+    FROM d GROUP BY campaign_id, source, utm_source, utm_medium, utm_campaign ORDER BY campaign_id, source, utm_source, utm_medium, utm_campaign
+    ON CONFLICT (campaign_id, source, utm_source, utm_medium, utm_campaign, slot) DO UPDATE SET
+      signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated`;
 }

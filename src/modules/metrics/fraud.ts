@@ -1,5 +1,5 @@
 import { audit, type AdminPrincipal } from '../admin';
-import { adjustCounters, adjustRollup } from '../campaigns';
+import { adjustCounters, adjustRollups } from '../campaigns';
 import type { Db } from '../../platform/db';
 import * as repo from './metrics.repository';
 import type { ChangedSignature, SignatureCondition } from './metrics.repository';
@@ -11,7 +11,7 @@ import { campaignBySlug } from './metrics.service';
  * to) but leave the counts and the default export. Counters and rollups move in the same
  * transaction as each batch of signatures, so they stay exact whatever fails half-way.
  *
- * Rollups keep `signed` as every signature ever made in that hour and source; invalidating moves
+ * Rollups keep `signed` as every signature ever made in that hour, country or source; invalidating moves
  * `invalidated` up and, for a confirmed signature, `confirmed` down. So `signed − invalidated` is
  * what counts and `confirmed` is always the signatures confirmed now; a restore is the mirror.
  */
@@ -79,7 +79,7 @@ async function moveCounts(tx: Tx, campaignId: string, rows: ChangedSignature[], 
   const pending = rows.filter((r) => r.counted_as === 'pending').length;
   const confirmed = rows.length - pending;
   await adjustCounters(tx, campaignId, { pending: direction * pending, confirmed: direction * confirmed, invalidated: -direction * rows.length });
-  // One rollup change per hour and source, not per signature.
+  // One rollup change per hour, country and source, not per signature, and all of them in one statement.
   const groups = new Map<string, { row: ChangedSignature; invalidated: number; confirmed: number }>();
   for (const row of rows) {
     const hour = Math.floor(row.created_at.getTime() / 3_600_000);
@@ -89,10 +89,11 @@ async function moveCounts(tx: Tx, campaignId: string, rows: ChangedSignature[], 
     if (row.counted_as === 'confirmed') group.confirmed += 1;
     groups.set(key, group);
   }
-  for (const { row, invalidated, confirmed: confirmedInGroup } of groups.values()) {
-    await adjustRollup(tx, {
+  await adjustRollups(tx, [...groups.values()].map(({ row, invalidated, confirmed: confirmedInGroup }) => ({
+    key: {
       campaignId, signedAt: row.created_at, country: row.country, source: row.source,
       utmSource: row.utm_source, utmMedium: row.utm_medium, utmCampaign: row.utm_campaign,
-    }, { invalidated: -direction * invalidated, confirmed: direction * confirmedInGroup });
-  }
+    },
+    delta: { invalidated: -direction * invalidated, confirmed: direction * confirmedInGroup },
+  })));
 }

@@ -3,6 +3,7 @@ import { adjustRollup } from '../../../src/modules/campaigns';
 import { confirmationLink, confirmSignature } from '../../../src/modules/supporters';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
+import { expectRollupsEqualFullCount } from '../../support/rollups';
 
 const TOKEN = 'x'.repeat(40);
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -81,6 +82,8 @@ describe('campaign metrics', () => {
       expect(metrics.funnel).toEqual({ signed: full.status.confirmed + full.status.pending, confirmed: full.status.confirmed, wroteLetter: 0 });
       expect(metrics.letters).toMatchObject({ sent: 0, queued: 0 });
       expect(Object.keys(metrics.queues)).toEqual(expect.arrayContaining(['email', 'letters']));
+      // And each rollup table on its own (the hourly one, the country one and the source one).
+      await expectRollupsEqualFullCount(api.platform.db, campaign.id);
       return metrics;
     };
     const afterInvalidation = await checkAgainstFullCounts();
