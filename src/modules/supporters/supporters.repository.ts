@@ -3,19 +3,12 @@ import type { RollupKey } from '../campaigns';
 
 /** All SQL about supporters and their signatures. */
 
-/** Finds or creates the supporter for a lookup hash; an existing supporter's data is never overwritten. */
-export async function upsertSupporter(db: DbClient, row: { emailHash: Buffer; emailEncrypted: string; nameEncrypted: string }): Promise<string> {
-  const [supporter] = await db.$queryRaw<{ id: string }[]>`
-    INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
-    VALUES (${row.emailHash}, ${row.emailEncrypted}, ${row.nameEncrypted})
-    ON CONFLICT (email_hash) DO UPDATE SET email_hash = EXCLUDED.email_hash
-    RETURNING id`;
-  return supporter!.id;
-}
-
 export interface NewSignature {
   campaignId: string;
-  supporterId: string;
+  /** HMAC of the canonical email: finds the supporter; an existing supporter's data is never overwritten. */
+  emailHash: Buffer;
+  emailEncrypted: string;
+  nameEncrypted: string;
   country: string | null;
   cityEncrypted: string | null;
   commentEncrypted: string | null;
@@ -31,27 +24,73 @@ export interface NewSignature {
   consentWordingId: string;
 }
 
+/** The confirmation email a signing asks for, as an outbox row (see `platform/outbox`). */
+export interface SigningEmail {
+  queue: string;
+  jobName: string;
+  /** The signing attempt's id: the attempt row and the job's payload. */
+  attemptId: string;
+  locale: string;
+  /** Dedupe key of a first signing's email. */
+  newKey: string;
+  /** A repeat's key is `confirm-<signature id>-repeat-<window>`: one reminder per signature and window. */
+  repeatWindow: number;
+}
+
 export interface SigningOutcome {
   id: string;
   status: 'pending' | 'confirmed' | 'invalidated';
   inserted: boolean;
   createdAt: Date;
+  emailQueued: boolean;
 }
 
 /**
+ * A signing in one statement: the supporter (found or created), the signature, the confirmation
+ * email's outbox row and the signing attempt, so the transaction pays one round trip for them.
+ *
  * One signature per (campaign, supporter), decided by the unique index, so 50 identical requests
  * at once still make one row. A repeat changes nothing the supporter said the first time: someone
- * who knows an address must not be able to rewrite that person's signature.
+ * who knows an address must not be able to rewrite that person's signature. A first signing queues
+ * the "new" email; a repeat queues a reminder ("repeat_pending", or "repeat_confirmed" without a
+ * link) under a key of its hourly window, which the outbox's unique key lets through once; an
+ * invalidated signature queues nothing. The attempt records whether an email with its link was
+ * queued: letters written with this signing go out only once that link is used.
  */
-export async function insertOrTouchSignature(db: DbClient, s: NewSignature): Promise<SigningOutcome> {
+export async function recordSigning(db: DbClient, s: NewSignature, email: SigningEmail): Promise<SigningOutcome> {
   const [outcome] = await db.$queryRaw<SigningOutcome[]>`
-    INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
-      source, partner, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
-    VALUES (${s.campaignId}::uuid, ${s.supporterId}::uuid, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
-      ${s.source}, ${s.partner ?? null}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now())
-    ON CONFLICT (campaign_id, supporter_id) DO UPDATE
-      SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
-    RETURNING id, status::text AS status, (xmax = 0) AS inserted, created_at AS "createdAt"`;
+    WITH supporter AS (
+      INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
+      VALUES (${s.emailHash}, ${s.emailEncrypted}, ${s.nameEncrypted})
+      ON CONFLICT (email_hash) DO UPDATE SET email_hash = EXCLUDED.email_hash
+      RETURNING id
+    ), signature AS (
+      INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
+        source, partner, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
+      SELECT ${s.campaignId}::uuid, supporter.id, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
+        ${s.source}, ${s.partner ?? null}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now()
+      FROM supporter
+      ON CONFLICT (campaign_id, supporter_id) DO UPDATE
+        SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
+      RETURNING id, status, (xmax = 0) AS inserted, created_at
+    ), email AS (
+      INSERT INTO outbox_events (queue, job_name, payload, dedupe_key)
+      SELECT ${email.queue}, ${email.jobName},
+        jsonb_build_object('attemptId', ${email.attemptId}::text, 'variant',
+          CASE WHEN signature.inserted THEN 'new' WHEN signature.status = 'confirmed' THEN 'repeat_confirmed' ELSE 'repeat_pending' END),
+        CASE WHEN signature.inserted THEN ${email.newKey}::text ELSE 'confirm-' || signature.id || '-repeat-' || ${email.repeatWindow}::bigint END
+      FROM signature
+      WHERE signature.inserted OR signature.status <> 'invalidated'
+      ON CONFLICT (dedupe_key) DO NOTHING
+      RETURNING payload->>'variant' AS variant
+    ), attempt AS (
+      INSERT INTO signing_attempts (id, signature_id, email_queued, locale)
+      SELECT ${email.attemptId}::uuid, signature.id, EXISTS (SELECT 1 FROM email WHERE variant <> 'repeat_confirmed'), ${email.locale}
+      FROM signature
+      RETURNING email_queued
+    )
+    SELECT signature.id, signature.status::text AS status, signature.inserted, signature.created_at AS "createdAt", attempt.email_queued AS "emailQueued"
+    FROM signature, attempt`;
   return outcome!;
 }
 
@@ -67,7 +106,9 @@ export async function markConfirmed(db: DbClient, signatureId: string): Promise<
 }
 
 export async function insertAttempt(db: DbClient, attempt: { id: string; signatureId: string; emailQueued: boolean; locale?: string }): Promise<void> {
-  await db.signingAttempt.create({ data: attempt, select: { id: true } });
+  await db.$executeRaw`
+    INSERT INTO signing_attempts (id, signature_id, email_queued, locale)
+    VALUES (${attempt.id}::uuid, ${attempt.signatureId}::uuid, ${attempt.emailQueued}, ${attempt.locale ?? 'en'})`;
 }
 
 /** First use of an attempt's link: returns false when it had been confirmed before. */
