@@ -138,24 +138,43 @@ export function findAttemptWithSignature(db: DbClient, attemptId: string) {
   });
 }
 
-export function findAttemptForMail(db: DbClient, attemptId: string) {
-  return db.signingAttempt.findUnique({
-    where: { id: attemptId },
-    select: {
-      id: true,
-      confirmedAt: true,
-      locale: true,
-      _count: { select: { letters: true } },
-      signature: {
-        select: {
-          id: true,
-          status: true,
-          supporter: { select: { emailEncrypted: true, nameEncrypted: true } },
-          campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true } },
-        },
-      },
+interface AttemptForMailRow {
+  id: string; confirmed_at: Date | null; locale: string; letters: number;
+  signature_id: string; status: 'pending' | 'confirmed' | 'invalidated'; email_encrypted: string; name_encrypted: string;
+  campaign_id: string; slug: string; title: string; sender_name: string; sender_email: string; campaign_language: string;
+  translated_title: string | null;
+}
+
+/**
+ * What a confirmation email needs, in one raw query (the worker sends one per signing): the
+ * attempt, its letters' count, the signature, supporter and campaign, and the campaign's title in
+ * the attempt's locale when it has that translation (as `localiseCampaign` chooses it).
+ */
+export async function findAttemptForMail(db: DbClient, attemptId: string) {
+  const [row] = await db.$queryRaw<AttemptForMailRow[]>`
+    SELECT a.id, a.confirmed_at, a.locale, (SELECT count(*)::int FROM letters l WHERE l.attempt_id = a.id) AS letters,
+      s.id AS signature_id, s.status::text AS status, p.email_encrypted, p.name_encrypted,
+      c.id AS campaign_id, c.slug, c.title, c.sender_name, c.sender_email, c.language AS campaign_language,
+      (SELECT ct.title FROM campaign_translations ct WHERE ct.campaign_id = c.id AND ct.language = a.locale) AS translated_title
+    FROM signing_attempts a
+    JOIN signatures s ON s.id = a.signature_id
+    JOIN supporters p ON p.id = s.supporter_id
+    JOIN campaigns c ON c.id = s.campaign_id
+    WHERE a.id = ${attemptId}::uuid`;
+  if (!row) return null;
+  const translated = row.campaign_language === row.locale ? '' : row.translated_title?.trim();
+  return {
+    id: row.id,
+    confirmedAt: row.confirmed_at,
+    locale: row.locale,
+    letterCount: row.letters,
+    signature: {
+      id: row.signature_id,
+      status: row.status,
+      supporter: { emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
+      campaign: { id: row.campaign_id, slug: row.slug, title: row.title, titleInLocale: translated || row.title, senderName: row.sender_name, senderEmail: row.sender_email },
     },
-  });
+  };
 }
 
 /** A supporter's pending signature in a campaign with its newest unconfirmed attempt, for a fresh link. */
