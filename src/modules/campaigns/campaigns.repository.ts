@@ -29,6 +29,18 @@ export function findById(db: DbClient, id: string) {
   return db.campaign.findUnique({ where: { id }, select: campaignSelect });
 }
 
+/**
+ * What signing needs to know about a campaign, and whether the consent wording the form showed is
+ * one of its wordings, in one raw query: a signing pays one round trip and no query compilation.
+ */
+export async function findForSigning(db: DbClient, slug: string, wordingId: string) {
+  const [row] = await db.$queryRaw<{ id: string; status: string; proofOfWork: boolean; wordingKnown: boolean }[]>`
+    SELECT c.id, c.status::text AS status, c.proof_of_work AS "proofOfWork",
+      EXISTS (SELECT 1 FROM consent_wordings w WHERE w.id = ${wordingId} AND w.campaign_id = c.id) AS "wordingKnown"
+    FROM campaigns c WHERE c.slug = ${slug}`;
+  return row ?? null;
+}
+
 export async function consentWordingBelongsTo(db: DbClient, campaignId: string, wordingId: string): Promise<boolean> {
   const found = await db.consentWording.findFirst({ where: { id: wordingId, campaignId }, select: { id: true } });
   return found !== null;

@@ -45,3 +45,14 @@ export async function getOpenCampaign(db: DbClient, slug: string) {
   if (campaign.status === 'closed') throw new AppError('campaign_not_open', 'This campaign has closed and no longer accepts signatures.');
   return campaign;
 }
+
+/**
+ * The campaign a signature may be added to, with the consent wording checked in the same query.
+ * Read on every signing (no cache), so a campaign closed a moment ago refuses the next signing.
+ */
+export async function getOpenCampaignForSigning(db: DbClient, slug: string, wordingId: string) {
+  const campaign = await campaigns.findForSigning(db, slug, wordingId);
+  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+  if (campaign.status === 'closed') throw new AppError('campaign_not_open', 'This campaign has closed and no longer accepts signatures.');
+  return campaign;
+}

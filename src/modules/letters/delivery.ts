@@ -3,13 +3,14 @@ import type { Transporter } from 'nodemailer';
 import type { Platform } from '../../platform/context';
 import { JOBS, jobPayloads } from '../../platform/queues';
 import { describeSmtpError } from '../../platform/smtp-errors';
+import { localiseCampaign, type LocalisedCampaignTexts } from '../campaigns';
 import { openPersonalData, PURPOSE } from '../supporters';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import * as letters from './letters.repository';
 import { isEmptyLetter } from './templates.engine';
-import { buildLetterContext, getLetterRenderer, localisedLetterTexts } from './templates.service';
+import { buildLetterContext, rendererFor } from './templates.service';
 import type { DelegationPacer } from './throttle';
-import { findDeliverableAddresses, recordAddressFailure, recordAddressSuccess } from './targets.repository';
+import { recordAddressFailure, recordAddressSuccess } from './targets.repository';
 
 export interface DeliveryDeps {
   platform: Platform;
@@ -51,16 +52,17 @@ export function sendLetterHandler(deps: DeliveryDeps) {
 
     const supporterName = openPersonalData(platform, letter.supporter.nameEncrypted, PURPOSE.name);
     const supporterEmail = openPersonalData(platform, letter.supporter.emailEncrypted, PURPOSE.email);
-    // The delegation's language when the campaign has that version, otherwise the original.
-    const render = await getLetterRenderer(platform.db, letter.campaign.id, letter.target.preferredLanguage);
-    const texts = await localisedLetterTexts(platform.db, letter.campaign, render.language);
+    // The delegation's language when the campaign has that version, otherwise the original: the
+    // choice and the translation in that language came with the letter; a compiled template is cached.
+    const render = await rendererFor(platform.db, letter.template);
+    const texts = localiseCampaign(letter.campaign, render.language);
     const rendered = render(letterContext(platform, letter, texts, supporterName, render.language));
     if (isEmptyLetter(rendered)) {
       await letters.markCancelled(platform.db, letter.id, 'rendered empty');
       return 'cancelled: rendered empty';
     }
 
-    const addresses = testMode ? [] : await findDeliverableAddresses(platform.db, letter.target.id);
+    const addresses = testMode ? [] : letter.addresses;
     if (!testMode && addresses.length === 0) {
       await letters.markFailed(platform.db, [letter.id], 'no deliverable address for this delegation');
       return 'failed: no deliverable address';
@@ -104,10 +106,13 @@ export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: str
       messageId: message.messageId,
     });
     const rejected = new Set(((info.rejected ?? []) as Array<string | { address: string }>).map((r) => (typeof r === 'string' ? r : r.address).toLowerCase()));
+    const accepted: string[] = [];
     for (const address of addresses) {
       if (rejected.has(address.email.toLowerCase())) await recordAddressFailure(platform.db, address.id, 'hard');
-      else await recordAddressSuccess(platform.db, address.id);
+      else accepted.push(address.id);
     }
+    // One statement for every accepted address: a letter to a delegation of three pays one round trip.
+    await recordAddressSuccess(platform.db, accepted);
     await letters.markSent(platform.db, letterIds, { messageId: message.messageId, smtpResponse: describeAccepted(info.response), digestKey: message.digestKey, language: message.language });
     return 'sent';
   } catch (error) {
@@ -143,8 +148,8 @@ function domainOf(address: string): string {
   return address.split('@')[1] ?? 'clarion.invalid';
 }
 
-function letterContext(platform: Platform, letter: letters.LetterForDelivery, texts: Awaited<ReturnType<typeof localisedLetterTexts>>, supporterName: string, language: string): LetterContext {
-  const signature = letter.attempt.signature;
+function letterContext(platform: Platform, letter: letters.LetterForDelivery, texts: LocalisedCampaignTexts, supporterName: string, language: string): LetterContext {
+  const { signature } = letter;
   return buildLetterContext({
     campaign: { ...letter.campaign, title: texts.title },
     demands: texts.demands,

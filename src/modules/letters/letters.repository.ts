@@ -78,36 +78,87 @@ export async function claimForSending(db: DbClient, letterId: string, leaseSecon
   return row ?? null;
 }
 
-export function findLetterForDelivery(db: DbClient, letterId: string) {
-  return db.letter.findUnique({
-    where: { id: letterId },
-    select: {
-      id: true, status: true, sendingAt: true, paragraphEncrypted: true, attemptId: true,
-      campaign: {
-        select: {
-          id: true, slug: true, title: true, sourceOrganisation: true, sourceUrl: true, statementDate: true,
-          senderName: true, senderEmail: true, letterMode: true, letterTestMode: true,
-          demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
-        },
-      },
-      target: { select: { id: true, iso2: true, country: true, missionName: true, salutation: true, timeZone: true, preferredLanguage: true, hourlyCap: true } },
-      supporter: { select: { id: true, emailEncrypted: true, nameEncrypted: true } },
-      attempt: { select: { signature: { select: { country: true, cityEncrypted: true } } } },
+interface DeliveryRow {
+  id: string; status: string; sending_at: Date | null; paragraph_encrypted: string | null; attempt_id: string;
+  campaign_id: string; slug: string; title: string; summary: string | null; campaign_language: string; source_organisation: string; source_url: string | null;
+  statement_date: Date | null; sender_name: string; sender_email: string; letter_mode: string; letter_test_mode: boolean;
+  demands: Array<{ position: number; title: string; quote: string }>;
+  target_id: string; iso2: string; country: string; mission_name: string; salutation: string; time_zone: string; preferred_language: string; hourly_cap: number | null;
+  supporter_id: string; email_encrypted: string; name_encrypted: string;
+  signature_country: string | null; city_encrypted: string | null;
+  template_id: string | null; template_language: string | null; template_updated_at: Date | null;
+  translation: { language: string; title: string; summary: string | null; demands: unknown } | null;
+  addresses: Array<{ id: string; email: string }>;
+}
+
+/**
+ * Everything sending one letter needs, in one raw query (no ORM call, no query compilation): the
+ * letter, its campaign with demands, delegation, supporter and signature; which template the letter
+ * is written with (the delegation's language, else the campaign's, else English, else the first:
+ * as `findTemplate`) and that language's campaign translation; the delegation's deliverable
+ * addresses (best first).
+ */
+export async function findLetterForDelivery(db: DbClient, letterId: string) {
+  const [row] = await db.$queryRaw<DeliveryRow[]>`
+    SELECT l.id, l.status::text AS status, l.sending_at, l.paragraph_encrypted, l.attempt_id,
+      c.id AS campaign_id, c.slug, c.title, c.summary, c.language AS campaign_language, c.source_organisation, c.source_url,
+      c.statement_date, c.sender_name, c.sender_email, c.letter_mode::text AS letter_mode, c.letter_test_mode,
+      (SELECT coalesce(json_agg(json_build_object('position', d.position, 'title', d.title, 'quote', d.quote) ORDER BY d.position), '[]'::json)
+        FROM demands d WHERE d.campaign_id = c.id) AS demands,
+      t.id AS target_id, t.iso2, t.country, t.mission_name, t.salutation, t.time_zone, t.preferred_language, t.hourly_cap,
+      s.id AS supporter_id, s.email_encrypted, s.name_encrypted,
+      sig.country AS signature_country, sig.city_encrypted,
+      tpl.id AS template_id, tpl.language AS template_language, tpl.updated_at AS template_updated_at,
+      (SELECT json_build_object('language', ct.language, 'title', ct.title, 'summary', ct.summary, 'demands', ct.demands)
+        FROM campaign_translations ct WHERE ct.campaign_id = c.id AND ct.language = coalesce(tpl.language, 'en')) AS translation,
+      (SELECT coalesce(json_agg(json_build_object('id', a.id, 'email', a.email) ORDER BY a.placeholder, a.health, a.email), '[]'::json)
+        FROM target_addresses a WHERE a.target_id = t.id AND a.health IN ('active', 'soft_bounced')) AS addresses
+    FROM letters l
+    JOIN campaigns c ON c.id = l.campaign_id
+    JOIN targets t ON t.id = l.target_id
+    JOIN supporters s ON s.id = l.supporter_id
+    JOIN signing_attempts sa ON sa.id = l.attempt_id
+    JOIN signatures sig ON sig.id = sa.signature_id
+    LEFT JOIN LATERAL (
+      SELECT lt.id, lt.language, lt.updated_at FROM letter_templates lt WHERE lt.campaign_id = c.id
+      ORDER BY CASE lt.language WHEN t.preferred_language THEN 0 WHEN c.language THEN 1 WHEN 'en' THEN 2 ELSE 3 END, lt.language
+      LIMIT 1
+    ) tpl ON true
+    WHERE l.id = ${letterId}::uuid`;
+  if (!row) return null;
+  return {
+    id: row.id,
+    status: row.status as 'held' | 'queued' | 'review' | 'sending' | 'sent' | 'failed' | 'cancelled',
+    sendingAt: row.sending_at,
+    paragraphEncrypted: row.paragraph_encrypted,
+    attemptId: row.attempt_id,
+    campaign: {
+      id: row.campaign_id, slug: row.slug, title: row.title, summary: row.summary, language: row.campaign_language,
+      sourceOrganisation: row.source_organisation, sourceUrl: row.source_url, statementDate: row.statement_date,
+      senderName: row.sender_name, senderEmail: row.sender_email, letterMode: row.letter_mode, letterTestMode: row.letter_test_mode,
+      demands: row.demands,
+      translations: row.translation ? [row.translation] : [],
     },
-  });
+    target: {
+      id: row.target_id, iso2: row.iso2, country: row.country, missionName: row.mission_name, salutation: row.salutation,
+      timeZone: row.time_zone, preferredLanguage: row.preferred_language, hourlyCap: row.hourly_cap,
+    },
+    supporter: { id: row.supporter_id, emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
+    signature: { country: row.signature_country, cityEncrypted: row.city_encrypted },
+    /** The template the letter is written with; null when the campaign has none (the default letter). */
+    template: row.template_id ? { id: row.template_id, language: row.template_language!, updatedAt: row.template_updated_at! } : null,
+    /** Deliverable addresses of the delegation, best first. */
+    addresses: row.addresses,
+  };
 }
 
 export type LetterForDelivery = NonNullable<Awaited<ReturnType<typeof findLetterForDelivery>>>;
 
 export async function markSent(db: DbClient, letterIds: string[], details: { messageId: string; smtpResponse: string; digestKey?: string; language?: string }): Promise<number> {
-  const { count } = await db.letter.updateMany({
-    where: { id: { in: letterIds }, status: 'sending' },
-    data: {
-      status: 'sent', sentAt: new Date(), messageId: details.messageId, lastSmtpResponse: details.smtpResponse, digestKey: details.digestKey ?? null,
-      ...(details.language ? { language: details.language } : {}),
-    },
-  });
-  return count;
+  return db.$executeRaw`
+    UPDATE letters SET status = 'sent', sent_at = ${new Date()}, message_id = ${details.messageId}, last_smtp_response = ${details.smtpResponse},
+      digest_key = ${details.digestKey ?? null}, language = coalesce(${details.language ?? null}::text, language)
+    WHERE id = ANY(${letterIds}::uuid[]) AND status = 'sending'`;
 }
 
 export async function markFailed(db: DbClient, letterIds: string[], smtpResponse: string): Promise<void> {

@@ -140,13 +140,15 @@ export const SOFT_BOUNCES_BEFORE_BOUNCED = 3;
  * A message was accepted: the address is healthy again and its soft-bounce run is over. A
  * `blocked` address stays blocked (an admin's decision), only its last success is recorded.
  */
-export async function recordAddressSuccess(db: DbClient, addressId: string): Promise<void> {
+export async function recordAddressSuccess(db: DbClient, addressId: string | string[]): Promise<void> {
+  const ids = Array.isArray(addressId) ? addressId : [addressId];
+  if (ids.length === 0) return;
   await db.$executeRaw`
     UPDATE target_addresses SET
       health = CASE WHEN health = 'blocked' THEN health ELSE 'active'::"AddressHealth" END,
       soft_bounce_count = 0,
       last_success_at = (now() AT TIME ZONE 'UTC')
-    WHERE id = ${addressId}::uuid`;
+    WHERE id = ANY(${ids}::uuid[])`;
 }
 
 /**

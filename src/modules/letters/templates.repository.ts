@@ -10,6 +10,10 @@ export function findTemplateExact(db: DbClient, campaignId: string, language: st
   return db.letterTemplate.findUnique({ where: { campaignId_language: { campaignId, language } }, select: templateSelect });
 }
 
+export function findTemplateById(db: DbClient, id: string) {
+  return db.letterTemplate.findUnique({ where: { id }, select: templateSelect });
+}
+
 /**
  * The template in `language`, else in the campaign's original language (`original`), else its
  * English one, else its first; null if it has none.

@@ -68,13 +68,25 @@ let defaultRenderer: TemplateRenderer | undefined;
  */
 export async function getLetterRenderer(db: DbClient, campaignId: string, language = 'en'): Promise<TemplateRenderer> {
   const found = await templates.findTemplate(db, campaignId, language, await templates.findCampaignLanguage(db, campaignId));
-  if (!found) return (defaultRenderer ??= Object.assign(compileTemplate(DEFAULT_LETTER), { language: 'en' }));
-  const key = `${found.id}:${found.updatedAt.getTime()}`;
+  return rendererFor(db, found);
+}
+
+/**
+ * The renderer for a template the caller has already chosen (the letters worker reads the choice,
+ * id and version with the letter): the stored text is read only when that version is not compiled
+ * yet. Null means the campaign has no template: the default letter.
+ */
+export async function rendererFor(db: DbClient, chosen: { id: string; updatedAt: Date } | null): Promise<TemplateRenderer> {
+  if (!chosen) return (defaultRenderer ??= Object.assign(compileTemplate(DEFAULT_LETTER), { language: 'en' }));
+  const key = `${chosen.id}:${chosen.updatedAt.getTime()}`;
   let renderer = renderers.get(key);
   if (!renderer) {
+    const found = 'subject' in chosen ? (chosen as templates.StoredTemplate) : await templates.findTemplateById(db, chosen.id);
+    // Deleted since it was chosen: the caller's read was a moment ago, so the default is what it would get now.
+    if (!found) return rendererFor(db, null);
     renderer = Object.assign(compileTemplate(found), { language: found.language });
     if (renderers.size >= MAX_CACHED) renderers.delete(renderers.keys().next().value!);
-    renderers.set(key, renderer);
+    renderers.set(`${found.id}:${found.updatedAt.getTime()}`, renderer);
   }
   return renderer;
 }

@@ -28,14 +28,16 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
 
     // The language the supporter signed in; the campaign's title in it when it has that translation.
     const locale: Locale = isLocale(attempt.locale) ? attempt.locale : DEFAULT_LOCALE;
-    const campaignTitle = (await findLocalisedTexts(platform.db, signature.campaign.id, locale))?.title ?? signature.campaign.title;
+    const campaignTitle = locale === attempt.locale
+      ? signature.campaign.titleInLocale
+      : (await findLocalisedTexts(platform.db, signature.campaign.id, locale))?.title ?? signature.campaign.title;
     const data = {
       locale,
       variant,
       name: open(platform, signature.supporter.nameEncrypted, PURPOSE.name),
       campaignTitle,
       senderName: signature.campaign.senderName,
-      letterCount: attempt._count.letters,
+      letterCount: attempt.letterCount,
       link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, attempt.id),
     };
     const senderDomain = signature.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';

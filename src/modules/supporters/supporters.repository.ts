@@ -3,19 +3,12 @@ import type { RollupKey } from '../campaigns';
 
 /** All SQL about supporters and their signatures. */
 
-/** Finds or creates the supporter for a lookup hash; an existing supporter's data is never overwritten. */
-export async function upsertSupporter(db: DbClient, row: { emailHash: Buffer; emailEncrypted: string; nameEncrypted: string }): Promise<string> {
-  const [supporter] = await db.$queryRaw<{ id: string }[]>`
-    INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
-    VALUES (${row.emailHash}, ${row.emailEncrypted}, ${row.nameEncrypted})
-    ON CONFLICT (email_hash) DO UPDATE SET email_hash = EXCLUDED.email_hash
-    RETURNING id`;
-  return supporter!.id;
-}
-
 export interface NewSignature {
   campaignId: string;
-  supporterId: string;
+  /** HMAC of the canonical email: finds the supporter; an existing supporter's data is never overwritten. */
+  emailHash: Buffer;
+  emailEncrypted: string;
+  nameEncrypted: string;
   country: string | null;
   cityEncrypted: string | null;
   commentEncrypted: string | null;
@@ -31,27 +24,73 @@ export interface NewSignature {
   consentWordingId: string;
 }
 
+/** The confirmation email a signing asks for, as an outbox row (see `platform/outbox`). */
+export interface SigningEmail {
+  queue: string;
+  jobName: string;
+  /** The signing attempt's id: the attempt row and the job's payload. */
+  attemptId: string;
+  locale: string;
+  /** Dedupe key of a first signing's email. */
+  newKey: string;
+  /** A repeat's key is `confirm-<signature id>-repeat-<window>`: one reminder per signature and window. */
+  repeatWindow: number;
+}
+
 export interface SigningOutcome {
   id: string;
   status: 'pending' | 'confirmed' | 'invalidated';
   inserted: boolean;
   createdAt: Date;
+  emailQueued: boolean;
 }
 
 /**
+ * A signing in one statement: the supporter (found or created), the signature, the confirmation
+ * email's outbox row and the signing attempt, so the transaction pays one round trip for them.
+ *
  * One signature per (campaign, supporter), decided by the unique index, so 50 identical requests
  * at once still make one row. A repeat changes nothing the supporter said the first time: someone
- * who knows an address must not be able to rewrite that person's signature.
+ * who knows an address must not be able to rewrite that person's signature. A first signing queues
+ * the "new" email; a repeat queues a reminder ("repeat_pending", or "repeat_confirmed" without a
+ * link) under a key of its hourly window, which the outbox's unique key lets through once; an
+ * invalidated signature queues nothing. The attempt records whether an email with its link was
+ * queued: letters written with this signing go out only once that link is used.
  */
-export async function insertOrTouchSignature(db: DbClient, s: NewSignature): Promise<SigningOutcome> {
+export async function recordSigning(db: DbClient, s: NewSignature, email: SigningEmail): Promise<SigningOutcome> {
   const [outcome] = await db.$queryRaw<SigningOutcome[]>`
-    INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
-      source, partner, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
-    VALUES (${s.campaignId}::uuid, ${s.supporterId}::uuid, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
-      ${s.source}, ${s.partner ?? null}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now())
-    ON CONFLICT (campaign_id, supporter_id) DO UPDATE
-      SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
-    RETURNING id, status::text AS status, (xmax = 0) AS inserted, created_at AS "createdAt"`;
+    WITH supporter AS (
+      INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
+      VALUES (${s.emailHash}, ${s.emailEncrypted}, ${s.nameEncrypted})
+      ON CONFLICT (email_hash) DO UPDATE SET email_hash = EXCLUDED.email_hash
+      RETURNING id
+    ), signature AS (
+      INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
+        source, partner, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
+      SELECT ${s.campaignId}::uuid, supporter.id, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
+        ${s.source}, ${s.partner ?? null}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now()
+      FROM supporter
+      ON CONFLICT (campaign_id, supporter_id) DO UPDATE
+        SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
+      RETURNING id, status, (xmax = 0) AS inserted, created_at
+    ), email AS (
+      INSERT INTO outbox_events (queue, job_name, payload, dedupe_key)
+      SELECT ${email.queue}, ${email.jobName},
+        jsonb_build_object('attemptId', ${email.attemptId}::text, 'variant',
+          CASE WHEN signature.inserted THEN 'new' WHEN signature.status = 'confirmed' THEN 'repeat_confirmed' ELSE 'repeat_pending' END),
+        CASE WHEN signature.inserted THEN ${email.newKey}::text ELSE 'confirm-' || signature.id || '-repeat-' || ${email.repeatWindow}::bigint END
+      FROM signature
+      WHERE signature.inserted OR signature.status <> 'invalidated'
+      ON CONFLICT (dedupe_key) DO NOTHING
+      RETURNING payload->>'variant' AS variant
+    ), attempt AS (
+      INSERT INTO signing_attempts (id, signature_id, email_queued, locale)
+      SELECT ${email.attemptId}::uuid, signature.id, EXISTS (SELECT 1 FROM email WHERE variant <> 'repeat_confirmed'), ${email.locale}
+      FROM signature
+      RETURNING email_queued
+    )
+    SELECT signature.id, signature.status::text AS status, signature.inserted, signature.created_at AS "createdAt", attempt.email_queued AS "emailQueued"
+    FROM signature, attempt`;
   return outcome!;
 }
 
@@ -67,7 +106,9 @@ export async function markConfirmed(db: DbClient, signatureId: string): Promise<
 }
 
 export async function insertAttempt(db: DbClient, attempt: { id: string; signatureId: string; emailQueued: boolean; locale?: string }): Promise<void> {
-  await db.signingAttempt.create({ data: attempt, select: { id: true } });
+  await db.$executeRaw`
+    INSERT INTO signing_attempts (id, signature_id, email_queued, locale)
+    VALUES (${attempt.id}::uuid, ${attempt.signatureId}::uuid, ${attempt.emailQueued}, ${attempt.locale ?? 'en'})`;
 }
 
 /** First use of an attempt's link: returns false when it had been confirmed before. */
@@ -97,24 +138,43 @@ export function findAttemptWithSignature(db: DbClient, attemptId: string) {
   });
 }
 
-export function findAttemptForMail(db: DbClient, attemptId: string) {
-  return db.signingAttempt.findUnique({
-    where: { id: attemptId },
-    select: {
-      id: true,
-      confirmedAt: true,
-      locale: true,
-      _count: { select: { letters: true } },
-      signature: {
-        select: {
-          id: true,
-          status: true,
-          supporter: { select: { emailEncrypted: true, nameEncrypted: true } },
-          campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true } },
-        },
-      },
+interface AttemptForMailRow {
+  id: string; confirmed_at: Date | null; locale: string; letters: number;
+  signature_id: string; status: 'pending' | 'confirmed' | 'invalidated'; email_encrypted: string; name_encrypted: string;
+  campaign_id: string; slug: string; title: string; sender_name: string; sender_email: string; campaign_language: string;
+  translated_title: string | null;
+}
+
+/**
+ * What a confirmation email needs, in one raw query (the worker sends one per signing): the
+ * attempt, its letters' count, the signature, supporter and campaign, and the campaign's title in
+ * the attempt's locale when it has that translation (as `localiseCampaign` chooses it).
+ */
+export async function findAttemptForMail(db: DbClient, attemptId: string) {
+  const [row] = await db.$queryRaw<AttemptForMailRow[]>`
+    SELECT a.id, a.confirmed_at, a.locale, (SELECT count(*)::int FROM letters l WHERE l.attempt_id = a.id) AS letters,
+      s.id AS signature_id, s.status::text AS status, p.email_encrypted, p.name_encrypted,
+      c.id AS campaign_id, c.slug, c.title, c.sender_name, c.sender_email, c.language AS campaign_language,
+      (SELECT ct.title FROM campaign_translations ct WHERE ct.campaign_id = c.id AND ct.language = a.locale) AS translated_title
+    FROM signing_attempts a
+    JOIN signatures s ON s.id = a.signature_id
+    JOIN supporters p ON p.id = s.supporter_id
+    JOIN campaigns c ON c.id = s.campaign_id
+    WHERE a.id = ${attemptId}::uuid`;
+  if (!row) return null;
+  const translated = row.campaign_language === row.locale ? '' : row.translated_title?.trim();
+  return {
+    id: row.id,
+    confirmedAt: row.confirmed_at,
+    locale: row.locale,
+    letterCount: row.letters,
+    signature: {
+      id: row.signature_id,
+      status: row.status,
+      supporter: { emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
+      campaign: { id: row.campaign_id, slug: row.slug, title: row.title, titleInLocale: translated || row.title, senderName: row.sender_name, senderEmail: row.sender_email },
     },
-  });
+  };
 }
 
 /** A supporter's pending signature in a campaign with its newest unconfirmed attempt, for a fresh link. */

@@ -3,8 +3,8 @@ import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
 import { DEFAULT_LOCALE, type Locale } from '../../platform/i18n';
-import { JOBS } from '../../platform/queues';
-import { adjustCounters, adjustRollup, consentWordingBelongsTo, getOpenCampaign } from '../campaigns';
+import { JOBS, jobPayloads, jobQueue } from '../../platform/queues';
+import { adjustCounters, adjustRollup, getOpenCampaignForSigning } from '../campaigns';
 import { partnerOf } from '../embed/embed-origins';
 import { verifyProofOfWork } from './proof-of-work';
 import { canonicalEmail, emailDomain } from './email-address';
@@ -48,8 +48,8 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
     return { kind: 'discarded', reason: 'too_fast', actionToken: actionTokenFor(platform, randomUUID(), now) };
   }
 
-  const campaign = await getOpenCampaign(platform.db, slug);
-  if (!(await consentWordingBelongsTo(platform.db, campaign.id, input.consent.wording))) {
+  const campaign = await getOpenCampaignForSigning(platform.db, slug, input.consent.wording);
+  if (!campaign.wordingKnown) {
     throw new AppError('unknown_consent_wording', 'The consent wording is not one this campaign has shown.', [
       { field: 'consent.wording', message: 'is not a wording of this campaign' },
     ]);
@@ -59,16 +59,17 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   // Only a partner on the campaign's allowlist is recorded; anything else is as if there were none.
   const partner = await partnerOf(platform, campaign.id, input.partner);
   const source = input.source ?? (partner ? 'embed' : undefined);
-  const emailHash = emailLookupHash(platform, canonicalEmail(input.email));
+  // Each signing is an attempt with a link of its own: letters written with this signing's
+  // action token go out only once this attempt's link has been used.
+  const attemptId = randomUUID();
+  // The payload is built in SQL (its variant depends on the signature found); this checks its shape.
+  jobPayloads[JOBS.sendConfirmation].parse({ attemptId, variant: 'new' });
   const outcome = await platform.db.$transaction(async (tx) => {
-    const supporterId = await supporters.upsertSupporter(tx, {
-      emailHash,
+    const signature = await supporters.recordSigning(tx, {
+      campaignId: campaign.id,
+      emailHash: emailLookupHash(platform, canonicalEmail(input.email)),
       emailEncrypted: seal(platform, input.email, PURPOSE.email),
       nameEncrypted: seal(platform, input.name, PURPOSE.name),
-    });
-    const signature = await supporters.insertOrTouchSignature(tx, {
-      campaignId: campaign.id,
-      supporterId,
       country: input.country ?? null,
       cityEncrypted: input.city ? seal(platform, input.city, PURPOSE.city) : null,
       commentEncrypted: input.comment ? seal(platform, input.comment, PURPOSE.comment) : null,
@@ -81,26 +82,21 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
       ipHash: ipSourceHash(platform, context.ip),
       consentUpdates: input.consent.updates,
       consentWordingId: input.consent.wording,
+    }, {
+      queue: jobQueue[JOBS.sendConfirmation],
+      jobName: JOBS.sendConfirmation,
+      attemptId,
+      locale: input.locale ?? DEFAULT_LOCALE,
+      newKey: `confirm-${attemptId}`,
+      repeatWindow: Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS),
     });
-    // Each signing is an attempt with a link of its own: letters written with this signing's
-    // action token go out only once this attempt's link has been used.
-    const attemptId = randomUUID();
-    let emailQueued = false;
     if (signature.inserted) {
       await adjustCounters(tx, campaign.id, { pending: 1 });
       await adjustRollup(tx, {
         campaignId: campaign.id, signedAt: signature.createdAt, country: input.country ?? null, source: source ?? null,
         utmSource: input.utm_source ?? null, utmMedium: input.utm_medium ?? null, utmCampaign: input.utm_campaign ?? null,
       }, { signed: 1 });
-      emailQueued = await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'new' }, `confirm-${attemptId}`);
-    } else if (signature.status !== 'invalidated') {
-      const window = Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS);
-      const variant = signature.status === 'confirmed' ? 'repeat_confirmed' : 'repeat_pending';
-      const queued = await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant }, `confirm-${signature.id}-repeat-${window}`);
-      // "You had already signed" carries no link; letters of this attempt will ask for one.
-      emailQueued = queued && variant === 'repeat_pending';
     }
-    await supporters.insertAttempt(tx, { id: attemptId, signatureId: signature.id, emailQueued, locale: input.locale ?? DEFAULT_LOCALE });
     return { ...signature, attemptId };
   });
   return { kind: 'signed', signatureId: outcome.id, attemptId: outcome.attemptId, inserted: outcome.inserted, actionToken: actionTokenFor(platform, outcome.attemptId, now) };
