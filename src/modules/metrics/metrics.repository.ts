@@ -119,13 +119,13 @@ export interface SignatureFilters {
 /**
  * Export pages are read through the pool under Prisma, not the ORM: a million rows through Prisma's
  * row decoding cost more than the query. Every column comes back as PostgreSQL's text (no Date or
- * boolean objects to make and throw away); times are formatted by PostgreSQL exactly as
- * `Date#toISOString` would print them (milliseconds, truncated, UTC).
+ * boolean objects to make and throw away). The time columns are `timestamp(3)` holding UTC, so
+ * PostgreSQL prints them exactly as `Date#toISOString` would, whatever the session's time zone.
  */
 const asText = { getTypeParser: () => (value: string) => value };
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** Where the next page starts: the last row's created_at as PostgreSQL prints it (microseconds) and id. */
+/** Where the next page starts: the last row's created_at as PostgreSQL prints it and its id. */
 export interface ExportCursor { cursor: string; id: string }
 
 /** A page of export rows as arrays of text cells, and where the next page would start. */
@@ -149,7 +149,7 @@ export function signaturePage(pool: PgPool, f: SignatureFilters, after: ExportCu
   let afterClause = '';
   if (after) {
     values.push(after.cursor, after.id);
-    afterClause = 'AND (s.created_at, s.id) > ($7::timestamptz, $8::uuid)';
+    afterClause = 'AND (s.created_at, s.id) > ($7::timestamp, $8::uuid)';
   }
   return exportPage(pool, `
     SELECT s.id, s.created_at::text, ${iso('s.created_at')}, ${iso('s.confirmed_at')}, s.status::text,
@@ -174,7 +174,7 @@ export function letterPage(pool: PgPool, campaignId: string, after: ExportCursor
   let afterClause = '';
   if (after) {
     values.push(after.cursor, after.id);
-    afterClause = 'AND (l.created_at, l.id) > ($3::timestamptz, $4::uuid)';
+    afterClause = 'AND (l.created_at, l.id) > ($3::timestamp, $4::uuid)';
   }
   return exportPage(pool, `
     SELECT l.id, l.created_at::text, ${iso('l.created_at')}, t.iso2, t.mission_name, l.status::text, l.attempts,
