@@ -41,6 +41,5 @@ export async function closePlatform(platform: Platform): Promise<void> {
   await Promise.allSettled([
     platform.db.$disconnect().finally(() => platform.pool.end()),
     platform.redis.quit().catch(() => platform.redis.disconnect()),
-    platform.cipher.close(),
   ]);
 }

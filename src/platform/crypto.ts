@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { OpeningThread, openingThreadScript } from './crypto-thread';
 
 /**
  * Personal data at rest and the keyed hashes that let us find it without storing it in clear.
@@ -14,8 +13,6 @@ export interface EncryptionKey {
 
 const ENVELOPE_VERSION = 'v1';
 const AUTH_TAG_BYTES = 16;
-/** The share of a batch the worker thread opens: the calling thread has the rest of the export to do too. */
-const THREAD_SHARE = 2 / 3;
 
 export class DataCipher {
   /** Key objects made once: a raw key Buffer would be imported again by every Decipheriv. */
@@ -23,13 +20,9 @@ export class DataCipher {
   private readonly current: EncryptionKey;
   /** The purposes' bytes, made once each: an export opens millions of envelopes with a handful of purposes. */
   private readonly aad = new Map<string, Buffer>();
-  private readonly keys: EncryptionKey[];
-  /** Started by the first `openMany`; null once it cannot be had. */
-  private thread: OpeningThread | null | undefined;
 
   constructor(keys: EncryptionKey[]) {
     if (keys.length === 0) throw new Error('at least one encryption key is required');
-    this.keys = keys;
     this.current = keys[0]!;
     this.byId = new Map(keys.map((k) => [k.id, createSecretKey(k.key)]));
   }
@@ -74,41 +67,6 @@ export class DataCipher {
       this.aad.set(purpose, bytes);
     }
     return bytes;
-  }
-
-  /** `open` for each envelope with the purpose at the same index; null stays null. */
-  openAll(envelopes: ReadonlyArray<string | null>, purposes: readonly string[]): Array<string | null> {
-    return envelopes.map((envelope, i) => (envelope === null ? null : this.open(envelope, purposes[i]!)));
-  }
-
-  /**
-   * `openAll` on two threads: most of the batch goes to a worker thread while this thread opens the
-   * rest. Bulk reads (exports) only; one envelope is cheaper to open here than to send away.
-   */
-  async openMany(envelopes: Array<string | null>, purposes: string[]): Promise<Array<string | null>> {
-    const thread = this.openingThread();
-    if (!thread || envelopes.length < 2) return this.openAll(envelopes, purposes);
-    const split = Math.floor(envelopes.length * (1 - THREAD_SHARE));
-    const far = thread.open(envelopes.slice(split), purposes.slice(split));
-    far.catch(() => {}); // awaited below unless opening the near part throws first
-    const near = this.openAll(envelopes.slice(0, split), purposes.slice(0, split));
-    return near.concat(await far);
-  }
-
-  /** Stops the worker thread, if one was started. */
-  async close(): Promise<void> {
-    const thread = this.thread;
-    this.thread = null;
-    await thread?.close();
-  }
-
-  private openingThread(): OpeningThread | null {
-    if (this.thread === undefined) {
-      const script = openingThreadScript();
-      this.thread = script ? new OpeningThread(script, this.keys) : null;
-    }
-    if (this.thread && !this.thread.alive) this.thread = null;
-    return this.thread;
   }
 
   keyIdOf(envelope: string): string | undefined {

@@ -1,7 +1,7 @@
 export { describeSupportersApi, supportersRouter } from './supporters.routes';
 export { confirmationEmailHandler } from './supporters.jobs';
 export { attemptForActionToken, confirmationLink, confirmSignature, signPetition, SIGNING_ANSWER } from './supporters.service';
-export { open as openPersonalData, openMany as openManyPersonalData, PURPOSE, seal as sealPersonalData } from './personal-data';
+export { open as openPersonalData, PURPOSE, seal as sealPersonalData } from './personal-data';
 import { PURPOSE, seal } from './personal-data';
 import type { Platform } from '../../platform/context';
 

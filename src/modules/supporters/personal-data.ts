@@ -24,11 +24,6 @@ export function open(platform: Pick<Platform, 'cipher'>, envelope: string, purpo
   return platform.cipher.open(envelope, purpose);
 }
 
-/** Many envelopes at once (exports): `purposes[i]` is the purpose of `envelopes[i]`; null stays null. */
-export function openMany(platform: Pick<Platform, 'cipher'>, envelopes: Array<string | null>, purposes: Purpose[]): Promise<Array<string | null>> {
-  return platform.cipher.openMany(envelopes, purposes);
-}
-
 export function emailLookupHash(platform: Pick<Platform, 'keys'>, canonicalEmail: string): Buffer {
   return keyedHash(platform.keys.emailLookup, canonicalEmail);
 }

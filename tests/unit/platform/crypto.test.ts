@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { DataCipher, deriveKey, TokenSigner, type EncryptionKey } from '../../../src/platform/crypto';
-import { openingThreadScript } from '../../../src/platform/crypto-thread';
 import { networkOf } from '../../../src/modules/supporters/personal-data';
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
@@ -178,28 +177,4 @@ describe('networkOf', () => {
       expect(networkOf(ip)).toBeNull();
     },
   );
-});
-
-describe('DataCipher#openMany', () => {
-  const cipher = new DataCipher([key('k1')]);
-  afterAll(() => cipher.close());
-  const PURPOSES = ['supporter.name', 'supporter.email', 'signature.city'];
-  const plaintexts = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? null : `value ${i}, Айгерим 🕊️`));
-  const purposes = plaintexts.map((_, i) => PURPOSES[i % 3]!);
-  const envelopes = () => plaintexts.map((p, i) => (p === null ? null : cipher.seal(p, purposes[i]!)));
-
-  it('opens a batch on a worker thread and this one exactly as open does, nulls kept', async () => {
-    expect(openingThreadScript()).not.toBeNull(); // npm test builds the worker before jest runs
-    expect(await cipher.openMany(envelopes(), purposes)).toEqual(plaintexts);
-    expect(await cipher.openMany([], [])).toEqual([]);
-  });
-
-  it.each([1, 299])('refuses the batch when the envelope at %i is forged or bound to another purpose', async (index) => {
-    const forged = envelopes();
-    forged[index] = tamper(forged[index]!, 4);
-    await expect(cipher.openMany(forged, purposes)).rejects.toThrow();
-    const misbound = envelopes();
-    await expect(cipher.openMany(misbound, purposes.map((p, i) => (i === index ? 'supporter.comment' : p)))).rejects.toThrow();
-    expect(await cipher.openMany(envelopes(), purposes)).toEqual(plaintexts); // the thread still serves
-  });
 });
