@@ -1,6 +1,6 @@
 import type { Config } from './config';
 import { DataCipher, deriveKey, TokenSigner } from './crypto';
-import { createDb, type Db } from './db';
+import { createDb, createPool, type Db, type PgPool } from './db';
 import { createLogger, type Logger } from './logger';
 import { createRedis, type Redis } from './redis';
 
@@ -12,6 +12,8 @@ export interface Platform {
   config: Config;
   logger: Logger;
   db: Db;
+  /** The pool under `db`, for the reads the ORM makes slow (streaming exports): raw SQL only. */
+  pool: PgPool;
   /** For request-path work (rate limits, readiness): fails fast when Redis is down. */
   redis: Redis;
   cipher: DataCipher;
@@ -21,10 +23,12 @@ export interface Platform {
 
 export function createPlatform(config: Config, role: string, logDestination?: NodeJS.WritableStream): Platform {
   const logger = createLogger(config.LOG_LEVEL, { role }, logDestination);
+  const pool = createPool(config.DATABASE_URL);
   return {
     config,
     logger,
-    db: createDb(config.DATABASE_URL),
+    db: createDb(pool),
+    pool,
     redis: createRedis(config.REDIS_URL, 'request'),
     cipher: new DataCipher(config.ENCRYPTION_KEYS),
     tokens: new TokenSigner(deriveKey(config.SECRET_KEY, 'tokens')),
@@ -34,5 +38,8 @@ export function createPlatform(config: Config, role: string, logDestination?: No
 
 export async function closePlatform(platform: Platform): Promise<void> {
   // QUIT needs a connection; without one (Redis down) only disconnect() stops the reconnecting.
-  await Promise.allSettled([platform.db.$disconnect(), platform.redis.quit().catch(() => platform.redis.disconnect())]);
+  await Promise.allSettled([
+    platform.db.$disconnect().finally(() => platform.pool.end()),
+    platform.redis.quit().catch(() => platform.redis.disconnect()),
+  ]);
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Personal data at rest and the keyed hashes that let us find it without storing it in clear.
@@ -15,13 +15,16 @@ const ENVELOPE_VERSION = 'v1';
 const AUTH_TAG_BYTES = 16;
 
 export class DataCipher {
-  private readonly byId: Map<string, Buffer>;
+  /** Key objects made once: a raw key Buffer would be imported again by every Decipheriv. */
+  private readonly byId: Map<string, KeyObject>;
   private readonly current: EncryptionKey;
+  /** The purposes' bytes, made once each: an export opens millions of envelopes with a handful of purposes. */
+  private readonly aad = new Map<string, Buffer>();
 
   constructor(keys: EncryptionKey[]) {
     if (keys.length === 0) throw new Error('at least one encryption key is required');
     this.current = keys[0]!;
-    this.byId = new Map(keys.map((k) => [k.id, k.key]));
+    this.byId = new Map(keys.map((k) => [k.id, createSecretKey(k.key)]));
   }
 
   get currentKeyId(): string {
@@ -48,9 +51,22 @@ export class DataCipher {
     const authTag = Buffer.from(tag, 'base64url');
     if (authTag.length !== AUTH_TAG_BYTES) throw new Error('malformed envelope');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: AUTH_TAG_BYTES });
-    decipher.setAAD(Buffer.from(purpose));
+    decipher.setAAD(this.aadOf(purpose));
     decipher.setAuthTag(authTag);
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+    // GCM is a stream mode: update() returns every plaintext byte and final() adds none, but only
+    // final() checks the tag, so it must run (and throw on a forgery) before anything is returned.
+    const plaintext = decipher.update(Buffer.from(ciphertext, 'base64url'));
+    decipher.final();
+    return plaintext.toString('utf8');
+  }
+
+  private aadOf(purpose: string): Buffer {
+    let bytes = this.aad.get(purpose);
+    if (!bytes) {
+      bytes = Buffer.from(purpose);
+      this.aad.set(purpose, bytes);
+    }
+    return bytes;
   }
 
   keyIdOf(envelope: string): string | undefined {

@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify';
 import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,12 +8,14 @@ import type { SignaturesExportQuery } from './metrics.schemas';
 import { campaignBySlug } from './metrics.service';
 
 /**
- * Streaming exports in constant memory: pages of PAGE rows by a (created_at, id) keyset, decrypted
- * row by row, through csv-stringify into the response; `pipeline` waits for the response to drain.
+ * Streaming exports in constant memory: pages of PAGE rows by a (created_at, id) keyset, read
+ * through `pg` as text, decrypted and turned into one string of CSV lines per page. The next page
+ * is read while the current one is decrypted and written, and `pipeline` waits for the response to
+ * drain; a client that goes away stops the loop, and no connection is held between pages.
  * Every column is a fact of the signature (no export time, no row number), so the same filters
  * over the same data give the same bytes and the manifest's SHA-256 can be checked.
  */
-const PAGE = 1000;
+const PAGE = 5000;
 
 export const SIGNATURE_COLUMNS = [
   'signed_at', 'confirmed_at', 'status', 'name', 'email', 'country', 'city', 'comment',
@@ -26,28 +27,52 @@ export const LETTER_COLUMNS = [
   'last_smtp_response', 'review_reason', 'supporter_name',
 ] as const;
 
+const FORMULA = /^[=+\-@\t\r]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
 /** A cell a spreadsheet would run as a formula gets a leading quote. */
 export function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return FORMULA.test(value) ? `'${value}` : value;
 }
 
-type Cell = string | number | boolean | Date | null;
-function cell(value: Cell): string {
-  if (value === null) return '';
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return neutraliseFormula(String(value));
+/**
+ * One CSV cell, RFC 4180: quoted when it holds a comma, a quote or a line break, quotes doubled.
+ * The same bytes csv-stringify wrote with its defaults (tests/integration/metrics/export.test.ts holds the two together).
+ */
+export function csvCell(value: string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '';
+  const safe = neutraliseFormula(value);
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-async function* pages<R extends { id: string; cursor: string }>(next: (after: { cursor: string; id: string } | null) => Promise<R[]>): AsyncGenerator<R> {
-  let after: { cursor: string; id: string } | null = null;
-  for (;;) {
-    const rows = await next(after);
-    yield* rows;
-    if (rows.length < PAGE) return;
-    const last = rows[rows.length - 1]!;
-    after = { cursor: last.cursor, id: last.id };
+const bool = (value: string | null | undefined) => (value == null ? null : value === 't' ? 'true' : 'false');
+
+/** Options for tests: a small page shows the page boundaries. */
+export interface ExportOptions { pageSize?: number }
+
+/** The header, then one string of lines per page; the next page is being read while one is made. */
+async function* csvChunks(
+  columns: readonly string[],
+  read: (after: repo.ExportCursor | null) => Promise<repo.ExportPage>,
+  line: (row: Array<string | null>) => string,
+  pageSize: number,
+): AsyncGenerator<string> {
+  yield `${columns.join(',')}\n`;
+  let next: Promise<repo.ExportPage> | null = read(null);
+  while (next) {
+    const page: repo.ExportPage = await next;
+    next = page.rows.length === pageSize && page.last ? read(page.last) : null;
+    // Abandoned (the client went away): the query still ends and returns its connection; nobody awaits it.
+    next?.catch(() => {});
+    let chunk = '';
+    for (const row of page.rows) chunk += line(row);
+    yield chunk;
   }
+}
+
+function toStream(chunks: AsyncGenerator<string>): Readable {
+  // One page waits at most: the memory is a page or two whatever the size of the export.
+  return Readable.from(chunks, { objectMode: true, highWaterMark: 1 });
 }
 
 export interface SignatureExport {
@@ -56,38 +81,38 @@ export interface SignatureExport {
   writeTo(out: NodeJS.WritableStream): Promise<{ rows: number; byCountry: Record<string, number> }>;
 }
 
-export async function signatureExport(platform: Pick<Platform, 'db' | 'cipher'>, slug: string, query: SignaturesExportQuery): Promise<SignatureExport> {
+export async function signatureExport(
+  platform: Pick<Platform, 'db' | 'pool' | 'cipher'>, slug: string, query: SignaturesExportQuery, options: ExportOptions = {},
+): Promise<SignatureExport> {
   const campaign = await campaignBySlug(platform.db, slug);
+  const pageSize = options.pageSize ?? PAGE;
   const filters: repo.SignatureFilters = {
     campaignId: campaign.id, state: query.state, country: query.country,
     from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
   };
-  const reveal = (envelope: string | null, purpose: (typeof PURPOSE)[keyof typeof PURPOSE]) => (envelope ? openPersonalData(platform, envelope, purpose) : null);
+  const reveal = (envelope: string | null | undefined, purpose: (typeof PURPOSE)[keyof typeof PURPOSE]) => (envelope ? openPersonalData(platform, envelope, purpose) : null);
   return {
     filename: `${campaign.slug}-signatures-${query.state}${query.country ? `-${query.country}` : ''}.csv`,
     async writeTo(out) {
       let rows = 0;
       const byCountry: Record<string, number> = {};
-      async function* records() {
-        for await (const r of pages((after) => repo.signaturePage(platform.db, filters, after, PAGE))) {
-          rows += 1;
-          const country = r.country ?? 'unknown';
-          byCountry[country] = (byCountry[country] ?? 0) + 1;
-          yield [
-            r.created_at, r.confirmed_at, r.status, reveal(r.name_encrypted, PURPOSE.name), reveal(r.email_encrypted, PURPOSE.email),
-            r.country, reveal(r.city_encrypted, PURPOSE.city), reveal(r.comment_encrypted, PURPOSE.comment),
-            r.consent_updates, r.consent_wording_id, r.source, r.utm_source, r.utm_medium, r.utm_campaign,
-          ].map(cell);
-        }
-      }
-      await pipeline(Readable.from(records()), stringify({ header: true, columns: [...SIGNATURE_COLUMNS] }), out);
+      const line = (r: Array<string | null>) => {
+        rows += 1;
+        const country = r[7] ?? 'unknown';
+        byCountry[country] = (byCountry[country] ?? 0) + 1;
+        return `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(reveal(r[5], PURPOSE.name))},${csvCell(reveal(r[6], PURPOSE.email))},`
+          + `${csvCell(r[7])},${csvCell(reveal(r[8], PURPOSE.city))},${csvCell(reveal(r[9], PURPOSE.comment))},${csvCell(bool(r[10]))},`
+          + `${csvCell(r[11])},${csvCell(r[12])},${csvCell(r[13])},${csvCell(r[14])},${csvCell(r[15])}\n`;
+      };
+      const read = (after: repo.ExportCursor | null) => repo.signaturePage(platform.pool, filters, after, pageSize);
+      await pipeline(toStream(csvChunks(SIGNATURE_COLUMNS, read, line, pageSize)), out);
       return { rows, byCountry };
     },
   };
 }
 
 /** The delivery manifest: the same CSV streamed through SHA-256 instead of to the client. */
-export async function deliveryManifest(platform: Pick<Platform, 'db' | 'cipher'>, slug: string, query: SignaturesExportQuery) {
+export async function deliveryManifest(platform: Pick<Platform, 'db' | 'pool' | 'cipher'>, slug: string, query: SignaturesExportQuery) {
   const campaign = await campaignBySlug(platform.db, slug);
   const exporter = await signatureExport(platform, slug, query);
   const hash = createHash('sha256');
@@ -108,20 +133,17 @@ export async function deliveryManifest(platform: Pick<Platform, 'db' | 'cipher'>
 }
 
 /** Letters with their delivery state: the supporter's name, never their address or paragraph. */
-export async function letterExport(platform: Pick<Platform, 'db' | 'cipher'>, slug: string) {
+export async function letterExport(platform: Pick<Platform, 'db' | 'pool' | 'cipher'>, slug: string, options: ExportOptions = {}) {
   const campaign = await campaignBySlug(platform.db, slug);
+  const pageSize = options.pageSize ?? PAGE;
   return {
     filename: `${campaign.slug}-letters.csv`,
     async writeTo(out: NodeJS.WritableStream): Promise<void> {
-      async function* records() {
-        for await (const r of pages((after) => repo.letterPage(platform.db, campaign.id, after, PAGE))) {
-          yield [
-            r.created_at, r.iso2, r.delegation, r.status, r.attempts, r.queued_at, r.sent_at, r.failed_at,
-            r.last_smtp_response, r.review_reason, openPersonalData(platform, r.name_encrypted, PURPOSE.name),
-          ].map(cell);
-        }
-      }
-      await pipeline(Readable.from(records()), stringify({ header: true, columns: [...LETTER_COLUMNS] }), out);
+      const line = (r: Array<string | null>) =>
+        `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(r[5])},${csvCell(r[6])},${csvCell(r[7])},${csvCell(r[8])},`
+        + `${csvCell(r[9])},${csvCell(r[10])},${csvCell(r[11])},${csvCell(openPersonalData(platform, r[12] ?? '', PURPOSE.name))}\n`;
+      const read = (after: repo.ExportCursor | null) => repo.letterPage(platform.pool, campaign.id, after, pageSize);
+      await pipeline(toStream(csvChunks(LETTER_COLUMNS, read, line, pageSize)), out);
     },
   };
 }

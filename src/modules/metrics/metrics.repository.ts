@@ -1,4 +1,4 @@
-import type { DbClient } from '../../platform/db';
+import type { DbClient, PgPool } from '../../platform/db';
 import { Prisma } from '../../platform/db';
 
 /**
@@ -122,68 +122,72 @@ export interface SignatureFilters {
   to?: Date | undefined;
 }
 
-export interface SignatureExportRow {
-  id: string;
-  /** created_at as PostgreSQL prints it (microseconds): the keyset cursor must not lose precision. */
-  cursor: string;
-  created_at: Date;
-  confirmed_at: Date | null;
-  status: string;
-  country: string | null;
-  city_encrypted: string | null;
-  comment_encrypted: string | null;
-  consent_updates: boolean;
-  consent_wording_id: string;
-  source: string | null;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  name_encrypted: string;
-  email_encrypted: string;
+/**
+ * Export pages are read through the pool under Prisma, not the ORM: a million rows through Prisma's
+ * row decoding cost more than the query. Every column comes back as PostgreSQL's text (no Date or
+ * boolean objects to make and throw away). The time columns are `timestamp(3)` holding UTC, so
+ * PostgreSQL prints them exactly as `Date#toISOString` would, whatever the session's time zone.
+ */
+const asText = { getTypeParser: () => (value: string) => value };
+const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Where the next page starts: the last row's created_at as PostgreSQL prints it and its id. */
+export interface ExportCursor { cursor: string; id: string }
+
+/** A page of export rows as arrays of text cells, and where the next page would start. */
+export interface ExportPage { rows: Array<Array<string | null>>; last: ExportCursor | null }
+
+async function exportPage(pool: PgPool, text: string, values: unknown[]): Promise<ExportPage> {
+  const result = await pool.query<Array<string | null>>({ text, values, rowMode: 'array', types: asText });
+  const rows = result.rows;
+  const lastRow = rows[rows.length - 1];
+  // The two leading columns are the keyset (id, created_at::text); callers see what follows them.
+  return { rows, last: lastRow ? { id: lastRow[0]!, cursor: lastRow[1]! } : null };
 }
 
-/** One page of signatures in (created_at, id) order after `after`, served by (campaign_id, created_at). */
-export async function signaturePage(db: DbClient, f: SignatureFilters, after: { cursor: string; id: string } | null, limit: number) {
-  const state = f.state === 'all' ? null : f.state;
-  const afterClause = after ? Prisma.sql`AND (s.created_at, s.id) > (${after.cursor}::timestamptz, ${after.id}::uuid)` : Prisma.empty;
-  return db.$queryRaw<SignatureExportRow[]>`
-    SELECT s.id, s.created_at::text AS cursor, s.created_at, s.confirmed_at, s.status::text AS status, s.country,
-      s.city_encrypted, s.comment_encrypted, s.consent_updates, s.consent_wording_id, s.source, s.utm_source, s.utm_medium, s.utm_campaign,
-      p.name_encrypted, p.email_encrypted
+/**
+ * Cells of one page of signatures in (created_at, id) order after `after`, served by
+ * (campaign_id, created_at): signed_at, confirmed_at, status, name (sealed), email (sealed), country,
+ * city (sealed), comment (sealed), consent_updates ('t'/'f'), consent_wording_id, source, utm_*.
+ */
+export function signaturePage(pool: PgPool, f: SignatureFilters, after: ExportCursor | null, limit: number): Promise<ExportPage> {
+  const values: unknown[] = [f.campaignId, f.state === 'all' ? null : f.state, f.country ?? null, f.from ?? null, f.to ?? null, limit];
+  let afterClause = '';
+  if (after) {
+    values.push(after.cursor, after.id);
+    afterClause = 'AND (s.created_at, s.id) > ($7::timestamp, $8::uuid)';
+  }
+  return exportPage(pool, `
+    SELECT s.id, s.created_at::text, ${iso('s.created_at')}, ${iso('s.confirmed_at')}, s.status::text,
+      p.name_encrypted, p.email_encrypted, s.country, s.city_encrypted, s.comment_encrypted,
+      s.consent_updates, s.consent_wording_id, s.source, s.utm_source, s.utm_medium, s.utm_campaign
     FROM signatures s JOIN supporters p ON p.id = s.supporter_id
-    WHERE s.campaign_id = ${f.campaignId}::uuid
-      AND (${state}::text IS NULL OR s.status::text = ${state}::text)
-      AND (${f.country ?? null}::text IS NULL OR s.country = ${f.country ?? null}::text)
-      AND (${f.from ?? null}::timestamptz IS NULL OR s.created_at >= ${f.from ?? null}::timestamptz)
-      AND (${f.to ?? null}::timestamptz IS NULL OR s.created_at < ${f.to ?? null}::timestamptz)
+    WHERE s.campaign_id = $1::uuid
+      AND ($2::text IS NULL OR s.status::text = $2::text)
+      AND ($3::text IS NULL OR s.country = $3::text)
+      AND ($4::timestamptz IS NULL OR s.created_at >= $4::timestamptz)
+      AND ($5::timestamptz IS NULL OR s.created_at < $5::timestamptz)
       ${afterClause}
-    ORDER BY s.created_at, s.id LIMIT ${limit}`;
+    ORDER BY s.created_at, s.id LIMIT $6`, values);
 }
 
-export interface LetterExportRow {
-  id: string;
-  cursor: string;
-  created_at: Date;
-  iso2: string;
-  delegation: string;
-  status: string;
-  attempts: number;
-  queued_at: Date | null;
-  sent_at: Date | null;
-  failed_at: Date | null;
-  last_smtp_response: string | null;
-  review_reason: string | null;
-  name_encrypted: string;
-}
-
-export async function letterPage(db: DbClient, campaignId: string, after: { cursor: string; id: string } | null, limit: number) {
-  const afterClause = after ? Prisma.sql`AND (l.created_at, l.id) > (${after.cursor}::timestamptz, ${after.id}::uuid)` : Prisma.empty;
-  return db.$queryRaw<LetterExportRow[]>`
-    SELECT l.id, l.created_at::text AS cursor, l.created_at, t.iso2, t.mission_name AS delegation, l.status::text AS status, l.attempts,
-      l.queued_at, l.sent_at, l.failed_at, l.last_smtp_response, l.review_reason, p.name_encrypted
+/**
+ * Cells of one page of a campaign's letters in (created_at, id) order: created_at, iso2, delegation,
+ * status, attempts, queued_at, sent_at, failed_at, last_smtp_response, review_reason, name (sealed).
+ */
+export function letterPage(pool: PgPool, campaignId: string, after: ExportCursor | null, limit: number): Promise<ExportPage> {
+  const values: unknown[] = [campaignId, limit];
+  let afterClause = '';
+  if (after) {
+    values.push(after.cursor, after.id);
+    afterClause = 'AND (l.created_at, l.id) > ($3::timestamp, $4::uuid)';
+  }
+  return exportPage(pool, `
+    SELECT l.id, l.created_at::text, ${iso('l.created_at')}, t.iso2, t.mission_name, l.status::text, l.attempts,
+      ${iso('l.queued_at')}, ${iso('l.sent_at')}, ${iso('l.failed_at')}, l.last_smtp_response, l.review_reason, p.name_encrypted
     FROM letters l JOIN targets t ON t.id = l.target_id JOIN supporters p ON p.id = l.supporter_id
-    WHERE l.campaign_id = ${campaignId}::uuid ${afterClause}
-    ORDER BY l.created_at, l.id LIMIT ${limit}`;
+    WHERE l.campaign_id = $1::uuid ${afterClause}
+    ORDER BY l.created_at, l.id LIMIT $2`, values);
 }
 
 // ─── Fraud clean-up ───
