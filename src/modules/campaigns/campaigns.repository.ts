@@ -41,11 +41,6 @@ export async function findForSigning(db: DbClient, slug: string, wordingId: stri
   return row ?? null;
 }
 
-export async function consentWordingBelongsTo(db: DbClient, campaignId: string, wordingId: string): Promise<boolean> {
-  const found = await db.consentWording.findFirst({ where: { id: wordingId, campaignId }, select: { id: true } });
-  return found !== null;
-}
-
 export interface SignatureCounts {
   pending: number;
   confirmed: number;
