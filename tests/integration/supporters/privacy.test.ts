@@ -117,8 +117,11 @@ describe('personal data in logs', () => {
     expect((await postJson(`${api.url}/api/confirmations`, { token }, headers)).json).toMatchObject({ status: 'already_confirmed' });
     expect((await fetch(`${api.url}/confirm/${token.slice(0, -3)}abc`, { headers })).status).toBe(400);
 
-    // Wait for the workers' lines about both emails, then read everything this cycle logged.
-    await eventually(() => (logs.text.slice(startedAt).match(/"msg":"job done"/g) ?? []).length >= 2, 5000, 'two "job done" lines');
+    // Wait for the workers' lines about both emails and the line of each of the seven requests
+    // (a request's line is written when its answer has finished, which can be just after the
+    // client has read it), then read everything this cycle logged.
+    const count = (msg: string) => (logs.text.slice(startedAt).match(new RegExp(`"msg":"${msg}"`, 'g')) ?? []).length;
+    await eventually(() => count('job done') >= 2 && count('request completed') >= 7, 5000, 'two "job done" and seven "request completed" lines');
     const cycle = logs.text.slice(startedAt);
     const lines = cycle.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
     // The logs are not empty: requests and jobs are there, so a leak would have had a place to show.
