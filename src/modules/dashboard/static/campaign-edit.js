@@ -8,7 +8,7 @@
   var C = window.Clarion;
   var api = '/api/admin/campaigns/' + encodeURIComponent(root.dataset.campaign);
 
-  function optional(value) { return value.trim() === '' ? null : value.trim(); }
+  var optional = window.Clarion.optional;
   function message(form) { return form.querySelector('.form-message'); }
 
   /** Sends, then either says `done` or shows the errors; answers the saved campaign or null. */
@@ -33,18 +33,12 @@
     var f = texts.elements;
     texts.addEventListener('submit', function (event) {
       event.preventDefault();
-      var patch = {
-        title: f.title.value,
-        summary: optional(f.summary.value),
-        statement: f.statement.value,
-        source: { organisation: f.sourceOrganisation.value, url: optional(f.sourceUrl.value), date: optional(f.sourceDate.value) },
-        goal: f.goal.value.trim() === '' ? null : Number(f.goal.value),
-        sender: { name: f.senderName.value, email: f.senderEmail.value.trim() },
+      var patch = Object.assign(window.Clarion.campaignTexts(f), {
         letterMode: f.letterMode.value,
         digestPeriodMinutes: Number(f.digestPeriodMinutes.value),
         letterTestMode: f.letterTestMode.checked,
         countPendingPublicly: f.countPendingPublicly.checked,
-      };
+      });
       save(texts, api, 'PATCH', patch, 'Saved.');
     });
   }

@@ -8,25 +8,17 @@
   var demands = document.getElementById('demands');
   window.DemandRows.init(demands, []);
 
-  function optional(value) { return value.trim() === '' ? null : value.trim(); }
 
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     var button = form.querySelector('button[type="submit"]');
     button.disabled = true;
-    var body = {
-      title: f.title.value,
+    var body = Object.assign(window.Clarion.campaignTexts(f), {
       slug: f.slug.value.trim(),
       language: f.language.value,
-      summary: optional(f.summary.value),
-      statement: f.statement.value,
-      source: { organisation: f.sourceOrganisation.value, url: optional(f.sourceUrl.value), date: optional(f.sourceDate.value) },
-      // An empty or odd goal goes as it is, so the API's message names the field.
-      goal: f.goal.value.trim() === '' ? null : Number(f.goal.value),
-      sender: { name: f.senderName.value, email: f.senderEmail.value.trim() },
       demands: window.DemandRows.read(demands),
       consent: { text: f.consent.value },
-    };
+    });
     window.Clarion.api('/api/admin/campaigns', { method: 'POST', json: body }).then(function (answer) {
       if (answer.status === 201) {
         window.location.assign('/admin/campaigns/' + encodeURIComponent(answer.body.slug));

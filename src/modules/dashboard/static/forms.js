@@ -119,5 +119,20 @@
     return b;
   }
 
-  window.Clarion = { api: api, problemText: problemText, showErrors: showErrors, clearErrors: clearErrors, say: say, cell: cell, rowButton: rowButton };
+  function optional(value) { return value.trim() === '' ? null : value.trim(); }
+
+  /** The campaign texts both the new-campaign and the edit form have, as the admin API names them. */
+  function campaignTexts(f) {
+    return {
+      title: f.title.value,
+      summary: optional(f.summary.value),
+      statement: f.statement.value,
+      source: { organisation: f.sourceOrganisation.value, url: optional(f.sourceUrl.value), date: optional(f.sourceDate.value) },
+      // An empty or odd goal goes as it is, so the API's message names the field.
+      goal: f.goal.value.trim() === '' ? null : Number(f.goal.value),
+      sender: { name: f.senderName.value, email: f.senderEmail.value.trim() },
+    };
+  }
+
+  window.Clarion = { optional: optional, campaignTexts: campaignTexts, api: api, problemText: problemText, showErrors: showErrors, clearErrors: clearErrors, say: say, cell: cell, rowButton: rowButton };
 })();
