@@ -7,3 +7,12 @@ export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './me
 export { appendLeafHashes, CompactRange, frontierIds, rootOfLeaves, type AppendResult, type NodeHash } from './merkle.append';
 export { MemoryNodeStore } from './node-store.memory';
 export { MemoryTileStore, TILE_HEIGHT, TILE_WIDTH, tileAppends, TiledNodeReader, tilePath, type TileAppend, type TileId, type TileReader } from './node-store.tiles';
+export {
+  decodeSignerKey, decodeVerifierKey, ed25519PrivateKeyFromSeed, ed25519PublicKeyFromRaw, encodeSignerKey, encodeVerifierKey, generateNoteKey, isValidKeyName,
+  KeyFormatError, rawEd25519PublicKey, rawEd25519Seed, SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519,
+} from './note.keys';
+export { cosignatureTimestamp, parseSignerKey, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.verifiers';
+export { NoteError, openNote, signNote, type NoteSignature, type OpenedNote } from './note.signed';
+export {
+  CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint, type Checkpoint, type CheckpointPolicy, type Cosignature, type OpenedCheckpoint,
+} from './checkpoint';
