@@ -1,4 +1,4 @@
-import { CheckpointError, openCheckpoint, type Checkpoint, type CheckpointErrorCode, type Cosignature, type OpenedCheckpoint } from './checkpoint';
+import { CheckpointError, openCheckpoint, type Checkpoint, type CheckpointErrorCode, type CheckpointPolicy, type Cosignature, type OpenedCheckpoint } from './checkpoint';
 import { decodeLeaf, LeafFormatError, logIdOf, type RevocationReason } from './leaf.codec';
 import { rootOfLeaves } from './merkle.append';
 import { hashLeaf } from './merkle.hashing';
@@ -97,7 +97,7 @@ function parseKeys(input: LogVerificationInput): { logKey: NoteVerifier; witness
 export function verifyLog(input: LogVerificationInput): LogVerificationResult {
   const keys = parseKeys(input);
   if ('check' in keys) return { ok: false, failures: [keys] };
-  const policy = { logKey: keys.logKey, origin: input.origin, witnesses: keys.witnesses, witnessQuorum: input.witnesses?.quorum ?? 0 };
+  const policy: CheckpointPolicy = { logKey: keys.logKey, origin: input.origin, witnesses: keys.witnesses, witnessQuorum: input.witnesses?.quorum ?? 0 };
 
   let opened: OpenedCheckpoint;
   try {
@@ -146,10 +146,11 @@ export function verifyLog(input: LogVerificationInput): LogVerificationResult {
   };
 }
 
-function checkConsistency(remembered: string, proof: readonly Buffer[], current: Checkpoint, policy: Parameters<typeof openCheckpoint>[1]): VerificationFailure | null {
+function checkConsistency(remembered: string, proof: readonly Buffer[], current: Checkpoint, policy: CheckpointPolicy): VerificationFailure | null {
   let old: Checkpoint;
   try {
-    old = openCheckpoint(remembered, policy).checkpoint;
+    // Only the log's signature and origin: a witness quorum asked for today did not apply when it was remembered.
+    old = openCheckpoint(remembered, { logKey: policy.logKey, ...(policy.origin === undefined ? {} : { origin: policy.origin }) }).checkpoint;
   } catch (error) {
     const failure = fromCheckpointError(error);
     return { check: 'consistency', code: 'remembered-checkpoint-invalid', message: `the remembered checkpoint no longer verifies: ${failure.message}` };
