@@ -9,6 +9,7 @@ import { pageGuard, safeNext } from './page-guard';
 import { chrome } from './chrome';
 import { editingPagesRouter } from './editing.routes';
 import { queueBoardRouter } from './queue-board';
+import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 
 // Chart.js's package exports do not list its UMD file; it sits beside the CommonJS entry.
 const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
@@ -29,7 +30,7 @@ export function dashboardRouter(platform: Platform): Router {
   router.get('/admin/static/chart.umd.min.js', (_req, res) => {
     res.sendFile(CHART_JS, { maxAge: '1h' });
   });
-  router.use('/admin/static', express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
+  router.use('/admin/static', onlyGetAndHead, express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
 
   router.get('/admin/login', noStore, (req, res) => {
     res.type('html').send(views.page('login', { title: 'Log in', next: safeNext(req.query.next), scripts: ['/admin/static/login.js'] }));

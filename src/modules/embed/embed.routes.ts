@@ -9,6 +9,7 @@ import { PROOF_OF_WORK_ASSETS } from '../supporters/proof-of-work';
 import { formStartedToken } from '../supporters';
 import { findEmbeddableCampaign, isAllowedOrigin, normaliseOrigin, partnerToken } from './embed-origins';
 import { allowFramingBy } from './frame-policy';
+import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 
 const STATIC_DIR = path.join(__dirname, 'static');
 /** The public page's script: it signs without leaving the page and shows errors next to fields. */
@@ -24,7 +25,7 @@ export function embedRouter(platform: Platform): Router {
   const router = Router();
   const views = new Views([path.join(__dirname, 'pages'), SHARED_VIEWS_DIR]);
 
-  router.use('/assets/embed', express.static(STATIC_DIR, { maxAge: '1h', fallthrough: false, index: false }));
+  router.use('/assets/embed', onlyGetAndHead, express.static(STATIC_DIR, { maxAge: '1h', fallthrough: false, index: false }));
 
   router.get('/embed.js', (_req, res) => {
     // Loaded by partner pages from their own origin: helmet's same-origin CORP would block it.

@@ -9,6 +9,7 @@ import { slugParams } from '../campaigns/campaigns.schemas';
 import { checkLetterForm, readLetterForm, type LetterForm } from './letter-step.schemas';
 import { loadLetterStep, previewStepLetter, sendStepLetters, type LetterStep } from './letter-step.service';
 import { problemPage, resultPage, stepPage, type ProblemKind } from './letter-step.view';
+import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 
 /**
  * The supporter's letter step, as HTML forms: `POST /c/:slug/write` (from the pages that follow
@@ -21,7 +22,7 @@ export function letterStepRouter(platform: Platform): Router {
   const views = new Views([path.join(__dirname, 'pages'), SHARED_VIEWS_DIR]);
 
   // Not under /static: the platform's static router answers 404 for anything it does not have there.
-  router.use('/assets/write', express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
+  router.use('/assets/write', onlyGetAndHead, express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
 
   /** Loads the step for the form's token, or answers with the page that says why it cannot be used. */
   async function withStep(req: Request, res: Response, run: (step: LetterStep, form: LetterForm, locale: Locale) => Promise<void>): Promise<void> {

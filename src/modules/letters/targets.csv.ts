@@ -26,10 +26,11 @@ export interface CsvLineError {
   message: string;
 }
 
-const BOOLEAN_WORDS: Record<string, boolean> = { true: true, yes: true, 1: true, false: false, no: false, 0: false };
+// A Map: a cell reading `constructor` must not find Object's own.
+const BOOLEAN_WORDS = new Map<string, boolean>([['true', true], ['yes', true], ['1', true], ['false', false], ['no', false], ['0', false]]);
 
 const csvBoolean = z.string().trim().toLowerCase().transform((value, ctx) => {
-  const parsed = BOOLEAN_WORDS[value];
+  const parsed = BOOLEAN_WORDS.get(value);
   if (parsed === undefined) {
     ctx.addIssue({ code: 'custom', message: 'must be true or false (yes/no and 1/0 are also understood)' });
     return z.NEVER;

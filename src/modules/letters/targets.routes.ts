@@ -3,6 +3,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { requireJson } from '../../platform/http/content-type';
+import { verifyUtf8Body } from '../../platform/http/text-input';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { adminActor, adminAuth, audit } from '../admin';
@@ -36,7 +37,7 @@ export function targetsRouter(platform: Platform): Router {
       .send(csv);
   });
 
-  router.post('/api/admin/targets/import', requireRole('editor'), requireCsv, express.text({ type: 'text/csv', limit: '1mb' }), async (req, res) => {
+  router.post('/api/admin/targets/import', requireRole('editor'), requireCsv, express.text({ type: 'text/csv', limit: '1mb', verify: verifyUtf8Body }), async (req, res) => {
     if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', 'Send the file as text/csv.');
     const result = await importTargets(platform.db, req.body);
     await audit(platform.db, adminActor(res), 'targets.import', null, { ...result });

@@ -4,12 +4,13 @@ import type { Platform } from '../../platform/context';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import { carriedFields, renderCampaignPage, renderNotFound } from './campaign-page';
 import { pageLocale } from './page-chrome';
+import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 
 /** The pages supporters see first: a campaign, its signing form, and their script and styles. */
 export function publicRouter(platform: Platform): Router {
   const router = Router();
   // Not under /static: the shared static files answer 404 for anything they do not have.
-  router.use('/assets/public', express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
+  router.use('/assets/public', onlyGetAndHead, express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
 
   router.get('/c/:slug', async (req, res) => {
     const locale = pageLocale(req);

@@ -51,6 +51,11 @@ const FIELD_MESSAGES: Record<string, { key: string; anchor: string }> = {
   'consent.wording': { key: 'errors.field.consentWording', anchor: 'updates' },
 };
 
+/** Own entries only: an unknown field named `constructor` or `__proto__` must not find Object's. */
+function fieldMessage(field: string): { key: string; anchor: string } | undefined {
+  return Object.hasOwn(FIELD_MESSAGES, field) ? FIELD_MESSAGES[field] : undefined;
+}
+
 const FIELD_ORDER = ['name', 'email', 'country', 'city', 'comment', 'updates'];
 const countryLists = new Map<Locale, Array<{ code: string; name: string }>>();
 
@@ -79,9 +84,9 @@ export function formErrorView(errors: FieldError[], locale: Locale, idPrefix = '
   const list: FormErrorView['list'] = [];
   const seen = new Set<string>();
   // In the order the fields appear, whatever order the checks found them in.
-  const rank = (field: string) => { const at = FIELD_ORDER.indexOf(FIELD_MESSAGES[field]?.anchor ?? ''); return at < 0 ? FIELD_ORDER.length : at; };
+  const rank = (field: string) => { const at = FIELD_ORDER.indexOf(fieldMessage(field)?.anchor ?? ''); return at < 0 ? FIELD_ORDER.length : at; };
   for (const error of [...errors].sort((a, b) => rank(a.field) - rank(b.field))) {
-    const known = FIELD_MESSAGES[error.field];
+    const known = fieldMessage(error.field);
     const message = t(known?.key ?? 'errors.form.general');
     if (known && !byField[known.anchor]) byField[known.anchor] = message;
     if (seen.has(message)) continue;

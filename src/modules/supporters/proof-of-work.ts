@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Platform } from '../../platform/context';
 import { deriveKey as deriveSecret } from '../../platform/crypto';
 import { AppError } from '../../platform/errors';
+import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 
 /**
  * Proof of work (ALTCHA) for campaigns that turn it on (`Campaign.proofOfWork`): signing needs a
@@ -109,17 +110,18 @@ export function proofOfWorkRouter(platform: Platform): Router {
   router.get('/api/altcha/challenge', async (_req, res) => {
     res.set('Cache-Control', 'no-store').json(await issueChallenge(platform));
   });
-  const vendor: Record<string, string> = {
-    'altcha.js': path.join(ALTCHA_DIST, 'external', 'altcha.min.js'),
-    'altcha-sha-worker.js': path.join(ALTCHA_DIST, 'workers', 'sha.js'),
-    'altcha.css': path.join(ALTCHA_DIST, 'external', 'altcha.css'),
-  };
+  // A Map, not an object literal: a request for `constructor` or `__proto__` must find nothing.
+  const vendor = new Map<string, string>([
+    ['altcha.js', path.join(ALTCHA_DIST, 'external', 'altcha.min.js')],
+    ['altcha-sha-worker.js', path.join(ALTCHA_DIST, 'workers', 'sha.js')],
+    ['altcha.css', path.join(ALTCHA_DIST, 'external', 'altcha.css')],
+  ]);
   router.get('/static/vendor/:file', (req, res, next) => {
-    const file = vendor[req.params.file];
+    const file = vendor.get(req.params.file);
     if (!file) return next();
     res.set('Cache-Control', 'public, max-age=86400').sendFile(file);
   });
-  router.use('/assets/pow', express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
+  router.use('/assets/pow', onlyGetAndHead, express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
   return router;
 }
 

@@ -4,7 +4,10 @@ import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { Platform } from '../context';
+import { serializeError } from '../logger';
 import { errorMiddleware, problemFor, sendProblem } from './problem';
+import { methodNotAllowed } from './method-not-allowed';
+import { refuseUnsafeText, verifyUtf8Body } from './text-input';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -32,15 +35,18 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
   }));
   app.use(requestLogger(platform));
   app.use(compression({ filter: worthCompressing }));
-  app.use(express.json({ limit: '16kb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: '16kb', type: ['application/json', 'application/*+json'], verify: verifyUtf8Body }));
   // Nested fields (consent[updates]) for the no-JavaScript form; bounded so qs cannot be abused.
   // 80 fields: the letter step's form ticks up to 60 countries (the letters API's limit).
   // (`depth` is a body-parser 2 option its type definitions do not list yet.)
-  app.use(express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 80, depth: 2 } as Parameters<typeof express.urlencoded>[0]));
+  app.use(express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 80, depth: 2, verify: verifyUtf8Body } as Parameters<typeof express.urlencoded>[0]));
+  // Once for every operation: NUL, unpaired surrogates and undecodable escapes never reach a route.
+  app.use(refuseUnsafeText());
 
   for (const handler of middleware) app.use(handler);
   for (const router of routers) app.use(router);
 
+  app.use(methodNotAllowed(app));
   app.use((_req, res) => sendProblem(res, problemFor('not_found', 'No such resource.')));
   app.use(errorMiddleware(platform.logger));
   return app;
@@ -63,6 +69,7 @@ function requestLogger(platform: Platform): RequestHandler {
       return id;
     },
     serializers: {
+      err: serializeError,
       req: (req: { id: string; method: string }) => ({ id: req.id, method: req.method }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

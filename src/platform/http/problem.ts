@@ -52,6 +52,7 @@ function problemForParserError(error: { type?: string; status?: number }): Probl
   switch (error.type) {
     case 'entity.too.large': return problemFor('payload_too_large', 'The body is larger than this endpoint accepts (16 KB).');
     case 'entity.parse.failed': return problemFor('malformed_body', 'The body is not valid JSON.');
+    case 'encoding.invalid': return problemFor('malformed_body', 'The body is not valid UTF-8 (or has a percent-escape that is not).');
     case 'charset.unsupported':
     case 'encoding.unsupported': return problemFor('unsupported_media_type', 'Use UTF-8 JSON or form encoding.');
     case 'parameters.too.many': return problemFor('payload_too_large', 'Too many form fields.');

@@ -1,9 +1,10 @@
 import express, { type Router } from 'express';
 import path from 'node:path';
+import { onlyGetAndHead } from './method-not-allowed';
 
 /** CSS and scripts are served by the API itself: no CDN, nothing that tells a third party who reads. */
 export function staticRouter(): Router {
   const router = express.Router();
-  router.use('/static', express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
+  router.use('/static', onlyGetAndHead, express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
   return router;
 }
