@@ -109,6 +109,49 @@ export async function adjustRollup(db: DbClient, key: RollupKey, delta: RollupDe
  */
 export async function adjustRollups(db: DbClient, changes: ReadonlyArray<{ key: RollupKey; delta: RollupDelta }>): Promise<void> {
   if (changes.length === 0) return;
+  const removals = changes.filter(({ delta }) => (delta.signed ?? 0) < 0).map(({ key }) => key);
+  if (removals.length > 0) await serialiseRemovals(db, removals);
+  await moveRollups(db, changes);
+  if (removals.length > 0) await dropEmptySourceRollups(db, removals);
+}
+
+const sourceKeyOf = (key: RollupKey) =>
+  Prisma.sql`(${key.campaignId}::uuid, ${key.source ?? ''}::text, ${key.utmSource ?? ''}::text, ${key.utmMedium ?? ''}::text, ${key.utmCampaign ?? ''}::text)`;
+
+/**
+ * Removals (erasure) of the same source key take turns, on a transaction lock of the key: each
+ * then locks all of the key's slot rows, which two of them doing at once could deadlock on.
+ * Signing never takes this lock, so it is never slowed by it.
+ */
+async function serialiseRemovals(db: DbClient, keys: RollupKey[]): Promise<void> {
+  await db.$executeRaw`
+    SELECT pg_advisory_xact_lock(h) FROM (
+      SELECT DISTINCT hashtextextended(concat_ws('|', 'rollup-source', campaign_id, source, utm_source, utm_medium, utm_campaign), 0) AS h
+      FROM (VALUES ${Prisma.join(keys.map(sourceKeyOf))}) AS k (campaign_id, source, utm_source, utm_medium, utm_campaign) ORDER BY h) AS locks`;
+}
+
+/**
+ * A source key whose counts are all back to zero leaves the table: `source` and `utm_*` came
+ * from a link, and once the last signature with them is erased nothing should remember them.
+ * Its slot rows are locked first, so a concurrent signing cannot update one while it is deleted
+ * (a signing that inserts a new slot row meanwhile keeps its row, and the sum stays right).
+ */
+async function dropEmptySourceRollups(db: DbClient, keys: RollupKey[]): Promise<void> {
+  const values = Prisma.join(keys.map(sourceKeyOf));
+  await db.$queryRaw`
+    SELECT 1 FROM signature_rollups_source
+    WHERE (campaign_id, source, utm_source, utm_medium, utm_campaign) IN (VALUES ${values})
+    ORDER BY campaign_id, source, utm_source, utm_medium, utm_campaign, slot FOR UPDATE`;
+  await db.$executeRaw`
+    DELETE FROM signature_rollups_source r USING (
+      SELECT campaign_id, source, utm_source, utm_medium, utm_campaign FROM signature_rollups_source
+      WHERE (campaign_id, source, utm_source, utm_medium, utm_campaign) IN (VALUES ${values})
+      GROUP BY campaign_id, source, utm_source, utm_medium, utm_campaign
+      HAVING sum(signed) = 0 AND sum(confirmed) = 0 AND sum(invalidated) = 0) AS empty
+    WHERE (r.campaign_id, r.source, r.utm_source, r.utm_medium, r.utm_campaign) = (empty.campaign_id, empty.source, empty.utm_source, empty.utm_medium, empty.utm_campaign)`;
+}
+
+async function moveRollups(db: DbClient, changes: ReadonlyArray<{ key: RollupKey; delta: RollupDelta }>): Promise<void> {
   const slot = Math.floor(Math.random() * COUNTER_SLOTS);
   const values = Prisma.join(changes.map(({ key, delta }) => {
     const hour = new Date(Math.floor(key.signedAt.getTime() / 3_600_000) * 3_600_000);

@@ -7,6 +7,7 @@ import { languageLinks } from './page-chrome';
 import { campaignForPage, confirmationLinkDays, liveCampaigns, type CampaignForPage } from './public.service';
 import { signingFormHtml, type SigningFormOptions, type SigningFormValues } from './signing-form';
 import { publicViews as views } from './views';
+import { TRACKING_SLUG } from '../supporters/supporters.schemas';
 
 export const CAMPAIGN_SCRIPT = '/assets/public/campaign.js';
 
@@ -14,13 +15,13 @@ export const CAMPAIGN_SCRIPT = '/assets/public/campaign.js';
 const CARRIED_FIELDS = ['source', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
 export type CarriedFields = NonNullable<SigningFormOptions['hidden']>;
 
-/** Carried fields from a query string or a posted form: strings only, cut to what the API accepts. */
+/** Carried fields from a query string or a posted form: only slugs the API accepts (anything else is dropped, never refused). */
 export function carriedFields(from: unknown): CarriedFields {
   const record = from && typeof from === 'object' ? (from as Record<string, unknown>) : {};
   const carried: CarriedFields = {};
   for (const field of CARRIED_FIELDS) {
     const value = record[field];
-    if (typeof value === 'string' && value.trim() !== '') carried[field] = value.slice(0, 100);
+    if (typeof value === 'string' && TRACKING_SLUG.test(value.trim())) carried[field] = value.trim();
   }
   return carried;
 }

@@ -1,5 +1,5 @@
 import { isCountryCode } from '../../platform/countries';
-import { isLocale, LOCALES } from '../../platform/i18n';
+import { LOCALES } from '../../platform/i18n';
 import { z } from '../../platform/http/zod';
 import { normaliseEmail } from './email-address';
 
@@ -31,8 +31,20 @@ const emailAddress = z.string({ error: 'is required' }).max(320, 'is too long').
   return normalised;
 }).openapi({ type: 'string', format: 'email', example: 'aigerim@example.org' });
 
-const supportedLocale = z.preprocess((value) => (isLocale(value) ? value : undefined), z.enum(LOCALES).optional())
-  .openapi({ type: 'string', enum: [...LOCALES], description: 'Language of the page that signed (en, ru, kk); anything else means English.' });
+/** The language a page signed in: one of ours or absent (a form's empty field is absent); anything else is refused. */
+const supportedLocale = z.preprocess(emptyAsAbsent, z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).optional())
+  .openapi({ type: 'string', enum: [...LOCALES], description: 'Language of the page that signed (en, ru, kk); absent means the page\'s language.' });
+
+/**
+ * Where a signature came from (`source`, `utm_*`): a short slug, compared case-insensitively and
+ * stored lower-case. They are rollup keys that outlive every signature (erasure keeps the counts),
+ * so they must not be able to hold free text such as an email address.
+ */
+export const TRACKING_SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
+const trackingSlug = z.preprocess(emptyAsAbsent, z.string().trim()
+  .regex(TRACKING_SLUG, 'must be a short slug: up to 64 letters, digits, dots, dashes or underscores')
+  .transform((value) => value.toLowerCase()).optional())
+  .openapi({ type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' });
 
 export const signingRequest = z.object({
   email: emailAddress,
@@ -44,14 +56,14 @@ export const signingRequest = z.object({
   city: optionalLine(100),
   comment: z.preprocess(emptyAsAbsent, z.string().transform((s) => s.replace(CONTROL, '').replace(/\r\n?/g, '\n').trim())
     .pipe(z.string().max(1000, 'must be at most 1000 characters')).optional()),
-  source: optionalLine(100).openapi({ description: 'Where the signature came from, e.g. a partner site.' }),
+  source: trackingSlug.openapi({ description: 'Where the signature came from, e.g. a partner site (a slug, stored lower-case).' }),
   /** The solved ALTCHA challenge (base64 JSON), required when the campaign turns proof of work on. */
   altcha: z.string().max(4000).optional().openapi({ description: 'Set by the proof-of-work widget (GET /api/altcha/challenge) when the campaign requires it.' }),
   /** Set by the embedded form: a signed token naming the partner site, checked against the campaign's allowlist. */
   partner: z.preprocess(emptyAsAbsent, z.string().max(400).optional()).openapi({ type: 'string', description: 'Set by the embedded form; omit otherwise.' }),
-  utm_source: optionalLine(100),
-  utm_medium: optionalLine(100),
-  utm_campaign: optionalLine(100),
+  utm_source: trackingSlug,
+  utm_medium: trackingSlug,
+  utm_campaign: trackingSlug,
   consent: z.object({
     updates: formBoolean.openapi({ type: 'boolean', description: 'Whether we may email them about this campaign.' }),
     wording: z.string({ error: 'is required' }).min(1, 'is required').max(64)
@@ -62,10 +74,7 @@ export const signingRequest = z.object({
   website: z.string().max(1000).optional().openapi({ description: 'Honeypot. Leave empty.' }),
   /** The signed render time of the HTML form, for its minimum fill time. */
   form_started: z.string().max(200).optional().openapi({ description: 'Set by the HTML form; omit otherwise.' }),
-  /**
-   * The language the supporter signed in, kept on the signing attempt for its emails. An unknown
-   * value is dropped rather than refused: it comes from a hidden field the supporter cannot fix.
-   */
+  /** The language the supporter signed in, kept on the signing attempt for its emails (our pages always send a valid one). */
   locale: supportedLocale,
 }).strict().openapi('SigningRequest');
 

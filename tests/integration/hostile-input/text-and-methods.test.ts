@@ -1,4 +1,4 @@
-import { call, logIn, makeAccount, makeToken } from '../../support/admin';
+import { logIn, makeAccount, makeToken } from '../../support/admin';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { startTestApi, type TestApi } from '../../support/harness';
 

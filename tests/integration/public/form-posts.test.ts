@@ -117,13 +117,15 @@ describe('the no-JavaScript signing form', () => {
     await smtp.waitFor((m) => m.envelope.to.includes(fields.email!));
   });
 
-  it('stores the language a JSON signing names, and English for one it does not know', async () => {
+  it('stores the language a JSON signing names, English when none is named, and refuses one it does not know', async () => {
     const email = `json-${Date.now()}@example.org`;
     const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { email, name: 'A', consent: { updates: false, wording: campaign.wording }, locale: 'kk' });
     expect(answer.status).toBe(202);
     const kk = await attemptForActionToken(api.platform, (answer.json as { actionToken: string }).actionToken);
     expect(kk.locale).toBe('kk');
-    const other = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { email: `x${email}`, name: 'A', consent: { updates: false, wording: campaign.wording }, locale: 'de' });
+    const unknown = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { email: `y${email}`, name: 'A', consent: { updates: false, wording: campaign.wording }, locale: 'de' });
+    expect(unknown.status).toBe(400);
+    const other = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { email: `x${email}`, name: 'A', consent: { updates: false, wording: campaign.wording } });
     expect(other.status).toBe(202);
     expect((await attemptForActionToken(api.platform, (other.json as { actionToken: string }).actionToken)).locale).toBe('en');
   });
