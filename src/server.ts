@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApi } from './api';
 import { loadConfig } from './platform/config';
 import { closePlatform, createPlatform } from './platform/context';
+import { answerClientErrors } from './platform/http/client-errors';
 import { onShutdown } from './platform/process';
 
 /** The API process: `node dist/src/server.js`. */
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const platform = createPlatform(config, 'api');
   const server = buildApi(platform).listen(config.PORT, config.HOST);
   await once(server, 'listening');
+  answerClientErrors(server);
   // Keep-alive longer than a typical proxy's, so the proxy never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;

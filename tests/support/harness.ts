@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { buildApi } from '../../src/api';
+import { answerClientErrors } from '../../src/platform/http/client-errors';
 import { parseConfig, type Config } from '../../src/platform/config';
 import { closePlatform, createPlatform, type Platform } from '../../src/platform/context';
 import { SmtpRecorder } from './smtp-recorder';
@@ -35,6 +36,7 @@ export async function startTestApi(overrides: Record<string, string> = {}, optio
   await redisReady(platform, 500);
   const server: Server = buildApi(platform).listen(0, '127.0.0.1');
   await once(server, 'listening');
+  answerClientErrors(server);
   const { port } = server.address() as AddressInfo;
   return {
     platform,

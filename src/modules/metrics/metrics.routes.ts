@@ -147,6 +147,11 @@ export function describeMetricsApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get', path: '/metrics', tags: ['Operations'],
     summary: 'Prometheus metrics (bearer METRICS_TOKEN when configured)',
-    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } }, 401: problemResponse('METRICS_TOKEN is set and no token was sent') },
+    security: [{ metricsToken: [] }],
+    responses: {
+      200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+      401: problemResponse('METRICS_TOKEN is set and no token was sent'),
+      403: problemResponse('The token sent is not METRICS_TOKEN'),
+    },
   });
 }

@@ -106,7 +106,7 @@ export const sourcesSchema = z.object({
 }).openapi('SigningSources');
 
 export const invalidationBody = z.object({
-  ipHash: z.string().regex(/^[0-9a-f]{32}$/i, 'must be a hex source hash from the sources view').transform((h) => h.toLowerCase()).optional(),
+  ipHash: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be a hex source hash from the sources view').transform((h) => h.toLowerCase()).optional(),
   emailDomain: z.string().min(1).max(253).transform((d) => d.toLowerCase()).optional(),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Signed at or after.' }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Signed before.' }),
@@ -115,7 +115,7 @@ export const invalidationBody = z.object({
   message: 'name at least one condition: ipHash, emailDomain, from or to', path: ['ipHash'],
 });
 export const restoreBody = z.object({
-  ipHash: z.string().regex(/^[0-9a-f]{32}$/i, 'must be a hex source hash').transform((h) => h.toLowerCase()).optional(),
+  ipHash: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be a hex source hash').transform((h) => h.toLowerCase()).optional(),
   emailDomain: z.string().min(1).max(253).transform((d) => d.toLowerCase()).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),

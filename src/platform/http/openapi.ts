@@ -1,4 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { completeOperations } from './openapi-contract';
 import { z } from './zod';
 
 /** Each feature describes its routes with the same zod schemas that validate them. */
@@ -30,8 +31,11 @@ export function buildOpenApiDocument(describers: ApiDescriber[], serverUrl: stri
   registry.registerComponent('securitySchemes', 'adminSession', {
     type: 'apiKey', in: 'cookie', name: 'clarion_admin', description: 'The session cookie from POST /api/admin/session; writes also need X-CSRF-Token.',
   });
+  registry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for Prometheus; /metrics needs it whenever it is configured (production refuses to run without one).',
+  });
   for (const describe of describers) describe(registry);
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  return completeOperations(new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Clarion API',
@@ -40,5 +44,5 @@ export function buildOpenApiDocument(describers: ApiDescriber[], serverUrl: stri
       license: { name: 'AGPL-3.0-or-later', identifier: 'AGPL-3.0-or-later' },
     },
     servers: [{ url: serverUrl }],
-  });
+  }));
 }
