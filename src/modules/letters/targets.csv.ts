@@ -1,6 +1,7 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from '../../platform/http/zod';
+import { neutraliseFormula, restoreFormula } from '../../platform/spreadsheet';
 import { emailListSchema, iso2Schema, languageSchema, MAX_HOURLY_CAP, singleLine, timeZoneSchema, UN_GROUPS } from './targets.schemas';
 
 /**
@@ -102,17 +103,9 @@ export type TargetRecord = Omit<TargetInput, 'unGroup'> & { unGroup: string };
 
 export type CsvParseResult = { ok: true; rows: ParsedTargetRow[] } | { ok: false; errors: CsvLineError[] };
 
-/**
- * Spreadsheets run cells that start with these as formulas (CSV injection). Export prefixes such
- * cells with a single quote; import removes exactly that prefix again, so a round trip is exact.
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-export function escapeFormula(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
-}
-export function unescapeFormula(cell: string): string {
-  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
-}
+/** Export neutralises formulas (src/platform/spreadsheet.ts); import removes exactly that prefix again, so a round trip is exact. */
+export const escapeFormula = neutraliseFormula;
+export const unescapeFormula = restoreFormula;
 
 interface RawRecord {
   record: string[];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Platform } from '../../platform/context';
+import { neutraliseFormula } from '../../platform/spreadsheet';
 import { openPersonalData, PURPOSE } from '../supporters';
 import * as repo from './metrics.repository';
 import type { SignaturesExportQuery } from './metrics.schemas';
@@ -27,13 +28,10 @@ export const LETTER_COLUMNS = [
   'last_smtp_response', 'review_reason', 'supporter_name',
 ] as const;
 
-const FORMULA = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
-/** A cell a spreadsheet would run as a formula gets a leading quote. */
-export function neutraliseFormula(value: string): string {
-  return FORMULA.test(value) ? `'${value}` : value;
-}
+/** A cell a spreadsheet would run as a formula gets a leading quote (the one rule of every export). */
+export { neutraliseFormula };
 
 /**
  * One CSV cell, RFC 4180: quoted when it holds a comma, a quote or a line break, quotes doubled.
