@@ -9,6 +9,8 @@ export interface FuzzRequest {
   url: string;
   headers: Record<string, string>;
   body?: Buffer | string;
+  /** Send it, then again with the first answer's ETag in If-None-Match (a 304 must be documented). */
+  revalidate?: boolean;
 }
 
 /** Values that reach past validation, by field name: a valid campaign, country, address… */
@@ -160,6 +162,7 @@ export function hostileRequest(op: DocumentedOperation, document: OpenApiDocumen
     () => request('plausible'),
     () => request('plausible, browser form', { headers: { accept: 'text/html' } }),
     () => request('if-none-match *', { headers: { 'if-none-match': '*' } }),
+    () => ({ ...request('revalidate with its ETag'), revalidate: true }),
     () => request('path parameter: prototype key', { path: pathOf(op, document, known, prng.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype'])) }),
     () => request('path parameter: hostile', { path: pathOf(op, document, known, prng.pick(['%00', 'a%00b', '%ED%A0%80', '%FF', '%', '..%2F..%2Fetc', 'x'.repeat(300), '%E2%80%AE', 'KZ%0A'])) }),
     () => request('query: unknown and repeated', { query: `${encodeQuery(query)}&zzz=1&${Object.keys(query)[0] ?? 'a'}=1&${Object.keys(query)[0] ?? 'a'}=2` }),

@@ -75,7 +75,7 @@ async function send(baseUrl: string, request: FuzzRequest, extra: Record<string,
     redirect: 'manual',
     ...(request.body !== undefined && request.method !== 'GET' && request.method !== 'HEAD' ? { body: request.body } : {}),
   });
-  return { status: response.status, type: mediaType(response.headers.get('content-type')), text: await response.text() };
+  return { status: response.status, type: mediaType(response.headers.get('content-type')), text: await response.text(), etag: response.headers.get('etag') };
 }
 
 /**
@@ -101,9 +101,15 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       let problem: string | null;
       let status = 0;
       try {
-        const answer = await send(options.baseUrl, request, as === 'admin' ? options.adminHeaders : {});
-        status = answer.status;
+        const auth = as === 'admin' ? options.adminHeaders : {};
+        let answer = await send(options.baseUrl, request, auth);
         problem = checkAnswer(op, request, answer.status, answer.type, answer.text, validatorFor);
+        // (fetch adds `Cache-Control: no-cache` to a conditional request unless one is given, which would rule a 304 out.)
+        if (!problem && request.revalidate && answer.etag) {
+          answer = await send(options.baseUrl, { ...request, headers: { ...request.headers, 'if-none-match': answer.etag, 'cache-control': 'max-age=0' } }, auth);
+          problem = checkAnswer(op, request, answer.status, answer.type, answer.text, validatorFor);
+        }
+        status = answer.status;
       } catch (error) {
         problem = `request failed: ${(error as Error).message}`;
       }
