@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
+import { Prisma } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
 import { DEFAULT_LOCALE, type Locale } from '../../platform/i18n';
@@ -173,15 +174,30 @@ export async function resendConfirmation(platform: Platform, slug: string, email
   const signature = await supporters.findPendingSignatureByEmail(platform.db, slug, emailHash);
   if (!signature) return;
   const window = Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS);
-  await platform.db.$transaction(async (tx) => {
-    let attemptId = signature.attempts[0]?.id;
-    if (attemptId) await supporters.markAttemptResent(tx, attemptId, locale);
-    else {
-      attemptId = randomUUID();
-      await supporters.insertAttempt(tx, { id: attemptId, signatureId: signature.id, emailQueued: true, locale });
-    }
-    await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'repeat_pending' }, `confirm-${signature.id}-repeat-${window}`);
-  });
+  try {
+    await platform.db.$transaction(async (tx) => {
+      let attemptId = signature.attempts[0]?.id;
+      if (attemptId) await supporters.markAttemptResent(tx, attemptId, locale);
+      else {
+        attemptId = randomUUID();
+        await supporters.insertAttempt(tx, { id: attemptId, signatureId: signature.id, emailQueued: true, locale });
+      }
+      await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'repeat_pending' }, `confirm-${signature.id}-repeat-${window}`);
+    });
+  } catch (error) {
+    // Erased since it was found: the same answer as for an address that has no signature here.
+    if (!isGoneMeanwhile(error)) throw error;
+  }
+}
+
+/**
+ * Prisma's "the row to update is gone" (P2025) and "the row referred to is gone" (P2003, or
+ * SQLSTATE 23503 from a raw insert, which Prisma reports as P2010).
+ */
+function isGoneMeanwhile(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  const cause = (error.meta as { driverAdapterError?: { cause?: { originalCode?: unknown } } } | undefined)?.driverAdapterError?.cause;
+  return error.code === 'P2025' || error.code === 'P2003' || (error.code === 'P2010' && cause?.originalCode === '23503');
 }
 
 /**

@@ -34,7 +34,7 @@ function formEncodedProblem(encoded: string, where: string): FieldError | null {
     const rawName = at < 0 ? pair : pair.slice(0, at);
     const name = strictDecode(rawName.replaceAll('+', ' '));
     const value = at < 0 ? '' : strictDecode(pair.slice(at + 1).replaceAll('+', ' '));
-    // The name itself is never echoed: it is the client's text (and it may not even be decodable).
+    // A field name is repeated in the answer only when it is made of ordinary characters (safeFieldName).
     if (name === null || value === null) return { field: where, message: 'is not valid percent-encoded UTF-8' };
     if (hasUnsafeText(name)) return { field: where, message: `has a field name that ${UNSAFE_MESSAGE}` };
     if (hasUnsafeText(value)) return { field: safeFieldName(name, where), message: UNSAFE_MESSAGE };
