@@ -28,7 +28,8 @@ afterAll(async () => {
 });
 
 async function signIn(locale: string): Promise<string> {
-  const body = signingBody(campaign, { name: 'Айгерим Тест', locale });
+  // The API refuses a language it does not have; one is stored below, as an older row could hold it.
+  const body = signingBody(campaign, { name: 'Айгерим Тест', ...(['en', 'ru', 'kk'].includes(locale) ? { locale } : {}) });
   const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, { 'accept-language': locale });
   expect([answer.status, answer.text]).toEqual([202, expect.any(String)]);
   const signature = await api.platform.db.signature.findFirstOrThrow({ where: { campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, select: { id: true } });
