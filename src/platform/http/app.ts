@@ -42,7 +42,7 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
   for (const router of routers) app.use(router);
 
   app.use((_req, res) => sendProblem(res, problemFor('not_found', 'No such resource.')));
-  app.use(errorMiddleware(platform.logger));
+  app.use(errorMiddleware(platform.logger, platform.config.RETRY_AFTER_SECONDS));
   return app;
 }
 
