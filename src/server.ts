@@ -5,11 +5,13 @@ import { loadConfig } from './platform/config';
 import { closePlatform, createPlatform } from './platform/context';
 import { answerClientErrors } from './platform/http/client-errors';
 import { onShutdown } from './platform/process';
+import { checkRedisPolicyWhenConnected } from './platform/redis-policy';
 
 /** The API process: `node dist/src/server.js`. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const platform = createPlatform(config, 'api');
+  await checkRedisPolicyWhenConnected(platform.redis, config, platform.logger);
   const server = buildApi(platform).listen(config.PORT, config.HOST);
   await once(server, 'listening');
   answerClientErrors(server);

@@ -2,6 +2,8 @@ import type { Platform } from './platform/context';
 import { closePlatform } from './platform/context';
 import { createMailer, dkimFromConfig } from './platform/mailer';
 import { OutboxRelay } from './platform/outbox';
+import { OutboxReconciler } from './platform/reconcile';
+import { watchRedisConnection } from './platform/connection-watch';
 import { closeQueues, createQueues } from './platform/queue-factory';
 import { JOBS, jobPayloads, QUEUES } from './platform/queues';
 import { createRedis } from './platform/redis';
@@ -30,16 +32,20 @@ export interface WorkerParts {
 export function startWorkers(platform: Platform, parts: WorkerParts): RunningWorkers {
   const { config, logger } = platform;
   const connection = createRedis(config.REDIS_URL, 'queue');
+  watchRedisConnection(connection, logger, 'queue');
+  const locks = { lockMs: config.QUEUE_LOCK_MS, stalledCheckMs: config.QUEUE_STALLED_CHECK_MS };
   const stops: Array<() => Promise<unknown>> = [];
   const dkim = dkimFromConfig(config);
 
   if (parts.relay) {
     const queues = createQueues(connection, config);
-    const relay = new OutboxRelay(platform.db, queues, logger.child({ component: 'outbox-relay' }), config.OUTBOX_POLL_MS);
+    const relay = new OutboxRelay(platform.db, queues, logger.child({ component: 'outbox-relay' }), config.OUTBOX_POLL_MS, config.OUTBOX_RECONCILE_AFTER_SECONDS);
+    const reconciler = new OutboxReconciler(platform.db, queues, logger.child({ component: 'outbox-reconciler' }), config.OUTBOX_RECONCILE_INTERVAL_MS, { afterSeconds: config.OUTBOX_RECONCILE_AFTER_SECONDS });
     const sweeper = new LetterSweeper(platform, queues[QUEUES.letters], logger.child({ component: 'letter-sweeper' }), Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000));
     relay.start();
     sweeper.start();
-    stops.push(() => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
+    reconciler.start();
+    stops.push(() => reconciler.stop(), () => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
   }
 
   if (parts.email) {
@@ -49,6 +55,8 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       handlers: { [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer), [JOBS.sendErasureLink]: erasureLinkEmailHandler(platform, mailer) },
       connection,
       prefix: config.QUEUE_PREFIX,
+      db: platform.db,
+      locks,
       concurrency: 8,
       logger: logger.child({ component: 'email-worker' }),
     });
@@ -68,6 +76,8 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       },
       connection,
       prefix: config.QUEUE_PREFIX,
+      db: platform.db,
+      locks,
       concurrency: Math.max(config.SMTP_POOL_SIZE * 4, 8),
       logger: logger.child({ component: 'letters-worker' }),
     });

@@ -83,6 +83,35 @@ export const configSchema = z.object({
   /** First retry delay; doubles each attempt. */
   LETTERS_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** How often the reconciliation pass looks for owed jobs that Redis lost (platform/reconcile.ts). */
+  OUTBOX_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(10_000),
+  /** A relayed job is first checked this long after relaying (then less often while it lives). */
+  OUTBOX_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * A worker's lock on a job lasts this long and is renewed at half of it while the job runs (also
+   * through a long SMTP send); a worker that died loses its jobs to the stalled check, run this
+   * often. A killed worker's jobs are running again within about lock + check (15 s by default).
+   */
+  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  QUEUE_STALLED_CHECK_MS: z.coerce.number().int().min(500).max(600_000).default(5_000),
+  /**
+   * Connections per process to PostgreSQL. The default suits a 2-core server running the API and
+   * the worker (PostgreSQL itself allows 100): more connections than cores mostly queue in PostgreSQL.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  /** How long a request waits for a free connection (or a new one) before it answers 503. */
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** How long a transaction waits to start (Prisma's maxWait), and how long it may run. */
+  DATABASE_TRANSACTION_WAIT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  DATABASE_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** Retry-After (seconds) of a 503 answered while PostgreSQL or Redis is unreachable or overloaded. */
+  RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /**
+   * Redis must not evict keys: an evicted job is work the reconciliation pass must redo. At start
+   * the service checks `maxmemory-policy`; in production it refuses any other policy than
+   * `noeviction` unless this is true.
+   */
+  REDIS_ALLOW_EVICTION: booleanFromEnv.default(false),
   /** First retry delay of a supporter's email after a temporary SMTP failure; doubles each attempt. */
   EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(20),

@@ -3,6 +3,7 @@ import { DataCipher, deriveKey, TokenSigner } from './crypto';
 import { createDb, createPool, type Db, type PgPool } from './db';
 import { createLogger, type Logger } from './logger';
 import { createRedis, type Redis } from './redis';
+import { watchRedisConnection } from './connection-watch';
 
 /**
  * What every feature shares in one process, built once at start and passed down explicitly
@@ -23,13 +24,15 @@ export interface Platform {
 
 export function createPlatform(config: Config, role: string, logDestination?: NodeJS.WritableStream): Platform {
   const logger = createLogger(config.LOG_LEVEL, { role }, logDestination);
-  const pool = createPool(config.DATABASE_URL);
+  const pool = createPool(config.DATABASE_URL, { size: config.DATABASE_POOL_SIZE, acquireTimeoutMs: config.DATABASE_POOL_TIMEOUT_MS });
+  const redis = createRedis(config.REDIS_URL, 'request');
+  watchRedisConnection(redis, logger, 'request');
   return {
     config,
     logger,
-    db: createDb(pool),
+    db: createDb(pool, config.DATABASE_POOL_SIZE, { maxWaitMs: config.DATABASE_TRANSACTION_WAIT_MS, timeoutMs: config.DATABASE_TRANSACTION_TIMEOUT_MS }),
     pool,
-    redis: createRedis(config.REDIS_URL, 'request'),
+    redis,
     cipher: new DataCipher(config.ENCRYPTION_KEYS),
     tokens: new TokenSigner(deriveKey(config.SECRET_KEY, 'tokens')),
     keys: { emailLookup: deriveKey(config.SECRET_KEY, 'email-lookup'), ipHash: deriveKey(config.SECRET_KEY, 'ip-hash') },

@@ -25,6 +25,7 @@ export const errorCodes = {
   conflict: { status: 409, title: 'Conflict' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_ready: { status: 503, title: 'Not ready' },
+  unavailable: { status: 503, title: 'Temporarily unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

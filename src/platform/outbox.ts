@@ -42,8 +42,12 @@ export type QueuesByName = Record<QueueName, Queue>;
 const REDIS_CHECK_TIMEOUT_MS = 2_000;
 const REDIS_ADD_TIMEOUT_MS = 10_000;
 
-/** Moves one batch; returns how many rows it relayed. Safe to run in several processes at once. */
-export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize = 200): Promise<number> {
+/**
+ * Moves one batch; returns how many rows it relayed. Safe to run in several processes at once.
+ * A relayed row stays owed until its job records completion; `checkAfterSeconds` is when the
+ * reconciliation pass first asks Redis whether its job is still there (reconcile.ts).
+ */
+export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize = 200, checkAfterSeconds = 30): Promise<number> {
   // Rows are locked only once Redis answers, so an unreachable Redis holds up no other relay.
   await withTimeout(Promise.all(Object.values(queues).map(assertConnected)), REDIS_CHECK_TIMEOUT_MS, 'Redis is not connected');
   return db.$transaction(async (tx) => {
@@ -65,7 +69,9 @@ export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize =
         opts: { jobId: row.dedupe_key, ...(row.run_at && row.run_at.getTime() > now ? { delay: row.run_at.getTime() - now } : {}) },
       }))), REDIS_ADD_TIMEOUT_MS, 'Redis did not take the jobs');
     }
-    await tx.$executeRaw`UPDATE outbox_events SET relayed_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
+    await tx.$executeRaw`
+      UPDATE outbox_events SET relayed_at = now(), check_at = greatest(now(), run_at) + make_interval(secs => ${checkAfterSeconds})
+      WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
     return rows.length;
   }, { timeout: 30_000 });
 }
@@ -97,8 +103,9 @@ export class OutboxRelay {
     private readonly queues: QueuesByName,
     private readonly logger: Logger,
     private readonly pollMs: number,
+    private readonly checkAfterSeconds = 30,
   ) {
-    // Connection errors repeat on every reconnect; a failed batch is logged once, below.
+    // Connection errors repeat on every reconnect; the outage is logged once, below.
     for (const queue of Object.values(queues)) queue.on('error', (error) => logger.debug({ err: error }, 'queue connection error'));
   }
 
@@ -119,12 +126,14 @@ export class OutboxRelay {
     while (this.running) {
       let relayed = 0;
       try {
-        relayed = await relayOutboxBatch(this.db, this.queues);
+        relayed = await relayOutboxBatch(this.db, this.queues, 200, this.checkAfterSeconds);
         if (failures > 0) this.logger.info({ failures }, 'outbox relay recovered');
         failures = 0;
       } catch (error) {
         failures += 1;
-        this.logger.warn({ err: error, failures }, 'outbox relay batch failed; will retry');
+        // Once per outage at warn (and on recovery, above); the retries in between at debug.
+        if (failures === 1) this.logger.warn({ err: error }, 'outbox relay batch failed; will retry');
+        else this.logger.debug({ err: error, failures }, 'outbox relay batch failed again');
       }
       if (relayed === 0) await this.sleep(failures > 0 ? Math.min(this.pollMs * 2 ** failures, 10_000) : this.pollMs);
     }

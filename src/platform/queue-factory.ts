@@ -15,7 +15,7 @@ type QueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'EMAIL_RETRY_BASE_MS' | 'LETTER
 
 export function createQueues(connection: ConnectionOptions, config: QueueConfig): QueuesByName {
   const prefix = config.QUEUE_PREFIX;
-  return {
+  const queues: QueuesByName = {
     [QUEUES.email]: new Queue(QUEUES.email, {
       connection,
       prefix,
@@ -31,6 +31,10 @@ export function createQueues(connection: ConnectionOptions, config: QueueConfig)
       },
     }),
   };
+  // A queue re-emits its connection's errors; the connection's watcher logs the outage once
+  // (connection-watch.ts), and an 'error' event without a listener would end the process.
+  for (const queue of Object.values(queues)) queue.on('error', () => undefined);
+  return queues;
 }
 
 export async function closeQueues(queues: QueuesByName): Promise<void> {

@@ -1,4 +1,7 @@
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { isConnectionError } from './connection-watch';
+import type { Db } from './db';
+import { isFinalFailure, recordJobCompletion } from './job-completion';
 import type { Logger } from './logger';
 import type { QueueName } from './queues';
 
@@ -6,8 +9,22 @@ import type { QueueName } from './queues';
 export type JobHandler = (job: Job, token?: string) => Promise<unknown>;
 
 /**
+ * How soon a dead worker's jobs run again. BullMQ's defaults (30 s lock, 30 s stalled check) let a
+ * killed worker's jobs wait about a minute. A lock of `lockMs` is renewed every `lockMs / 2` while
+ * the handler runs, however long its SMTP send takes, so only a dead (or frozen) worker loses it;
+ * the stalled check every `stalledCheckMs` then moves its jobs back to waiting. A job may stall
+ * a few times (three kills in a row) before BullMQ fails it; the reconciliation pass retries a job
+ * failed that way, since its handler never said it was done.
+ */
+export interface LockSettings {
+  lockMs: number;
+  stalledCheckMs: number;
+}
+
+/**
  * Runs one queue's jobs, dispatching on the job name. Logs carry job ids and names only:
- * payloads are ids, and anything a handler decrypts stays inside the handler.
+ * payloads are ids, and anything a handler decrypts stays inside the handler. When a handler
+ * finishes (or fails for good), the job's outbox row is marked completed (job-completion.ts).
  */
 export function startQueueWorker(options: {
   queue: QueueName;
@@ -16,16 +33,38 @@ export function startQueueWorker(options: {
   prefix: string;
   concurrency: number;
   logger: Logger;
+  db: Db;
+  locks: LockSettings;
 }): Worker {
-  const { logger } = options;
+  const { logger, db } = options;
   const worker = new Worker(options.queue, async (job, token) => {
     const handler = options.handlers[job.name];
     if (!handler) throw new Error(`no handler for job "${job.name}"`);
-    return handler(job, token);
-  }, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency });
+    try {
+      const result = await handler(job, token);
+      await recordJobCompletion(db, job.id, logger);
+      return result;
+    } catch (error) {
+      if (isFinalFailure(job, error)) await recordJobCompletion(db, job.id, logger);
+      throw error;
+    }
+  }, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.locks.lockMs,
+    stalledInterval: options.locks.stalledCheckMs,
+    maxStalledCount: 3,
+  });
   worker.on('completed', (job, result) => logger.debug({ jobId: job.id, job: job.name, result }, 'job done'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, reason: error.message }, 'job failed'));
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('stalled', (jobId) => logger.info({ jobId }, 'stalled job taken back (its worker died)'));
+  // A Redis outage is logged once by the connection's watcher (connection-watch.ts); each
+  // reconnect attempt would otherwise add an error line here.
+  worker.on('error', (error) => {
+    if (isConnectionError(error)) logger.debug({ err: error }, 'worker connection error');
+    else logger.error({ err: error }, 'worker error');
+  });
   return worker;
 }
 

@@ -260,3 +260,32 @@ export async function restoreBatch(db: DbClient, c: SignatureCondition, reason: 
     WHERE s.id = pick.id
     RETURNING s.created_at, s.country, s.source, s.utm_source, s.utm_medium, s.utm_campaign, s.status::text AS counted_as`;
 }
+
+/** Owed work counts as overdue once it has waited this long past when it was due. */
+export const OWED_OVERDUE_AFTER_SECONDS = 60;
+export const OWED_AGE_BUCKETS = ['1-5m', '5-15m', '15-60m', '1h+'] as const;
+
+/**
+ * Outbox rows whose job has not recorded completion (owed work), due more than a minute ago, by
+ * job name and age since due: a stuck pipeline (Redis lost jobs, SMTP down, no worker) shows here
+ * before supporters notice. Reads only the owed rows' partial index (`outbox_events_owed_idx`).
+ */
+export async function overdueOwedWork(db: DbClient) {
+  const rows = await db.$queryRaw<Array<{ kind: string; age: string; n: number; oldest: number }>>`
+    SELECT job_name AS kind,
+      CASE WHEN waited < 300 THEN '1-5m' WHEN waited < 900 THEN '5-15m' WHEN waited < 3600 THEN '15-60m' ELSE '1h+' END AS age,
+      count(*)::int AS n, max(waited)::float8 AS oldest
+    FROM (SELECT job_name, extract(epoch FROM now() - greatest(created_at, coalesce(run_at, created_at))) AS waited
+          FROM outbox_events WHERE completed_at IS NULL) owed
+    WHERE waited >= ${OWED_OVERDUE_AFTER_SECONDS}
+    GROUP BY 1, 2`;
+  const byKind = new Map<string, { kind: string; overdue: number; oldestSeconds: number; byAge: Record<(typeof OWED_AGE_BUCKETS)[number], number> }>();
+  for (const row of rows) {
+    const entry = byKind.get(row.kind) ?? { kind: row.kind, overdue: 0, oldestSeconds: 0, byAge: { '1-5m': 0, '5-15m': 0, '15-60m': 0, '1h+': 0 } };
+    entry.overdue += row.n;
+    entry.oldestSeconds = Math.max(entry.oldestSeconds, Math.round(row.oldest));
+    entry.byAge[row.age as (typeof OWED_AGE_BUCKETS)[number]] = row.n;
+    byKind.set(row.kind, entry);
+  }
+  return [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind));
+}

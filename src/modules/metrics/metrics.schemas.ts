@@ -62,6 +62,12 @@ export const campaignMetricsSchema = z.object({
     buckets: z.array(z.object({ start: z.string().openapi({ description: 'The bucket\'s start (UTC instant).' }), local: z.string().openapi({ description: 'The bucket\'s start as local wall time in `tz`.' }), ...rollupCounts })),
   }),
   queues: z.record(z.string(), queueCounts),
+  owedWork: z.array(z.object({
+    kind: z.string().openapi({ description: 'Job name, e.g. supporters.send.confirmation.' }),
+    overdue: count,
+    oldestSeconds: count,
+    byAge: z.object({ '1-5m': count, '5-15m': count, '15-60m': count, '1h+': count }),
+  })).openapi({ description: 'Work the database says is owed (all campaigns) and has waited more than a minute past when it was due.' }),
 }).openapi('CampaignMetrics');
 export type CampaignMetrics = z.infer<typeof campaignMetricsSchema>;
 

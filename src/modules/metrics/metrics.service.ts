@@ -29,7 +29,7 @@ const orNull = (value: string) => (value === '' ? null : value);
 /** The campaign's figures, read from counters and rollups (and letters grouped by status). */
 export async function campaignMetrics(db: DbClient, queues: QueueHealth, slug: string, query: MetricsQuery): Promise<CampaignMetrics> {
   const campaign = await campaignBySlug(db, slug);
-  const [signatures, byCountry, bySource, series, letters, byDelegation, writers, queueCounts] = await Promise.all([
+  const [signatures, byCountry, bySource, series, letters, byDelegation, writers, queueCounts, owedWork] = await Promise.all([
     sumCounters(db, campaign.id),
     repo.rollupsByCountry(db, campaign.id),
     repo.rollupsBySource(db, campaign.id),
@@ -38,6 +38,7 @@ export async function campaignMetrics(db: DbClient, queues: QueueHealth, slug: s
     repo.letterCountsByDelegation(db, campaign.id),
     repo.countLetterWriters(db, campaign.id),
     queues.counts(),
+    repo.overdueOwedWork(db),
   ]);
   const supporters = signatures.confirmed + signatures.pending;
   const counted = signatures.confirmed + (campaign.countPendingPublicly ? signatures.pending : 0);
@@ -71,5 +72,6 @@ export async function campaignMetrics(db: DbClient, queues: QueueHealth, slug: s
       buckets: series.map((b) => ({ start: b.start.toISOString(), local: b.local, ...counting(b) })),
     },
     queues: queueCounts,
+    owedWork,
   };
 }

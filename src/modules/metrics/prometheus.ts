@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Platform } from '../../platform/context';
+import { JOBS } from '../../platform/queues';
 import * as repo from './metrics.repository';
 import { LETTER_STATES } from './metrics.schemas';
 import { QUEUE_STATES, type QueueHealth } from './queue-health';
@@ -18,6 +19,8 @@ export class Prometheus {
   private readonly queueJobs: Gauge<'queue' | 'state'>;
   private readonly outboxUnrelayed: Gauge;
   private readonly outboxLag: Gauge;
+  private readonly owedOverdue: Gauge<'kind' | 'age'>;
+  private readonly owedOldest: Gauge<'kind'>;
 
   constructor(private readonly platform: Pick<Platform, 'db'>, private readonly queues: QueueHealth) {
     const registers = [this.registry];
@@ -31,6 +34,8 @@ export class Prometheus {
     this.queueJobs = new Gauge({ name: 'clarion_queue_jobs', help: 'BullMQ jobs per queue and state.', labelNames: ['queue', 'state'], registers });
     this.outboxUnrelayed = new Gauge({ name: 'clarion_outbox_unrelayed', help: 'Outbox rows not yet relayed to BullMQ.', registers });
     this.outboxLag = new Gauge({ name: 'clarion_outbox_lag_seconds', help: 'Age of the oldest unrelayed outbox row (0 when none).', registers });
+    this.owedOverdue = new Gauge({ name: 'clarion_owed_jobs_overdue', help: 'Owed jobs (outbox rows whose job has not completed) due more than a minute ago, by job name and time since due.', labelNames: ['kind', 'age'], registers });
+    this.owedOldest = new Gauge({ name: 'clarion_owed_jobs_oldest_seconds', help: 'How long the oldest overdue owed job of each kind has waited since due.', labelNames: ['kind'], registers });
   }
 
   /** Times every request; the label is the route pattern (never the URL, which may carry tokens). */
@@ -44,8 +49,9 @@ export class Prometheus {
   };
 
   async scrape(): Promise<{ contentType: string; body: string }> {
-    const [signatures, letters, queues, outbox] = await Promise.all([
+    const [signatures, letters, queues, outbox, owed] = await Promise.all([
       repo.signatureTotals(this.platform.db), repo.letterCountsByStatus(this.platform.db), this.queues.counts(), repo.outboxLag(this.platform.db),
+      repo.overdueOwedWork(this.platform.db),
     ]);
     for (const status of ['pending', 'confirmed', 'invalidated'] as const) this.signatures.set({ status }, signatures[status]);
     this.letters.reset();
@@ -57,6 +63,14 @@ export class Prometheus {
     }
     this.outboxUnrelayed.set(outbox.unrelayed);
     this.outboxLag.set(outbox.lagSeconds);
+    this.owedOverdue.reset();
+    this.owedOldest.reset();
+    // Every job kind is reported, overdue or not, so an alert can compare against 0.
+    for (const kind of Object.values(JOBS)) {
+      const entry = owed.find((o) => o.kind === kind);
+      for (const age of repo.OWED_AGE_BUCKETS) this.owedOverdue.set({ kind, age }, entry?.byAge[age] ?? 0);
+      this.owedOldest.set({ kind }, entry?.oldestSeconds ?? 0);
+    }
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -48,7 +48,7 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
 
   app.use(methodNotAllowed(app));
   app.use((_req, res) => sendProblem(res, problemFor('not_found', 'No such resource.')));
-  app.use(errorMiddleware(platform.logger));
+  app.use(errorMiddleware(platform.logger, platform.config.RETRY_AFTER_SECONDS));
   return app;
 }
 

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
 import { AppError, errorCodes, type ErrorCode, type FieldError } from '../errors';
 import type { Logger } from '../logger';
+import { unavailableDependency } from '../unavailable';
+import { isLocale, translator } from '../i18n';
+import { SHARED_VIEWS_DIR, Views } from '../views';
 import { localiseProblem, problemLocaleOf } from './problem-i18n';
 
 /** RFC 9457 problem details: the one shape of every error this API answers. */
@@ -62,8 +65,39 @@ function problemForParserError(error: { type?: string; status?: number }): Probl
   }
 }
 
-export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+const UNAVAILABLE_DETAIL = 'The service is overloaded or briefly unavailable. Try again after the time in Retry-After.';
+const views = new Views([SHARED_VIEWS_DIR]);
+
+/**
+ * A browser's page request (a supporter pressing the confirm button) gets a page that says to
+ * try again, in the page's language: the form's `locale` field or `?lang=`, else Accept-Language
+ * (the link's own language is in the database, which may be what is down).
+ */
+function sendUnavailablePage(req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2]): void {
+  const fromBody = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>).locale : undefined;
+  const locale = isLocale(fromBody) ? fromBody : problemLocaleOf(req);
+  res.status(503).set('Cache-Control', 'no-store').type('html').send(views.page('unavailable', { title: translator(locale)('common.unavailable.title'), locale }));
+}
+
+function wantsPage(req: Parameters<ErrorRequestHandler>[1]): boolean {
+  return !req.path.startsWith('/api/') && req.path !== '/metrics' && (req.accepts(['html', 'json']) === 'html');
+}
+
+export function errorMiddleware(logger: Logger, retryAfterSeconds = 5): ErrorRequestHandler {
+  let lastOverloadLog = 0;
   return (error, req, res, _next) => {
+    const dependency = unavailableDependency(error);
+    if (dependency) {
+      // Overload comes in floods: one warning a second is enough to see it, with its cause.
+      if (Date.now() - lastOverloadLog > 1000) {
+        lastOverloadLog = Date.now();
+        logger.warn({ dependency, reason: error instanceof Error ? error.message.slice(0, 200) : String(error), requestId: req.id }, 'answered 503: dependency unavailable');
+      }
+      if (res.headersSent) return res.end();
+      res.setHeader('Retry-After', String(retryAfterSeconds));
+      if (wantsPage(req)) return sendUnavailablePage(req, res);
+      return sendProblem(res, problemFor('unavailable', UNAVAILABLE_DETAIL));
+    }
     let problem: Problem | undefined;
     let issueCodes: string[] = [];
     if (error instanceof AppError) problem = problemFor(error.code, error.detail, error.errors);

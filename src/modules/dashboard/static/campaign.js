@@ -176,6 +176,16 @@
     }, 'No queues.');
   }
 
+  // Jobs the database says are owed and that waited over a minute past due: a stuck pipeline.
+  function renderOwedWork(owed) {
+    fillTable('owed-work', owed || [], (row, entry) => {
+      headerCell(row, entry.kind);
+      cell(row, number.format(entry.overdue), entry.overdue > 0 ? 'num bad' : 'num');
+      for (const age of ['1-5m', '5-15m', '15-60m', '1h+']) cell(row, number.format(entry.byAge[age]), 'num');
+      cell(row, number.format(entry.oldestSeconds), 'num');
+    }, 'Nothing overdue.');
+  }
+
   function renderFailed(letters) {
     fillTable('failed-letters', letters, (row, letter) => {
       row.dataset.letterId = letter.id;
@@ -219,6 +229,7 @@
       renderCountries(metrics.byCountry);
       renderLetters(metrics);
       renderQueues(metrics.queues);
+      renderOwedWork(metrics.owedWork);
       // A retried letter stays on screen as "Queued" until the next refresh drops it from the list.
       renderFailed(failed.letters);
       $('load-error').hidden = true;
