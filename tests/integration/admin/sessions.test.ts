@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { call, logIn, makeAccount, makeToken } from '../../support/admin';
 import { createCampaign } from '../../support/fixtures';
-import { startTestApi, type TestApi } from '../../support/harness';
+import { productionSecrets, startTestApi, type TestApi } from '../../support/harness';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -38,7 +38,7 @@ describe('sessions', () => {
   });
 
   it('marks the cookie Secure in production', async () => {
-    const production = await startTestApi({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525' });
+    const production = await startTestApi({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525', ...productionSecrets() });
     try {
       const owner = await makeAccount(production.platform.db, 'owner');
       const session = await logIn(production.url, owner.email, owner.password);
