@@ -92,7 +92,11 @@ export function touchToken(db: DbClient, id: string, at: Date) {
   return db.apiToken.updateMany({ where: { id }, data: { lastUsedAt: at } });
 }
 
-export function insertAuditEvent(db: DbClient, data: { actorAccountId: string | null; actorTokenId: string | null; action: string; subject: string | null; details?: Prisma.InputJsonValue }) {
+export async function enabledOwnerExists(db: DbClient): Promise<boolean> {
+  return (await db.adminAccount.findFirst({ where: { role: 'owner', disabledAt: null }, select: { id: true } })) !== null;
+}
+
+export function insertAuditEvent(db: DbClient, data: { actorAccountId: string | null; actorTokenId: string | null; actor: string | null; action: string; subject: string | null; details?: Prisma.InputJsonValue }) {
   return db.auditEvent.create({ data, select: { id: true } });
 }
 
@@ -101,6 +105,6 @@ export function listAuditEvents(db: DbClient, options: { limit: number; before?:
     where: options.before !== undefined ? { id: { lt: options.before } } : {},
     orderBy: { id: 'desc' },
     take: options.limit,
-    select: { id: true, at: true, actorAccountId: true, actorTokenId: true, action: true, subject: true, details: true },
+    select: { id: true, at: true, actorAccountId: true, actorTokenId: true, actor: true, action: true, subject: true, details: true },
   });
 }

@@ -44,6 +44,7 @@ export const auditQuery = z.object({
 });
 export const auditEventSchema = z.object({
   id: z.string(), at: z.date(), actorAccountId: z.string().nullable(), actorTokenId: z.string().nullable(),
+  actor: z.enum(['session', 'api-token', 'bootstrap-token', 'cli']).nullable().openapi({ description: 'How the actor came in; bootstrap-token is ADMIN_API_TOKEN; null: the system (e.g. a lock after failed logins)' }),
   action: z.string(), subject: z.string().nullable(), details: z.unknown(),
 }).openapi('AuditEvent');
 export const auditPageSchema = z.object({ events: z.array(auditEventSchema), nextBefore: z.string().nullable() });

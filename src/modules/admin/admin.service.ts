@@ -9,6 +9,8 @@ import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } f
 /** Who is making an admin request: an account's session, an account's API token, or the bootstrap token. */
 export interface AdminPrincipal {
   via: 'session' | 'token';
+  /** The bootstrap ADMIN_API_TOKEN: no account behind it; audit rows say so. */
+  bootstrap?: boolean;
   role: Role;
   accountId: string | null;
   tokenId: string | null;
@@ -35,8 +37,15 @@ export function sha256(value: string | Buffer): Buffer {
  * Records an admin write. `details` must stay small and never carry a supporter's personal data:
  * counts, codes and ids only.
  */
-export async function audit(db: DbClient, actor: AdminPrincipal | null, action: string, subject: string | null, details?: Prisma.InputJsonValue): Promise<void> {
-  await repo.insertAuditEvent(db, { actorAccountId: actor?.accountId ?? null, actorTokenId: actor?.tokenId ?? null, action, subject, ...(details !== undefined ? { details } : {}) });
+export async function audit(db: DbClient, actor: AdminPrincipal | 'cli' | null, action: string, subject: string | null, details?: Prisma.InputJsonValue): Promise<void> {
+  const principal = actor === 'cli' ? null : actor;
+  await repo.insertAuditEvent(db, { actorAccountId: principal?.accountId ?? null, actorTokenId: principal?.tokenId ?? null, actor: actor === 'cli' ? 'cli' : actorKind(principal), action, subject, ...(details !== undefined ? { details } : {}) });
+}
+
+function actorKind(actor: AdminPrincipal | null): string | null {
+  if (!actor) return null;
+  if (actor.bootstrap) return 'bootstrap-token';
+  return actor.via === 'session' ? 'session' : 'api-token';
 }
 
 // --- accounts -------------------------------------------------------------------------------
@@ -50,7 +59,7 @@ export async function createAccount(db: DbClient, input: { email: string; role: 
   }
   const account = await repo.insertAccount(db, { email: email.data, role: input.role, passwordHash: await hashPassword(password) });
   if (!account) throw new AppError('conflict', `An account with the email ${email.data} already exists.`);
-  await audit(db, actor, 'accounts.create', account.id, { role: account.role, via });
+  await audit(db, actor ?? (via === 'cli' ? 'cli' : null), 'accounts.create', account.id, { role: account.role, via });
   return { account: shapeAccount(account), password };
 }
 
@@ -159,11 +168,18 @@ export async function resolveSession(db: DbClient, config: AuthConfig, cookieVal
 
 const TOKEN_PREFIX = 'clr_';
 
-/** The principal behind a bearer token (an API token, or the bootstrap ADMIN_API_TOKEN), or null. */
+export const BOOTSTRAP_RETIRED = 'The bootstrap ADMIN_API_TOKEN stops working once an owner account exists: log in, or use an account\'s API token (README "Admin accounts").';
+
+/**
+ * The principal behind a bearer token (an API token, or the bootstrap ADMIN_API_TOKEN), or null.
+ * The bootstrap token exists to create the first owner; once an enabled owner account exists it is
+ * refused, so a token left in an old .env or a CI secret cannot act as an owner nobody can trace.
+ */
 export async function resolveBearer(db: DbClient, config: AuthConfig, token: string): Promise<AdminPrincipal | null> {
   const digest = sha256(token);
   if (config.ADMIN_API_TOKEN && timingSafeEqual(digest, sha256(config.ADMIN_API_TOKEN))) {
-    return { via: 'token', role: 'owner', accountId: null, tokenId: null, email: null };
+    if (await repo.enabledOwnerExists(db)) throw new AppError('unauthorised', BOOTSTRAP_RETIRED);
+    return { via: 'token', bootstrap: true, role: 'owner', accountId: null, tokenId: null, email: null };
   }
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const row = await repo.findTokenByHash(db, digest);
