@@ -71,6 +71,17 @@ export const configSchema = z.object({
   /** Failed logins in a row that lock an admin account, and for how many minutes. */
   ADMIN_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   ADMIN_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /**
+   * The first limit counts per (account, source network), so an adversary locks only their own
+   * network; this one counts an account's attempts from every network together and locks the
+   * account itself, a backstop set much higher (README "Admin accounts").
+   */
+  ADMIN_LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Login attempts per minute from one source network, whatever the account (then 429). */
+  ADMIN_LOGIN_NETWORK_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** Password hashes computed at once (argon2 shares libuv's 4 threads with file reads), and how many may wait. */
+  ADMIN_LOGIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  ADMIN_LOGIN_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
   /** DKIM signing of letters and emails: all three, or none. The key is PEM; `\n` may stand for newlines. */
   DKIM_DOMAIN: z.string().min(1).optional(),
   DKIM_SELECTOR: z.string().min(1).optional(),

@@ -1,9 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../platform/config';
-import type { DbClient, Prisma } from '../../platform/db';
+import type { Db, DbClient, Prisma } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import * as repo from './admin.repository';
 import { emailSchema, ROLES, type Role } from './admin.schemas';
+import type { Redis } from '../../platform/redis';
+import { HashingGate } from './hashing-gate';
+import { countLoginAttempt, LOGIN_REFUSED, RetryLater, type LoginGuardConfig } from './login-guard';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords';
 
 /** Who is making an admin request: an account's session, an account's API token, or the bootstrap token. */
@@ -19,7 +22,7 @@ export interface AdminPrincipal {
   sessionHash?: Buffer;
 }
 
-export type AuthConfig = Pick<Config, 'ADMIN_API_TOKEN' | 'ADMIN_SESSION_IDLE_MINUTES' | 'ADMIN_SESSION_MAX_HOURS' | 'ADMIN_LOGIN_MAX_FAILURES' | 'ADMIN_LOGIN_LOCK_MINUTES'>;
+export type AuthConfig = Pick<Config, 'ADMIN_API_TOKEN' | 'ADMIN_SESSION_IDLE_MINUTES' | 'ADMIN_SESSION_MAX_HOURS' | 'ADMIN_LOGIN_LOCK_MINUTES'>;
 
 export function roleAtLeast(role: Role, min: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(min);
@@ -87,60 +90,56 @@ function shapeAccount(a: NonNullable<Awaited<ReturnType<typeof repo.findAccountB
 
 // --- sessions -------------------------------------------------------------------------------
 
-const LOGIN_REFUSED = 'The email or password is not right, or the account is locked for a while.';
+/** One gate per configuration, so per API process (tests start several): see hashing-gate.ts. */
+const gates = new WeakMap<object, HashingGate>();
 
-/** Failures per email (keyed by hash, whether or not the account exists), for the slow-down. */
-const recentFailures = new Map<string, { count: number; at: number }>();
-
-async function slowDown(key: string): Promise<void> {
-  const entry = recentFailures.get(key);
-  if (!entry || Date.now() - entry.at > 15 * 60_000) return;
-  // The third failure in a row and later ones wait a little longer each time (at most 2 s).
-  const delay = Math.min(Math.max(entry.count - 2, 0) * 200, 2000);
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-}
-
-function noteFailure(key: string): void {
-  if (recentFailures.size > 10_000) {
-    for (const [k, v] of recentFailures) if (Date.now() - v.at > 15 * 60_000) recentFailures.delete(k);
-  }
-  const entry = recentFailures.get(key);
-  recentFailures.set(key, { count: (entry?.count ?? 0) + 1, at: Date.now() });
+export interface LoginContext {
+  redis: Redis;
+  /** A keyed hash of the client's source network (ipSourceHash), never the address. */
+  networkKey: string;
+  config: AuthConfig & LoginGuardConfig & Pick<Config, 'ADMIN_LOGIN_HASH_CONCURRENCY' | 'ADMIN_LOGIN_HASH_QUEUE'>;
 }
 
 /**
- * Starts a session. Every refusal (unknown email, wrong password, locked or disabled account) is
- * the same 401 after the same argon2 work, so the answer never tells whether an account exists.
+ * Starts a session. Every refusal (unknown email, wrong password, locked or disabled account,
+ * too many attempts for the account) is the same 401, so the answer never tells whether an account
+ * exists. The attempt is counted before the password is checked (login-guard.ts), and the lock is
+ * read again after, so concurrent guesses cannot outrun the limit.
  */
-export async function login(db: DbClient, config: AuthConfig, input: { email: string; password: string }) {
+export async function login(db: Db, context: LoginContext, input: { email: string; password: string }) {
+  const { config } = context;
   const email = input.email.trim().toLowerCase();
-  const key = sha256(email).toString('hex');
-  await slowDown(key);
+  const attempt = await countLoginAttempt(context.redis, config, email, context.networkKey);
+  let gate = gates.get(config);
+  if (!gate) gates.set(config, gate = new HashingGate(config.ADMIN_LOGIN_HASH_CONCURRENCY, config.ADMIN_LOGIN_HASH_QUEUE));
   const account = await repo.findAccountByEmail(db, email);
-  const ok = await verifyPassword(account?.passwordHash, input.password);
+  const ok = await gate.run(() => verifyPassword(account?.passwordHash, input.password));
+  if (ok === undefined) throw new RetryLater(1, 'not_ready', 'Too many logins at once; try again in a moment.');
   const now = new Date();
-  const usable = account && account.disabledAt === null && !(account.lockedUntil && account.lockedUntil > now);
-  if (!account || !ok || !usable) {
-    noteFailure(key);
-    if (account && !ok && !(account.lockedUntil && account.lockedUntil > now)) {
-      const failures = await repo.recordFailedLogin(db, account.id);
-      if (failures >= config.ADMIN_LOGIN_MAX_FAILURES) {
-        await repo.lockAccount(db, account.id, new Date(now.getTime() + config.ADMIN_LOGIN_LOCK_MINUTES * 60_000));
-        await audit(db, null, 'accounts.lock', account.id, { failures });
-      }
+  const usable = (a: typeof account) => a && a.disabledAt === null && !(a.lockedUntil && a.lockedUntil > now);
+  if (!account || !ok || !usable(account)) {
+    if (account && !ok && attempt.accountLimitReached && !(account.lockedUntil && account.lockedUntil > now)) {
+      await db.$transaction(async (tx) => {
+        await repo.lockAccount(tx, account.id, new Date(now.getTime() + config.ADMIN_LOGIN_LOCK_MINUTES * 60_000));
+        await audit(tx, null, 'accounts.lock', account.id, { after: 'too many failed logins from all networks' });
+      });
     }
     throw new AppError('unauthorised', LOGIN_REFUSED);
   }
-  recentFailures.delete(key);
+  // The lock may have been set while the password was being checked: read it again.
+  if (!usable(await repo.findAccountById(db, account.id))) throw new AppError('unauthorised', LOGIN_REFUSED);
+  await attempt.succeeded();
   if (account.failedLogins > 0 || account.lockedUntil) await repo.clearFailedLogins(db, account.id);
 
   const secret = randomBytes(32);
   const sessionHash = sha256(secret);
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + config.ADMIN_SESSION_MAX_HOURS * 3_600_000);
-  await repo.insertSession(db, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
   const principal: AdminPrincipal = { via: 'session', role: account.role, accountId: account.id, tokenId: null, email: account.email, csrfToken, sessionHash };
-  await audit(db, principal, 'session.login', account.id);
+  await db.$transaction(async (tx) => {
+    await repo.insertSession(tx, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
+    await audit(tx, principal, 'session.login', account.id);
+  });
   return { cookieValue: secret.toString('base64url'), expiresAt, principal };
 }
 
