@@ -2,7 +2,7 @@ import type { DbClient } from '../../platform/db';
 import { Prisma } from '../../platform/db';
 import type { Role } from './admin.schemas';
 
-const accountSelect = { id: true, email: true, role: true, passwordHash: true, failedLogins: true, lockedUntil: true, createdAt: true, disabledAt: true } as const;
+const accountSelect = { id: true, email: true, role: true, canExport: true, passwordHash: true, failedLogins: true, lockedUntil: true, createdAt: true, disabledAt: true } as const;
 
 export function findAccountByEmail(db: DbClient, email: string) {
   return db.adminAccount.findUnique({ where: { email }, select: accountSelect });
@@ -26,7 +26,7 @@ export async function insertAccount(db: DbClient, data: { email: string; passwor
   }
 }
 
-export function updateAccount(db: DbClient, id: string, data: { role?: Role; disabledAt?: Date | null }) {
+export function updateAccount(db: DbClient, id: string, data: { role?: Role; disabledAt?: Date | null; canExport?: boolean | null }) {
   return db.adminAccount.update({ where: { id }, data, select: accountSelect });
 }
 
@@ -51,7 +51,7 @@ export function insertSession(db: DbClient, data: { id: Buffer; accountId: strin
 export function findSessionWithAccount(db: DbClient, id: Buffer) {
   return db.adminSession.findUnique({
     where: { id: new Uint8Array(id) },
-    select: { csrfToken: true, expiresAt: true, lastSeenAt: true, account: { select: { id: true, email: true, role: true, disabledAt: true } } },
+    select: { csrfToken: true, expiresAt: true, lastSeenAt: true, account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } } },
   });
 }
 
@@ -84,7 +84,7 @@ export function revokeToken(db: DbClient, id: string, at: Date) {
 export function findTokenByHash(db: DbClient, tokenHash: Buffer) {
   return db.apiToken.findUnique({
     where: { tokenHash: new Uint8Array(tokenHash) },
-    select: { id: true, role: true, revokedAt: true, lastUsedAt: true, account: { select: { id: true, email: true, role: true, disabledAt: true } } },
+    select: { id: true, role: true, revokedAt: true, lastUsedAt: true, account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } } },
   });
 }
 

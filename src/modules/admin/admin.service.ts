@@ -14,6 +14,8 @@ export interface AdminPrincipal {
   via: 'session' | 'token';
   /** The bootstrap ADMIN_API_TOKEN: no account behind it; audit rows say so. */
   bootstrap?: boolean;
+  /** May export supporters' personal data (see exportAllowed). */
+  canExport: boolean;
   role: Role;
   accountId: string | null;
   tokenId: string | null;
@@ -26,6 +28,15 @@ export type AuthConfig = Pick<Config, 'ADMIN_API_TOKEN' | 'ADMIN_SESSION_IDLE_MI
 
 export function roleAtLeast(role: Role, min: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(min);
+}
+
+/**
+ * Exports of personal data (signatures.csv, letters.csv, the manifest) need this permission. By
+ * default editors and owners have it and viewers do not; an owner can grant or withdraw it per
+ * account (PATCH /api/admin/accounts/:id {"canExport": true | false | null}).
+ */
+export function exportAllowed(granted: boolean | null, role: Role): boolean {
+  return granted ?? roleAtLeast(role, 'editor');
 }
 
 function lowerRole(a: Role, b: Role): Role {
@@ -53,16 +64,20 @@ function actorKind(actor: AdminPrincipal | null): string | null {
 
 // --- accounts -------------------------------------------------------------------------------
 
-export async function createAccount(db: DbClient, input: { email: string; role: Role; password?: string }, actor: AdminPrincipal | null, via: 'cli' | 'api') {
+export async function createAccount(db: Db, input: { email: string; role: Role; password?: string }, actor: AdminPrincipal | null, via: 'cli' | 'api') {
   const email = emailSchema.safeParse(input.email);
   if (!email.success) throw new AppError('validation_failed', 'That is not an email address.', [{ field: 'email', message: 'not an email address' }]);
   const password = input.password ?? generatePassword();
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError('validation_failed', `The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: 'too short' }]);
   }
-  const account = await repo.insertAccount(db, { email: email.data, role: input.role, passwordHash: await hashPassword(password) });
-  if (!account) throw new AppError('conflict', `An account with the email ${email.data} already exists.`);
-  await audit(db, actor ?? (via === 'cli' ? 'cli' : null), 'accounts.create', account.id, { role: account.role, via });
+  const passwordHash = await hashPassword(password);
+  const account = await db.$transaction(async (tx) => {
+    const created = await repo.insertAccount(tx, { email: email.data, role: input.role, passwordHash });
+    if (!created) throw new AppError('conflict', `An account with the email ${email.data} already exists.`);
+    await audit(tx, actor ?? (via === 'cli' ? 'cli' : null), 'accounts.create', created.id, { role: created.role, via });
+    return created;
+  });
   return { account: shapeAccount(account), password };
 }
 
@@ -70,22 +85,26 @@ export async function listAccounts(db: DbClient) {
   return (await repo.listAccounts(db)).map(shapeAccount);
 }
 
-export async function changeAccount(db: DbClient, id: string, patch: { role?: Role; disabled?: boolean }, actor: AdminPrincipal) {
+export async function changeAccount(db: Db, id: string, patch: { role?: Role; disabled?: boolean; canExport?: boolean | null }, actor: AdminPrincipal) {
   if (!(await repo.findAccountById(db, id))) throw new AppError('not_found', 'No admin account has that id.');
   if (id === actor.accountId && (patch.disabled || (patch.role && patch.role !== 'owner'))) {
     throw new AppError('conflict', 'An owner cannot demote or disable their own account.');
   }
-  const account = await repo.updateAccount(db, id, {
-    ...(patch.role ? { role: patch.role } : {}),
-    ...(patch.disabled !== undefined ? { disabledAt: patch.disabled ? new Date() : null } : {}),
+  const account = await db.$transaction(async (tx) => {
+    const changed = await repo.updateAccount(tx, id, {
+      ...(patch.role ? { role: patch.role } : {}),
+      ...(patch.disabled !== undefined ? { disabledAt: patch.disabled ? new Date() : null } : {}),
+      ...(patch.canExport !== undefined ? { canExport: patch.canExport } : {}),
+    });
+    if (patch.disabled) await repo.deleteSessionsOf(tx, id);
+    await audit(tx, actor, 'accounts.update', id, { ...patch });
+    return changed;
   });
-  if (patch.disabled) await repo.deleteSessionsOf(db, id);
-  await audit(db, actor, 'accounts.update', id, { ...patch });
   return shapeAccount(account);
 }
 
 function shapeAccount(a: NonNullable<Awaited<ReturnType<typeof repo.findAccountById>>>) {
-  return { id: a.id, email: a.email, role: a.role, createdAt: a.createdAt, disabled: a.disabledAt !== null, locked: a.lockedUntil !== null && a.lockedUntil > new Date() };
+  return { id: a.id, email: a.email, role: a.role, canExport: exportAllowed(a.canExport, a.role), createdAt: a.createdAt, disabled: a.disabledAt !== null, locked: a.lockedUntil !== null && a.lockedUntil > new Date() };
 }
 
 // --- sessions -------------------------------------------------------------------------------
@@ -135,7 +154,7 @@ export async function login(db: Db, context: LoginContext, input: { email: strin
   const sessionHash = sha256(secret);
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + config.ADMIN_SESSION_MAX_HOURS * 3_600_000);
-  const principal: AdminPrincipal = { via: 'session', role: account.role, accountId: account.id, tokenId: null, email: account.email, csrfToken, sessionHash };
+  const principal: AdminPrincipal = { via: 'session', role: account.role, canExport: exportAllowed(account.canExport, account.role), accountId: account.id, tokenId: null, email: account.email, csrfToken, sessionHash };
   await db.$transaction(async (tx) => {
     await repo.insertSession(tx, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
     await audit(tx, principal, 'session.login', account.id);
@@ -143,9 +162,11 @@ export async function login(db: Db, context: LoginContext, input: { email: strin
   return { cookieValue: secret.toString('base64url'), expiresAt, principal };
 }
 
-export async function logout(db: DbClient, principal: AdminPrincipal): Promise<void> {
-  if (principal.sessionHash) await repo.deleteSession(db, principal.sessionHash);
-  await audit(db, principal, 'session.logout', principal.accountId);
+export async function logout(db: Db, principal: AdminPrincipal): Promise<void> {
+  await db.$transaction(async (tx) => {
+    if (principal.sessionHash) await repo.deleteSession(tx, principal.sessionHash);
+    await audit(tx, principal, 'session.logout', principal.accountId);
+  });
 }
 
 /** The principal behind a session cookie's value, or null when it is unknown, expired or idle too long. */
@@ -160,7 +181,7 @@ export async function resolveSession(db: DbClient, config: AuthConfig, cookieVal
   }
   // At most one write a minute per session for the idle clock.
   if (now - session.lastSeenAt.getTime() > 60_000) await repo.touchSession(db, sessionHash, new Date(now));
-  return { via: 'session', role: session.account.role, accountId: session.account.id, tokenId: null, email: session.account.email, csrfToken: session.csrfToken, sessionHash };
+  return { via: 'session', role: session.account.role, canExport: exportAllowed(session.account.canExport, session.account.role), accountId: session.account.id, tokenId: null, email: session.account.email, csrfToken: session.csrfToken, sessionHash };
 }
 
 // --- tokens ---------------------------------------------------------------------------------
@@ -178,7 +199,7 @@ export async function resolveBearer(db: DbClient, config: AuthConfig, token: str
   const digest = sha256(token);
   if (config.ADMIN_API_TOKEN && timingSafeEqual(digest, sha256(config.ADMIN_API_TOKEN))) {
     if (await repo.enabledOwnerExists(db)) throw new AppError('unauthorised', BOOTSTRAP_RETIRED);
-    return { via: 'token', bootstrap: true, role: 'owner', accountId: null, tokenId: null, email: null };
+    return { via: 'token', bootstrap: true, role: 'owner', canExport: true, accountId: null, tokenId: null, email: null };
   }
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const row = await repo.findTokenByHash(db, digest);
@@ -186,15 +207,20 @@ export async function resolveBearer(db: DbClient, config: AuthConfig, token: str
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > 60_000) await repo.touchToken(db, row.id, new Date(now));
   // A token never outranks its account, even after the account was demoted.
-  return { via: 'token', role: lowerRole(row.role, row.account.role), accountId: row.account.id, tokenId: row.id, email: row.account.email };
+  const role = lowerRole(row.role, row.account.role);
+  return { via: 'token', role, canExport: exportAllowed(row.account.canExport, role), accountId: row.account.id, tokenId: row.id, email: row.account.email };
 }
 
-export async function createToken(db: DbClient, actor: AdminPrincipal, input: { name: string; role: Role }) {
+export async function createToken(db: Db, actor: AdminPrincipal, input: { name: string; role: Role }) {
   if (!actor.accountId) throw new AppError('forbidden', 'API tokens belong to an account: log in as an owner account to create one.');
   if (!roleAtLeast(actor.role, input.role)) throw new AppError('forbidden', 'A token cannot have a higher role than its creator.');
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const row = await repo.insertToken(db, { accountId: actor.accountId, name: input.name, role: input.role, tokenHash: sha256(token) });
-  await audit(db, actor, 'tokens.create', row.id, { role: row.role });
+  const accountId = actor.accountId;
+  const row = await db.$transaction(async (tx) => {
+    const inserted = await repo.insertToken(tx, { accountId, name: input.name, role: input.role, tokenHash: sha256(token) });
+    await audit(tx, actor, 'tokens.create', inserted.id, { role: inserted.role });
+    return inserted;
+  });
   return { ...shapeToken(row), token };
 }
 
@@ -202,10 +228,12 @@ export async function listTokens(db: DbClient) {
   return (await repo.listTokens(db)).map(shapeToken);
 }
 
-export async function revokeToken(db: DbClient, actor: AdminPrincipal, id: string): Promise<void> {
-  const { count } = await repo.revokeToken(db, id, new Date());
-  if (count === 0) throw new AppError('not_found', 'No active API token has that id.');
-  await audit(db, actor, 'tokens.revoke', id);
+export async function revokeToken(db: Db, actor: AdminPrincipal, id: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const { count } = await repo.revokeToken(tx, id, new Date());
+    if (count === 0) throw new AppError('not_found', 'No active API token has that id.');
+    await audit(tx, actor, 'tokens.revoke', id);
+  });
 }
 
 function shapeToken(t: Awaited<ReturnType<typeof repo.listTokens>>[number]) {
