@@ -8,6 +8,7 @@ import { createRedis } from './platform/redis';
 import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
+import { IpHashRetention } from './modules/supporters/ip-hash-retention';
 import { DelegationPacer, LetterSweeper, releaseHeldLetters, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -37,9 +38,11 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const queues = createQueues(connection, config);
     const relay = new OutboxRelay(platform.db, queues, logger.child({ component: 'outbox-relay' }), config.OUTBOX_POLL_MS);
     const sweeper = new LetterSweeper(platform, queues[QUEUES.letters], logger.child({ component: 'letter-sweeper' }), Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000));
+    const retention = new IpHashRetention(platform.db, config.IP_HASH_RETENTION_DAYS, logger.child({ component: 'ip-hash-retention' }));
     relay.start();
     sweeper.start();
-    stops.push(() => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
+    retention.start();
+    stops.push(() => retention.stop(), () => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
   }
 
   if (parts.email) {

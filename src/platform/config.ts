@@ -101,6 +101,8 @@ export const configSchema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** First retry delay of a supporter's email after a temporary SMTP failure; doubles each attempt. */
   EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
+  /** Days a signature keeps its source-network hash (the fraud view's reach); then it is cleared. */
+  IP_HASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_HOUR: z.coerce.number().int().min(1).default(200),
   RATE_LIMIT_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(60),
