@@ -1,10 +1,15 @@
+import { loadEnvFile } from '../src/cli/env-file';
 import { seedKazakhstanCampaign, seedKazakhstanTranslations } from '../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets, seedTranslatedDefaultTemplates } from '../src/modules/letters';
 import { loadConfig } from '../src/platform/config';
 import { createDb } from '../src/platform/db';
 
-/** `npm run db:seed`: the Kazakhstan campaign, its letter and the Council's delegations, idempotently. */
+/**
+ * `npm run db:seed`: the Kazakhstan campaign, its letter and the Council's delegations. Creates what
+ * is missing and changes nothing that exists, so admins' edits survive every `npm start`.
+ */
 async function main(): Promise<void> {
+  loadEnvFile(); // on its own it reads .env like the other commands; npm start's environment wins
   const config = loadConfig();
   const db = createDb(config.DATABASE_URL, 2);
   try {

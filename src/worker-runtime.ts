@@ -10,6 +10,7 @@ import { createRedis } from './platform/redis';
 import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
+import { IpHashRetention } from './modules/supporters/ip-hash-retention';
 import { DelegationPacer, LetterSweeper, releaseHeldLetters, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -42,10 +43,12 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const relay = new OutboxRelay(platform.db, queues, logger.child({ component: 'outbox-relay' }), config.OUTBOX_POLL_MS, config.OUTBOX_RECONCILE_AFTER_SECONDS);
     const reconciler = new OutboxReconciler(platform.db, queues, logger.child({ component: 'outbox-reconciler' }), config.OUTBOX_RECONCILE_INTERVAL_MS, { afterSeconds: config.OUTBOX_RECONCILE_AFTER_SECONDS });
     const sweeper = new LetterSweeper(platform, queues[QUEUES.letters], logger.child({ component: 'letter-sweeper' }), Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000));
+    const retention = new IpHashRetention(platform.db, config.IP_HASH_RETENTION_DAYS, logger.child({ component: 'ip-hash-retention' }));
     relay.start();
     sweeper.start();
     reconciler.start();
-    stops.push(() => reconciler.stop(), () => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
+    retention.start();
+    stops.push(() => reconciler.stop(), () => retention.stop(), () => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
   }
 
   if (parts.email) {

@@ -56,6 +56,7 @@ export const runSecrets = {
   secretKey: randomBytes(32).toString('base64url'),
   encryptionKeys: `kb:${randomBytes(32).toString('base64')}`,
   adminToken: randomBytes(32).toString('base64url'),
+  metricsToken: randomBytes(32).toString('base64url'),
 };
 
 /** A Redis key prefix of this run alone, so its queues meet no other run's and can be deleted after. */

@@ -20,6 +20,8 @@ export function clarionEnv({ databaseUrl, smtpPort, port }) {
     SECRET_KEY: runSecrets.secretKey,
     ENCRYPTION_KEYS: runSecrets.encryptionKeys,
     ADMIN_API_TOKEN: runSecrets.adminToken,
+    // Production refuses to start without it (README "What production refuses").
+    METRICS_TOKEN: runSecrets.metricsToken,
     LOG_LEVEL: settings.logLevel,
     // Every signing comes from one address: the per-network and per-domain limits would refuse
     // nearly all of it. The HTML form's minimum fill time applies only to form posts with
@@ -46,6 +48,7 @@ export async function startStack({ databaseUrl, smtpPort, worker = true, label }
     worker: workerProc,
     sampler,
     adminHeaders: { authorization: `Bearer ${runSecrets.adminToken}` },
+    metricsHeaders: { authorization: `Bearer ${runSecrets.metricsToken}` },
     async stop() {
       sampler.stop();
       await Promise.all([stop(api), workerProc ? stop(workerProc) : undefined]);

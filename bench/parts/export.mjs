@@ -10,7 +10,7 @@ export async function exportPart({ databaseUrl, sink, dataset }) {
   let clarion;
   try {
     await new Promise((r) => setTimeout(r, 1000)); // settle after start-up before the baseline
-    const heapBefore = await heapOf(stack.url);
+    const heapBefore = await heapOf(stack.url, stack.metricsHeaders);
     const before = stack.sampler.mark();
     const started = Date.now();
     console.log(`  export: signatures.csv?state=all of ${dataset.signatures.toLocaleString('en')} signatures`);
@@ -27,7 +27,7 @@ export async function exportPart({ databaseUrl, sink, dataset }) {
     const seconds = (Date.now() - started) / 1000;
     const after = stack.sampler.mark();
     const memory = stack.sampler.window(before, after).api;
-    const heapAfter = await heapOf(stack.url);
+    const heapAfter = await heapOf(stack.url, stack.metricsHeaders);
     clarion = {
       rows: lines - 1, // the header
       seconds: round(seconds),
@@ -55,8 +55,8 @@ export async function exportPart({ databaseUrl, sink, dataset }) {
   };
 }
 
-async function heapOf(url) {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function heapOf(url, headers) {
+  const text = await (await fetch(`${url}/metrics`, { headers })).text();
   const read = (name) => {
     const value = new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1];
     return value ? round(Number(value) / 1024 ** 2) : null;

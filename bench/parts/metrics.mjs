@@ -16,7 +16,7 @@ export async function metricsPart({ databaseUrl, pool, sink, dataset }) {
     { name: 'metrics, day buckets (90 days, Asia/Almaty)', url: `${base}/metrics?bucket=day&from=${encodeURIComponent(from90)}&tz=Asia/Almaty`, scan: scanFigures('day', new Date(now - 90 * DAY), 'Asia/Almaty') },
     { name: 'sources, last 24 h', url: `${base}/sources?window=24h`, scan: scanSources(1) },
     { name: 'sources, last 7 days', url: `${base}/sources?window=7d`, scan: scanSources(7) },
-    { name: 'Prometheus /metrics', url: `${stack.url}/metrics`, scan: [`SELECT status, count(*) FROM signatures GROUP BY status`, `SELECT status, count(*) FROM letters GROUP BY status`] },
+    { name: 'Prometheus /metrics', url: `${stack.url}/metrics`, headers: stack.metricsHeaders, scan: [`SELECT status, count(*) FROM signatures GROUP BY status`, `SELECT status, count(*) FROM letters GROUP BY status`] },
   ];
   const results = [];
   try {
@@ -25,8 +25,9 @@ export async function metricsPart({ databaseUrl, pool, sink, dataset }) {
     if (counted !== dataset.signatures) throw new Error(`the metrics count ${counted} signatures, the table holds ${dataset.signatures}`);
     for (const endpoint of endpoints) {
       console.log(`  metrics: ${endpoint.name}, ${settings.metricsCalls} calls, then ${settings.scanCalls} full scans`);
-      await fetchOk(endpoint.url, stack.adminHeaders); // warm-up, as a dashboard's second look
-      const clarion = await timeCalls(settings.metricsCalls, () => fetchOk(endpoint.url, stack.adminHeaders));
+      const headers = endpoint.headers ?? stack.adminHeaders;
+      await fetchOk(endpoint.url, headers); // warm-up, as a dashboard's second look
+      const clarion = await timeCalls(settings.metricsCalls, () => fetchOk(endpoint.url, headers));
       const scan = await timeCalls(settings.scanCalls, () => Promise.all(endpoint.scan.map((sql) => pool.query(sql.text ?? sql, sql.values ?? []))));
       results.push({ endpoint: endpoint.name, clarion, fullScan: scan, goalMet: clarion.p95 < 100 });
     }

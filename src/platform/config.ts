@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { TRUST_EVERY_HOP_EXPLANATION, trustsEveryHop, weakKeyReason, weakSecretReason } from './production-safety';
 
 /**
  * The process's configuration, read from the environment once at start. A missing or invalid
@@ -25,11 +27,14 @@ const encryptionKeys = z
       if (rest.length > 0 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(material) || key.length !== 32) {
         ctx.addIssue({ code: 'custom', message: `${label} must be 32 bytes, base64-encoded` });
       }
-      return { id, key };
+      return { id, key, material };
     });
     if (new Set(keys.map((k) => k.id)).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'key ids must be unique' });
     return keys;
   });
+
+/** The keys' material is kept only until the production checks have looked at it. */
+type ParsedKey = { id: string; key: Buffer; material?: string };
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -49,7 +54,7 @@ export const configSchema = z.object({
   /** Express's `trust proxy`: hops or subnets whose X-Forwarded-For is believed. */
   TRUST_PROXY: z.string().default('loopback'),
   /** Prefix of every BullMQ key, so several deployments (or test runs) can share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('clarion'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
   CONFIRMATION_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   RATE_LIMIT_ENABLED: booleanFromEnv.default(true),
   /**
@@ -57,7 +62,7 @@ export const configSchema = z.object({
    * admin accounts and their API tokens are the usual way in. At least 32 characters.
    */
   ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** Bearer token for GET /metrics (Prometheus). Unset: /metrics is open (keep it off the public network). */
+  /** Bearer token for GET /metrics (Prometheus). Required in production; unset elsewhere: /metrics is open. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** An admin session ends after this many minutes without a request, */
   ADMIN_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60 * 30).default(12 * 60),
@@ -66,6 +71,17 @@ export const configSchema = z.object({
   /** Failed logins in a row that lock an admin account, and for how many minutes. */
   ADMIN_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   ADMIN_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /**
+   * The first limit counts per (account, source network), so an adversary locks only their own
+   * network; this one counts an account's attempts from every network together and locks the
+   * account itself, a backstop set much higher (README "Admin accounts").
+   */
+  ADMIN_LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Login attempts per minute from one source network, whatever the account (then 429). */
+  ADMIN_LOGIN_NETWORK_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** Password hashes computed at once (argon2 shares libuv's 4 threads with file reads), and how many may wait. */
+  ADMIN_LOGIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  ADMIN_LOGIN_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(16),
   /** DKIM signing of letters and emails: all three, or none. The key is PEM; `\n` may stand for newlines. */
   DKIM_DOMAIN: z.string().min(1).optional(),
   DKIM_SELECTOR: z.string().min(1).optional(),
@@ -114,6 +130,8 @@ export const configSchema = z.object({
   REDIS_ALLOW_EVICTION: booleanFromEnv.default(false),
   /** First retry delay of a supporter's email after a temporary SMTP failure; doubles each attempt. */
   EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
+  /** Days a signature keeps its source-network hash (the fraud view's reach); then it is cleared. */
+  IP_HASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_HOUR: z.coerce.number().int().min(1).default(200),
   RATE_LIMIT_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(60),
@@ -127,9 +145,50 @@ export const configSchema = z.object({
   if (!config.SMTP_URL && config.NODE_ENV === 'production') {
     ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required in production' });
   }
-  // Outside production, unset SMTP_URL means the development mail catcher that `npm start` runs.
-  return { ...config, SMTP_URL: config.SMTP_URL ?? DEV_MAIL_CATCHER_SMTP_URL };
+  if (trustsEveryHop(config.TRUST_PROXY)) ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: TRUST_EVERY_HOP_EXPLANATION });
+  if (config.NODE_ENV === 'production') refuseUnsafeProductionSecrets(config, ctx);
+  const keys = (config.ENCRYPTION_KEYS as ParsedKey[]).map(({ id, key }) => ({ id, key }));
+  return {
+    ...config,
+    ENCRYPTION_KEYS: keys,
+    QUEUE_PREFIX: config.QUEUE_PREFIX ?? defaultQueuePrefix(config.DATABASE_URL),
+    // Outside production, unset SMTP_URL means the development mail catcher that `npm start` runs.
+    SMTP_URL: config.SMTP_URL ?? DEV_MAIL_CATCHER_SMTP_URL,
+  };
 });
+
+/**
+ * Production needs secrets nobody else knows: published placeholders and guessable values are
+ * refused, and /metrics must not be open (it shows counts by status, see README "Privacy").
+ */
+function refuseUnsafeProductionSecrets(config: { SECRET_KEY: string; ADMIN_API_TOKEN?: string | undefined; METRICS_TOKEN?: string | undefined; ENCRYPTION_KEYS: ParsedKey[] }, ctx: z.RefinementCtx): void {
+  const texts = { SECRET_KEY: config.SECRET_KEY, ADMIN_API_TOKEN: config.ADMIN_API_TOKEN, METRICS_TOKEN: config.METRICS_TOKEN };
+  for (const [name, value] of Object.entries(texts)) {
+    const reason = value === undefined ? undefined : weakSecretReason(value);
+    if (reason) ctx.addIssue({ code: 'custom', path: [name], message: `${reason} (production)` });
+  }
+  if (config.METRICS_TOKEN === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'is required in production: without it /metrics is open to anyone' });
+  }
+  config.ENCRYPTION_KEYS.forEach(({ id, key, material }, index) => {
+    if (key.length !== 32) return; // already reported
+    const reason = weakKeyReason(material ?? '', key);
+    const label = /^[A-Za-z0-9_-]{1,32}$/.test(id) ? `key "${id}"` : `key #${index + 1}`;
+    if (reason) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: `${label} ${reason} (production)` });
+  });
+}
+
+/**
+ * Two instances sharing one Redis must never take each other's jobs (a worker of one would find no
+ * signature for the other's email and mark it skipped). Unless QUEUE_PREFIX is set, the prefix is
+ * derived from the database the instance writes to: same database, same queues; other database,
+ * other queues. Credentials and query options are left out, so changing a password moves nothing.
+ */
+export function defaultQueuePrefix(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  const identity = `${url.hostname.toLowerCase()}:${url.port || '5432'}/${decodeURIComponent(url.pathname.replace(/^\//, ''))}`;
+  return `clarion-${createHash('sha256').update(identity).digest('hex').slice(0, 12)}`;
+}
 
 export const DEV_MAIL_CATCHER_SMTP_URL = 'smtp://127.0.0.1:2525';
 

@@ -69,6 +69,12 @@ export class DataCipher {
     return bytes;
   }
 
+  /** Whether an envelope's key is one this process holds (it can be opened). */
+  canOpen(envelope: string): boolean {
+    const keyId = this.keyIdOf(envelope);
+    return keyId !== undefined && this.byId.has(keyId);
+  }
+
   keyIdOf(envelope: string): string | undefined {
     return envelope.split('.')[1];
   }

@@ -13,6 +13,8 @@ const defaults: Record<string, string> = {
   ENCRYPTION_KEYS: `t1:${Buffer.alloc(32, 7).toString('base64')}`,
   LOG_LEVEL: 'silent',
   OUTBOX_POLL_MS: '50',
+  // Every test logs in from 127.0.0.1; login-lockout.test.ts sets its own per-network limit.
+  ADMIN_LOGIN_NETWORK_PER_MINUTE: '10000',
 };
 for (const [name, value] of Object.entries(defaults)) {
   if (name === 'DATABASE_URL' || name === 'REDIS_URL' || process.env[name] === undefined) process.env[name] = value;

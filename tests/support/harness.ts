@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,18 @@ export interface TestApi {
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return parseConfig({ ...process.env, QUEUE_PREFIX: `t-${randomUUID().slice(0, 8)}`, ...overrides });
+}
+
+/**
+ * Fresh secrets production accepts (tests' fixed ones are refused there). The encryption key is new
+ * too: data sealed by this file's other APIs cannot be read by a production one started with these.
+ */
+export function productionSecrets(): Record<string, string> {
+  return {
+    SECRET_KEY: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEYS: `p1:${randomBytes(32).toString('base64')}`,
+    METRICS_TOKEN: randomBytes(32).toString('base64url'),
+  };
 }
 
 export interface TestApiOptions {

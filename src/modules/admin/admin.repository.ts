@@ -2,7 +2,7 @@ import type { DbClient } from '../../platform/db';
 import { Prisma } from '../../platform/db';
 import type { Role } from './admin.schemas';
 
-const accountSelect = { id: true, email: true, role: true, passwordHash: true, failedLogins: true, lockedUntil: true, createdAt: true, disabledAt: true } as const;
+const accountSelect = { id: true, email: true, role: true, canExport: true, passwordHash: true, failedLogins: true, lockedUntil: true, createdAt: true, disabledAt: true } as const;
 
 export function findAccountByEmail(db: DbClient, email: string) {
   return db.adminAccount.findUnique({ where: { email }, select: accountSelect });
@@ -26,7 +26,7 @@ export async function insertAccount(db: DbClient, data: { email: string; passwor
   }
 }
 
-export function updateAccount(db: DbClient, id: string, data: { role?: Role; disabledAt?: Date | null }) {
+export function updateAccount(db: DbClient, id: string, data: { role?: Role; disabledAt?: Date | null; canExport?: boolean | null }) {
   return db.adminAccount.update({ where: { id }, data, select: accountSelect });
 }
 
@@ -51,7 +51,7 @@ export function insertSession(db: DbClient, data: { id: Buffer; accountId: strin
 export function findSessionWithAccount(db: DbClient, id: Buffer) {
   return db.adminSession.findUnique({
     where: { id: new Uint8Array(id) },
-    select: { csrfToken: true, expiresAt: true, lastSeenAt: true, account: { select: { id: true, email: true, role: true, disabledAt: true } } },
+    select: { csrfToken: true, expiresAt: true, lastSeenAt: true, account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } } },
   });
 }
 
@@ -84,7 +84,7 @@ export function revokeToken(db: DbClient, id: string, at: Date) {
 export function findTokenByHash(db: DbClient, tokenHash: Buffer) {
   return db.apiToken.findUnique({
     where: { tokenHash: new Uint8Array(tokenHash) },
-    select: { id: true, role: true, revokedAt: true, lastUsedAt: true, account: { select: { id: true, email: true, role: true, disabledAt: true } } },
+    select: { id: true, role: true, revokedAt: true, lastUsedAt: true, account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } } },
   });
 }
 
@@ -92,7 +92,11 @@ export function touchToken(db: DbClient, id: string, at: Date) {
   return db.apiToken.updateMany({ where: { id }, data: { lastUsedAt: at } });
 }
 
-export function insertAuditEvent(db: DbClient, data: { actorAccountId: string | null; actorTokenId: string | null; action: string; subject: string | null; details?: Prisma.InputJsonValue }) {
+export async function enabledOwnerExists(db: DbClient): Promise<boolean> {
+  return (await db.adminAccount.findFirst({ where: { role: 'owner', disabledAt: null }, select: { id: true } })) !== null;
+}
+
+export function insertAuditEvent(db: DbClient, data: { actorAccountId: string | null; actorTokenId: string | null; actor: string | null; action: string; subject: string | null; details?: Prisma.InputJsonValue }) {
   return db.auditEvent.create({ data, select: { id: true } });
 }
 
@@ -101,6 +105,6 @@ export function listAuditEvents(db: DbClient, options: { limit: number; before?:
     where: options.before !== undefined ? { id: { lt: options.before } } : {},
     orderBy: { id: 'desc' },
     take: options.limit,
-    select: { id: true, at: true, actorAccountId: true, actorTokenId: true, action: true, subject: true, details: true },
+    select: { id: true, at: true, actorAccountId: true, actorTokenId: true, actor: true, action: true, subject: true, details: true },
   });
 }

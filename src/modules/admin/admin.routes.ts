@@ -11,6 +11,8 @@ import {
   changeAccount, createAccount, createToken, listAccounts, listTokens, login, logout, readAudit, revokeToken, type AdminPrincipal,
 } from './admin.service';
 import { adminActor, adminAuth, SESSION_COOKIE } from './auth';
+import { RetryLater } from './login-guard';
+import { ipSourceHash } from '../supporters/personal-data';
 
 export function adminRouter(platform: Platform): Router {
   const router = Router();
@@ -19,7 +21,15 @@ export function adminRouter(platform: Platform): Router {
 
   router.post('/api/admin/session', requireJson, async (req, res) => {
     const input = loginRequest.parse(req.body);
-    const { cookieValue, expiresAt, principal } = await login(platform.db, platform.config, input);
+    const networkKey = ipSourceHash(platform, req.ip)?.toString('hex') ?? 'unknown';
+    let session: Awaited<ReturnType<typeof login>>;
+    try {
+      session = await login(platform.db, { redis: platform.redis, networkKey, config: platform.config }, input);
+    } catch (error) {
+      if (error instanceof RetryLater) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw error;
+    }
+    const { cookieValue, expiresAt, principal } = session;
     res.cookie(SESSION_COOKIE, cookieValue, { ...cookieOptions, expires: expiresAt })
       .set('Cache-Control', 'no-store')
       .json(whoAmI(principal));

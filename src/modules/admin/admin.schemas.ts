@@ -27,10 +27,14 @@ export const tokenCreatedSchema = tokenSchema.extend({ token: z.string().openapi
 export const tokenListSchema = z.object({ tokens: z.array(tokenSchema) });
 
 export const accountCreateRequest = z.object({ email, role: roleSchema }).strict();
-export const accountPatchRequest = z.object({ role: roleSchema.optional(), disabled: z.boolean().optional() }).strict()
-  .refine((p) => p.role !== undefined || p.disabled !== undefined, { message: 'Change role or disabled' });
+export const accountPatchRequest = z.object({
+  role: roleSchema.optional(),
+  disabled: z.boolean().optional(),
+  canExport: z.boolean().nullable().optional().openapi({ description: 'May export personal data (signatures.csv, letters.csv, the manifest); null: the role\'s default (editors and owners yes, viewers no)' }),
+}).strict()
+  .refine((p) => p.role !== undefined || p.disabled !== undefined || p.canExport !== undefined, { message: 'Change role, disabled or canExport' });
 export const accountSchema = z.object({
-  id: z.uuid(), email: z.string(), role: roleSchema, createdAt: z.date(), disabled: z.boolean(), locked: z.boolean(),
+  id: z.uuid(), email: z.string(), role: roleSchema, canExport: z.boolean(), createdAt: z.date(), disabled: z.boolean(), locked: z.boolean(),
 }).openapi('AdminAccount');
 export const accountCreatedSchema = accountSchema.extend({ password: z.string().openapi({ description: 'Generated; shown once' }) });
 export const accountListSchema = z.object({ accounts: z.array(accountSchema) });
@@ -44,6 +48,7 @@ export const auditQuery = z.object({
 });
 export const auditEventSchema = z.object({
   id: z.string(), at: z.date(), actorAccountId: z.string().nullable(), actorTokenId: z.string().nullable(),
+  actor: z.enum(['session', 'api-token', 'bootstrap-token', 'cli']).nullable().openapi({ description: 'How the actor came in; bootstrap-token is ADMIN_API_TOKEN; null: the system (e.g. a lock after failed logins)' }),
   action: z.string(), subject: z.string().nullable(), details: z.unknown(),
 }).openapi('AuditEvent');
 export const auditPageSchema = z.object({ events: z.array(auditEventSchema), nextBefore: z.string().nullable() });

@@ -1,14 +1,21 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../platform/config';
-import type { DbClient, Prisma } from '../../platform/db';
+import type { Db, DbClient, Prisma } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import * as repo from './admin.repository';
 import { emailSchema, ROLES, type Role } from './admin.schemas';
+import type { Redis } from '../../platform/redis';
+import { HashingGate } from './hashing-gate';
+import { countLoginAttempt, LOGIN_REFUSED, RetryLater, type LoginGuardConfig } from './login-guard';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords';
 
 /** Who is making an admin request: an account's session, an account's API token, or the bootstrap token. */
 export interface AdminPrincipal {
   via: 'session' | 'token';
+  /** The bootstrap ADMIN_API_TOKEN: no account behind it; audit rows say so. */
+  bootstrap?: boolean;
+  /** May export supporters' personal data (see exportAllowed). */
+  canExport: boolean;
   role: Role;
   accountId: string | null;
   tokenId: string | null;
@@ -17,10 +24,19 @@ export interface AdminPrincipal {
   sessionHash?: Buffer;
 }
 
-export type AuthConfig = Pick<Config, 'ADMIN_API_TOKEN' | 'ADMIN_SESSION_IDLE_MINUTES' | 'ADMIN_SESSION_MAX_HOURS' | 'ADMIN_LOGIN_MAX_FAILURES' | 'ADMIN_LOGIN_LOCK_MINUTES'>;
+export type AuthConfig = Pick<Config, 'ADMIN_API_TOKEN' | 'ADMIN_SESSION_IDLE_MINUTES' | 'ADMIN_SESSION_MAX_HOURS' | 'ADMIN_LOGIN_LOCK_MINUTES'>;
 
 export function roleAtLeast(role: Role, min: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(min);
+}
+
+/**
+ * Exports of personal data (signatures.csv, letters.csv, the manifest) need this permission. By
+ * default editors and owners have it and viewers do not; an owner can grant or withdraw it per
+ * account (PATCH /api/admin/accounts/:id {"canExport": true | false | null}).
+ */
+export function exportAllowed(granted: boolean | null, role: Role): boolean {
+  return granted ?? roleAtLeast(role, 'editor');
 }
 
 function lowerRole(a: Role, b: Role): Role {
@@ -35,22 +51,33 @@ export function sha256(value: string | Buffer): Buffer {
  * Records an admin write. `details` must stay small and never carry a supporter's personal data:
  * counts, codes and ids only.
  */
-export async function audit(db: DbClient, actor: AdminPrincipal | null, action: string, subject: string | null, details?: Prisma.InputJsonValue): Promise<void> {
-  await repo.insertAuditEvent(db, { actorAccountId: actor?.accountId ?? null, actorTokenId: actor?.tokenId ?? null, action, subject, ...(details !== undefined ? { details } : {}) });
+export async function audit(db: DbClient, actor: AdminPrincipal | 'cli' | null, action: string, subject: string | null, details?: Prisma.InputJsonValue): Promise<void> {
+  const principal = actor === 'cli' ? null : actor;
+  await repo.insertAuditEvent(db, { actorAccountId: principal?.accountId ?? null, actorTokenId: principal?.tokenId ?? null, actor: actor === 'cli' ? 'cli' : actorKind(principal), action, subject, ...(details !== undefined ? { details } : {}) });
+}
+
+function actorKind(actor: AdminPrincipal | null): string | null {
+  if (!actor) return null;
+  if (actor.bootstrap) return 'bootstrap-token';
+  return actor.via === 'session' ? 'session' : 'api-token';
 }
 
 // --- accounts -------------------------------------------------------------------------------
 
-export async function createAccount(db: DbClient, input: { email: string; role: Role; password?: string }, actor: AdminPrincipal | null, via: 'cli' | 'api') {
+export async function createAccount(db: Db, input: { email: string; role: Role; password?: string }, actor: AdminPrincipal | null, via: 'cli' | 'api') {
   const email = emailSchema.safeParse(input.email);
   if (!email.success) throw new AppError('validation_failed', 'That is not an email address.', [{ field: 'email', message: 'not an email address' }]);
   const password = input.password ?? generatePassword();
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new AppError('validation_failed', `The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: 'too short' }]);
   }
-  const account = await repo.insertAccount(db, { email: email.data, role: input.role, passwordHash: await hashPassword(password) });
-  if (!account) throw new AppError('conflict', `An account with the email ${email.data} already exists.`);
-  await audit(db, actor, 'accounts.create', account.id, { role: account.role, via });
+  const passwordHash = await hashPassword(password);
+  const account = await db.$transaction(async (tx) => {
+    const created = await repo.insertAccount(tx, { email: email.data, role: input.role, passwordHash });
+    if (!created) throw new AppError('conflict', `An account with the email ${email.data} already exists.`);
+    await audit(tx, actor ?? (via === 'cli' ? 'cli' : null), 'accounts.create', created.id, { role: created.role, via });
+    return created;
+  });
   return { account: shapeAccount(account), password };
 }
 
@@ -58,86 +85,88 @@ export async function listAccounts(db: DbClient) {
   return (await repo.listAccounts(db)).map(shapeAccount);
 }
 
-export async function changeAccount(db: DbClient, id: string, patch: { role?: Role; disabled?: boolean }, actor: AdminPrincipal) {
+export async function changeAccount(db: Db, id: string, patch: { role?: Role; disabled?: boolean; canExport?: boolean | null }, actor: AdminPrincipal) {
   if (!(await repo.findAccountById(db, id))) throw new AppError('not_found', 'No admin account has that id.');
   if (id === actor.accountId && (patch.disabled || (patch.role && patch.role !== 'owner'))) {
     throw new AppError('conflict', 'An owner cannot demote or disable their own account.');
   }
-  const account = await repo.updateAccount(db, id, {
-    ...(patch.role ? { role: patch.role } : {}),
-    ...(patch.disabled !== undefined ? { disabledAt: patch.disabled ? new Date() : null } : {}),
+  const account = await db.$transaction(async (tx) => {
+    const changed = await repo.updateAccount(tx, id, {
+      ...(patch.role ? { role: patch.role } : {}),
+      ...(patch.disabled !== undefined ? { disabledAt: patch.disabled ? new Date() : null } : {}),
+      ...(patch.canExport !== undefined ? { canExport: patch.canExport } : {}),
+    });
+    if (patch.disabled) await repo.deleteSessionsOf(tx, id);
+    await audit(tx, actor, 'accounts.update', id, { ...patch });
+    return changed;
   });
-  if (patch.disabled) await repo.deleteSessionsOf(db, id);
-  await audit(db, actor, 'accounts.update', id, { ...patch });
   return shapeAccount(account);
 }
 
 function shapeAccount(a: NonNullable<Awaited<ReturnType<typeof repo.findAccountById>>>) {
-  return { id: a.id, email: a.email, role: a.role, createdAt: a.createdAt, disabled: a.disabledAt !== null, locked: a.lockedUntil !== null && a.lockedUntil > new Date() };
+  return { id: a.id, email: a.email, role: a.role, canExport: exportAllowed(a.canExport, a.role), createdAt: a.createdAt, disabled: a.disabledAt !== null, locked: a.lockedUntil !== null && a.lockedUntil > new Date() };
 }
 
 // --- sessions -------------------------------------------------------------------------------
 
-const LOGIN_REFUSED = 'The email or password is not right, or the account is locked for a while.';
+/** One gate per configuration, so per API process (tests start several): see hashing-gate.ts. */
+const gates = new WeakMap<object, HashingGate>();
 
-/** Failures per email (keyed by hash, whether or not the account exists), for the slow-down. */
-const recentFailures = new Map<string, { count: number; at: number }>();
-
-async function slowDown(key: string): Promise<void> {
-  const entry = recentFailures.get(key);
-  if (!entry || Date.now() - entry.at > 15 * 60_000) return;
-  // The third failure in a row and later ones wait a little longer each time (at most 2 s).
-  const delay = Math.min(Math.max(entry.count - 2, 0) * 200, 2000);
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-}
-
-function noteFailure(key: string): void {
-  if (recentFailures.size > 10_000) {
-    for (const [k, v] of recentFailures) if (Date.now() - v.at > 15 * 60_000) recentFailures.delete(k);
-  }
-  const entry = recentFailures.get(key);
-  recentFailures.set(key, { count: (entry?.count ?? 0) + 1, at: Date.now() });
+export interface LoginContext {
+  redis: Redis;
+  /** A keyed hash of the client's source network (ipSourceHash), never the address. */
+  networkKey: string;
+  config: AuthConfig & LoginGuardConfig & Pick<Config, 'ADMIN_LOGIN_HASH_CONCURRENCY' | 'ADMIN_LOGIN_HASH_QUEUE'>;
 }
 
 /**
- * Starts a session. Every refusal (unknown email, wrong password, locked or disabled account) is
- * the same 401 after the same argon2 work, so the answer never tells whether an account exists.
+ * Starts a session. Every refusal (unknown email, wrong password, locked or disabled account,
+ * too many attempts for the account) is the same 401, so the answer never tells whether an account
+ * exists. The attempt is counted before the password is checked (login-guard.ts), and the lock is
+ * read again after, so concurrent guesses cannot outrun the limit.
  */
-export async function login(db: DbClient, config: AuthConfig, input: { email: string; password: string }) {
+export async function login(db: Db, context: LoginContext, input: { email: string; password: string }) {
+  const { config } = context;
   const email = input.email.trim().toLowerCase();
-  const key = sha256(email).toString('hex');
-  await slowDown(key);
+  const attempt = await countLoginAttempt(context.redis, config, email, context.networkKey);
+  let gate = gates.get(config);
+  if (!gate) gates.set(config, gate = new HashingGate(config.ADMIN_LOGIN_HASH_CONCURRENCY, config.ADMIN_LOGIN_HASH_QUEUE));
   const account = await repo.findAccountByEmail(db, email);
-  const ok = await verifyPassword(account?.passwordHash, input.password);
+  const ok = await gate.run(() => verifyPassword(account?.passwordHash, input.password));
+  if (ok === undefined) throw new RetryLater(1, 'not_ready', 'Too many logins at once; try again in a moment.');
   const now = new Date();
-  const usable = account && account.disabledAt === null && !(account.lockedUntil && account.lockedUntil > now);
-  if (!account || !ok || !usable) {
-    noteFailure(key);
-    if (account && !ok && !(account.lockedUntil && account.lockedUntil > now)) {
-      const failures = await repo.recordFailedLogin(db, account.id);
-      if (failures >= config.ADMIN_LOGIN_MAX_FAILURES) {
-        await repo.lockAccount(db, account.id, new Date(now.getTime() + config.ADMIN_LOGIN_LOCK_MINUTES * 60_000));
-        await audit(db, null, 'accounts.lock', account.id, { failures });
-      }
+  const usable = (a: typeof account) => a && a.disabledAt === null && !(a.lockedUntil && a.lockedUntil > now);
+  if (!account || !ok || !usable(account)) {
+    if (account && !ok && attempt.accountLimitReached && !(account.lockedUntil && account.lockedUntil > now)) {
+      await db.$transaction(async (tx) => {
+        await repo.lockAccount(tx, account.id, new Date(now.getTime() + config.ADMIN_LOGIN_LOCK_MINUTES * 60_000));
+        await audit(tx, null, 'accounts.lock', account.id, { after: 'too many failed logins from all networks' });
+      });
     }
     throw new AppError('unauthorised', LOGIN_REFUSED);
   }
-  recentFailures.delete(key);
+  // The lock may have been set while the password was being checked: read it again.
+  if (!usable(await repo.findAccountById(db, account.id))) throw new AppError('unauthorised', LOGIN_REFUSED);
+  await attempt.succeeded();
   if (account.failedLogins > 0 || account.lockedUntil) await repo.clearFailedLogins(db, account.id);
 
   const secret = randomBytes(32);
   const sessionHash = sha256(secret);
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + config.ADMIN_SESSION_MAX_HOURS * 3_600_000);
-  await repo.insertSession(db, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
-  const principal: AdminPrincipal = { via: 'session', role: account.role, accountId: account.id, tokenId: null, email: account.email, csrfToken, sessionHash };
-  await audit(db, principal, 'session.login', account.id);
+  const principal: AdminPrincipal = { via: 'session', role: account.role, canExport: exportAllowed(account.canExport, account.role), accountId: account.id, tokenId: null, email: account.email, csrfToken, sessionHash };
+  await db.$transaction(async (tx) => {
+    await repo.insertSession(tx, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
+    await audit(tx, principal, 'session.login', account.id);
+  });
   return { cookieValue: secret.toString('base64url'), expiresAt, principal };
 }
 
-export async function logout(db: DbClient, principal: AdminPrincipal): Promise<void> {
-  if (principal.sessionHash) await repo.deleteSession(db, principal.sessionHash);
-  await audit(db, principal, 'session.logout', principal.accountId);
+export async function logout(db: Db, principal: AdminPrincipal): Promise<void> {
+  await db.$transaction(async (tx) => {
+    if (principal.sessionHash) await repo.deleteSession(tx, principal.sessionHash);
+    await audit(tx, principal, 'session.logout', principal.accountId);
+  });
 }
 
 /** The principal behind a session cookie's value, or null when it is unknown, expired or idle too long. */
@@ -152,18 +181,25 @@ export async function resolveSession(db: DbClient, config: AuthConfig, cookieVal
   }
   // At most one write a minute per session for the idle clock.
   if (now - session.lastSeenAt.getTime() > 60_000) await repo.touchSession(db, sessionHash, new Date(now));
-  return { via: 'session', role: session.account.role, accountId: session.account.id, tokenId: null, email: session.account.email, csrfToken: session.csrfToken, sessionHash };
+  return { via: 'session', role: session.account.role, canExport: exportAllowed(session.account.canExport, session.account.role), accountId: session.account.id, tokenId: null, email: session.account.email, csrfToken: session.csrfToken, sessionHash };
 }
 
 // --- tokens ---------------------------------------------------------------------------------
 
 const TOKEN_PREFIX = 'clr_';
 
-/** The principal behind a bearer token (an API token, or the bootstrap ADMIN_API_TOKEN), or null. */
+export const BOOTSTRAP_RETIRED = 'The bootstrap ADMIN_API_TOKEN stops working once an owner account exists: log in, or use an account\'s API token (README "Admin accounts").';
+
+/**
+ * The principal behind a bearer token (an API token, or the bootstrap ADMIN_API_TOKEN), or null.
+ * The bootstrap token exists to create the first owner; once an enabled owner account exists it is
+ * refused, so a token left in an old .env or a CI secret cannot act as an owner nobody can trace.
+ */
 export async function resolveBearer(db: DbClient, config: AuthConfig, token: string): Promise<AdminPrincipal | null> {
   const digest = sha256(token);
   if (config.ADMIN_API_TOKEN && timingSafeEqual(digest, sha256(config.ADMIN_API_TOKEN))) {
-    return { via: 'token', role: 'owner', accountId: null, tokenId: null, email: null };
+    if (await repo.enabledOwnerExists(db)) throw new AppError('unauthorised', BOOTSTRAP_RETIRED);
+    return { via: 'token', bootstrap: true, role: 'owner', canExport: true, accountId: null, tokenId: null, email: null };
   }
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const row = await repo.findTokenByHash(db, digest);
@@ -171,15 +207,20 @@ export async function resolveBearer(db: DbClient, config: AuthConfig, token: str
   const now = Date.now();
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > 60_000) await repo.touchToken(db, row.id, new Date(now));
   // A token never outranks its account, even after the account was demoted.
-  return { via: 'token', role: lowerRole(row.role, row.account.role), accountId: row.account.id, tokenId: row.id, email: row.account.email };
+  const role = lowerRole(row.role, row.account.role);
+  return { via: 'token', role, canExport: exportAllowed(row.account.canExport, role), accountId: row.account.id, tokenId: row.id, email: row.account.email };
 }
 
-export async function createToken(db: DbClient, actor: AdminPrincipal, input: { name: string; role: Role }) {
+export async function createToken(db: Db, actor: AdminPrincipal, input: { name: string; role: Role }) {
   if (!actor.accountId) throw new AppError('forbidden', 'API tokens belong to an account: log in as an owner account to create one.');
   if (!roleAtLeast(actor.role, input.role)) throw new AppError('forbidden', 'A token cannot have a higher role than its creator.');
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const row = await repo.insertToken(db, { accountId: actor.accountId, name: input.name, role: input.role, tokenHash: sha256(token) });
-  await audit(db, actor, 'tokens.create', row.id, { role: row.role });
+  const accountId = actor.accountId;
+  const row = await db.$transaction(async (tx) => {
+    const inserted = await repo.insertToken(tx, { accountId, name: input.name, role: input.role, tokenHash: sha256(token) });
+    await audit(tx, actor, 'tokens.create', inserted.id, { role: inserted.role });
+    return inserted;
+  });
   return { ...shapeToken(row), token };
 }
 
@@ -187,10 +228,12 @@ export async function listTokens(db: DbClient) {
   return (await repo.listTokens(db)).map(shapeToken);
 }
 
-export async function revokeToken(db: DbClient, actor: AdminPrincipal, id: string): Promise<void> {
-  const { count } = await repo.revokeToken(db, id, new Date());
-  if (count === 0) throw new AppError('not_found', 'No active API token has that id.');
-  await audit(db, actor, 'tokens.revoke', id);
+export async function revokeToken(db: Db, actor: AdminPrincipal, id: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const { count } = await repo.revokeToken(tx, id, new Date());
+    if (count === 0) throw new AppError('not_found', 'No active API token has that id.');
+    await audit(tx, actor, 'tokens.revoke', id);
+  });
 }
 
 function shapeToken(t: Awaited<ReturnType<typeof repo.listTokens>>[number]) {

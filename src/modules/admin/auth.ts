@@ -47,7 +47,19 @@ export function adminAuth(platform: Pick<Platform, 'db' | 'config'>) {
     next();
   };
 
-  return { requireRole };
+  /**
+   * Exports of supporters' personal data: any role, but only with the export permission (by
+   * default editors and owners; see exportAllowed). Viewers see figures, not people.
+   */
+  const requireExport: RequestHandler = async (req, res, next) => {
+    await requireRole('viewer')(req, res, () => undefined);
+    if (!adminActor(res).canExport) {
+      throw new AppError('forbidden', 'Exports of personal data need the export permission; an owner can grant it (PATCH /api/admin/accounts/:id {"canExport": true}).');
+    }
+    next();
+  };
+
+  return { requireRole, requireExport };
 }
 
 /** The principal `requireRole` admitted; for handlers behind it. */

@@ -63,7 +63,11 @@ export const kazakhstanConsentText =
   'My email address is used to confirm my signature and, only if I tick the box, to tell me how this campaign goes. ' +
   'I can ask for my data to be erased at any time.';
 
-/** Idempotent: running it again updates the campaign in place and changes no signature. */
+/**
+ * Creates what is missing and touches nothing else: every `npm start` runs it, and a rerun must
+ * never revert what admins changed in the dashboard (title, goal, sender, demands). An existing
+ * campaign is left exactly as it is; only its seeded consent wording is created if it is gone.
+ */
 export async function seedKazakhstanCampaign(db: Db, statementSource = fs.readFileSync(statementFile, 'utf8')): Promise<string> {
   const statement = extractSpeech(statementSource);
   for (const demand of kazakhstanDemands) {
@@ -82,20 +86,14 @@ export async function seedKazakhstanCampaign(db: Db, statementSource = fs.readFi
       // A reserved example domain (RFC 2606): a deployment sets its verified sender.
       senderEmail: 'kazakhstan@campaigns.example.org',
     };
-    const campaign = await tx.campaign.upsert({
-      where: { slug: KAZAKHSTAN_SLUG },
-      create: { slug: KAZAKHSTAN_SLUG, status: 'live', ...fields },
-      update: fields,
+    const existing = await tx.campaign.findUnique({ where: { slug: KAZAKHSTAN_SLUG }, select: { id: true } });
+    const campaign = existing ?? await tx.campaign.create({
+      data: {
+        slug: KAZAKHSTAN_SLUG, status: 'live', ...fields,
+        demands: { create: kazakhstanDemands.map((demand, index) => ({ position: index + 1, ...demand })) },
+      },
       select: { id: true },
     });
-    for (const [index, demand] of kazakhstanDemands.entries()) {
-      await tx.demand.upsert({
-        where: { campaignId_position: { campaignId: campaign.id, position: index + 1 } },
-        create: { campaignId: campaign.id, position: index + 1, ...demand },
-        update: demand,
-      });
-    }
-    await tx.demand.deleteMany({ where: { campaignId: campaign.id, position: { gt: kazakhstanDemands.length } } });
     // Consent wordings are evidence: an existing one is never rewritten.
     await tx.consentWording.upsert({
       where: { id: KAZAKHSTAN_CONSENT_WORDING_ID },

@@ -36,16 +36,16 @@ export function lettersRouter(platform: Platform): Router {
 
   router.post('/api/admin/letters/:id/retry', requireRole('editor'), async (req, res) => {
     const { id } = letterIdParams.parse(req.params);
-    const retried = await retryLetters(platform, [id]);
-    if (retried === 0) throw new AppError('letter_not_found', 'No failed or flagged letter has that id.');
-    await audit(platform.db, adminActor(res), 'letters.retry', id, { retried });
+    const retried = await retryLetters(platform, [id], async (tx, count) => {
+      if (count === 0) throw new AppError('letter_not_found', 'No failed or flagged letter has that id.');
+      await audit(tx, adminActor(res), 'letters.retry', id, { retried: count });
+    });
     res.status(202).json({ retried });
   });
 
   router.post('/api/admin/letters/retry', requireRole('editor'), requireJson, async (req, res) => {
     const { ids } = retryManyRequest.parse(req.body);
-    const retried = await retryLetters(platform, ids);
-    await audit(platform.db, adminActor(res), 'letters.retry', null, { requested: ids.length, retried });
+    const retried = await retryLetters(platform, ids, (tx, count) => audit(tx, adminActor(res), 'letters.retry', null, { requested: ids.length, retried: count }));
     res.status(202).json({ retried });
   });
 

@@ -109,11 +109,13 @@ export async function releaseHeldLetters(platform: Platform, attemptId: string):
 }
 
 /** An admin's retry of failed (dead) or flagged letters. */
-export async function retryLetters(platform: Platform, letterIds: string[]): Promise<number> {
+/** `alsoInTransaction` (the audit row) commits with the retry, or neither does. */
+export async function retryLetters(platform: Platform, letterIds: string[], alsoInTransaction?: (tx: DbClient, retried: number) => Promise<void>): Promise<number> {
   return platform.db.$transaction(async (tx) => {
     const requeued = await letters.requeue(tx, letterIds);
     const retryOf = new Map(requeued.map((l) => [l.id, l.attempts]));
     await enqueueDeliveries(tx, requeued.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })), retryOf);
+    await alsoInTransaction?.(tx, requeued.length);
     return requeued.length;
   });
 }

@@ -39,16 +39,14 @@ export function targetsRouter(platform: Platform): Router {
 
   router.post('/api/admin/targets/import', requireRole('editor'), requireCsv, express.text({ type: 'text/csv', limit: '1mb', verify: verifyUtf8Body }), async (req, res) => {
     if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', 'Send the file as text/csv.');
-    const result = await importTargets(platform.db, req.body);
-    await audit(platform.db, adminActor(res), 'targets.import', null, { ...result });
+    const result = await importTargets(platform.db, req.body, (tx, counts) => audit(tx, adminActor(res), 'targets.import', null, { ...counts }));
     res.set('Cache-Control', 'no-store').json(result);
   });
 
   router.patch('/api/admin/targets/:iso2', requireRole('editor'), requireJson, async (req, res) => {
     const { iso2 } = iso2Params.parse(req.params);
     const patch = targetPatchSchema.parse(req.body);
-    const target = await updateTarget(platform.db, iso2, patch);
-    await audit(platform.db, adminActor(res), 'targets.update', iso2, { fields: Object.keys(patch) });
+    const target = await updateTarget(platform.db, iso2, patch, (tx) => audit(tx, adminActor(res), 'targets.update', iso2, { fields: Object.keys(patch) }));
     res.set('Cache-Control', 'no-store').json(target);
   });
 

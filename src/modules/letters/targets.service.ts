@@ -19,7 +19,10 @@ const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
  * is written. Otherwise each delegation is created or updated by iso2 in one transaction.
  * Delegations missing from the file are left alone (deactivate them with active=false).
  */
-export async function importTargets(db: Db, csv: string): Promise<ImportResult> {
+/** Runs inside the write's transaction (the audit row), so the write and its record commit together. */
+export type AlsoInTransaction<T> = (tx: DbClient, result: T) => Promise<void>;
+
+export async function importTargets(db: Db, csv: string, alsoInTransaction?: AlsoInTransaction<ImportResult>): Promise<ImportResult> {
   const parsed = parseTargetsCsv(csv);
   if (!parsed.ok) throw csvInvalid(parsed.errors);
   const rows = parsed.rows;
@@ -28,6 +31,7 @@ export async function importTargets(db: Db, csv: string): Promise<ImportResult> 
     const existing = new Map((await targets.findByIso2sWithAddresses(tx, rows.map((row) => row.iso2))).map((t) => [t.iso2, t]));
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
     for (const { line: _line, ...row } of rows) result[await saveTarget(tx, existing.get(row.iso2), row)] += 1;
+    await alsoInTransaction?.(tx, result);
     return result;
   }, WRITE_TRANSACTION);
 }
@@ -39,7 +43,7 @@ export function csvInvalid(errors: CsvLineError[]): AppError {
 }
 
 /** Changes one delegation with the same rules as the import. */
-export async function updateTarget(db: Db, iso2: string, patch: TargetPatch) {
+export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, alsoInTransaction?: AlsoInTransaction<void>) {
   await db.$transaction(async (tx) => {
     await targets.lockTargets(tx);
     const current = await targets.findByIso2WithAddresses(tx, iso2);
@@ -53,6 +57,7 @@ export async function updateTarget(db: Db, iso2: string, patch: TargetPatch) {
       throw new AppError('validation_failed', 'An active delegation needs at least one address.', [{ field: 'emails', message: 'an active delegation needs at least one address' }]);
     }
     await saveTarget(tx, current, merged);
+    await alsoInTransaction?.(tx, undefined);
   }, WRITE_TRANSACTION);
   const saved = await targets.findByIso2WithAddresses(db, iso2);
   if (!saved) throw new AppError('target_not_found', `There is no delegation ${iso2}.`);

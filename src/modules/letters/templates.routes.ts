@@ -24,8 +24,11 @@ export function templatesRouter(platform: Platform): Router {
   router.put('/api/admin/campaigns/:slug/letter-template', requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { language, ...parts } = templateUpdateSchema.parse(req.body);
-    const saved = await saveTemplate(platform, slug, language, parts);
-    await audit(platform.db, adminActor(res), 'templates.save', slug, { language });
+    const saved = await platform.db.$transaction(async (tx) => {
+      const written = await saveTemplate({ db: tx }, slug, language, parts);
+      await audit(tx, adminActor(res), 'templates.save', slug, { language });
+      return written;
+    });
     res.set('Cache-Control', 'no-store').json(saved);
   });
 

@@ -33,18 +33,17 @@ export async function invalidateSignatures(db: Db, slug: string, body: Invalidat
   const campaign = await campaignBySlug(db, slug);
   const condition = toCondition(campaign.id, body);
   const by = actor.email ?? (actor.tokenId ? `token ${actor.tokenId}` : 'bootstrap token');
-  const result = await inBatches(db, (tx) => repo.invalidateBatch(tx, condition, by, body.reason, BATCH), campaign.id, -1);
-  // The condition names a source hash or a domain, never a supporter.
-  await audit(db, actor, 'signatures.invalidate', slug, { ...body, changed: result.changed });
-  return result;
+  // The condition names a source hash or a domain, never a supporter. One audit row per batch, in
+  // the batch's transaction: a batch that committed is always on record.
+  return inBatches(db, (tx) => repo.invalidateBatch(tx, condition, by, body.reason, BATCH), campaign.id, -1,
+    (tx, changed, batch) => audit(tx, actor, 'signatures.invalidate', slug, { ...body, changed, batch }));
 }
 
 export async function restoreSignatures(db: Db, slug: string, body: RestoreBody, actor: AdminPrincipal) {
   const campaign = await campaignBySlug(db, slug);
   const condition = toCondition(campaign.id, body);
-  const result = await inBatches(db, (tx) => repo.restoreBatch(tx, condition, body.reason, BATCH), campaign.id, +1);
-  await audit(db, actor, 'signatures.restore', slug, { ...body, changed: result.changed });
-  return result;
+  return inBatches(db, (tx) => repo.restoreBatch(tx, condition, body.reason, BATCH), campaign.id, +1,
+    (tx, changed, batch) => audit(tx, actor, 'signatures.restore', slug, { ...body, changed, batch }));
 }
 
 function toCondition(campaignId: string, body: { ipHash?: string | undefined; emailDomain?: string | undefined; from?: string | undefined; to?: string | undefined }): SignatureCondition {
@@ -60,12 +59,15 @@ function toCondition(campaignId: string, body: { ipHash?: string | undefined; em
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 /** `direction` −1: signatures leave the counts (invalidate); +1: they come back (restore). */
-async function inBatches(db: Db, change: (tx: Tx) => Promise<ChangedSignature[]>, campaignId: string, direction: -1 | 1) {
+async function inBatches(db: Db, change: (tx: Tx) => Promise<ChangedSignature[]>, campaignId: string, direction: -1 | 1,
+  auditBatch: (tx: Tx, changed: number, batch: number) => Promise<void>) {
   const result = { changed: 0, byPreviousStatus: { confirmed: 0, pending: 0 } };
-  for (;;) {
+  for (let batch = 1; ; batch++) {
     const rows = await db.$transaction(async (tx) => {
       const changed = await change(tx);
       await moveCounts(tx, campaignId, changed, direction);
+      // The first batch is audited even when it changed nothing: the request itself is on record.
+      if (changed.length > 0 || batch === 1) await auditBatch(tx, changed.length, batch);
       return changed;
     }, { timeout: 30_000 });
     result.changed += rows.length;

@@ -6,7 +6,7 @@ import { AppError } from '../../platform/errors';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
-import { adminActor, adminAuth } from '../admin';
+import { adminActor, adminAuth, audit } from '../admin';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import { deliveryManifest, letterExport, LETTER_COLUMNS, signatureExport, SIGNATURE_COLUMNS } from './exports';
 import { invalidateSignatures, restoreSignatures, signingSources } from './fraud';
@@ -19,10 +19,11 @@ import type { QueueHealth } from './queue-health';
 
 export function metricsRouter(platform: Platform, parts: { prometheus: Prometheus; queues: QueueHealth }): Router {
   const router = Router();
-  // The one place the admin guard is chosen: viewers read figures and exports, editors clean up.
+  // The one place the admin guard is chosen: viewers read figures, exports need the export
+  // permission (editors and owners by default), editors clean up.
   // Per route, since this router is mounted at the root and sees every request.
-  const { requireRole } = adminAuth(platform);
-  const guard = { read: requireRole('viewer'), write: requireRole('editor') };
+  const { requireRole, requireExport } = adminAuth(platform);
+  const guard = { read: requireRole('viewer'), write: requireRole('editor'), exports: requireExport };
   const noStore: RequestHandler = (_req, res, next) => { res.set('Cache-Control', 'no-store'); next(); };
   const base = '/api/admin/campaigns/:slug';
 
@@ -36,22 +37,29 @@ export function metricsRouter(platform: Platform, parts: { prometheus: Prometheu
     res.json(await campaignMetrics(platform.db, parts.queues, slug, metricsQuery.parse(req.query)));
   });
 
-  router.get(`${base}/signatures.csv`, guard.read, noStore, async (req, res) => {
+  // Every export of personal data is audited with its filters before a byte leaves.
+  router.get(`${base}/signatures.csv`, guard.exports, noStore, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
-    const exporter = await signatureExport(platform, slug, signaturesExportQuery.parse(req.query));
+    const filters = signaturesExportQuery.parse(req.query);
+    const exporter = await signatureExport(platform, slug, filters);
+    await audit(platform.db, adminActor(res), 'exports.signatures', slug, { ...filters });
     res.set('Content-Disposition', `attachment; filename="${exporter.filename}"`).type('text/csv; charset=utf-8');
     await exporter.writeTo(res);
   });
 
-  router.get(`${base}/delivery-package/manifest.json`, guard.read, noStore, async (req, res) => {
+  router.get(`${base}/delivery-package/manifest.json`, guard.exports, noStore, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
-    res.json(await deliveryManifest(platform, slug, signaturesExportQuery.parse(req.query)));
+    const filters = signaturesExportQuery.parse(req.query);
+    const manifest = await deliveryManifest(platform, slug, filters);
+    await audit(platform.db, adminActor(res), 'exports.manifest', slug, { ...filters });
+    res.json(manifest);
   });
 
-  router.get(`${base}/letters.csv`, guard.read, noStore, async (req, res) => {
+  router.get(`${base}/letters.csv`, guard.exports, noStore, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     z.object({}).strict().parse(req.query);
     const exporter = await letterExport(platform, slug);
+    await audit(platform.db, adminActor(res), 'exports.letters', slug, {});
     res.set('Content-Disposition', `attachment; filename="${exporter.filename}"`).type('text/csv; charset=utf-8');
     await exporter.writeTo(res);
   });
@@ -95,7 +103,7 @@ function digest(value: string): Buffer {
 }
 
 export function describeMetricsApi(registry: OpenAPIRegistry): void {
-  const unauthorised = { 401: problemResponse('Not logged in, or an unknown token'), 403: problemResponse('The role is too low (exports and figures: viewer; invalidate and restore: editor)') };
+  const unauthorised = { 401: problemResponse('Not logged in, or an unknown token'), 403: problemResponse('Not allowed (figures: viewer; exports of personal data: the export permission, editors and owners by default; invalidate and restore: editor)') };
   const tags = ['Admin: metrics and exports'];
   const params = slugParams;
   const notFound = { 404: problemResponse('No such campaign') };

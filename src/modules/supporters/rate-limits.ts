@@ -4,7 +4,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Platform } from '../../platform/context';
 import { problemFor, sendProblem } from '../../platform/http/problem';
 import { normaliseEmail, emailDomain } from './email-address';
-import { ipSourceHash } from './personal-data';
+import { ipSourceHash, networkHash, widerNetworksOf } from './personal-data';
 
 /**
  * Burst and sustained limits on signing, per source network and per email domain, counted in Redis
@@ -24,9 +24,20 @@ export function signingRateLimits(platform: Platform, answerLimited?: LimitedAns
     const domain = domainOf(req.body);
     return !domain || config.RATE_LIMIT_DOMAIN_EXEMPT.has(domain);
   };
+  // IPv6: the /56 and /48 count too, at 4 and 16 times the per-network limits (a household or
+  // office often has a /56, a provider's customer a /48). IPv4 clients skip these.
+  const byWider = (index: 0 | 1) => (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => {
+    const network = req.ip ? widerNetworksOf(req.ip)[index] : undefined;
+    return network ? networkHash(platform, network).toString('hex') : 'unknown';
+  };
+  const notIpv6 = (req: Parameters<NonNullable<Options['skip']>>[0]) => !req.ip || widerNetworksOf(req.ip).length === 0;
   return [
     limiter(platform, 'ip-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE, byIp, undefined, answerLimited),
     limiter(platform, 'ip-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR, byIp, undefined, answerLimited),
+    limiter(platform, 'ip56-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE * 4, byWider(0), notIpv6, answerLimited),
+    limiter(platform, 'ip56-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR * 4, byWider(0), notIpv6, answerLimited),
+    limiter(platform, 'ip48-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE * 16, byWider(1), notIpv6, answerLimited),
+    limiter(platform, 'ip48-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR * 16, byWider(1), notIpv6, answerLimited),
     limiter(platform, 'domain-minute', 60_000, config.RATE_LIMIT_DOMAIN_PER_MINUTE, byDomain, skipDomain, answerLimited),
     limiter(platform, 'domain-hour', 3_600_000, config.RATE_LIMIT_DOMAIN_PER_HOUR, byDomain, skipDomain, answerLimited),
   ];

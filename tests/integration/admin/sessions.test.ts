@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { call, logIn, makeAccount, makeToken } from '../../support/admin';
 import { createCampaign } from '../../support/fixtures';
-import { startTestApi, type TestApi } from '../../support/harness';
+import { productionSecrets, startTestApi, type TestApi } from '../../support/harness';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -38,7 +38,7 @@ describe('sessions', () => {
   });
 
   it('marks the cookie Secure in production', async () => {
-    const production = await startTestApi({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525' });
+    const production = await startTestApi({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:2525', ...productionSecrets() });
     try {
       const owner = await makeAccount(production.platform.db, 'owner');
       const session = await logIn(production.url, owner.email, owner.password);
@@ -83,22 +83,7 @@ describe('login throttling', () => {
     expect(unknown.headers.get('set-cookie')).toBeNull();
   });
 
-  it('locks an account after repeated failures, with the same answer, even for the right password', async () => {
-    const account = await makeAccount(api.platform.db, 'viewer');
-    const refusals = [];
-    for (let i = 0; i < 3; i += 1) refusals.push(await call(api.url, 'POST', '/api/admin/session', { json: { email: account.email, password: `wrong-${i}-password` } }));
-    expect(refusals.map((r) => r.status)).toEqual([401, 401, 401]);
-    const row = await api.platform.db.adminAccount.findUniqueOrThrow({ where: { id: account.id }, select: { lockedUntil: true } });
-    expect(row.lockedUntil!.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
-
-    const right = await call(api.url, 'POST', '/api/admin/session', { json: { email: account.email, password: account.password } });
-    expect(right.status).toBe(401);
-    expect(right.text).toBe(refusals[0]!.text);
-
-    // Once the lock has passed, the right password works and clears the count.
-    await api.platform.db.adminAccount.update({ where: { id: account.id }, data: { lockedUntil: new Date(Date.now() - 1000) } });
-    expect((await call(api.url, 'POST', '/api/admin/session', { json: { email: account.email, password: account.password } })).status).toBe(200);
-  });
+  // Lockout (per network, per account, concurrency): tests/integration/admin/login-lockout.test.ts.
 });
 
 describe('API tokens', () => {

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import {
@@ -89,6 +91,41 @@ describe('seeding the Kazakhstan campaign', () => {
     await seedKazakhstanCampaign(api.platform.db);
     expect(await snapshot()).toEqual(during);
     expect((await publicCampaign()).counts).toEqual({ ...before.counts, pending: before.counts.pending + 1 });
+  });
+
+  it('never reverts what admins changed: title, summary, goal, sender and demands stay as edited', async () => {
+    const campaignId = await seedKazakhstanCampaign(api.platform.db);
+    const edited = { title: 'Edited in the dashboard', summary: 'An editor wrote this.', signatureGoal: 25_000, senderName: 'Our NGO', senderEmail: 'letters@ngo.example.net', status: 'closed' as const };
+    await api.platform.db.campaign.update({ where: { id: campaignId }, data: edited });
+    await api.platform.db.demand.deleteMany({ where: { campaignId, position: { gt: 2 } } });
+    await api.platform.db.demand.update({ where: { campaignId_position: { campaignId, position: 1 } }, data: { title: 'An edited demand' } });
+    const before = await snapshot();
+    try {
+      await seedKazakhstanCampaign(api.platform.db);
+      expect(await api.platform.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { title: true, summary: true, signatureGoal: true, senderName: true, senderEmail: true, status: true } })).toEqual(edited);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await api.platform.db.campaign.delete({ where: { id: campaignId } }).catch(() => undefined);
+      await seedKazakhstanCampaign(api.platform.db);
+    }
+  });
+
+  it('runs on its own as npm run db:seed, reading .env like the other commands', async () => {
+    const seed = path.join(ROOT, 'dist', 'prisma', 'seed.js');
+    if (!fs.existsSync(seed)) {
+      const built = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+      expect(built.status).toBe(0);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clarion-seed-'));
+    const config = api.platform.config;
+    fs.writeFileSync(path.join(dir, '.env'), [
+      `DATABASE_URL=${config.DATABASE_URL}`, `REDIS_URL=${config.REDIS_URL}`, 'PUBLIC_BASE_URL=http://localhost:3000',
+      'SECRET_KEY=a-development-secret-key-of-enough-length-0123', `ENCRYPTION_KEYS=k1:${Buffer.alloc(32, 3).toString('base64')}`, '',
+    ].join('\n'));
+    // Nothing of the test environment: only PATH, as in a fresh shell.
+    const run = spawnSync(process.execPath, [seed], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toMatch(/Seeded the campaign "kazakhstan"/);
   });
 
   it('refuses a statement that does not contain every demand word for word, and writes nothing', async () => {

@@ -20,9 +20,13 @@ afterAll(async () => {
 const bearer = (role: Role) => ({ authorization: `Bearer ${tokens[role]}` });
 
 describe('metrics roles', () => {
-  it('lets a viewer read figures and exports', async () => {
-    for (const path of ['metrics', 'signatures.csv', 'letters.csv', 'sources', 'delivery-package/manifest.json']) {
+  it('lets a viewer read figures but not export personal data; an editor exports', async () => {
+    for (const path of ['metrics', 'sources']) {
       expect((await fetch(`${api.url}/api/admin/campaigns/${slug}/${path}`, { headers: bearer('viewer') })).status).toBe(200);
+    }
+    for (const path of ['signatures.csv', 'letters.csv', 'delivery-package/manifest.json']) {
+      expect((await fetch(`${api.url}/api/admin/campaigns/${slug}/${path}`, { headers: bearer('viewer') })).status).toBe(403);
+      expect((await fetch(`${api.url}/api/admin/campaigns/${slug}/${path}`, { headers: bearer('editor') })).status).toBe(200);
     }
   });
 

@@ -1,4 +1,7 @@
-import { ConfigError, DEV_MAIL_CATCHER_SMTP_URL, parseConfig } from '../../../src/platform/config';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, DEV_MAIL_CATCHER_SMTP_URL, defaultQueuePrefix, parseConfig } from '../../../src/platform/config';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
@@ -11,6 +14,17 @@ const valid = {
   PUBLIC_BASE_URL: 'https://petitions.example.org/',
   SECRET_KEY: 'a-secret-key-that-is-long-enough-0123456789',
   ENCRYPTION_KEYS: `k1:${KEY_A}`,
+};
+
+/** A production environment with freshly generated secrets: every production rule passes. */
+const production = {
+  ...valid,
+  NODE_ENV: 'production',
+  SMTP_URL: 'smtps://user:pass@smtp.example.org:465',
+  SECRET_KEY: randomBytes(32).toString('base64url'),
+  ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  ADMIN_API_TOKEN: randomBytes(32).toString('base64url'),
+  METRICS_TOKEN: randomBytes(24).toString('hex'),
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -32,7 +46,7 @@ describe('parseConfig', () => {
       PUBLIC_BASE_URL: 'https://petitions.example.org',
       SMTP_URL: DEV_MAIL_CATCHER_SMTP_URL,
       RATE_LIMIT_ENABLED: true,
-      QUEUE_PREFIX: 'clarion',
+      QUEUE_PREFIX: defaultQueuePrefix(valid.DATABASE_URL),
     });
     expect(config.ENCRYPTION_KEYS).toEqual([{ id: 'k1', key: Buffer.alloc(32, 1) }]);
     expect(config.RATE_LIMIT_DOMAIN_EXEMPT.has('gmail.com')).toBe(true);
@@ -108,11 +122,12 @@ describe('parseConfig', () => {
 
   describe('SMTP_URL', () => {
     it('is required in production', () => {
-      expect(problemsOf({ ...valid, NODE_ENV: 'production' })).toEqual(['SMTP_URL: is required in production']);
+      const { SMTP_URL: _unset, ...withoutSmtp } = production;
+      expect(problemsOf(withoutSmtp)).toEqual(['SMTP_URL: is required in production']);
     });
 
     it('is used as given in production', () => {
-      const config = parseConfig({ ...valid, NODE_ENV: 'production', SMTP_URL: 'smtps://user:pass@smtp.example.org:465' });
+      const config = parseConfig({ ...production, SMTP_URL: 'smtps://user:pass@smtp.example.org:465' });
       expect(config.SMTP_URL).toBe('smtps://user:pass@smtp.example.org:465');
     });
 
@@ -131,5 +146,81 @@ describe('parseConfig', () => {
   it('reads the exempt domains as a lower-case set', () => {
     const config = parseConfig({ ...valid, RATE_LIMIT_DOMAIN_EXEMPT: 'Gmail.com, ,mail.RU' });
     expect([...config.RATE_LIMIT_DOMAIN_EXEMPT]).toEqual(['gmail.com', 'mail.ru']);
+  });
+
+  describe('in production', () => {
+    it('accepts freshly generated secrets, including 128-bit hex tokens', () => {
+      expect(() => parseConfig(production)).not.toThrow();
+      for (let i = 0; i < 2000; i++) {
+        expect(() => parseConfig({ ...production, SECRET_KEY: randomBytes(16).toString('hex'), METRICS_TOKEN: randomBytes(16).toString('hex') })).not.toThrow();
+      }
+    });
+
+    const example = fs.readFileSync(path.join(__dirname, '../../../.env.example'), 'utf8');
+    const exampleValue = (name: string) => new RegExp(`^#? ?${name}=(.*)$`, 'm').exec(example)?.[1] ?? '';
+
+    it.each([
+      ['SECRET_KEY', exampleValue('SECRET_KEY')],
+      ['SECRET_KEY', 'local-docker-secret-change-me-0123456789abcdef'],
+      ['SECRET_KEY', 'a'.repeat(64)],
+      ['SECRET_KEY', 'abcd'.repeat(16)],
+      ['SECRET_KEY', 'my-very-long-password-for-clarion-2026'],
+      ['ADMIN_API_TOKEN', '0123456789'.repeat(4)],
+      ['ADMIN_API_TOKEN', 'x'.repeat(40)],
+      ['ADMIN_API_TOKEN', 'abcdefghijklmnopqrstuvwxyz0123456789'],
+      ['METRICS_TOKEN', 'metricsmetricsmetrics'],
+      ['METRICS_TOKEN', 'change-me-change-me'],
+    ])('refuses %s = a published, placeholder or low-entropy value', (name, value) => {
+      const problems = problemsOf({ ...production, [name]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${name}: .*(placeholder|entropy).*\\(production\\)$`));
+      expect(problems[0]).not.toContain(value);
+    });
+
+    it.each([
+      ['the .env.example placeholder', exampleValue('ENCRYPTION_KEYS')],
+      ['the old docker-compose fallback', 'k1:bG9jYWwtZG9ja2VyLWtleS1jaGFuZ2UtbWUtMzJieXQ='],
+      ['a key of repeated bytes', `k1:${Buffer.alloc(32, 7).toString('base64')}`],
+      ['a key that is text', `k1:${Buffer.from('0123456789abcdef0123456789ABCDEF').toString('base64')}`],
+      ['a weak old key behind a good one', `k2:${randomBytes(32).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`],
+    ])('refuses ENCRYPTION_KEYS with %s', (_what, value) => {
+      const problems = problemsOf({ ...production, ENCRYPTION_KEYS: value });
+      expect(problems.length).toBeGreaterThan(0);
+      for (const problem of problems) expect(problem).toMatch(/^ENCRYPTION_KEYS: /);
+    });
+
+    it('requires METRICS_TOKEN', () => {
+      const { METRICS_TOKEN: _unset, ...withoutToken } = production;
+      expect(problemsOf(withoutToken)).toEqual([expect.stringMatching(/^METRICS_TOKEN: is required in production/)]);
+    });
+
+    it('does not apply these rules outside production (tests and development use fixed secrets)', () => {
+      expect(() => parseConfig({ ...valid, SECRET_KEY: 'a'.repeat(40), ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` })).not.toThrow();
+    });
+  });
+
+  it.each(['true', 'TRUE', '*'])('refuses TRUST_PROXY=%s in any environment, saying why', (value) => {
+    const problems = problemsOf({ ...valid, TRUST_PROXY: value });
+    expect(problems).toEqual([expect.stringMatching(/^TRUST_PROXY: true trusts every hop: any client could then choose its own source address/)]);
+  });
+
+  describe('QUEUE_PREFIX', () => {
+    it('defaults to one derived from the database, so instances sharing a Redis never share queues', () => {
+      const a = parseConfig({ ...valid, DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/clarion_a' }).QUEUE_PREFIX;
+      const b = parseConfig({ ...valid, DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/clarion_b' }).QUEUE_PREFIX;
+      const otherHost = parseConfig({ ...valid, DATABASE_URL: 'postgresql://postgres@db.example.org:5432/clarion_a' }).QUEUE_PREFIX;
+      expect(new Set([a, b, otherHost]).size).toBe(3);
+      expect(a).toMatch(/^clarion-[0-9a-f]{12}$/);
+    });
+
+    it('does not depend on credentials or query options (same database, same queues)', () => {
+      const plain = defaultQueuePrefix('postgresql://postgres@127.0.0.1:5432/clarion');
+      expect(defaultQueuePrefix('postgresql://other:new-password@127.0.0.1/clarion?sslmode=require')).toBe(plain);
+      expect(plain).not.toContain('clarion_');
+    });
+
+    it('is used as given when set', () => {
+      expect(parseConfig({ ...valid, QUEUE_PREFIX: 'mine' }).QUEUE_PREFIX).toBe('mine');
+    });
   });
 });

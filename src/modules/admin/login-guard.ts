@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../../platform/config';
+import type { Redis } from '../../platform/redis';
+import { AppError } from '../../platform/errors';
+
+/**
+ * Attempt counters for staff logins, in Redis so every API process shares them.
+ *
+ * Every attempt is counted *before* its password is checked (one atomic INCR per counter), so 20
+ * concurrent attempts get the numbers 1..20 and only those within the limit are ever evaluated.
+ * Three counters, so an adversary can neither guess on forever nor lock staff out:
+ *
+ * - per (account, source network): ADMIN_LOGIN_MAX_FAILURES attempts per ADMIN_LOGIN_LOCK_MINUTES.
+ *   This is the lock that usually bites, and it locks only the adversary's network: the real
+ *   person logging in from their own network is not affected.
+ * - per account, from every network together: ADMIN_LOGIN_ACCOUNT_MAX_FAILURES (default 10 times
+ *   higher). A backstop against guessing from many networks; reaching it locks the account (shown
+ *   in the accounts list, audited), and an owner can unlock it by hand.
+ * - per source network, whatever the account: ADMIN_LOGIN_NETWORK_PER_MINUTE, answered 429 with
+ *   Retry-After, so one network cannot spray every account.
+ *
+ * The account counters are keyed by a hash of the email as typed (whether or not an account
+ * exists), so refusals never tell whether an address has an account. A successful login takes its
+ * own attempt back and clears its (account, network) counter.
+ */
+export type LoginGuardConfig = Pick<Config, 'QUEUE_PREFIX' | 'ADMIN_LOGIN_MAX_FAILURES' | 'ADMIN_LOGIN_LOCK_MINUTES' | 'ADMIN_LOGIN_ACCOUNT_MAX_FAILURES' | 'ADMIN_LOGIN_NETWORK_PER_MINUTE'>;
+
+export interface LoginAttempt {
+  /** Over the per-account (all networks) limit: the account should be locked. */
+  accountLimitReached: boolean;
+  /** Takes the attempt back after a successful login. */
+  succeeded(): Promise<void>;
+}
+
+export class RetryLater extends AppError {
+  constructor(readonly retryAfterSeconds: number, code: 'rate_limited' | 'not_ready', detail: string) {
+    super(code, detail);
+  }
+}
+
+const LOGIN_REFUSED = 'The email or password is not right, or the account is locked for a while.';
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 32);
+}
+
+/**
+ * Counts one attempt and throws when any limit is passed: 429 for the network's rate, 401 (the
+ * same answer as a wrong password) for the account's limits. Redis down: 503, because without
+ * the counters a lockout cannot be enforced.
+ */
+export async function countLoginAttempt(redis: Redis, config: LoginGuardConfig, email: string, networkKey: string): Promise<LoginAttempt> {
+  const prefix = `${config.QUEUE_PREFIX}:login`;
+  const account = `${prefix}:account:${digest(email)}`;
+  const pair = `${prefix}:pair:${digest(email)}:${networkKey}`;
+  const network = `${prefix}:network:${networkKey}`;
+  const lockMs = config.ADMIN_LOGIN_LOCK_MINUTES * 60_000;
+  let counts: number[];
+  try {
+    const replies = await redis.multi()
+      .incr(network).pexpire(network, 60_000, 'NX')
+      .incr(pair).pexpire(pair, lockMs, 'NX')
+      .incr(account).pexpire(account, lockMs, 'NX')
+      .exec();
+    if (!replies || replies.some(([error]) => error)) throw new Error('login counters: a command failed');
+    counts = [replies[0]![1], replies[2]![1], replies[4]![1]].map(Number);
+  } catch {
+    throw new RetryLater(5, 'not_ready', 'Logins are paused for a moment; try again shortly.');
+  }
+  const [networkCount, pairCount, accountCount] = counts as [number, number, number];
+  if (networkCount > config.ADMIN_LOGIN_NETWORK_PER_MINUTE) {
+    const ttl = await redis.pttl(network).catch(() => 60_000);
+    throw new RetryLater(Math.max(1, Math.ceil(ttl / 1000)), 'rate_limited', 'Too many logins from your network; see Retry-After.');
+  }
+  if (pairCount > config.ADMIN_LOGIN_MAX_FAILURES || accountCount > config.ADMIN_LOGIN_ACCOUNT_MAX_FAILURES) {
+    throw new AppError('unauthorised', LOGIN_REFUSED);
+  }
+  return {
+    accountLimitReached: accountCount >= config.ADMIN_LOGIN_ACCOUNT_MAX_FAILURES,
+    succeeded: async () => {
+      await redis.multi().del(pair).decr(account).exec().catch(() => undefined);
+    },
+  };
+}
+
+export { LOGIN_REFUSED };
