@@ -9,13 +9,13 @@ import { adminRouter, describeAdminApi } from './modules/admin';
 import { campaignsRouter, describeCampaignsApi } from './modules/campaigns';
 import { campaignsAdminRouter, describeCampaignsAdminApi } from './modules/campaigns';
 import { dashboardRouter } from './modules/dashboard';
-import { describeSupportersApi, supportersRouter } from './modules/supporters';
+import { describeSupportersApi, notMeRouter, supportersRouter } from './modules/supporters';
 import { publicRouter } from './modules/public';
 import { campaignCors, embedRouter } from './modules/embed';
 import { describeProofOfWorkApi, proofOfWorkRouter } from './modules/supporters/proof-of-work';
 import { describeMetricsApi, metricsModule } from './modules/metrics';
 import { describeErasureApi, erasureRouter } from './modules/erasure';
-import { describeLettersApi, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
+import { approvalRouter, describeLettersApi, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
@@ -30,10 +30,12 @@ export function buildApi(platform: Platform): Express {
     docsRouter(openApi),
     campaignsRouter(platform),
     supportersRouter(platform),
+    notMeRouter(platform),
     targetsRouter(platform),
     templatesRouter(platform),
     lettersRouter(platform),
     letterStepRouter(platform),
+    approvalRouter(platform),
     adminRouter(platform),
     campaignsAdminRouter(platform),
     dashboardRouter(platform),

@@ -8,10 +8,10 @@ import { closeQueues, createQueues } from './platform/queue-factory';
 import { JOBS, jobPayloads, QUEUES } from './platform/queues';
 import { createRedis } from './platform/redis';
 import { closeWorker, startQueueWorker } from './platform/worker-host';
-import { confirmationEmailHandler } from './modules/supporters';
+import { confirmationEmailHandler, resolveAddressRequest } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
 import { IpHashRetention } from './modules/supporters/ip-hash-retention';
-import { DelegationPacer, LetterSweeper, releaseHeldLetters, sendDigestHandler, sendLetterHandler } from './modules/letters';
+import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
   stop(): Promise<void>;
@@ -55,7 +55,12 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim);
     const worker = startQueueWorker({
       queue: QUEUES.email,
-      handlers: { [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer), [JOBS.sendErasureLink]: erasureLinkEmailHandler(platform, mailer) },
+      handlers: {
+        [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer),
+        [JOBS.sendErasureLink]: erasureLinkEmailHandler(platform, mailer),
+        [JOBS.sendLetterApproval]: letterApprovalEmailHandler(platform, mailer),
+        [JOBS.resolveAddressRequest]: async (job) => resolveAddressRequest(platform, jobPayloads[JOBS.resolveAddressRequest].parse(job.data).requestId),
+      },
       connection,
       prefix: config.QUEUE_PREFIX,
       db: platform.db,
@@ -73,7 +78,8 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const worker = startQueueWorker({
       queue: QUEUES.letters,
       handlers: {
-        [JOBS.releaseHeldLetters]: async (job) => `released ${await releaseHeldLetters(platform, jobPayloads[JOBS.releaseHeldLetters].parse(job.data).attemptId)}`,
+        // Retired: a confirmation no longer releases letters (their approval does); old jobs are dropped.
+        [JOBS.releaseHeldLetters]: async () => 'skipped: letters are released by their approval',
         [JOBS.sendLetter]: sendLetterHandler(deps),
         [JOBS.sendDigest]: sendDigestHandler(deps),
       },

@@ -65,6 +65,12 @@ export function renderReport(report) {
     ));
   }
 
+  if (r.oracle) {
+    out.push(`\nDoes answer time tell whether an address signed? ${r.oracle.samples} fresh and ${r.oracle.samples} known addresses per call, one at a time, interleaved (ms):`);
+    for (const [name, o] of Object.entries(r.oracle.results)) {
+      out.push(`  ${name.padEnd(8)} fresh p50 ${o.fresh.p50} p90 ${o.fresh.p90} · known p50 ${o.known.p50} p90 ${o.known.p90} · difference p50 ${o.medianDifferenceMs} p90 ${o.p90DifferenceMs} · run's noise (fresh A/A) ${o.noiseMs} · ${o.withinNoise ? 'within noise' : 'OUTSIDE noise'}`);
+    }
+  }
   if (r.export) {
     const e = r.export;
     out.push('\n### Export (signatures.csv?state=all; ceiling: the same rows as CSV by COPY, still sealed)\n');

@@ -26,6 +26,8 @@ export const settings = {
   concurrencies: list('BENCH_CONCURRENCY', [8, 32, 64]),
   /** The fixed offered rate of the latency goal, signatures/s. */
   offeredRate: int('BENCH_RATE', 1000),
+  /** Requests per path (fresh address, known address) for each call of the oracle part. */
+  oracleSamples: int('BENCH_ORACLE_SAMPLES', 300),
   letters: int('BENCH_LETTERS', 20_000),
   rows: int('BENCH_ROWS', 1_000_000),
   metricsCalls: int('BENCH_METRICS_CALLS', 50),

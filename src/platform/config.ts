@@ -58,6 +58,12 @@ export const configSchema = z.object({
   CONFIRMATION_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 14),
   RATE_LIMIT_ENABLED: booleanFromEnv.default(true),
   /**
+   * Emails per supporter address per day (UTC) that follow something typed on a public page
+   * (confirmations, reminders, letters approvals, new links, erasure links): nobody can use
+   * Clarion to flood an inbox. A supporter's own clicks rarely need more than three.
+   */
+  SUPPORTER_EMAILS_PER_DAY: z.coerce.number().int().min(1).max(100).default(6),
+  /**
    * Bootstrap bearer token with the owner role (for scripts and `npm start`'s development .env);
    * admin accounts and their API tokens are the usual way in. At least 32 characters.
    */

@@ -17,6 +17,8 @@ export const JOBS = {
   sendLetter: 'letters.send.letter',
   sendDigest: 'letters.send.digest',
   sendErasureLink: 'supporters.send.erasure-link',
+  resolveAddressRequest: 'supporters.resolve.address-request',
+  sendLetterApproval: 'letters.send.approval',
 } as const;
 
 export const jobPayloads = {
@@ -28,7 +30,12 @@ export const jobPayloads = {
      */
     variant: z.enum(['new', 'repeat_pending', 'repeat_confirmed', 'letters']),
   }).strict(),
+  /** Retired: confirming a signature no longer releases letters. Jobs still in Redis are skipped. */
   [JOBS.releaseHeldLetters]: z.object({ attemptId: z.uuid() }).strict(),
+  /** The email that shows a letters request (delegations, paragraph, name) to its mailbox for approval. */
+  [JOBS.sendLetterApproval]: z.object({ approvalId: z.uuid() }).strict(),
+  /** A request naming an address (resend, erasure link), looked up here rather than while the requester waits. */
+  [JOBS.resolveAddressRequest]: z.object({ requestId: z.uuid() }).strict(),
   /** `slotAt`: the pacing slot this job already holds, set when the job delayed itself to wait for it. */
   [JOBS.sendLetter]: z.object({ letterId: z.uuid(), slotAt: z.number().int().optional() }).strict(),
   [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime(), slotAt: z.number().int().optional() }).strict(),
@@ -45,4 +52,6 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JOBS.sendLetter]: QUEUES.letters,
   [JOBS.sendDigest]: QUEUES.letters,
   [JOBS.sendErasureLink]: QUEUES.email,
+  [JOBS.resolveAddressRequest]: QUEUES.email,
+  [JOBS.sendLetterApproval]: QUEUES.email,
 };

@@ -19,7 +19,11 @@ export const publicCampaignSchema = z.object({
       .openapi({ description: 'An unofficial translation of the quote into `language`; only the quote itself is what was said.' }),
   })),
   goal: z.number().int(),
-  counts: z.object({ confirmed: z.number().int(), pending: z.number().int(), public: z.number().int() }),
+  counts: z.object({
+    confirmed: z.number().int(),
+    pending: z.number().int().optional().openapi({ description: 'Only when the campaign counts unconfirmed signatures publicly.' }),
+    public: z.number().int(),
+  }),
   consent: z.object({ wording: z.string(), text: z.string() }).nullable()
     .openapi({ description: 'The consent wording to show beside the signing form; send its id back as consent.wording.' }),
   proofOfWork: z.boolean().openapi({ description: 'Signing needs a solved challenge from GET /api/altcha/challenge in the `altcha` field.' }),

@@ -27,15 +27,22 @@ export async function getPublicCampaign(db: DbClient, slug: string, locale = 'en
     },
     demands: texts.demands.map(({ position: _position, ...demand }) => demand),
     goal: campaign.signatureGoal,
+    // Pending signatures are shown only when the campaign chose to count them: the pending count
+    // rises for a new address and not for one that had signed, so it would tell who signed.
     counts: {
       confirmed: counts.confirmed,
-      pending: counts.pending,
-      /** What the public count shows, per the campaign's setting on pending signatures. */
+      ...(campaign.countPendingPublicly ? { pending: counts.pending } : {}),
       public: counts.confirmed + (campaign.countPendingPublicly ? counts.pending : 0),
     },
     consent: consent ? { wording: consent.id, text: consent.text } : null,
     proofOfWork: campaign.proofOfWork,
   };
+}
+
+/** The id of a campaign the public can see (live or closed), or null. */
+export async function findPublicCampaignId(db: DbClient, slug: string): Promise<string | null> {
+  const campaign = await campaigns.findBySlug(db, slug);
+  return campaign && campaign.status !== 'draft' ? campaign.id : null;
 }
 
 /** The campaign a signature may be added to, or why not. */

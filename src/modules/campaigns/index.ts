@@ -1,5 +1,5 @@
 export { campaignsRouter, describeCampaignsApi } from './campaigns.routes';
-export { getOpenCampaign, getOpenCampaignForSigning, getPublicCampaign } from './campaigns.service';
+export { findPublicCampaignId, getOpenCampaign, getOpenCampaignForSigning, getPublicCampaign } from './campaigns.service';
 export { adjustCounters, adjustRollup, adjustRollups, findById as findCampaignById, sumCounters, type RollupDelta, type RollupKey } from './campaigns.repository';
 export { seedKazakhstanCampaign } from './kazakhstan.seed';
 export { seedKazakhstanTranslations } from './kazakhstan-translations.seed';

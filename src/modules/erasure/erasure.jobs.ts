@@ -7,6 +7,7 @@ import { jobPayloads, JOBS } from '../../platform/queues';
 import { Views } from '../../platform/views';
 import { classifySmtpError } from '../supporters/supporters.jobs';
 import { open, PURPOSE } from '../supporters/personal-data';
+import { mayMailSupporter } from '../supporters/mail-gate';
 import * as repo from './erasure.repository';
 import { erasureLink } from './erasure.service';
 
@@ -21,6 +22,9 @@ export function erasureLinkEmailHandler(platform: Platform, mailer: Transporter)
     const supporter = await repo.findSupporterForMail(platform.db, supporterId);
     const campaign = supporter?.signatures[0]?.campaign;
     if (!supporter || !campaign) return 'skipped: nothing left to erase';
+    if (!(await mayMailSupporter(platform.db, Buffer.from(supporter.emailHash), platform.config.SUPPORTER_EMAILS_PER_DAY, job.attemptsMade === 0))) {
+      return 'skipped: address stopped mail or reached its daily limit';
+    }
 
     const t = translator(locale);
     const data = { locale, name: open(platform, supporter.nameEncrypted, PURPOSE.name), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };

@@ -11,6 +11,7 @@ export function findSupporterForMail(db: DbClient, supporterId: string) {
     where: { id: supporterId },
     select: {
       id: true,
+      emailHash: true,
       emailEncrypted: true,
       nameEncrypted: true,
       signatures: {

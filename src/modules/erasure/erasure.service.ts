@@ -1,12 +1,11 @@
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
-import { addToOutbox } from '../../platform/outbox';
-import { JOBS } from '../../platform/queues';
 import { audit, type AdminPrincipal } from '../admin';
 import { adjustCounters, adjustRollup } from '../campaigns';
 import { canonicalEmail } from '../supporters/email-address';
 import { emailLookupHash } from '../supporters/personal-data';
+import { recordAddressRequest } from '../supporters/address-requests';
 import * as repo from './erasure.repository';
 
 /**
@@ -21,14 +20,12 @@ import * as repo from './erasure.repository';
  */
 export const ERASURE_TOKEN_PURPOSE = 'erase-supporter';
 const ERASURE_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
-/** At most one erasure email per supporter per hour, however often the form is sent. */
-const ERASURE_EMAIL_WINDOW_MS = 3600 * 1000;
-
-export async function requestErasure(platform: Platform, email: string, locale: Locale, now = new Date()): Promise<void> {
-  const supporter = await repo.findSupporterByEmailHash(platform.db, emailLookupHash(platform, canonicalEmail(email)));
-  if (!supporter) return;
-  const window = Math.floor(now.getTime() / ERASURE_EMAIL_WINDOW_MS);
-  await addToOutbox(platform.db, JOBS.sendErasureLink, { supporterId: supporter.id, locale }, `erasure-link-${supporter.id}-${window}`);
+/**
+ * Asking by address: the same answer and the same work whatever the address (the lookup happens in
+ * a job, see supporters' address requests), so neither the answer nor its time tells who is known.
+ */
+export async function requestErasure(platform: Platform, email: string, locale: Locale): Promise<void> {
+  await recordAddressRequest(platform, 'erasure', email, null, locale);
 }
 
 export function erasureLink(platform: Platform, supporterId: string, locale: Locale, now = new Date()): string {

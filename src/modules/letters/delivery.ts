@@ -5,6 +5,7 @@ import { JOBS, jobPayloads } from '../../platform/queues';
 import { describeSmtpError } from '../../platform/smtp-errors';
 import { localiseCampaign, type LocalisedCampaignTexts } from '../campaigns';
 import { openPersonalData, PURPOSE } from '../supporters';
+import { letterFromName } from './display-name';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import * as letters from './letters.repository';
 import { isEmptyLetter } from './templates.engine';
@@ -69,7 +70,7 @@ export function sendLetterHandler(deps: DeliveryDeps) {
     }
     const messageId = `<letter-${letter.id}@${domainOf(letter.campaign.senderEmail)}>`;
     return sendAndRecord(deps, job, [letter.id], {
-      from: { name: `${supporterName} via Clarion`, address: letter.campaign.senderEmail },
+      from: { name: letterFromName(supporterName, letter.campaign.senderName), address: letter.campaign.senderEmail },
       replyTo: supporterEmail,
       to: testMode ? [supporterEmail] : addresses.map((a) => a.email),
       subject: testMode ? `[TEST] ${rendered.subject}` : rendered.subject,

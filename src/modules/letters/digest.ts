@@ -34,9 +34,11 @@ export function sendDigestHandler(deps: DeliveryDeps) {
     if (claimed.length === 0) return 'skipped: nothing queued';
     const ids = claimed.map((l) => l.id);
     const entries = (await letters.findDigestEntries(platform.db, ids)).map((letter) => {
-      const country = letter.attempt.signature.country;
+      // Signed as the request that wrote it typed, as in a single letter (see findLetterForDelivery).
+      const typed = letter.attempt.nameEncrypted;
+      const country = typed ? letter.attempt.country : letter.attempt.signature?.country ?? null;
       return {
-        name: openPersonalData(platform, letter.supporter.nameEncrypted, PURPOSE.name),
+        name: openPersonalData(platform, typed ?? letter.supporter.nameEncrypted, PURPOSE.name),
         country: country ? countryName(country) : null,
         paragraph: letter.paragraphEncrypted ? openPersonalData(platform, letter.paragraphEncrypted, PURPOSE.paragraph) : null,
       };

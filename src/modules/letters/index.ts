@@ -1,7 +1,8 @@
 export { describeLettersApi, lettersRouter } from './letters.routes';
 export { describeTargetsApi, targetsRouter } from './targets.routes';
 export { describeTemplatesApi, templatesRouter } from './templates.routes';
-export { releaseHeldLetters } from './letters.service';
+export { letterApprovalEmailHandler } from './approval.jobs';
+export { approvalRouter } from './approval.routes';
 export { sendLetterHandler } from './delivery';
 export { sendDigestHandler } from './digest';
 export { LetterSweeper, sweepLetters } from './sweeper';

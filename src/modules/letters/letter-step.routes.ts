@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { requireContentType } from '../../platform/http/content-type';
-import { negotiateLocale, translator, type Locale } from '../../platform/i18n';
+import { negotiateLocale, type Locale } from '../../platform/i18n';
 import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
 import { slugParams } from '../campaigns/campaigns.schemas';
 import { checkLetterForm, readLetterForm, type LetterForm } from './letter-step.schemas';
@@ -66,7 +66,7 @@ export function letterStepRouter(platform: Platform): Router {
       res.status(400).type('html').send(views.page('write', stepPage(step, form, locale, { problems: checked.problems })));
       return;
     }
-    const preview = await previewStepLetter(platform, step, checked.request, translator(locale)('write.preview.standInName'));
+    const preview = await previewStepLetter(platform, step, checked.request);
     res.type('html').send(views.page('write', stepPage(step, form, locale, { preview })));
   }));
 

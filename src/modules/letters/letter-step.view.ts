@@ -43,7 +43,7 @@ export function stepPage(step: LetterStep, form: LetterForm, locale: Locale, ext
   const collator = new Intl.Collator(locale);
   const members = step.delegations.filter((d) => d.councilMember);
   const named = (d: StepDelegation) => ({ ...d, name: delegationName(d, locale) });
-  const own = step.signatureCountry ? step.delegations.find((d) => d.iso2 === step.signatureCountry) : undefined;
+  const own = step.supporter.countryCode ? step.delegations.find((d) => d.iso2 === step.supporter.countryCode) : undefined;
   const chosen = new Set(form.countries);
 
   const errorFor: Partial<Record<FormProblem['field'], string>> = {};
@@ -82,14 +82,13 @@ export function stepPage(step: LetterStep, form: LetterForm, locale: Locale, ext
     actionToken: form.actionToken,
     // Not `languages`: the layout would draw its link switcher, and a link cannot carry the token.
     languageForms: languages(locale),
-    confirmed: step.confirmed,
-    typedHere: step.typedHere,
+    verified: step.verified,
     form,
     errors,
     errorFor,
     allCount: members.length,
     groups,
-    own: own ? { label: step.typedHere ? t('write.choice.own', { country: delegationName(own, locale) }) : t('write.choice.ownUnnamed') } : null,
+    own: own ? { label: t('write.choice.own', { country: delegationName(own, locale) }) } : null,
     countryGroups,
     countriesOpen: form.choice === 'countries' || form.countries.length > 0 || errorFor.countries !== undefined,
     paragraphMax: PARAGRAPH_MAX,
@@ -125,8 +124,8 @@ function clientData(step: LetterStep, locale: Locale, t: Translate, ownIso2: str
     slug: step.campaign.slug,
     paragraphMax: PARAGRAPH_MAX,
     maxCountries: MAX_COUNTRIES,
-    supporter: step.supporter ?? { name: t('write.preview.standInName'), city: null, countryCode: null },
-    ownIso2: step.typedHere ? ownIso2 ?? null : null,
+    supporter: step.supporter,
+    ownIso2: ownIso2 ?? null,
     delegations: step.delegations.map((d) => ({ iso2: d.iso2, name: delegationName(d, locale), group: d.group, member: d.councilMember })),
     plurals: {
       count: pluralForms(locale, 'write.count'),

@@ -16,21 +16,22 @@ export interface RecordedLetter {
 
 /**
  * One letter per (campaign, supporter, delegation). Asking again changes nothing, except that a
- * letter still held for an unconfirmed signing is taken over by the newer request, so that someone
- * who typed another person's address cannot block that person's own letters.
+ * letter still held (waiting for its approval) is taken over by the newer request, so that
+ * someone who typed another person's address cannot block that person's own letters; what was
+ * taken over can no longer be approved from the older request's email.
  */
 export async function recordLetters(db: DbClient, common: {
-  campaignId: string; supporterId: string; attemptId: string; paragraphEncrypted: string | null; fingerprint: bigint | null;
+  campaignId: string; supporterId: string; attemptId: string; approvalId: string; paragraphEncrypted: string | null; fingerprint: bigint | null;
 }, drafts: LetterDraft[]): Promise<RecordedLetter[]> {
   if (drafts.length === 0) return [];
   return db.$queryRaw<RecordedLetter[]>`
-    INSERT INTO letters (campaign_id, supporter_id, target_id, attempt_id, status, review_reason, paragraph_encrypted, paragraph_fingerprint, queued_at)
-    SELECT ${common.campaignId}::uuid, ${common.supporterId}::uuid, d.target_id, ${common.attemptId}::uuid, d.status::"LetterStatus", d.review_reason,
+    INSERT INTO letters (campaign_id, supporter_id, target_id, attempt_id, approval_id, status, review_reason, paragraph_encrypted, paragraph_fingerprint, queued_at)
+    SELECT ${common.campaignId}::uuid, ${common.supporterId}::uuid, d.target_id, ${common.attemptId}::uuid, ${common.approvalId}::uuid, d.status::"LetterStatus", d.review_reason,
            ${common.paragraphEncrypted}, ${common.fingerprint}::bigint, CASE WHEN d.status = 'queued' THEN now() END
     FROM unnest(${drafts.map((d) => d.targetId)}::uuid[], ${drafts.map((d) => d.status)}::text[], ${drafts.map((d) => d.reviewReason)}::text[])
       AS d(target_id, status, review_reason)
     ON CONFLICT (campaign_id, supporter_id, target_id) DO UPDATE SET
-      attempt_id = EXCLUDED.attempt_id, status = EXCLUDED.status, review_reason = EXCLUDED.review_reason,
+      attempt_id = EXCLUDED.attempt_id, approval_id = EXCLUDED.approval_id, status = EXCLUDED.status, review_reason = EXCLUDED.review_reason,
       paragraph_encrypted = EXCLUDED.paragraph_encrypted, paragraph_fingerprint = EXCLUDED.paragraph_fingerprint, queued_at = EXCLUDED.queued_at
     WHERE letters.status = 'held'
     RETURNING id, target_id, status::text AS status`;
@@ -45,24 +46,6 @@ export async function countNearIdentical(db: DbClient, targetIds: string[], fing
       AND bit_count((paragraph_fingerprint # ${fingerprint}::bigint)::bit(64)) <= ${maxBits}
     GROUP BY target_id`;
   return new Map(rows.map((r) => [r.target_id, Number(r.n)]));
-}
-
-/** Serialises letter requests with the confirmation of the same signing (see letters.service). */
-export async function lockAttempt(db: DbClient, attemptId: string): Promise<{ confirmed: boolean; emailQueued: boolean } | null> {
-  const [row] = await db.$queryRaw<{ confirmed_at: Date | null; email_queued: boolean }[]>`
-    SELECT confirmed_at, email_queued FROM signing_attempts WHERE id = ${attemptId}::uuid FOR UPDATE`;
-  return row ? { confirmed: row.confirmed_at !== null, emailQueued: row.email_queued } : null;
-}
-
-export async function markAttemptEmailQueued(db: DbClient, attemptId: string): Promise<void> {
-  await db.signingAttempt.update({ where: { id: attemptId }, data: { emailQueued: true }, select: { id: true } });
-}
-
-export function releaseHeld(db: DbClient, attemptId: string) {
-  return db.$queryRaw<{ id: string; campaign_id: string; target_id: string }[]>`
-    UPDATE letters SET status = 'queued', queued_at = now()
-    WHERE attempt_id = ${attemptId}::uuid AND status = 'held'
-    RETURNING id, campaign_id, target_id`;
 }
 
 /**
@@ -106,8 +89,11 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
       (SELECT coalesce(json_agg(json_build_object('position', d.position, 'title', d.title, 'quote', d.quote) ORDER BY d.position), '[]'::json)
         FROM demands d WHERE d.campaign_id = c.id) AS demands,
       t.id AS target_id, t.iso2, t.country, t.mission_name, t.salutation, t.time_zone, t.preferred_language, t.hourly_cap,
-      s.id AS supporter_id, s.email_encrypted, s.name_encrypted,
-      sig.country AS signature_country, sig.city_encrypted,
+      s.id AS supporter_id, s.email_encrypted,
+      -- Signed as the request that wrote it typed (and its mailbox approved); older rows: the supporter's.
+      coalesce(sa.name_encrypted, s.name_encrypted) AS name_encrypted,
+      CASE WHEN sa.name_encrypted IS NOT NULL THEN sa.country ELSE sig.country END AS signature_country,
+      CASE WHEN sa.name_encrypted IS NOT NULL THEN sa.city_encrypted ELSE sig.city_encrypted END AS city_encrypted,
       tpl.id AS template_id, tpl.language AS template_language, tpl.updated_at AS template_updated_at,
       (SELECT json_build_object('language', ct.language, 'title', ct.title, 'summary', ct.summary, 'demands', ct.demands)
         FROM campaign_translations ct WHERE ct.campaign_id = c.id AND ct.language = coalesce(tpl.language, 'en')) AS translation,
@@ -118,7 +104,7 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
     JOIN targets t ON t.id = l.target_id
     JOIN supporters s ON s.id = l.supporter_id
     JOIN signing_attempts sa ON sa.id = l.attempt_id
-    JOIN signatures sig ON sig.id = sa.signature_id
+    LEFT JOIN signatures sig ON sig.id = sa.signature_id
     LEFT JOIN LATERAL (
       SELECT lt.id, lt.language, lt.updated_at FROM letter_templates lt WHERE lt.campaign_id = c.id
       ORDER BY CASE lt.language WHEN t.preferred_language THEN 0 WHEN c.language THEN 1 WHEN 'en' THEN 2 ELSE 3 END, lt.language
@@ -216,7 +202,7 @@ export function findDigestEntries(db: DbClient, letterIds: string[]) {
       id: true,
       paragraphEncrypted: true,
       supporter: { select: { nameEncrypted: true } },
-      attempt: { select: { signature: { select: { country: true } } } },
+      attempt: { select: { nameEncrypted: true, country: true, signature: { select: { country: true } } } },
     },
   });
 }

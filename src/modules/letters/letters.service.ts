@@ -1,67 +1,67 @@
+import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import { addManyToOutbox, addToOutbox } from '../../platform/outbox';
 import { JOBS } from '../../platform/queues';
-import { attemptForActionToken, sealLetterParagraph } from '../supporters';
+import { actionContext, sealLetterParagraph } from '../supporters';
+import * as approvals from './approvals.repository';
 import { NEAR_IDENTICAL_BITS, paragraphFingerprint } from './fingerprint';
 import * as letters from './letters.repository';
 import type { LettersRequest } from './letters.schemas';
-import { findTargetsForSelection } from './targets.repository';
+import { findTargetsForSelection, type TargetSelection as TargetQuery } from './targets.repository';
 
 /**
- * A supporter's request to write to delegations. Letters are recorded (one per delegation, ever)
- * with their jobs in one transaction; they wait while the signing that asked for them is not
- * confirmed, because an action token proves only that someone typed an address.
+ * A supporter's request to write to delegations. The letters (one per delegation, ever) are
+ * recorded with their jobs in one transaction. With a signing's action token they are held, and
+ * the request is mailed to the address for approval: the token proves only that someone typed the
+ * address. The answer is built from the request alone (what it chose, what its signing typed), so
+ * it is the same whatever the address had done before, and the same for a discarded signing.
  */
 export async function requestLetters(platform: Platform, slug: string, input: LettersRequest) {
-  const attempt = await attemptForActionToken(platform, input.actionToken);
-  const { signature } = attempt;
-  if (signature.campaign.slug !== slug) throw new AppError('token_invalid', 'This action token belongs to another campaign.', [{ field: 'actionToken', message: 'is for another campaign' }]);
-  if (signature.campaign.status !== 'live') throw new AppError('campaign_not_open', 'This campaign has closed and no longer sends letters.');
+  const action = await actionContext(platform, input.actionToken);
+  if (action.campaign.slug !== slug) throw new AppError('token_invalid', 'This action token belongs to another campaign.', [{ field: 'actionToken', message: 'is for another campaign' }]);
+  if (action.campaign.status !== 'live') throw new AppError('campaign_not_open', 'This campaign has closed and no longer sends letters.');
 
-  const selection = 'all' in input.targets ? { all: true as const }
-    : 'group' in input.targets ? { group: input.targets.group }
-    : 'own' in input.targets ? { iso2: ownCountry(signature.country) }
-    : { iso2: [...new Set(input.targets.countries)] };
-  const targets = await findTargetsForSelection(platform.db, selection);
+  const targets = await findTargetsForSelection(platform.db, selectionOf(input.targets, action.signer.countryCode));
   if (targets.length === 0) throw new AppError('no_targets', 'No delegation we can write to matches that choice.', [{ field: 'targets', message: 'matches no delegation' }]);
 
   const fingerprint = input.paragraph ? paragraphFingerprint(input.paragraph) : null;
   const paragraphEncrypted = input.paragraph ? sealLetterParagraph(platform, input.paragraph) : null;
-
-  const confirmed = await platform.db.$transaction(async (tx) => {
-    // Locked, so a confirmation of this signing cannot slip between reading its state and
-    // recording the letters: either it released them, or the letters see it confirmed.
-    const state = await letters.lockAttempt(tx, attempt.id);
-    if (!state) throw new AppError('token_invalid', 'This action token does not match a signing.');
+  const queued = await platform.db.$transaction(async (tx) => {
+    const approvalId = randomUUID();
+    await approvals.insertApproval(tx, { id: approvalId, attemptId: action.attemptId, approved: action.verified });
+    // A discarded (bot) signing has nobody to write for: its request is kept like any other, empty.
+    if (!action.supporterId) return false;
     const floods = fingerprint === null ? new Map<string, number>() : await letters.countNearIdentical(tx, targets.map((t) => t.id), fingerprint, NEAR_IDENTICAL_BITS);
     const threshold = platform.config.LETTERS_COPY_PASTE_THRESHOLD;
-    const recorded = await letters.recordLetters(tx, { campaignId: signature.campaign.id, supporterId: signature.supporterId, attemptId: attempt.id, paragraphEncrypted, fingerprint },
+    const recorded = await letters.recordLetters(tx, { campaignId: action.campaign.id, supporterId: action.supporterId, attemptId: action.attemptId, approvalId, paragraphEncrypted, fingerprint },
       targets.map((target) => {
         const similar = floods.get(target.id) ?? 0;
         if (similar + 1 >= threshold) return { targetId: target.id, status: 'review', reviewReason: `paragraph near-identical to ${similar} other letters to this delegation in 24 h` };
-        return { targetId: target.id, status: state.confirmed ? 'queued' : 'held', reviewReason: null };
+        return { targetId: target.id, status: action.verified ? 'queued' : 'held', reviewReason: null };
       }));
-    await enqueueDeliveries(tx, recorded.filter((l) => l.status === 'queued').map((l) => ({ id: l.id, campaignId: signature.campaign.id, targetId: l.target_id })));
-    if (!state.confirmed && !state.emailQueued && recorded.some((l) => l.status === 'held')) {
-      // A supporter who had confirmed before is asked to confirm these letters with a fresh link.
-      await addToOutbox(tx, JOBS.sendConfirmation, { attemptId: attempt.id, variant: 'letters' }, `confirm-${attempt.id}`);
-      await letters.markAttemptEmailQueued(tx, attempt.id);
-    }
-    return state.confirmed;
+    await enqueueDeliveries(tx, recorded.filter((l) => l.status === 'queued').map((l) => ({ id: l.id, campaignId: action.campaign.id, targetId: l.target_id })));
+    if (recorded.some((l) => l.status === 'held')) await addToOutbox(tx, JOBS.sendLetterApproval, { approvalId }, `approval-${approvalId}`);
+    return action.verified;
   });
 
   return {
     recorded: targets.length,
-    status: confirmed ? ('queued' as const) : ('waiting_for_confirmation' as const),
+    status: queued ? ('queued' as const) : ('waiting_for_confirmation' as const),
     delegations: targets.map((t) => ({ iso2: t.iso2, country: t.country, mission: t.missionName })),
   };
 }
 
-function ownCountry(country: string | null): string[] {
-  if (!country) throw new AppError('no_targets', 'You did not give your country when signing, so we cannot tell which delegation is yours.', [{ field: 'targets', message: 'no country on the signature' }]);
-  return [country];
+/** The delegations a choice names; "own" is the country this signing typed. */
+export function selectionOf(targets: LettersRequest['targets'], ownCountry: string | null): TargetQuery {
+  if ('all' in targets) return { all: true };
+  if ('group' in targets) return { group: targets.group };
+  if ('own' in targets) {
+    if (!ownCountry) throw new AppError('no_targets', 'You did not give your country when signing, so we cannot tell which delegation is yours.', [{ field: 'targets', message: 'no country on the signature' }]);
+    return { iso2: [ownCountry] };
+  }
+  return { iso2: [...new Set(targets.countries)] };
 }
 
 /**
@@ -97,15 +97,6 @@ export async function enqueueDeliveries(db: DbClient, queued: Array<{ id: string
 /** The job id of a letter's delivery: the first, an admin's retry (`retry-<attempts>`) or a sweep's. */
 export function letterJobId(letterId: string, suffix?: number | string): string {
   return suffix === undefined ? `letter-${letterId}` : `letter-${letterId}-${typeof suffix === 'number' ? `retry-${suffix}` : suffix}`;
-}
-
-/** The release job of a confirmed signing: its held letters are queued and their jobs written. */
-export async function releaseHeldLetters(platform: Platform, attemptId: string): Promise<number> {
-  return platform.db.$transaction(async (tx) => {
-    const released = await letters.releaseHeld(tx, attemptId);
-    await enqueueDeliveries(tx, released.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })));
-    return released.length;
-  });
 }
 
 /** An admin's retry of failed (dead) or flagged letters. */

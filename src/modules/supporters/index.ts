@@ -1,6 +1,11 @@
 export { describeSupportersApi, supportersRouter } from './supporters.routes';
-export { confirmationEmailHandler } from './supporters.jobs';
-export { attemptForActionToken, confirmationLink, confirmSignature, signPetition, SIGNING_ANSWER } from './supporters.service';
+export { notMeRouter } from './not-me.routes';
+export { classifySmtpError, confirmationEmailHandler } from './supporters.jobs';
+export { signPetition, SIGNING_ANSWER } from './supporters.service';
+export { confirmAttempt, confirmationLink, confirmSignature } from './confirmations.service';
+export { actionContext, type ActionContext } from './action-tokens';
+export { mayMailSupporter, notMeLink } from './mail-gate';
+export { resolveAddressRequest } from './address-requests';
 export { open as openPersonalData, PURPOSE, seal as sealPersonalData } from './personal-data';
 import { PURPOSE, seal } from './personal-data';
 import type { Platform } from '../../platform/context';

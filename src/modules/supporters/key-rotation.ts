@@ -15,6 +15,8 @@ export const SEALED_COLUMNS = [
   { table: 'signatures', column: 'city_encrypted', purpose: PURPOSE.city },
   { table: 'signatures', column: 'comment_encrypted', purpose: PURPOSE.comment },
   { table: 'letters', column: 'paragraph_encrypted', purpose: PURPOSE.paragraph },
+  { table: 'signing_attempts', column: 'name_encrypted', purpose: PURPOSE.name },
+  { table: 'signing_attempts', column: 'city_encrypted', purpose: PURPOSE.city },
 ] as const;
 
 export type SealedColumn = (typeof SEALED_COLUMNS)[number];

@@ -9,10 +9,11 @@ import { Views } from '../../platform/views';
 import { findLocalisedTexts } from '../campaigns';
 import { open, PURPOSE } from './personal-data';
 import * as supporters from './supporters.repository';
-import { confirmationLink } from './supporters.service';
+import { confirmationLink } from './confirmations.service';
+import { mayMailSupporter, notMeLink } from './mail-gate';
 
 /**
- * Sends the email that follows a signing. The job carries only the signature id; the address is
+ * Sends the email that follows a signing. The job carries only the attempt id; the address is
  * decrypted here, at the last moment, and never logged. Sending is at-least-once: a worker killed
  * between the SMTP answer and the job's completion sends the same email again, which for a
  * confirmation is harmless.
@@ -25,6 +26,11 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     const signature = attempt?.signature;
     if (!attempt || !signature || signature.status === 'invalidated') return 'skipped: signature gone or invalidated';
     if (attempt.confirmedAt) return 'skipped: already confirmed';
+    // Retired: confirming a signature no longer releases letters; letters have their own approval email.
+    if (variant === 'letters') return 'skipped: letters are approved by their own email';
+    if (!(await mayMailSupporter(platform.db, signature.supporter.emailHash, platform.config.SUPPORTER_EMAILS_PER_DAY, job.attemptsMade === 0))) {
+      return 'skipped: address stopped mail or reached its daily limit';
+    }
 
     // The language the supporter signed in; the campaign's title in it when it has that translation.
     const locale: Locale = isLocale(attempt.locale) ? attempt.locale : DEFAULT_LOCALE;
@@ -37,8 +43,8 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
       name: open(platform, signature.supporter.nameEncrypted, PURPOSE.name),
       campaignTitle,
       senderName: signature.campaign.senderName,
-      letterCount: attempt.letterCount,
       link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, attempt.id),
+      notMeLink: notMeLink(platform, signature.supporter.id, locale),
     };
     const senderDomain = signature.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
     try {

@@ -25,6 +25,13 @@ export interface NewSignature {
 }
 
 /** The confirmation email a signing asks for, as an outbox row (see `platform/outbox`). */
+/** What this request typed, sealed: the attempt keeps it for the letter step and its letters. */
+export interface TypedSigner {
+  nameEncrypted: string;
+  cityEncrypted: string | null;
+  country: string | null;
+}
+
 export interface SigningEmail {
   queue: string;
   jobName: string;
@@ -57,7 +64,7 @@ export interface SigningOutcome {
  * invalidated signature queues nothing. The attempt records whether an email with its link was
  * queued: letters written with this signing go out only once that link is used.
  */
-export async function recordSigning(db: DbClient, s: NewSignature, email: SigningEmail): Promise<SigningOutcome> {
+export async function recordSigning(db: DbClient, s: NewSignature, email: SigningEmail, typed: TypedSigner): Promise<SigningOutcome> {
   const [outcome] = await db.$queryRaw<SigningOutcome[]>`
     WITH supporter AS (
       INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
@@ -84,8 +91,9 @@ export async function recordSigning(db: DbClient, s: NewSignature, email: Signin
       ON CONFLICT (dedupe_key) DO NOTHING
       RETURNING payload->>'variant' AS variant
     ), attempt AS (
-      INSERT INTO signing_attempts (id, signature_id, email_queued, locale)
-      SELECT ${email.attemptId}::uuid, signature.id, EXISTS (SELECT 1 FROM email WHERE variant <> 'repeat_confirmed'), ${email.locale}
+      INSERT INTO signing_attempts (id, campaign_id, signature_id, email_queued, locale, name_encrypted, city_encrypted, country)
+      SELECT ${email.attemptId}::uuid, ${s.campaignId}::uuid, signature.id, EXISTS (SELECT 1 FROM email WHERE variant <> 'repeat_confirmed'), ${email.locale},
+        ${typed.nameEncrypted}, ${typed.cityEncrypted}, ${typed.country}
       FROM signature
       RETURNING email_queued
     )
@@ -105,10 +113,11 @@ export async function markConfirmed(db: DbClient, signatureId: string): Promise<
     : null;
 }
 
-export async function insertAttempt(db: DbClient, attempt: { id: string; signatureId: string; emailQueued: boolean; locale?: string }): Promise<void> {
+export async function insertAttempt(db: DbClient, attempt: { id: string; campaignId: string; signatureId: string | null; emailQueued: boolean; locale?: string; typed?: TypedSigner }): Promise<void> {
   await db.$executeRaw`
-    INSERT INTO signing_attempts (id, signature_id, email_queued, locale)
-    VALUES (${attempt.id}::uuid, ${attempt.signatureId}::uuid, ${attempt.emailQueued}, ${attempt.locale ?? 'en'})`;
+    INSERT INTO signing_attempts (id, campaign_id, signature_id, email_queued, locale, name_encrypted, city_encrypted, country)
+    VALUES (${attempt.id}::uuid, ${attempt.campaignId}::uuid, ${attempt.signatureId}::uuid, ${attempt.emailQueued}, ${attempt.locale ?? 'en'},
+      ${attempt.typed?.nameEncrypted ?? null}, ${attempt.typed?.cityEncrypted ?? null}, ${attempt.typed?.country ?? null})`;
 }
 
 /** First use of an attempt's link: returns false when it had been confirmed before. */
@@ -117,7 +126,8 @@ export async function markAttemptConfirmed(db: DbClient, attemptId: string): Pro
   return changed.count === 1;
 }
 
-export function findAttemptWithSignature(db: DbClient, attemptId: string) {
+/** An attempt with its signature (null for a discarded signing), its campaign and what it typed. */
+export function findAttempt(db: DbClient, attemptId: string) {
   return db.signingAttempt.findUnique({
     where: { id: attemptId },
     select: {
@@ -125,22 +135,34 @@ export function findAttemptWithSignature(db: DbClient, attemptId: string) {
       confirmedAt: true,
       emailQueued: true,
       locale: true,
+      nameEncrypted: true,
+      cityEncrypted: true,
+      country: true,
+      campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true, status: true } },
       signature: {
         select: {
           id: true,
           status: true,
           supporterId: true,
           country: true,
-          campaign: { select: { id: true, slug: true, title: true, senderName: true, senderEmail: true, status: true } },
+          cityEncrypted: true,
+          supporter: { select: { nameEncrypted: true } },
         },
       },
     },
   });
 }
 
+/** An attempt whose signature exists: what a confirmation link names. */
+export async function findAttemptWithSignature(db: DbClient, attemptId: string) {
+  const attempt = await findAttempt(db, attemptId);
+  if (!attempt?.signature) return null;
+  return { ...attempt, signature: { ...attempt.signature, campaign: attempt.campaign } };
+}
+
 interface AttemptForMailRow {
   id: string; confirmed_at: Date | null; locale: string; letters: number;
-  signature_id: string; status: 'pending' | 'confirmed' | 'invalidated'; email_encrypted: string; name_encrypted: string;
+  signature_id: string; status: 'pending' | 'confirmed' | 'invalidated'; supporter_id: string; email_hash: string; email_encrypted: string; name_encrypted: string;
   campaign_id: string; slug: string; title: string; sender_name: string; sender_email: string; campaign_language: string;
   translated_title: string | null;
 }
@@ -153,7 +175,7 @@ interface AttemptForMailRow {
 export async function findAttemptForMail(db: DbClient, attemptId: string) {
   const [row] = await db.$queryRaw<AttemptForMailRow[]>`
     SELECT a.id, a.confirmed_at, a.locale, (SELECT count(*)::int FROM letters l WHERE l.attempt_id = a.id) AS letters,
-      s.id AS signature_id, s.status::text AS status, p.email_encrypted, p.name_encrypted,
+      s.id AS signature_id, s.status::text AS status, p.id AS supporter_id, encode(p.email_hash, 'hex') AS email_hash, p.email_encrypted, p.name_encrypted,
       c.id AS campaign_id, c.slug, c.title, c.sender_name, c.sender_email, c.language AS campaign_language,
       (SELECT ct.title FROM campaign_translations ct WHERE ct.campaign_id = c.id AND ct.language = a.locale) AS translated_title
     FROM signing_attempts a
@@ -171,25 +193,40 @@ export async function findAttemptForMail(db: DbClient, attemptId: string) {
     signature: {
       id: row.signature_id,
       status: row.status,
-      supporter: { emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
+      supporter: { id: row.supporter_id, emailHash: Buffer.from(row.email_hash, 'hex'), emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
       campaign: { id: row.campaign_id, slug: row.slug, title: row.title, titleInLocale: translated || row.title, senderName: row.sender_name, senderEmail: row.sender_email },
     },
   };
 }
 
-/** A supporter's pending signature in a campaign with its newest unconfirmed attempt, for a fresh link. */
-export function findPendingSignatureByEmail(db: DbClient, campaignSlug: string, emailHash: Buffer) {
+/** A supporter's pending signature in a campaign, for a fresh link. */
+export function findPendingSignatureByEmail(db: DbClient, campaignId: string, emailHash: Buffer) {
   return db.signature.findFirst({
-    where: { status: 'pending', campaign: { slug: campaignSlug }, supporter: { emailHash: new Uint8Array(emailHash) } },
-    select: { id: true, attempts: { where: { confirmedAt: null }, orderBy: { createdAt: 'desc' }, take: 1, select: { id: true } } },
+    where: { status: 'pending', campaignId, supporter: { emailHash: new Uint8Array(emailHash) } },
+    select: { id: true },
   });
-}
-
-/** A fresh link reuses the newest attempt, so the letters held on it are released by the new link too. */
-export async function markAttemptResent(db: DbClient, attemptId: string, locale: string): Promise<void> {
-  await db.signingAttempt.update({ where: { id: attemptId }, data: { emailQueued: true, locale }, select: { id: true } });
 }
 
 export async function hasWrittenLetters(db: DbClient, supporterId: string, campaignId: string): Promise<boolean> {
   return (await db.letter.findFirst({ where: { supporterId, campaignId }, select: { id: true } })) !== null;
+}
+
+export async function insertAddressRequest(db: DbClient, request: { id: string; kind: string; emailHash: Buffer; campaignId: string | null; locale: string }): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO address_requests (id, kind, email_hash, campaign_id, locale)
+    VALUES (${request.id}::uuid, ${request.kind}, ${request.emailHash}, ${request.campaignId}::uuid, ${request.locale})`;
+}
+
+/** Reads and deletes a request in one statement: the keyed hash is kept no longer than needed. */
+export async function takeAddressRequest(db: DbClient, id: string) {
+  // bytea is read as hex: Prisma's raw queries cannot return it through the pg adapter.
+  const [row] = await db.$queryRaw<{ kind: 'resend' | 'erasure'; email_hash: string; campaign_id: string | null; locale: string }[]>`
+    DELETE FROM address_requests WHERE id = ${id}::uuid RETURNING kind, encode(email_hash, 'hex') AS email_hash, campaign_id, locale`;
+  if (!row) return null;
+  const locale = (['en', 'ru', 'kk'] as const).find((l) => l === row.locale) ?? 'en';
+  return { kind: row.kind, emailHash: Buffer.from(row.email_hash, 'hex'), campaignId: row.campaign_id, locale };
+}
+
+export function findSupporterIdByEmailHash(db: DbClient, emailHash: Buffer) {
+  return db.supporter.findUnique({ where: { emailHash: new Uint8Array(emailHash) }, select: { id: true } });
 }

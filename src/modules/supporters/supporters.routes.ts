@@ -6,7 +6,7 @@ import { requireContentType } from '../../platform/http/content-type';
 import { problemResponse } from '../../platform/http/openapi';
 import type { Locale } from '../../platform/i18n';
 import { slugParams } from '../campaigns/campaigns.schemas';
-import { campaignForPage, pageLocale } from '../public';
+import { pageLocale } from '../public';
 import { signingRateLimits } from './rate-limits';
 import {
   answerLimitedPage, answerRefusedForm, answerSignedPage, confirmedPage, confirmPage, linkProblemPage, resendRefusedPage, resentPage, sendNotFoundPage,
@@ -14,9 +14,10 @@ import {
 import {
   confirmationAnswer, confirmationRequest, resendAnswer, resendRequest, signingAnswer, signingRequest, tokenParams,
 } from './supporters.schemas';
-import {
-  campaignOfLink, confirmSignature, inspectConfirmation, letterStepAfterConfirmation, localeOfLink, resendConfirmation, SIGNING_ANSWER, signPetition,
-} from './supporters.service';
+import { findPublicCampaignId } from '../campaigns';
+import { recordAddressRequest } from './address-requests';
+import { campaignOfLink, confirmSignature, inspectConfirmation, localeOfLink } from './confirmations.service';
+import { SIGNING_ANSWER, signPetition } from './supporters.service';
 
 /** The answer to a request for a new link, known address or not. */
 const RESEND_ANSWER = { status: 'received', message: 'If this address has a signature here that is waiting for confirmation, we have sent it a new confirmation link.' } as const;
@@ -65,7 +66,7 @@ export function supportersRouter(platform: Platform): Router {
     try {
       const token = linkToken(req.params);
       const result = await confirmSignature(platform, token);
-      res.type('html').send(confirmedPage(token, locale, result, await letterStepAfterConfirmation(platform, token)));
+      res.type('html').send(confirmedPage(token, locale, result, result.letterStep));
     } catch (error) {
       await sendLinkProblem(res, platform, req, locale, error);
     }
@@ -73,7 +74,8 @@ export function supportersRouter(platform: Platform): Router {
 
   router.post('/api/confirmations', requireBody, async (req, res) => {
     const { token } = confirmationRequest.parse(req.body);
-    res.json(await confirmSignature(platform, token));
+    const { status, campaign } = await confirmSignature(platform, token);
+    res.json({ status, campaign });
   });
 
   // Asking for a new link shares the signing limits: it sends email too.
@@ -81,7 +83,8 @@ export function supportersRouter(platform: Platform): Router {
     res.set('Cache-Control', 'no-store');
     const locale = pageLocale(req);
     const params = slugParams.safeParse(req.params);
-    if (!params.success || !(await campaignForPage(platform, params.data.slug, locale))) {
+    const campaignId = params.success ? await findPublicCampaignId(platform.db, params.data.slug) : null;
+    if (!params.success || !campaignId) {
       await sendNotFoundPage(platform, res, locale);
       return;
     }
@@ -90,15 +93,16 @@ export function supportersRouter(platform: Platform): Router {
       resendRefusedPage(res, params.data.slug, locale, req.body, input.error);
       return;
     }
-    await resendConfirmation(platform, params.data.slug, input.data.email, input.data.locale ?? locale);
+    await recordAddressRequest(platform, 'resend', input.data.email, campaignId, input.data.locale ?? locale);
     resentPage(res, params.data.slug, locale);
   });
 
   router.post('/api/campaigns/:slug/confirmations/resend', requireBody, ...signingRateLimits(platform), async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const input = resendRequest.parse(req.body);
-    if (!(await campaignForPage(platform, slug, 'en'))) throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
-    await resendConfirmation(platform, slug, input.email, input.locale ?? pageLocale(req));
+    const campaignId = await findPublicCampaignId(platform.db, slug);
+    if (!campaignId) throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+    await recordAddressRequest(platform, 'resend', input.email, campaignId, input.locale ?? pageLocale(req));
     res.status(202).json(RESEND_ANSWER);
   });
 

@@ -3,7 +3,7 @@ import { kazakhstanTranslations } from '../../../src/modules/campaigns/kazakhsta
 import { kazakhstanDemands, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
 import { seedDefaultTemplate, seedTargets, seedTranslatedDefaultTemplates } from '../../../src/modules/letters';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
-import { confirmByEmail, lettersTo, sign } from '../../support/letters';
+import { approveByEmail, lettersTo, sign } from '../../support/letters';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 let smtp: SmtpRecorder;
@@ -30,7 +30,7 @@ describe('letters in the delegation’s language', () => {
     const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID, { locale: 'ru' });
     const written = await postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/letters`, { actionToken, targets: { countries: ['AL', 'FR'] } });
     expect(written.status).toBe(202);
-    await confirmByEmail(api, smtp, email, 'подтвердите');
+    await approveByEmail(api, smtp, email, 'одобрите');
     const letters = await eventually(() => (lettersTo(smtp, email).length === 2 ? lettersTo(smtp, email) : null), 15_000, 'two letters');
 
     const albania = letters.find((m) => m.envelope.to.includes('mission.al@delegations.example.org'))!;

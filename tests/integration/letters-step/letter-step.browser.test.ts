@@ -4,7 +4,7 @@ import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { expectAccessible, launchBrowser, type TestBrowser } from '../../support/browser';
 import { eventually, type TestApi, startTestStack, type TestStack } from '../../support/harness';
-import { confirmByEmail, lettersTo, sign } from '../../support/letters';
+import { approvalLinkIn, lettersTo, sign } from '../../support/letters';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 jest.setTimeout(90_000);
@@ -79,6 +79,18 @@ async function scriptlessTwin(page: Page): Promise<Page> {
 /** The id of the focused element (evaluated as a string: the tests compile without the DOM's types). */
 const focusedId = (page: Page) => page.evaluate<string | undefined>('document.activeElement && document.activeElement.id');
 
+/** Opens the approval email's link as the supporter would, checks what it shows, and presses the button. */
+async function approveInBrowser(page: Page, email: string): Promise<void> {
+  const message = await smtp.waitFor((m) => m.envelope.to.includes(email) && m.subject.includes('approve your letters'));
+  await page.goto(`${api.url}${approvalLinkIn(message)}`);
+  expect(await page.locator('h1').textContent()).toBe('Approve your letters');
+  expect(await page.locator('ul.delegations li').count()).toBe(EASTERN_EUROPEAN.length);
+  expect(lettersTo(smtp, email)).toHaveLength(0); // opening the link sends nothing
+  await expectPageAccessible(page, 'approval');
+  await Promise.all([page.waitForURL(/\/letters\/approve\//), page.getByRole('button', { name: 'Send these letters' }).click()]);
+  expect(await page.locator('h1').textContent()).toBe('Your letters are on their way');
+}
+
 /** The letters that reached the SMTP server: exactly the group's delegations, each quoting every demand and the paragraph. */
 async function expectLettersDelivered(email: string, paragraph: string): Promise<void> {
   const letters = await eventually(() => (lettersTo(smtp, email).length >= EASTERN_EUROPEAN.length ? lettersTo(smtp, email) : null), 20_000, 'the letters');
@@ -93,7 +105,7 @@ async function expectLettersDelivered(email: string, paragraph: string): Promise
 }
 
 describe('the letter step in Chromium with JavaScript', () => {
-  it('counts, previews in place, sends without reloading, and the group receives the letters after confirmation', async () => {
+  it('counts, previews in place, sends without reloading, and the group receives the letters once approved from the mailbox', async () => {
     const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID, { locale: 'en' });
     const page = await newPage();
     const errors: string[] = [];
@@ -132,13 +144,13 @@ describe('the letter step in Chromium with JavaScript', () => {
     await result.waitFor({ state: 'visible' });
     expect(page.url()).toBe(before);
     expect(await page.locator('#result-recorded').textContent()).toBe('6 delegations have a letter from you:');
-    expect(await page.locator('#result-status').textContent()).toMatch(/^They will be sent once you confirm your signature/);
+    expect(await page.locator('#result-status').textContent()).toMatch(/^We have emailed you these letters to approve/);
     expect(await focusedId(page)).toBe('result-heading');
     await expectPageAccessible(page, 'result');
     expect(errors).toEqual([]);
 
     expect(lettersTo(smtp, email)).toHaveLength(0);
-    await confirmByEmail(api, smtp, email);
+    await approveInBrowser(page, email);
     await expectLettersDelivered(email, paragraph);
   });
 
@@ -177,7 +189,7 @@ describe('the letter step in Chromium with JavaScript', () => {
 });
 
 describe('the letter step in Chromium without JavaScript', () => {
-  it('previews and sends by plain form posts, and the group receives the letters after confirmation', async () => {
+  it('previews and sends by plain form posts, and the group receives the letters once approved from the mailbox', async () => {
     const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID, { locale: 'en' });
     const page = await newPage({ javaScriptEnabled: false });
     await page.setViewportSize(PHONE);
@@ -202,7 +214,7 @@ describe('the letter step in Chromium without JavaScript', () => {
     expect(await page.locator('#result-recorded').textContent()).toBe('6 delegations have a letter from you:');
     await expectPageAccessible(page, 'result without JavaScript');
 
-    await confirmByEmail(api, smtp, email);
+    await approveInBrowser(page, email);
     await expectLettersDelivered(email, paragraph);
   });
 

@@ -3,7 +3,7 @@ import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { createCampaign } from '../../support/fixtures';
 import { type TestApi, startTestStack, type TestStack } from '../../support/harness';
-import { confirmByEmail, sign } from '../../support/letters';
+import { confirmationLinkIn, sign } from '../../support/letters';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
 import { decode, lettersOfToken, postForm, textOf } from './step-helpers';
 
@@ -37,7 +37,7 @@ describe('the letter step page', () => {
     expect(page.html).toContain('<h1 id="write-heading" tabindex="-1">Write to the delegations</h1>');
     expect(page.html).toContain('The letter is signed with your name.');
     expect(page.html).toContain('reply address');
-    expect(page.html).toContain('Your letters wait until you confirm your signature');
+    expect(page.html).toContain('We will email you these letters to approve.');
     expect(page.html).toContain(`<input type="hidden" name="actionToken" value="${actionToken}">`);
     // The language switch is forms that post the token: a link (the layout's switcher) would lose it.
     expect(page.html).not.toMatch(/<a [^>]*hreflang/);
@@ -198,31 +198,40 @@ describe('sending without JavaScript', () => {
     expect(first.html).toContain('<h1>Your letters are recorded</h1>');
     expect(textOf(first.html, 'result-recorded')).toBe('6 delegations have a letter from you:');
     expect(textOf(first.html, 'result-delegations')).toBe(EASTERN_EUROPEAN.join(' '));
-    expect(textOf(first.html, 'result-status')).toMatch(/^They will be sent once you confirm your signature/);
+    expect(textOf(first.html, 'result-status')).toMatch(/^We have emailed you these letters to approve/);
     expect(first.html).not.toContain('already had your letter');
     expect(await lettersOfToken(api, actionToken)).toBe(6);
 
+    // A signing's token is not told what the address wrote before (that would tell who signed);
+    // a delegation still never gets two letters.
     const again = await write('/send', { actionToken, choice: 'group', group: 'Eastern European' });
     expect(again.status).toBe(200);
-    expect(again.html).toContain('6 of them already had your letter from before, so they receive no second one.');
+    expect(again.html).not.toContain('already had your letter');
     expect(await lettersOfToken(api, actionToken)).toBe(6);
 
     const more = await write('/send', { actionToken, choice: 'countries', countries: ['AL', 'FR'] });
     expect(textOf(more.html, 'result-recorded')).toBe('2 delegations have a letter from you:');
-    expect(more.html).toContain('1 of them already had your letter from before, so it receives no second one.');
     expect(await lettersOfToken(api, actionToken)).toBe(7);
   });
 
-  it('says the letters are on their way when the signature is already confirmed', async () => {
+  it('says the letters are on their way when written from the confirmation link\'s page, and tells what went before', async () => {
     const { email, actionToken } = await signKazakhstan();
-    await confirmByEmail(api, smtp, email);
-    const page = await write('/send', { actionToken, choice: 'own', lang: 'ru' });
+    const message = await smtp.waitFor((m) => m.envelope.to.includes(email) && m.subject.includes('Please confirm'));
+    const confirmed = await postForm(api, confirmationLinkIn(message), {});
+    const verified = /name="actionToken" value="([^"]+)"/.exec(confirmed.html)?.[1];
+    expect(verified).toBeDefined();
+    const step = await write('', { actionToken: verified! });
+    expect(step.html).not.toContain('We will email you these letters to approve.');
+    const page = await write('/send', { actionToken: verified!, choice: 'own', lang: 'ru' });
     expect(page.status).toBe(200);
     expect(textOf(page.html, 'result-recorded')).toBe('Ваше письмо есть у 1 делегации:');
     expect(textOf(page.html, 'result-delegations')).toBe('Казахстан');
     expect(textOf(page.html, 'result-status')).toMatch(/^Они уже в пути/);
-    const step = await write('', { actionToken });
-    expect(step.html).toContain('Your signature is confirmed, so your letters go out as soon as you send them.');
+    const again = await write('/send', { actionToken: verified!, choice: 'countries', countries: ['KZ', 'FR'] });
+    expect(again.html).toContain('1 of them already had your letter from before, so it receives no second one.');
+    // The signing's own token still only prepares letters, confirmed or not.
+    const prepared = await write('/send', { actionToken, choice: 'countries', countries: ['CH'] });
+    expect(textOf(prepared.html, 'result-status')).toMatch(/^We have emailed you these letters to approve/);
   });
 
   it('accepts up to 60 ticked countries in one form', async () => {
@@ -241,14 +250,14 @@ describe('a signing with an address that had signed before', () => {
     await write('/send', { actionToken: original.actionToken, choice: 'countries', countries: ['FR'] });
     const repeat = await signKazakhstan({ email, name: 'Someone Else', city: 'Elsewhere', country: 'FR' });
 
+    // The page shows what this signing typed, exactly as it would for an address never seen before.
     const step = await write('', { actionToken: repeat.actionToken });
     expect(step.status).toBe(200);
-    expect(step.html).toContain('My own country&#x27;s delegation (the country given when signing)');
-    expect(step.html).toContain('only in the browser where you first signed');
-    for (const secret of ['Original Person', 'Secretville', 'Kazakhstan</label>', 'Someone Else']) expect(step.html).not.toContain(secret);
+    expect(step.html).toContain('My own country&#x27;s delegation: France');
+    for (const secret of ['Original Person', 'Secretville', 'Kazakhstan</label>']) expect(step.html).not.toContain(secret);
 
     const preview = await write('/preview', { actionToken: repeat.actionToken, choice: 'countries', countries: ['FR'] });
-    expect(decode(preview.html)).toContain('My name is [Your name], and I write to you in support of');
+    expect(decode(preview.html)).toContain('My name is Someone Else, and I write to you from Elsewhere, France, in support of');
     expect(decode(preview.html)).not.toContain('Original Person');
     expect(preview.html).not.toContain('Secretville');
 

@@ -1,3 +1,4 @@
+import { attemptForActionToken } from '../../support/tokens';
 import type { TestApi } from '../../support/harness';
 
 /** Posts the letter step's form as a browser without JavaScript would. */
@@ -14,9 +15,8 @@ export async function postForm(api: TestApi, path: string, fields: Record<string
 
 /** How many letters the supporter behind an action token has, in every state. */
 export async function lettersOfToken(api: TestApi, actionToken: string): Promise<number> {
-  const verified = api.platform.tokens.verify('signing-action', actionToken);
-  if (!verified.ok) throw new Error('not an action token');
-  const attempt = await api.platform.db.signingAttempt.findUniqueOrThrow({ where: { id: verified.payload }, select: { signature: { select: { supporterId: true } } } });
+  const attempt = await attemptForActionToken(api.platform, actionToken);
+  if (!attempt.signature) return 0;
   return api.platform.db.letter.count({ where: { supporterId: attempt.signature.supporterId } });
 }
 

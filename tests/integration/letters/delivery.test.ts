@@ -3,7 +3,7 @@ import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { createCampaign } from '../../support/fixtures';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
-import { confirmByEmail, lettersTo, sign } from '../../support/letters';
+import { approveByEmail, confirmByEmail, lettersTo, sign } from '../../support/letters';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 const ADMIN = 'a'.repeat(40);
@@ -27,7 +27,7 @@ afterAll(() => stack.stop());
 const write = (slug: string, body: unknown) => postJson(`${api.url}/api/campaigns/${slug}/letters`, body);
 
 describe('letters to delegations', () => {
-  it('holds letters until the signing is confirmed, then delivers one to each delegation of the group with every demand quoted', async () => {
+  it('holds letters until the supporter approves them from the mailbox (confirming alone sends nothing), then delivers one to each delegation of the group with every demand quoted', async () => {
     const paragraph = 'My cousin was arrested in January 2022.\n\n<script>alert("x")</script> & we still wait for answers.';
     const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
     const answer = await write(KAZAKHSTAN_SLUG, { actionToken, targets: { group: 'Eastern European' }, paragraph });
@@ -39,6 +39,9 @@ describe('letters to delegations', () => {
     expect(lettersTo(smtp, email)).toHaveLength(0);
 
     await confirmByEmail(api, smtp, email);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(lettersTo(smtp, email)).toHaveLength(0);
+    await approveByEmail(api, smtp, email);
     const letters = await eventually(() => (lettersTo(smtp, email).length === 6 ? lettersTo(smtp, email) : null), 15_000, 'six letters');
     const albania = letters.find((m) => m.envelope.to.includes('mission.al@delegations.example.org'))!;
     expect(albania).toBeDefined();
@@ -63,8 +66,8 @@ describe('letters to delegations', () => {
   });
 
   it('never sends a second letter to the same delegation when asked again', async () => {
-    const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
-    await confirmByEmail(api, smtp, email);
+    const { email } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
+    const actionToken = await confirmByEmail(api, smtp, email);
     const first = await write(KAZAKHSTAN_SLUG, { actionToken, targets: { countries: ['FR', 'CH'] } });
     expect(first.json).toMatchObject({ recorded: 2, status: 'queued' });
     await eventually(() => lettersTo(smtp, email).length === 2, 10_000, 'two letters');
@@ -81,8 +84,8 @@ describe('letters to delegations', () => {
   });
 
   it("writes to the supporter's own country's delegation, and refuses when no country was given", async () => {
-    const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
-    await confirmByEmail(api, smtp, email);
+    const { email } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
+    const actionToken = await confirmByEmail(api, smtp, email);
     const own = await write(KAZAKHSTAN_SLUG, { actionToken, targets: { own: true } });
     expect(own.json).toMatchObject({ recorded: 1, delegations: [{ iso2: 'KZ' }] });
     await eventually(() => lettersTo(smtp, email).some((m) => m.envelope.to.includes('mission.kz@delegations.example.org')), 10_000, 'letter to KZ');
@@ -93,7 +96,7 @@ describe('letters to delegations', () => {
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
   });
 
-  it('asks a supporter who had confirmed before to confirm the letters of a new signing', async () => {
+  it('asks a supporter who had confirmed before to approve, from the mailbox, the letters of a new signing', async () => {
     const first = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
     await confirmByEmail(api, smtp, first.email);
     const again = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID, { email: first.email });
@@ -101,7 +104,7 @@ describe('letters to delegations', () => {
     expect(answer.json).toMatchObject({ status: 'waiting_for_confirmation' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(lettersTo(smtp, first.email)).toHaveLength(0);
-    await confirmByEmail(api, smtp, first.email, 'Please confirm your letters');
+    await approveByEmail(api, smtp, first.email);
     await eventually(() => lettersTo(smtp, first.email).length === 1, 10_000, 'the letter after the fresh confirmation');
   });
 
@@ -130,8 +133,8 @@ describe('letters to delegations', () => {
   });
 
   it('retries a letter the server refused for now (451) and sends it', async () => {
-    const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
-    await confirmByEmail(api, smtp, email);
+    const { email } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
+    const actionToken = await confirmByEmail(api, smtp, email);
     smtp.respondWith([{ code: 451, message: 'Try again later' }]);
     await write(KAZAKHSTAN_SLUG, { actionToken, targets: { countries: ['BR'] } });
     await eventually(() => lettersTo(smtp, email).length === 1, 10_000, 'the retried letter');
@@ -140,8 +143,8 @@ describe('letters to delegations', () => {
   });
 
   it('fails a letter refused for good (550) at once, lists it for admins, and sends it on their retry', async () => {
-    const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
-    await confirmByEmail(api, smtp, email);
+    const { email } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
+    const actionToken = await confirmByEmail(api, smtp, email);
     const rejectedBefore = smtp.rejected;
     smtp.respondWith([{ code: 550, message: 'Mailbox unavailable' }]);
     await write(KAZAKHSTAN_SLUG, { actionToken, targets: { countries: ['CL'] } });
@@ -161,8 +164,8 @@ describe('letters to delegations', () => {
   it('in test mode sends each letter to the supporter with [TEST] in the subject', async () => {
     const campaign = await createCampaign(api.platform.db);
     await api.platform.db.campaign.update({ where: { id: campaign.id }, data: { letterTestMode: true } });
-    const { email, actionToken } = await sign(api, campaign.slug, campaign.wording);
-    await confirmByEmail(api, smtp, email);
+    const { email } = await sign(api, campaign.slug, campaign.wording);
+    const actionToken = await confirmByEmail(api, smtp, email);
     await write(campaign.slug, { actionToken, targets: { countries: ['IT'] } });
     const letter = await smtp.waitFor((m) => m.envelope.to.includes(email) && m.subject.startsWith('[TEST] '));
     expect(letter.envelope.to).toEqual([email]);
@@ -172,8 +175,8 @@ describe('letters to delegations', () => {
     const pasted = 'Release all political prisoners in Kazakhstan now and investigate Bloody January properly.';
     const statuses: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const { email, actionToken } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
-      await confirmByEmail(api, smtp, email);
+      const { email } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
+      const actionToken = await confirmByEmail(api, smtp, email);
       await write(KAZAKHSTAN_SLUG, { actionToken, targets: { countries: ['GH'] }, paragraph: i === 2 ? `${pasted.toUpperCase()}!!` : pasted });
       const letter = await api.platform.db.letter.findFirstOrThrow({ where: { target: { iso2: 'GH' } }, orderBy: { createdAt: 'desc' } });
       statuses.push(letter.status);

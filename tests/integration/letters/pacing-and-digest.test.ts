@@ -38,8 +38,8 @@ describe('pacing per delegation', () => {
     const writers = [];
     for (const campaign of [{ slug: KAZAKHSTAN_SLUG, wording: KAZAKHSTAN_CONSENT_WORDING_ID }, { slug: KAZAKHSTAN_SLUG, wording: KAZAKHSTAN_CONSENT_WORDING_ID }, other]) {
       const writer = await sign(api, campaign.slug, campaign.wording);
-      await confirmByEmail(api, smtp, writer.email);
-      expect((await write(campaign.slug, { actionToken: writer.actionToken, targets: { countries: ['PK'] } })).status).toBe(202);
+      const actionToken = await confirmByEmail(api, smtp, writer.email);
+      expect((await write(campaign.slug, { actionToken, targets: { countries: ['PK'] } })).status).toBe(202);
       writers.push(writer);
     }
 
@@ -88,8 +88,8 @@ describe('digest mode', () => {
     const names = ['Aigerim One', 'Bolat Two', 'Dana Three'];
     for (const [i, name] of names.entries()) {
       const writer = await sign(api, campaign.slug, campaign.wording, { name, country: i === 1 ? 'FR' : 'KZ' });
-      await confirmByEmail(api, smtp, writer.email);
-      await write(campaign.slug, { actionToken: writer.actionToken, targets: { countries: ['IN'] }, paragraph: `Words of ${name} <b>bold</b>` });
+      const actionToken = await confirmByEmail(api, smtp, writer.email);
+      await write(campaign.slug, { actionToken, targets: { countries: ['IN'] }, paragraph: `Words of ${name} <b>bold</b>` });
     }
     const letters = await eventually(async () => {
       const rows = await api.platform.db.letter.findMany({ where: { campaignId: campaign.id } });

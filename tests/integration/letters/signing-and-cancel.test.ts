@@ -26,8 +26,8 @@ afterAll(() => stack.stop());
 
 describe('letters and the mail they become', () => {
   it('signs letters with DKIM when a key is configured', async () => {
-    const { email, actionToken } = await sign(api, campaign.slug, campaign.wording);
-    await confirmByEmail(api, smtp, email);
+    const { email } = await sign(api, campaign.slug, campaign.wording);
+    const actionToken = await confirmByEmail(api, smtp, email);
     await postJson(`${api.url}/api/campaigns/${campaign.slug}/letters`, { actionToken, targets: { countries: ['FR'] } });
     const letter = await eventually(() => lettersTo(smtp, email)[0], 10_000, 'the letter');
     const header = /^DKIM-Signature: (.*(?:\r?\n[ \t].*)*)/m.exec(letter.raw)?.[1] ?? '';
@@ -38,8 +38,8 @@ describe('letters and the mail they become', () => {
 
   it('cancels a letter whose template renders empty instead of sending it', async () => {
     await api.platform.db.letterTemplate.create({ data: { campaignId: campaign.id, language: 'en', subject: 'Hello', html: '{{#if supporter.paragraph}}<p>{{supporter.paragraph}}</p>{{/if}}', text: '{{#if supporter.paragraph}}{{supporter.paragraph}}{{/if}}' } });
-    const { email, actionToken } = await sign(api, campaign.slug, campaign.wording);
-    await confirmByEmail(api, smtp, email);
+    const { email } = await sign(api, campaign.slug, campaign.wording);
+    const actionToken = await confirmByEmail(api, smtp, email);
     await postJson(`${api.url}/api/campaigns/${campaign.slug}/letters`, { actionToken, targets: { countries: ['JP'] } });
     const cancelled = await eventually(() => api.platform.db.letter.findFirst({ where: { campaignId: campaign.id, status: 'cancelled' } }), 10_000, 'a cancelled letter');
     expect(cancelled.reviewReason).toBe('rendered empty');

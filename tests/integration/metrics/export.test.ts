@@ -144,7 +144,7 @@ describe('letter export bytes', () => {
     for (let i = 0; i < 5; i += 1) {
       await insertSignature(campaign, i, `2026-04-0${i + 1} 09:00:00.${i}00`);
       const [attempt] = await db.$queryRaw<Array<{ id: string; supporter_id: string }>>`
-        INSERT INTO signing_attempts (signature_id) SELECT id FROM signatures WHERE campaign_id = ${campaign.id}::uuid ORDER BY created_at DESC LIMIT 1
+        INSERT INTO signing_attempts (campaign_id, signature_id) SELECT campaign_id, id FROM signatures WHERE campaign_id = ${campaign.id}::uuid ORDER BY created_at DESC LIMIT 1
         RETURNING id, (SELECT supporter_id FROM signatures WHERE id = signature_id) AS supporter_id`;
       await db.$executeRaw`INSERT INTO letters (campaign_id, supporter_id, target_id, attempt_id, status, attempts, last_smtp_response, review_reason, created_at, queued_at, sent_at, failed_at)
         VALUES (${campaign.id}::uuid, ${attempt!.supporter_id}::uuid, ${target!.id}::uuid, ${attempt!.id}::uuid, ${i % 2 ? 'sent' : 'failed'}::"LetterStatus", ${i},

@@ -9,7 +9,7 @@ import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/mod
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import type { RunningWorkers, WorkerParts } from '../../../src/worker-runtime';
 import { eventually, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
-import { confirmByEmail, lettersTo, sign } from '../../support/letters';
+import { approveByEmail, lettersTo, sign } from '../../support/letters';
 import { flushPrefix } from '../../support/redis-flush';
 import { SmtpRecorder } from '../../support/smtp-recorder';
 
@@ -75,30 +75,39 @@ describe('the reconciliation pass', () => {
     await relay.stop();
   }, 30_000);
 
-  it('releases, once, the held letters of a confirmed signing whose release job Redis lost', async () => {
-    // Emails and the relay run; no letters worker yet, so the release job waits in Redis.
-    workers({ relay: true, email: true, letters: false });
+  it('sends, once, the approval email and then the approved letters whose jobs Redis lost', async () => {
+    // The relay runs alone: each job reaches Redis, and is lost there before any worker takes it.
+    workers({ relay: true, email: false, letters: false });
     const supporter = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
     const answer = await postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/letters`, { actionToken: supporter.actionToken, targets: { countries: ['KZ', 'BR'] } });
-    expect(answer.json).toMatchObject({ recorded: 2 });
-    await confirmByEmail(api, smtp, supporter.email);
-    const attemptId = await latestAttemptId();
-    const release = await eventually(async () => {
-      const row = await api.platform.db.outboxEvent.findFirst({ where: { jobName: 'letters.release.held', payload: { equals: { attemptId } } } });
+    expect(answer.json).toMatchObject({ recorded: 2, status: 'waiting_for_confirmation' });
+    const approval = await eventually(async () => {
+      const row = await api.platform.db.outboxEvent.findFirst({ where: { jobName: 'letters.send.approval' }, orderBy: { createdAt: 'desc' } });
       return row?.relayedAt ? row : undefined;
-    }, 5000, 'the release job to be relayed');
-    expect(await api.platform.db.letter.count({ where: { attemptId, status: 'held' } })).toBe(2);
+    }, 5000, 'the approval email job to be relayed');
+    await forgetEverything();
+
+    workers({ relay: false, email: true, letters: false });
+    await approveByEmail(api, smtp, supporter.email);
+    await eventually(async () => (await rowOf(approval.dedupeKey)).completedAt !== null, 5000, 'the approval row to be completed');
+    const attemptId = await latestAttemptId();
+    expect(await api.platform.db.letter.count({ where: { attemptId, status: 'queued' } })).toBe(2);
+    const letterIds = (await api.platform.db.letter.findMany({ where: { attemptId }, select: { id: true } })).map((l) => l.id);
+    await eventually(async () => {
+      const rows = await api.platform.db.outboxEvent.findMany({ where: { jobName: 'letters.send.letter' } });
+      return rows.filter((r) => letterIds.includes((r.payload as { letterId: string }).letterId) && r.relayedAt).length === 2;
+    }, 5000, 'both delivery jobs to be relayed');
     await forgetEverything();
 
     workers({ relay: false, email: false, letters: true });
     await eventually(() => lettersTo(smtp, supporter.email).length === 2, 15_000, 'both letters at the server');
-    await eventually(async () => (await rowOf(release.dedupeKey)).completedAt !== null, 5000, 'the release row to be completed');
     // The server holds a letter a moment before its row says so: wait for the mark, not the bytes.
     await eventually(async () => (await api.platform.db.letter.count({ where: { attemptId, status: 'sent' } })) === 2, 5000, 'both letters marked sent');
 
     await forgetEverything();
     await pause(2500);
     expect(lettersTo(smtp, supporter.email)).toHaveLength(2);
+    expect(smtp.messages.filter((m) => m.envelope.to.includes(supporter.email) && m.subject.includes('approve your letters'))).toHaveLength(1);
   }, 40_000);
 
   it('marks done, without redoing it, a job BullMQ completed whose completion mark was lost', async () => {

@@ -1,7 +1,7 @@
 import type { Page, Response } from 'playwright-core';
 import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
-import { attemptForActionToken } from '../../../src/modules/supporters';
-import { CONFIRM_TOKEN_PURPOSE } from '../../../src/modules/supporters/supporters.service';
+import { attemptForActionToken } from '../../support/tokens';
+import { CONFIRM_TOKEN_PURPOSE } from '../../../src/modules/supporters/confirmations.service';
 import { expectAccessible, launchBrowser, type TestBrowser } from '../../support/browser';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { eventually, type TestApi, startTestStack, type TestStack } from '../../support/harness';

@@ -1,4 +1,4 @@
-import { attemptForActionToken } from '../../../src/modules/supporters';
+import { attemptForActionToken } from '../../support/tokens';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { LogCollector, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import type { SmtpRecorder } from '../../support/smtp-recorder';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { formStartedToken } from '../../../src/modules/supporters';
-import { CONFIRM_TOKEN_PURPOSE } from '../../../src/modules/supporters/supporters.service';
+import { CONFIRM_TOKEN_PURPOSE } from '../../../src/modules/supporters/confirmations.service';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
