@@ -5,6 +5,7 @@
 // the drain or a 5xx other than an honest 503 (or a refused connection to a killed API) appears.
 // CHAOS_SCENARIOS=name,name runs a subset; CHAOS_SIGNERS sets signers per scenario (default 30).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -27,20 +28,22 @@ const apiUrl = `http://127.0.0.1:${apiPort}`;
 const env = {
   PATH: process.env.PATH, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(apiPort), PUBLIC_BASE_URL: apiUrl,
   DATABASE_URL: postgres.url, REDIS_URL: redis.url, QUEUE_PREFIX: 'chaos', SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-  SECRET_KEY: 'chaos-secret-key-0123456789abcdef0123456789', ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-  LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true', DATABASE_POOL_SIZE: '8',
+  // Fresh secrets per run: production refuses placeholders and low-entropy keys.
+  SECRET_KEY: randomBytes(32).toString('hex'), ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  METRICS_TOKEN: randomBytes(24).toString('hex'), LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true', DATABASE_POOL_SIZE: '8',
 };
 
 const processes = { api: undefined, worker: undefined };
 const killedWindows = []; // [from, to] when the API was dead on purpose
 const logLines = { warn: 0, error: 0, plain: 0 };
+const lastPlainLines = []; // what a process printed outside the JSON log, to say why it did not start
 
 function startProcess(name) {
   const script = name === 'api' ? 'dist/src/server.js' : 'dist/workers/index.js';
   const child = spawn(process.execPath, [path.join(root, script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const count = (chunk) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      if (!line.startsWith('{')) { logLines.plain += 1; continue; }
+      if (!line.startsWith('{')) { logLines.plain += 1; lastPlainLines.push(line); lastPlainLines.splice(0, lastPlainLines.length - 10); continue; }
       const level = JSON.parse(line).level;
       if (level === 40) logLines.warn += 1;
       else if (level >= 50) logLines.error += 1;
@@ -64,7 +67,7 @@ async function waitForApi(timeoutMs = 60_000) {
     try { if ((await fetch(`${apiUrl}/healthz`)).ok) return; } catch { /* not yet */ }
     await sleep(100);
   }
-  throw new Error('API did not start');
+  throw new Error(`API did not start:\n${lastPlainLines.join('\n')}`);
 }
 
 /** One request, retried while the API is down or answers 503 (as a browser's user would). */
