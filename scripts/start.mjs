@@ -166,6 +166,7 @@ async function main() {
   const smtpEnv = useCatcher ? { SMTP_URL: `smtp://127.0.0.1:${catcherSmtp}` } : {};
   startChild('API', 'dist/src/server.js', smtpEnv);
   startChild('worker', 'dist/workers/index.js', smtpEnv);
+  startChild('bounces', 'dist/workers/bounces.js');
   await waitForPort(Number(process.env.PORT), 20_000);
 
   const base = process.env.PUBLIC_BASE_URL;
@@ -180,6 +181,7 @@ async function main() {
     Queue board         ${base}/admin/queues   (owners)
     API reference       ${base}/api/docs
     Readiness           ${base}/readyz
+    Delivery reports    smtp://${process.env.BOUNCE_SMTP_HOST ?? '127.0.0.1'}:${process.env.BOUNCE_SMTP_PORT ?? 2526}   (bounces listener; README "Bounces")
 ${useCatcher ? `    Mail catcher        http://127.0.0.1:${catcherHttp}   (confirmation emails and letters land here)\n` : ''}`);
 }
 

@@ -45,6 +45,16 @@ export const configSchema = z.object({
   /** Where mail goes. Unset in development: the built-in mail catcher started by `npm start`. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Bounces: every message leaves with the envelope sender `<BOUNCE_LOCAL_PART>+<opaque id>@BOUNCE_DOMAIN`
+   * (VERP), so a delivery report that comes back later names the message it is about. Point the
+   * domain's MX at the bounces listener. Unset, the domain is PUBLIC_BASE_URL's host.
+   */
+  BOUNCE_DOMAIN: z.string().regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i, 'must be a domain name').optional(),
+  BOUNCE_LOCAL_PART: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,15}$/i, 'letters, digits, dot, dash or underscore, at most 16').default('bounces'),
+  /** The bounces listener (`npm run bounces`, started by `npm start`): plain SMTP, loopback unless set. */
+  BOUNCE_SMTP_HOST: z.string().default('127.0.0.1'),
+  BOUNCE_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2526),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
   /** Signs confirmation tokens and keys the email and IP hashes. At least 32 characters. */
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters'),
@@ -160,6 +170,7 @@ export const configSchema = z.object({
     QUEUE_PREFIX: config.QUEUE_PREFIX ?? defaultQueuePrefix(config.DATABASE_URL),
     // Outside production, unset SMTP_URL means the development mail catcher that `npm start` runs.
     SMTP_URL: config.SMTP_URL ?? DEV_MAIL_CATCHER_SMTP_URL,
+    BOUNCE_DOMAIN: (config.BOUNCE_DOMAIN ?? new URL(config.PUBLIC_BASE_URL).hostname).toLowerCase(),
   };
 });
 

@@ -4,6 +4,7 @@ import { createDb, createPool, type Db, type PgPool } from './db';
 import { createLogger, type Logger } from './logger';
 import { createRedis, type Redis } from './redis';
 import { watchRedisConnection } from './connection-watch';
+import type { ReturnPathSettings } from './return-path';
 
 /**
  * What every feature shares in one process, built once at start and passed down explicitly
@@ -20,6 +21,8 @@ export interface Platform {
   cipher: DataCipher;
   tokens: TokenSigner;
   keys: { emailLookup: Buffer; ipHash: Buffer };
+  /** The envelope sender every outgoing message carries (VERP), and how to read one back. */
+  returnPaths: ReturnPathSettings;
 }
 
 export function createPlatform(config: Config, role: string, logDestination?: NodeJS.WritableStream): Platform {
@@ -36,6 +39,7 @@ export function createPlatform(config: Config, role: string, logDestination?: No
     cipher: new DataCipher(config.ENCRYPTION_KEYS),
     tokens: new TokenSigner(deriveKey(config.SECRET_KEY, 'tokens')),
     keys: { emailLookup: deriveKey(config.SECRET_KEY, 'email-lookup'), ipHash: deriveKey(config.SECRET_KEY, 'ip-hash') },
+    returnPaths: { key: deriveKey(config.SECRET_KEY, 'return-path'), localPart: config.BOUNCE_LOCAL_PART, domain: config.BOUNCE_DOMAIN },
   };
 }
 

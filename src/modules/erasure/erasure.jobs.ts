@@ -10,6 +10,7 @@ import { open, PURPOSE } from '../supporters/personal-data';
 import { mayMailSupporter } from '../supporters/mail-gate';
 import * as repo from './erasure.repository';
 import { erasureLink } from './erasure.service';
+import { returnPathFor } from '../../platform/return-path';
 
 /**
  * Mails the erasure link. The job names the supporter by id; the address is opened here and
@@ -29,10 +30,12 @@ export function erasureLinkEmailHandler(platform: Platform, mailer: Transporter)
     const t = translator(locale);
     const data = { locale, name: open(platform, supporter.nameEncrypted, PURPOSE.name), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };
     const senderDomain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
+    const to = open(platform, supporter.emailEncrypted, PURPOSE.email);
     try {
       await mailer.sendMail({
         from: { name: campaign.senderName, address: campaign.senderEmail },
-        to: open(platform, supporter.emailEncrypted, PURPOSE.email),
+        to,
+        envelope: { from: returnPathFor(platform.returnPaths, { kind: 'supporter', id: supporter.id }), to },
         subject: t('erasure.email.subject'),
         text: views.render('erasure-link.text', data),
         html: views.render('erasure-link.html', data),

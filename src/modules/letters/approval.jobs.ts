@@ -10,6 +10,7 @@ import { classifySmtpError, mayMailSupporter, notMeLink, openPersonalData, PURPO
 import * as approvals from './approvals.repository';
 import { approvalLink } from './approvals.service';
 import { delegationName } from './letter-step.view';
+import { returnPathFor } from '../../platform/return-path';
 
 /**
  * Mails a letters request to its address for approval: the delegations, the paragraph and the
@@ -43,10 +44,12 @@ export function letterApprovalEmailHandler(platform: Platform, mailer: Transport
       senderName: approval.campaign.senderName,
     };
     const senderDomain = approval.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
+    const to = openPersonalData(platform, approval.supporter.emailEncrypted, PURPOSE.email);
     try {
       await mailer.sendMail({
         from: { name: approval.campaign.senderName, address: approval.campaign.senderEmail },
-        to: openPersonalData(platform, approval.supporter.emailEncrypted, PURPOSE.email),
+        to,
+        envelope: { from: returnPathFor(platform.returnPaths, { kind: 'supporter', id: approval.supporter.id }), to },
         subject: translator(locale)('email.subject.approval', { title: campaignTitle }),
         text: views.render('approval.text', data),
         html: views.render('approval.html', data),

@@ -12,6 +12,7 @@ import { isEmptyLetter } from './templates.engine';
 import { buildLetterContext, rendererFor } from './templates.service';
 import type { DelegationPacer } from './throttle';
 import { recordAddressFailure, recordAddressSuccess } from './targets.repository';
+import { type BounceSubject, returnPathFor } from '../../platform/return-path';
 
 export interface DeliveryDeps {
   platform: Platform;
@@ -77,6 +78,7 @@ export function sendLetterHandler(deps: DeliveryDeps) {
       rendered,
       messageId,
       language: render.language,
+      bounceSubject: testMode ? { kind: 'supporter', id: letter.supporter.id } : { kind: 'target', id: letter.target.id },
     }, testMode ? [] : addresses);
   };
 }
@@ -91,6 +93,8 @@ export interface Outgoing {
   digestKey?: string;
   /** The language the message was rendered in, recorded on its letters. */
   language: string;
+  /** What a delivery report about this message will be about (its VERP return path). */
+  bounceSubject: BounceSubject;
 }
 
 /** Sends, then records the outcome on the letters and on the delegation's addresses. */
@@ -105,6 +109,7 @@ export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: str
       text: message.rendered.text,
       html: message.rendered.html,
       messageId: message.messageId,
+      envelope: { from: returnPathFor(platform.returnPaths, message.bounceSubject), to: message.to },
     });
     const rejected = new Set(((info.rejected ?? []) as Array<string | { address: string }>).map((r) => (typeof r === 'string' ? r : r.address).toLowerCase()));
     const accepted: string[] = [];

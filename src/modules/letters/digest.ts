@@ -72,6 +72,7 @@ export function sendDigestHandler(deps: DeliveryDeps) {
       digestKey,
       // The digest is a system letter, written in English only.
       language: 'en',
+      bounceSubject: { kind: 'target', id: target.id },
     }, addresses);
   };
 }

@@ -10,3 +10,4 @@ export { DelegationPacer } from './throttle';
 export { seedTargets } from './targets.seed';
 export { seedDefaultTemplate, seedTranslatedDefaultTemplates } from './templates.service';
 export { letterStepRouter } from './letter-step.routes';
+export { recordAddressFailure } from './targets.repository';

@@ -83,6 +83,14 @@ export async function addAddresses(db: DbClient, targetId: string, addresses: Ne
   await db.targetAddress.createMany({ data: addresses.map((a) => ({ targetId, ...a })), skipDuplicates: true });
 }
 
+/** An admin's decision: `blocked` stays until an admin lifts it; `active` also clears a bounce run. */
+export async function setAddressHealth(db: DbClient, targetId: string, email: string, health: 'blocked' | 'active'): Promise<void> {
+  await db.targetAddress.updateMany({
+    where: { targetId, email },
+    data: health === 'active' ? { health, softBounceCount: 0 } : { health },
+  });
+}
+
 export async function removeAddresses(db: DbClient, targetId: string, emails: string[]): Promise<void> {
   if (emails.length === 0) return;
   await db.targetAddress.deleteMany({ where: { targetId, email: { in: emails } } });

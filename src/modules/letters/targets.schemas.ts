@@ -114,6 +114,11 @@ export const targetPatchSchema = z.strictObject({
     .openapi({ description: 'Letters per hour at office hours; null uses the deployment default (LETTERS_HOURLY_CAP).' }),
   emails: emailListSchema.optional()
     .openapi({ description: 'Replaces the list. Kept addresses keep their health; new ones start active; missing ones are removed.' }),
+  addressHealth: z.array(z.strictObject({
+    email: z.string().max(320),
+    health: z.enum(['blocked', 'active']),
+  })).min(1).max(MAX_ADDRESSES_PER_TARGET).optional()
+    .openapi({ description: 'An admin\'s decision on listed addresses: `blocked` stops letters to it (delivery never lifts it); `active` lifts a block or a bounce (the address was fixed) and resets its soft-bounce count.' }),
 }).refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
   .openapi('TargetPatch');
 export type TargetPatch = z.infer<typeof targetPatchSchema>;

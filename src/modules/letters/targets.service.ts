@@ -1,3 +1,4 @@
+import { normaliseEmail } from '../supporters/email-address';
 import type { Db, DbClient } from '../../platform/db';
 import { AppError, type FieldError } from '../../platform/errors';
 import { getPublicCampaign } from '../campaigns';
@@ -48,15 +49,23 @@ export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, als
     await targets.lockTargets(tx);
     const current = await targets.findByIso2WithAddresses(tx, iso2);
     if (!current) throw new AppError('target_not_found', `There is no delegation ${iso2}.`);
+    const { addressHealth = [], ...fieldPatch } = patch;
     const merged: TargetWithEmails = {
       ...fieldsOf(current),
-      ...definedOnly(patch),
+      ...definedOnly(fieldPatch),
       emails: patch.emails ?? current.addresses.map((a) => a.email),
     };
     if (merged.active && merged.emails.length === 0) {
       throw new AppError('validation_failed', 'An active delegation needs at least one address.', [{ field: 'emails', message: 'an active delegation needs at least one address' }]);
     }
     await saveTarget(tx, current, merged);
+    for (const [index, { email, health }] of addressHealth.entries()) {
+      const wanted = normaliseEmail(email.trim());
+      if (!wanted || !merged.emails.includes(wanted)) {
+        throw new AppError('validation_failed', 'An address whose health is set must be one of the delegation\'s addresses.', [{ field: `addressHealth.${index}.email`, message: 'is not one of this delegation\'s addresses' }]);
+      }
+      await targets.setAddressHealth(tx, current.id, wanted, health);
+    }
     await alsoInTransaction?.(tx, undefined);
   }, WRITE_TRANSACTION);
   const saved = await targets.findByIso2WithAddresses(db, iso2);

@@ -4,7 +4,7 @@ export { classifySmtpError, confirmationEmailHandler } from './supporters.jobs';
 export { signPetition, SIGNING_ANSWER } from './supporters.service';
 export { confirmAttempt, confirmationLink, confirmSignature } from './confirmations.service';
 export { actionContext, type ActionContext } from './action-tokens';
-export { mayMailSupporter, notMeLink } from './mail-gate';
+export { mayMailSupporter, notMeLink, suppressAfterReport } from './mail-gate';
 export { resolveAddressRequest } from './address-requests';
 export { open as openPersonalData, PURPOSE, seal as sealPersonalData } from './personal-data';
 import { PURPOSE, seal } from './personal-data';

@@ -60,5 +60,16 @@ export async function stopMailTo(db: Db, supporterId: string): Promise<boolean> 
 
 /** Undo: the owner wants Clarion's emails again. The suppression is the only trace, and it goes. */
 export async function resumeMailTo(db: DbClient, supporterId: string): Promise<void> {
-  await db.$executeRaw`DELETE FROM mail_suppressions WHERE email_hash = (SELECT email_hash FROM supporters WHERE id = ${supporterId}::uuid)`;
+  await db.$executeRaw`DELETE FROM mail_suppressions WHERE email_hash = (SELECT email_hash FROM supporters WHERE id = ${supporterId}::uuid) AND reason = 'not_me'`;
+}
+
+/**
+ * A hard bounce or a complaint about mail to this supporter: nothing more goes to the address
+ * (every supporter email passes mayMailSupporter). Undoing "this wasn't me" does not lift it.
+ */
+export async function suppressAfterReport(db: DbClient, supporterId: string, reason: 'bounced' | 'complaint'): Promise<void> {
+  await db.$executeRaw`
+    INSERT INTO mail_suppressions (email_hash, reason)
+    SELECT email_hash, ${reason} FROM supporters WHERE id = ${supporterId}::uuid
+    ON CONFLICT (email_hash) DO UPDATE SET reason = CASE WHEN mail_suppressions.reason = 'not_me' THEN EXCLUDED.reason ELSE mail_suppressions.reason END`;
 }

@@ -11,6 +11,7 @@ import { open, PURPOSE } from './personal-data';
 import * as supporters from './supporters.repository';
 import { confirmationLink } from './confirmations.service';
 import { mayMailSupporter, notMeLink } from './mail-gate';
+import { returnPathFor } from '../../platform/return-path';
 
 /**
  * Sends the email that follows a signing. The job carries only the attempt id; the address is
@@ -47,10 +48,12 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
       notMeLink: notMeLink(platform, signature.supporter.id, locale),
     };
     const senderDomain = signature.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
+    const to = open(platform, signature.supporter.emailEncrypted, PURPOSE.email);
     try {
       await mailer.sendMail({
         from: { name: signature.campaign.senderName, address: signature.campaign.senderEmail },
-        to: open(platform, signature.supporter.emailEncrypted, PURPOSE.email),
+        to,
+        envelope: { from: returnPathFor(platform.returnPaths, { kind: 'supporter', id: signature.supporter.id }), to },
         subject: translator(locale)(`email.subject.${variant}`, { title: campaignTitle }),
         text: views.render('confirmation.text', data),
         html: views.render('confirmation.html', data),

@@ -1,0 +1,3 @@
+export { startBounceListener, type BounceListener } from './listener';
+export { takeReport, type IntakeOutcome } from './intake';
+export { parseReport, type ParsedReport, type ReportKind } from './reports';

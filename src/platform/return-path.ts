@@ -1,0 +1,45 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * VERP: each message's envelope sender names what it was sent for, so a delivery report that
+ * arrives hours later (RFC 3464) or a complaint (RFC 5965) can be tied back to it without reading
+ * the report's addresses. The id is opaque (a kind, a row id, a MAC): nothing personal, and
+ * nobody can forge a report against a row they were never mailed about.
+ *
+ *   bounces+t-<target id>-<mac>@bounce.example      a letter or digest to a delegation (the report's
+ *                                                   recipient says which of its addresses failed)
+ *   bounces+s-<supporter id>-<mac>@bounce.example   an email to a supporter
+ */
+export type BounceSubject = { kind: 'target' | 'supporter'; id: string };
+
+const KIND_LETTER = { target: 't', supporter: 's' } as const;
+const MAC_HEX = 12; // 48 bits: a forger gets one guess per report, and the listener refuses quickly
+
+export interface ReturnPathSettings {
+  key: Buffer;
+  localPart: string;
+  domain: string;
+}
+
+function mac(key: Buffer, letter: string, id: string): string {
+  return createHmac('sha256', key).update(`${letter}:${id}`).digest('hex').slice(0, MAC_HEX);
+}
+
+export function returnPathFor(settings: ReturnPathSettings, subject: BounceSubject): string {
+  const letter = KIND_LETTER[subject.kind];
+  const id = subject.id.replace(/-/g, '').toLowerCase();
+  return `${settings.localPart}+${letter}-${id}-${mac(settings.key, letter, id)}@${settings.domain}`;
+}
+
+/** The subject a return path names, or null when it is not one of ours (or its MAC is wrong). */
+export function subjectOfReturnPath(settings: ReturnPathSettings, address: string): BounceSubject | null {
+  const at = address.lastIndexOf('@');
+  if (at < 0 || address.slice(at + 1).toLowerCase() !== settings.domain) return null;
+  const match = /^([^+]+)\+([ts])-([0-9a-f]{32})-([0-9a-f]{12})$/.exec(address.slice(0, at).toLowerCase());
+  if (!match || match[1] !== settings.localPart.toLowerCase()) return null;
+  const [, , letter, id, given] = match as unknown as [string, string, 't' | 's', string, string];
+  const expected = mac(settings.key, letter, id);
+  if (!timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return null;
+  const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+  return { kind: letter === 't' ? 'target' : 'supporter', id: uuid };
+}
