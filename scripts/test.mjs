@@ -2,7 +2,7 @@
 // `npm test`: everything the suite needs, then the suite. Installs dependencies when missing,
 // generates the Prisma client, type-checks, and runs jest (whose global set-up creates and migrates
 // the test database). Extra arguments go to jest, e.g. `npm test -- tests/integration/supporters`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,4 +28,38 @@ if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) 
 run('Type-check', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
 // Some tests run the compiled worker as a child process, to kill it mid-send.
 run('Build', process.execPath, ['scripts/build.mjs']);
-run('Tests', process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);
+runQuietly('Tests', process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);
+
+/**
+ * Runs must be quiet (issue 14): a process warning printed by any test process (jest's workers,
+ * the workers tests start as children) fails the run, after it finished, naming the warning. A
+ * deprecation is often a real bug: pg's "client is already executing a query" was Prisma loading
+ * a query's relations concurrently inside a transaction.
+ */
+function runQuietly(label, command, args) {
+  const started = Date.now();
+  const warnings = [];
+  const child = spawn(command, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test', NODE_OPTIONS } });
+  const watch = (stream, out) => {
+    let rest = '';
+    stream.on('data', (chunk) => {
+      out.write(chunk);
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop();
+      for (const line of lines) if (/^\(node:\d+\) (\[\w+\] )?\w*Warning: /.test(line)) warnings.push(line);
+    });
+  };
+  watch(child.stdout, process.stdout);
+  watch(child.stderr, process.stderr);
+  child.on('close', (status) => {
+    if (status !== 0) {
+      console.error(`\n${label} failed.`);
+      process.exit(status ?? 1);
+    }
+    if (warnings.length > 0) {
+      console.error(`\n${label} passed but printed process warnings; runs must be quiet (fix the cause):\n${[...new Set(warnings)].join('\n')}`);
+      process.exit(1);
+    }
+    console.log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+}

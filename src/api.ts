@@ -15,11 +15,12 @@ import { campaignCors, embedRouter } from './modules/embed';
 import { describeProofOfWorkApi, proofOfWorkRouter } from './modules/supporters/proof-of-work';
 import { describeMetricsApi, metricsModule } from './modules/metrics';
 import { describeErasureApi, erasureRouter } from './modules/erasure';
+import { describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
 import { approvalRouter, describeLettersApi, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
-  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi], platform.config.PUBLIC_BASE_URL);
+  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeProviderWebhooksApi], platform.config.PUBLIC_BASE_URL);
   const metrics = metricsModule(platform);
   return createHttpApp(platform, [
     healthRouter(platform),
@@ -40,6 +41,7 @@ export function buildApi(platform: Platform): Express {
     campaignsAdminRouter(platform),
     dashboardRouter(platform),
     erasureRouter(platform),
+    providerWebhooksRouter(platform),
     metrics.router,
   ], [metrics.httpMetrics, campaignCors(platform)]);
 }

@@ -55,6 +55,15 @@ export const configSchema = z.object({
   /** The bounces listener (`npm run bounces`, started by `npm start`): plain SMTP, loopback unless set. */
   BOUNCE_SMTP_HOST: z.string().default('127.0.0.1'),
   BOUNCE_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(2526),
+  /**
+   * Provider webhooks (README "Bounces and complaints"), each off while unset: the SNS topics SES
+   * publishes bounce and complaint notifications to (comma-separated ARNs), Mailgun's webhook
+   * signing key, and how old a signed call may be before it is refused as a replay.
+   */
+  SES_SNS_TOPIC_ARNS: z.string().default('').transform((value) => value.split(',').map((arn) => arn.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be SNS topic ARNs'))),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().default(''),
+  PROVIDER_WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
   /** Signs confirmation tokens and keys the email and IP hashes. At least 32 characters. */
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters'),

@@ -2,20 +2,45 @@ import { Prisma, type DbClient } from '../../platform/db';
 
 /** The queries behind campaign management (`/api/admin/campaigns`). */
 
-const adminSelect = {
+const campaignFields = {
   id: true, slug: true, title: true, summary: true, statement: true, language: true, status: true,
   sourceOrganisation: true, sourceUrl: true, statementDate: true, signatureGoal: true,
   senderName: true, senderEmail: true, letterMode: true, digestPeriodMinutes: true, letterTestMode: true,
   countPendingPublicly: true, embedOrigins: true, proofOfWork: true, createdAt: true, updatedAt: true,
-  demands: { select: { position: true, title: true, quote: true }, orderBy: { position: 'asc' } },
-  consentWordings: { select: { id: true, text: true, current: true, createdAt: true }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] },
-  translations: { select: { language: true, title: true, summary: true, demands: true, updatedAt: true }, orderBy: { language: 'asc' } },
 } as const satisfies Prisma.CampaignSelect;
+const demandsQuery = {
+  select: { position: true, title: true, quote: true }, orderBy: { position: 'asc' },
+} satisfies Prisma.Campaign$demandsArgs;
+const wordingsQuery = {
+  select: { id: true, text: true, current: true, createdAt: true }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+} satisfies Prisma.Campaign$consentWordingsArgs;
+const translationsQuery = {
+  select: { language: true, title: true, summary: true, demands: true, updatedAt: true }, orderBy: { language: 'asc' },
+} satisfies Prisma.Campaign$translationsArgs;
+
+const adminSelect = {
+  ...campaignFields, demands: demandsQuery, consentWordings: wordingsQuery, translations: translationsQuery,
+} satisfies Prisma.CampaignSelect;
 
 export type AdminCampaignRow = NonNullable<Awaited<ReturnType<typeof findBySlugForAdmin>>>;
 
 export function findBySlugForAdmin(db: DbClient, slug: string) {
   return db.campaign.findUnique({ where: { slug }, select: adminSelect });
+}
+
+/**
+ * The same row inside a transaction. Prisma loads a query's relations concurrently, and inside a
+ * transaction they all share one connection, so pg queues them (deprecated, to be an error in
+ * pg 9). Here they are read one after another.
+ */
+export async function findBySlugForAdminInTransaction(tx: DbClient, slug: string): Promise<AdminCampaignRow | null> {
+  const campaign = await tx.campaign.findUnique({ where: { slug }, select: campaignFields });
+  if (!campaign) return null;
+  const where = { where: { campaignId: campaign.id } };
+  const demands = await tx.demand.findMany({ ...where, ...demandsQuery });
+  const consentWordings = await tx.consentWording.findMany({ ...where, ...wordingsQuery });
+  const translations = await tx.campaignTranslation.findMany({ ...where, ...translationsQuery });
+  return { ...campaign, demands, consentWordings, translations };
 }
 
 export function listForAdmin(db: DbClient) {

@@ -57,7 +57,7 @@ export async function createCampaign(db: Db, input: CampaignCreateRequest, actor
 export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchRequest, actor: AdminPrincipal) {
   await db.$transaction(async (tx) => {
     const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && await repo.findBySlugForAdmin(tx, slug);
+    const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
     if (!current) throw notFound(slug);
 
     if (patch.status && patch.status !== current.status && !STATUS_TRANSITIONS[current.status].includes(patch.status)) {
@@ -112,7 +112,7 @@ export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchR
 export async function replaceCampaignDemands(db: Db, slug: string, demands: Array<{ title: string; quote: string }>, actor: AdminPrincipal) {
   await db.$transaction(async (tx) => {
     const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && await repo.findBySlugForAdmin(tx, slug);
+    const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
     if (!current) throw notFound(slug);
     const missing = quotesMissingFrom(current.statement, demands);
     if (missing.length) throw new AppError('validation_failed', 'Every demand must quote the statement verbatim.', missing.map(quoteError));
@@ -134,7 +134,7 @@ export async function replaceCampaignDemands(db: Db, slug: string, demands: Arra
 export async function putTranslation(db: Db, slug: string, language: string, input: TranslationRequest, actor: AdminPrincipal) {
   await db.$transaction(async (tx) => {
     const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && await repo.findBySlugForAdmin(tx, slug);
+    const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
     if (!current) throw notFound(slug);
     if (language === current.language) {
       throw new AppError('validation_failed', `${language} is the campaign's own language: edit the campaign itself.`, [{ field: 'lang', message: 'is the campaign\'s own language' }]);

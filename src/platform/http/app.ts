@@ -35,6 +35,8 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
   }));
   app.use(requestLogger(platform));
   app.use(compression({ filter: worthCompressing }));
+  // Providers' delivery reports can carry a message's headers: more room there, nowhere else.
+  app.use('/api/webhooks', express.json({ limit: '256kb', type: ['application/json', 'application/*+json'], verify: verifyUtf8Body }));
   app.use(express.json({ limit: '16kb', type: ['application/json', 'application/*+json'], verify: verifyUtf8Body }));
   // Nested fields (consent[updates]) for the no-JavaScript form; bounded so qs cannot be abused.
   // 80 fields: the letter step's form ticks up to 60 countries (the letters API's limit).

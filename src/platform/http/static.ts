@@ -6,5 +6,9 @@ import { onlyGetAndHead } from './method-not-allowed';
 export function staticRouter(): Router {
   const router = express.Router();
   router.use('/static', onlyGetAndHead, express.static(path.join(__dirname, 'static'), { maxAge: '1h', fallthrough: false, index: false }));
+  // Browsers ask for it on every page; "nothing here, for a day" instead of a 404 in every log.
+  router.get('/favicon.ico', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').status(204).end();
+  });
   return router;
 }

@@ -70,6 +70,12 @@ describe('every answer', () => {
     await expectProblem(await fetch(`${api.url}/api/nothing-here`, { method: 'DELETE' }), 404, 'not_found');
   });
 
+  it('answers the browser\'s /favicon.ico with an empty, cacheable 204 (not a 404 on every page)', async () => {
+    const response = await fetch(`${api.url}/favicon.ico`);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('cache-control')).toContain('max-age=86400');
+  });
+
   it('echoes a well-formed X-Request-Id', async () => {
     const response = await fetch(`${api.url}/healthz`, { headers: { 'x-request-id': 'abc-123_DEF.456' } });
     expect(response.headers.get('x-request-id')).toBe('abc-123_DEF.456');
