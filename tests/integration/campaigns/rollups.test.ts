@@ -94,4 +94,29 @@ describe('signature rollups', () => {
     expect(keys.map((k) => k.source)).toEqual(['s-b', 's-d', 's-f']);
     expect([...covered].sort()).toEqual([...TRANSITIONS].sort());
   });
+
+  it('stay exact when every transition runs at once on one source key (no deadlock, no lost move)', async () => {
+    const db = api.platform.db;
+    const campaign = await createCampaign(db);
+    const stamp = Date.now();
+    const sign = (email: string) => postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, {
+      email, name: 'R', country: 'KZ', source: 'shared', consent: { updates: false, wording: campaign.wording },
+    });
+    for (let i = 0; i < 16; i += 1) expect((await sign(`x${i}-${stamp}@${i < 4 ? 'fraud' : 'ok'}.example`)).status).toBe(202);
+    const rows = await db.signature.findMany({ where: { campaignId: campaign.id }, select: { id: true, supporterId: true, emailDomain: true }, orderBy: { id: 'asc' } });
+    const honest = rows.filter((r) => r.emailDomain === 'ok.example');
+    const attempts = await db.signingAttempt.findMany({ where: { signatureId: { in: honest.slice(0, 4).map((r) => r.id) } }, select: { id: true } });
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 8 }, (_, i) => sign(`y${i}-${stamp}@ok.example`)),
+      ...attempts.map((a) => confirmSignature(api.platform, confirmationLink(api.platform, a.id).split('/confirm/')[1]!)),
+      ...honest.slice(4, 8).map((r) => eraseSupporter(api.platform, r.supporterId)),
+      db.$transaction((tx) => expireSignatures(tx, honest.slice(8, 12).map((r) => r.id))),
+      postJson(`${api.url}/api/admin/campaigns/${campaign.slug}/signatures/invalidate`, { emailDomain: 'fraud.example', reason: 'test' }, auth),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    const answers = outcomes.flatMap((o) => (o.status === 'fulfilled' && typeof o.value === 'object' && o.value !== null && 'json' in o.value ? [o.value.status] : []));
+    expect(answers).toEqual([...Array<number>(8).fill(202), 200]);
+    // 16 + 8 signed, 4 erased, 4 expired.
+    expect(await expectCountsEqualFullCount(db, campaign.id)).toBe(16);
+  });
 });
