@@ -94,8 +94,10 @@ async function dropEmptySources(tx: DbClient, keys: SourceKey[]): Promise<void> 
 
 /**
  * Counters and the three rollup tables in one statement, so a signing pays one round trip for all
- * of them. Every writer sends this same statement, which takes the tables in one order and each
- * table's rows sorted by key, so two transactions that move counts once each cannot deadlock.
+ * of them. Every writer sends this same statement, which takes the tables in one order (PostgreSQL
+ * runs the main INSERT first, then the CTEs from the last up: source, country, hourly, counters)
+ * and each table's rows sorted by key, with one slot, so two transactions that move counts once
+ * each cannot deadlock; a shrinking change locks its keys' other source slots only after this.
  * The deltas are already one row per key (ON CONFLICT cannot touch a row twice in one statement).
  */
 async function moveCounts(tx: DbClient, d: LedgerDeltas): Promise<void> {

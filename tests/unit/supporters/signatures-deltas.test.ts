@@ -1,4 +1,5 @@
 import { computeDeltas, type LedgerSignature, type Standing } from '../../../src/modules/supporters/signatures.deltas';
+import { readLedgerRows } from '../../../src/modules/supporters/signatures.ledger';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -80,5 +81,14 @@ describe('the ledger\'s deltas', () => {
     expect(() => computeDeltas([row('invalidated', 'confirmed')], 'confirm')).toThrow(/cannot move/);
     expect(() => computeDeltas([row('absent', 'confirmed')], 'sign')).toThrow(/cannot move/);
     expect(() => computeDeltas([row('pending', 'pending')], 'invalidate')).toThrow(/cannot move/);
+  });
+
+  it('reads rows only when every column the ledger needs is there with its type', () => {
+    const good = { ...row('absent', 'pending'), id: 'ignored' };
+    expect(readLedgerRows([good])).toEqual([row('absent', 'pending')]);
+    const { utmCampaign: _renamed, ...missing } = row('absent', 'pending');
+    expect(() => readLedgerRows([{ ...missing, utm_campaign: null }])).toThrow();
+    expect(() => readLedgerRows([{ ...row('absent', 'pending'), from: 'deleted' }])).toThrow();
+    expect(() => readLedgerRows([{ ...row('absent', 'pending'), createdAt: '2026-03-10T20:15:00Z' }])).toThrow();
   });
 });
