@@ -47,26 +47,28 @@ const SQL = {
     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
     ON CONFLICT (campaign_id, supporter_id) DO UPDATE SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
     RETURNING id, status::text AS status, (xmax = 0) AS inserted, created_at AS "createdAt"`,
-  counter: `INSERT INTO campaign_counters (campaign_id, slot, pending, confirmed, invalidated) VALUES ($1::uuid, $2, $3, $4, $5)
-    ON CONFLICT (campaign_id, slot) DO UPDATE SET pending = campaign_counters.pending + EXCLUDED.pending,
-      confirmed = campaign_counters.confirmed + EXCLUDED.confirmed, invalidated = campaign_counters.invalidated + EXCLUDED.invalidated`,
-  // adjustRollup: one statement moving the hourly, country and source rollups (one row each here).
-  rollup: `WITH d (campaign_id, hour, country, source, utm_source, utm_medium, utm_campaign, signed, confirmed, invalidated) AS (
-      VALUES ($1::uuid, $2::timestamptz, $3::text, $4::text, $5::text, $6::text, $7::text, $9::int, $10::int, $11::int)),
-    hourly AS (
+  // applyTransition(…, 'sign') of the supporters' ledger: the counters and the hourly, country and
+  // source rollups in one statement (one row each here).
+  ledger: `WITH counters AS (
+      INSERT INTO campaign_counters AS c (campaign_id, slot, pending, confirmed, invalidated)
+      SELECT campaign_id, $2, pending, confirmed, invalidated FROM (VALUES ($1::uuid, 1, 0, 0)) AS d (campaign_id, pending, confirmed, invalidated) ORDER BY campaign_id
+      ON CONFLICT (campaign_id, slot) DO UPDATE SET
+        pending = c.pending + EXCLUDED.pending, confirmed = c.confirmed + EXCLUDED.confirmed, invalidated = c.invalidated + EXCLUDED.invalidated
+    ), hourly AS (
       INSERT INTO signature_rollups_hourly AS r (campaign_id, hour, slot, signed, confirmed, invalidated)
-      SELECT campaign_id, hour, $8, sum(signed), sum(confirmed), sum(invalidated) FROM d GROUP BY campaign_id, hour ORDER BY campaign_id, hour
+      SELECT campaign_id, hour, $2, signed, confirmed, invalidated FROM (VALUES ($1::uuid, $3::timestamptz, 1, 0, 0)) AS d (campaign_id, hour, signed, confirmed, invalidated) ORDER BY campaign_id, hour
       ON CONFLICT (campaign_id, hour, slot) DO UPDATE SET
         signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
     ), country AS (
       INSERT INTO signature_rollups_country AS r (campaign_id, country, slot, signed, confirmed, invalidated)
-      SELECT campaign_id, country, $8, sum(signed), sum(confirmed), sum(invalidated) FROM d GROUP BY campaign_id, country ORDER BY campaign_id, country
+      SELECT campaign_id, country, $2, signed, confirmed, invalidated FROM (VALUES ($1::uuid, $4::text, 1, 0, 0)) AS d (campaign_id, country, signed, confirmed, invalidated) ORDER BY campaign_id, country
       ON CONFLICT (campaign_id, country, slot) DO UPDATE SET
         signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
     )
     INSERT INTO signature_rollups_source AS r (campaign_id, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
-    SELECT campaign_id, source, utm_source, utm_medium, utm_campaign, $8, sum(signed), sum(confirmed), sum(invalidated)
-    FROM d GROUP BY campaign_id, source, utm_source, utm_medium, utm_campaign ORDER BY campaign_id, source, utm_source, utm_medium, utm_campaign
+    SELECT campaign_id, source, utm_source, utm_medium, utm_campaign, $2, signed, confirmed, invalidated
+    FROM (VALUES ($1::uuid, $5::text, $6::text, $7::text, $8::text, 1, 0, 0)) AS d (campaign_id, source, utm_source, utm_medium, utm_campaign, signed, confirmed, invalidated)
+    ORDER BY campaign_id, source, utm_source, utm_medium, utm_campaign
     ON CONFLICT (campaign_id, source, utm_source, utm_medium, utm_campaign, slot) DO UPDATE SET
       signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated`,
   outbox: 'INSERT INTO "public"."outbox_events" ("queue","job_name","payload","dedupe_key","run_at","created_at") VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING',
@@ -81,9 +83,8 @@ async function signOnce(client, p) {
     const supporterId = (await client.query(SQL.supporter, [p.hash, p.e.email, p.e.name])).rows[0].id;
     const signature = (await client.query(SQL.signature, [campaign.id, supporterId, p.country, p.e.city, null, domain,
       p.source, p.utmSource, p.utmMedium, p.utmCampaign, ipHash, p.consentUpdates, wording])).rows[0];
-    await client.query(SQL.counter, [campaign.id, Math.floor(Math.random() * 16), 1, 0, 0]);
     const hour = new Date(Math.floor(signature.createdAt.getTime() / 3_600_000) * 3_600_000);
-    await client.query(SQL.rollup, [campaign.id, hour, p.country, p.source ?? '', p.utmSource ?? '', p.utmMedium ?? '', p.utmCampaign ?? '', Math.floor(Math.random() * 16), 1, 0, 0]);
+    await client.query(SQL.ledger, [campaign.id, Math.floor(Math.random() * 16), hour, p.country ?? '', p.source ?? '', p.utmSource ?? '', p.utmMedium ?? '', p.utmCampaign ?? '']);
     await client.query(SQL.outbox, ['email', 'supporters.send.confirmation', JSON.stringify({ attemptId: p.attemptId, variant: 'new' }), `confirm-${p.attemptId}`, null, new Date()]);
     await client.query(SQL.attempt, [p.attemptId, signature.id, new Date(), true]);
     await client.query('COMMIT');

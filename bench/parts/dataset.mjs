@@ -54,7 +54,7 @@ export async function loadSignatures({ pool }) {
       FROM generate_series(1, $2::int) AS i
     ) g`, [campaignId, rows, countries, pool1000.map((e) => e[2]), wording]);
 
-  // What adjustRollup would have done for each signature: each signing picks one of 16 slots at
+  // What the ledger (applyTransition) would have done for each signature: each signing picks one of 16 slots at
   // random, so at this volume every hour, country and source has all 16 slots (as in service).
   const slot = `abs(hashtext(id::text)) % 16`;
   const sums = `count(*), count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'invalidated')`;
@@ -70,7 +70,7 @@ export async function loadSignatures({ pool }) {
     INSERT INTO signature_rollups_source (campaign_id, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
     SELECT campaign_id, coalesce(source, ''), coalesce(utm_source, ''), coalesce(utm_medium, ''), coalesce(utm_campaign, ''), ${slot}, ${sums}
     FROM signatures WHERE campaign_id = $1 GROUP BY 1, 2, 3, 4, 5, 6`, [campaignId]);
-  // And what adjustCounters would have done (one slot: the counters are read whole either way).
+  // And what its counters would have done (one slot: the counters are read whole either way).
   await pool.query(`
     INSERT INTO campaign_counters (campaign_id, slot, pending, confirmed, invalidated)
     SELECT $1, 0, count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'invalidated')

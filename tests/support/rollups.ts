@@ -45,3 +45,16 @@ export async function expectRollupsEqualFullCount(db: DbClient, campaignId: stri
   expect(rollups.source).toEqual(full.source);
   return full.country.reduce((n, r) => n + r.signed, 0);
 }
+
+/** Expects the counters (summed over slots) to equal the signatures by status, and every rollup table a full count. */
+export async function expectCountsEqualFullCount(db: DbClient, campaignId: string): Promise<number> {
+  const [counters] = await db.$queryRaw<Array<{ pending: bigint | null; confirmed: bigint | null; invalidated: bigint | null }>>`
+    SELECT sum(pending) AS pending, sum(confirmed) AS confirmed, sum(invalidated) AS invalidated FROM campaign_counters WHERE campaign_id = ${campaignId}::uuid`;
+  const [rows] = await db.$queryRaw<Array<{ pending: bigint; confirmed: bigint; invalidated: bigint }>>`
+    SELECT count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
+      count(*) FILTER (WHERE status = 'invalidated') AS invalidated FROM signatures WHERE campaign_id = ${campaignId}::uuid`;
+  const n = (v: bigint | null | undefined) => Number(v ?? 0);
+  expect({ pending: n(counters?.pending), confirmed: n(counters?.confirmed), invalidated: n(counters?.invalidated) })
+    .toEqual({ pending: n(rows?.pending), confirmed: n(rows?.confirmed), invalidated: n(rows?.invalidated) });
+  return expectRollupsEqualFullCount(db, campaignId);
+}

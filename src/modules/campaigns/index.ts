@@ -1,6 +1,6 @@
 export { campaignsRouter, describeCampaignsApi } from './campaigns.routes';
 export { findPublicCampaignId, getOpenCampaign, getOpenCampaignForSigning, getPublicCampaign } from './campaigns.service';
-export { adjustCounters, adjustRollup, adjustRollups, findById as findCampaignById, sumCounters, type RollupDelta, type RollupKey } from './campaigns.repository';
+export { findById as findCampaignById, sumCounters } from './campaigns.repository';
 export { seedKazakhstanCampaign } from './kazakhstan.seed';
 export { seedKazakhstanTranslations } from './kazakhstan-translations.seed';
 export { findLocalisedTexts, localiseCampaign, translationsSelect, type LocalisedCampaignTexts, type LocalisedDemand, type TranslatableCampaign } from './campaign-translations';

@@ -1,4 +1,5 @@
 import type { DbClient } from '../../platform/db';
+import { ledgerColumns, readLedgerRows, type LedgerSignature } from '../supporters';
 
 /** The supporter behind a lookup hash, with what an erasure email needs to find its words and sender. */
 export function findSupporterByEmailHash(db: DbClient, emailHash: Buffer) {
@@ -26,14 +27,11 @@ export function findSupporterForMail(db: DbClient, supporterId: string) {
   });
 }
 
-/** Locks the supporter's signatures and returns what the counts need to forget them. */
-export function lockSignaturesOf(db: DbClient, supporterId: string) {
-  return db.$queryRaw<Array<{
-    campaign_id: string; status: 'pending' | 'confirmed' | 'invalidated'; created_at: Date; country: string | null;
-    source: string | null; utm_source: string | null; utm_medium: string | null; utm_campaign: string | null;
-  }>>`
-    SELECT campaign_id, status, created_at, country, source, utm_source, utm_medium, utm_campaign
-    FROM signatures WHERE supporter_id = ${supporterId}::uuid FOR UPDATE`;
+/** Locks the supporter's signatures and reads them as the ledger needs them to forget them. */
+export async function lockSignaturesOf(db: DbClient, supporterId: string): Promise<LedgerSignature[]> {
+  return readLedgerRows(await db.$queryRaw<unknown[]>`
+    SELECT ${ledgerColumns('s')}, s.status::text AS "from", 'absent' AS "to"
+    FROM signatures s WHERE s.supporter_id = ${supporterId}::uuid ORDER BY s.id FOR UPDATE`);
 }
 
 /** Deletes the supporter; signatures, signing attempts and letters go with it (ON DELETE CASCADE). */

@@ -2,7 +2,7 @@ import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
 import { audit, type AdminPrincipal } from '../admin';
-import { adjustCounters, adjustRollup } from '../campaigns';
+import { applyTransition } from '../supporters';
 import { canonicalEmail } from '../supporters/email-address';
 import { emailLookupHash } from '../supporters/personal-data';
 import { recordAddressRequest } from '../supporters/address-requests';
@@ -62,13 +62,7 @@ export async function eraseByEmail(platform: Platform, email: string, actor: Adm
 export async function eraseSupporter(platform: Platform, supporterId: string): Promise<ErasureResult> {
   return platform.db.$transaction(async (tx) => {
     const signatures = await repo.lockSignaturesOf(tx, supporterId);
-    for (const s of signatures) {
-      await adjustCounters(tx, s.campaign_id, { [s.status]: -1 });
-      await adjustRollup(tx, {
-        campaignId: s.campaign_id, signedAt: s.created_at, country: s.country, source: s.source,
-        utmSource: s.utm_source, utmMedium: s.utm_medium, utmCampaign: s.utm_campaign,
-      }, { signed: -1, ...(s.status === 'pending' ? {} : { [s.status]: -1 }) });
-    }
+    await applyTransition(tx, signatures, 'erase');
     const exists = await tx.supporter.count({ where: { id: supporterId } });
     if (!exists) return { erased: false, signatures: 0, letters: 0 };
     const { letters } = await repo.deleteSupporter(tx, supporterId);

@@ -1,5 +1,4 @@
 import type { DbClient, PgPool } from '../../platform/db';
-import { Prisma } from '../../platform/db';
 
 /**
  * Every query of the metrics module. Counts come from `campaign_counters` and the rollups
@@ -209,56 +208,6 @@ export async function busiestEmailDomains(db: DbClient, campaignId: string, sinc
     SELECT email_domain, count(*)::int AS signatures, count(*) FILTER (WHERE status = 'invalidated')::int AS invalidated
     FROM signatures WHERE campaign_id = ${campaignId}::uuid AND created_at >= ${since}::timestamptz
     GROUP BY email_domain ORDER BY count(*) DESC, email_domain LIMIT ${limit}`;
-}
-
-export interface SignatureCondition {
-  campaignId: string;
-  ipHash?: Buffer | undefined;
-  emailDomain?: string | undefined;
-  from?: Date | undefined;
-  to?: Date | undefined;
-}
-
-/** What an invalidation or a restore changed, per signature: enough to move counters and rollups. */
-export interface ChangedSignature {
-  created_at: Date;
-  country: string | null;
-  source: string | null;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  /** The status the signature had before this change (invalidate) or has after it (restore). */
-  counted_as: 'pending' | 'confirmed';
-}
-
-function conditionSql(c: SignatureCondition) {
-  return Prisma.sql`campaign_id = ${c.campaignId}::uuid
-    AND (${c.ipHash ?? null}::bytea IS NULL OR ip_hash = ${c.ipHash ?? null}::bytea)
-    AND (${c.emailDomain ?? null}::text IS NULL OR email_domain = ${c.emailDomain ?? null}::text)
-    AND (${c.from ?? null}::timestamptz IS NULL OR created_at >= ${c.from ?? null}::timestamptz)
-    AND (${c.to ?? null}::timestamptz IS NULL OR created_at < ${c.to ?? null}::timestamptz)`;
-}
-
-/** Invalidates up to `limit` matching signatures that count; rows are locked, so a concurrent confirmation waits. */
-export async function invalidateBatch(db: DbClient, c: SignatureCondition, by: string, reason: string, limit: number) {
-  return db.$queryRaw<ChangedSignature[]>`
-    UPDATE signatures s SET status = 'invalidated', status_before_invalidation = s.status,
-      invalidated_at = now(), invalidated_by = ${by}, invalidation_reason = ${reason}
-    FROM (SELECT id FROM signatures WHERE ${conditionSql(c)} AND status <> 'invalidated' ORDER BY id LIMIT ${limit} FOR UPDATE) pick
-    WHERE s.id = pick.id
-    RETURNING s.created_at, s.country, s.source, s.utm_source, s.utm_medium, s.utm_campaign, s.status_before_invalidation::text AS counted_as`;
-}
-
-/** Undoes invalidations: each signature returns to the status it had (pending if that was not kept). */
-export async function restoreBatch(db: DbClient, c: SignatureCondition, reason: string | undefined, limit: number) {
-  return db.$queryRaw<ChangedSignature[]>`
-    UPDATE signatures s SET status = coalesce(s.status_before_invalidation, 'pending'), status_before_invalidation = NULL,
-      invalidated_at = NULL, invalidated_by = NULL, invalidation_reason = NULL
-    FROM (SELECT id FROM signatures WHERE ${conditionSql(c)} AND status = 'invalidated'
-            AND (${reason ?? null}::text IS NULL OR invalidation_reason = ${reason ?? null}::text)
-          ORDER BY id LIMIT ${limit} FOR UPDATE) pick
-    WHERE s.id = pick.id
-    RETURNING s.created_at, s.country, s.source, s.utm_source, s.utm_medium, s.utm_campaign, s.status::text AS counted_as`;
 }
 
 /** Owed work counts as overdue once it has waited this long past when it was due. */

@@ -1,8 +1,8 @@
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
-import { adjustCounters, adjustRollup } from '../campaigns';
 import { verifiedActionTokenFor } from './action-tokens';
+import { confirmPending } from './signatures.changes';
 import * as supporters from './supporters.repository';
 
 /**
@@ -38,11 +38,7 @@ export async function inspectConfirmation(platform: Platform, token: string) {
  */
 export async function confirmAttempt(tx: DbClient, attemptId: string, signatureId: string): Promise<{ firstUse: boolean; signatureConfirmed: boolean }> {
   const firstUse = await supporters.markAttemptConfirmed(tx, attemptId);
-  const changed = await supporters.markConfirmed(tx, signatureId);
-  if (changed) {
-    await adjustCounters(tx, changed.campaignId, { pending: -1, confirmed: 1 });
-    await adjustRollup(tx, changed, { confirmed: 1 });
-  }
+  const changed = await confirmPending(tx, signatureId);
   return { firstUse, signatureConfirmed: changed !== null };
 }
 

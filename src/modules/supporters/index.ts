@@ -15,3 +15,5 @@ export function sealLetterParagraph(platform: Pick<Platform, 'cipher'>, paragrap
   return seal(platform, paragraph, PURPOSE.paragraph);
 }
 export { formStartedToken } from './form-timing';
+export { applyTransition, COUNTER_SLOTS, computeDeltas, ledgerColumns, readLedgerRows, TRANSITIONS, type LedgerSignature, type Standing, type Transition } from './signatures.ledger';
+export { confirmPending, expireSignatures, invalidateMatching, restoreMatching, type SignatureCondition } from './signatures.changes';

@@ -1,5 +1,5 @@
 import type { DbClient } from '../../platform/db';
-import type { RollupKey } from '../campaigns';
+import { ledgerColumns, readLedgerRows, type LedgerSignature } from './signatures.ledger';
 
 /** All SQL about supporters and their signatures. */
 
@@ -48,8 +48,9 @@ export interface SigningOutcome {
   id: string;
   status: 'pending' | 'confirmed' | 'invalidated';
   inserted: boolean;
-  createdAt: Date;
   emailQueued: boolean;
+  /** The signature as the ledger reads it: "from" is `absent` when this signing made it. */
+  ledger: LedgerSignature;
 }
 
 /**
@@ -62,10 +63,11 @@ export interface SigningOutcome {
  * the "new" email; a repeat queues a reminder ("repeat_pending", or "repeat_confirmed" without a
  * link) under a key of its hourly window, which the outbox's unique key lets through once; an
  * invalidated signature queues nothing. The attempt records whether an email with its link was
- * queued: letters written with this signing go out only once that link is used.
+ * queued: letters written with this signing go out only once that link is used. It also returns
+ * the signature's ledger row (a repeat's is the stored one, unchanged), for the counts.
  */
 export async function recordSigning(db: DbClient, s: NewSignature, email: SigningEmail, typed: TypedSigner): Promise<SigningOutcome> {
-  const [outcome] = await db.$queryRaw<SigningOutcome[]>`
+  const [row] = await db.$queryRaw<Array<Omit<SigningOutcome, 'ledger'>>>`
     WITH supporter AS (
       INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
       VALUES (${s.emailHash}, ${s.emailEncrypted}, ${s.nameEncrypted})
@@ -79,7 +81,7 @@ export async function recordSigning(db: DbClient, s: NewSignature, email: Signin
       FROM supporter
       ON CONFLICT (campaign_id, supporter_id) DO UPDATE
         SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
-      RETURNING id, status, (xmax = 0) AS inserted, created_at
+      RETURNING id, status, (xmax = 0) AS inserted, campaign_id, created_at, country, source, partner, utm_source, utm_medium, utm_campaign
     ), email AS (
       INSERT INTO outbox_events (queue, job_name, payload, dedupe_key)
       SELECT ${email.queue}, ${email.jobName},
@@ -97,20 +99,11 @@ export async function recordSigning(db: DbClient, s: NewSignature, email: Signin
       FROM signature
       RETURNING email_queued
     )
-    SELECT signature.id, signature.status::text AS status, signature.inserted, signature.created_at AS "createdAt", attempt.email_queued AS "emailQueued"
+    SELECT signature.id, signature.status::text AS status, signature.inserted, attempt.email_queued AS "emailQueued",
+      ${ledgerColumns('signature')}, CASE WHEN signature.inserted THEN 'absent' ELSE signature.status::text END AS "from", signature.status::text AS "to"
     FROM signature, attempt`;
-  return outcome!;
-}
-
-/** pending → confirmed, exactly once however many times the link is used. */
-export async function markConfirmed(db: DbClient, signatureId: string): Promise<RollupKey | null> {
-  const [row] = await db.$queryRaw<{ campaign_id: string; created_at: Date; country: string | null; source: string | null; utm_source: string | null; utm_medium: string | null; utm_campaign: string | null }[]>`
-    UPDATE signatures SET status = 'confirmed', confirmed_at = now()
-    WHERE id = ${signatureId}::uuid AND status = 'pending'
-    RETURNING campaign_id, created_at, country, source, utm_source, utm_medium, utm_campaign`;
-  return row
-    ? { campaignId: row.campaign_id, signedAt: row.created_at, country: row.country, source: row.source, utmSource: row.utm_source, utmMedium: row.utm_medium, utmCampaign: row.utm_campaign }
-    : null;
+  const { id, status, inserted, emailQueued } = row!;
+  return { id, status, inserted, emailQueued, ledger: readLedgerRows([row])[0]! };
 }
 
 export async function insertAttempt(db: DbClient, attempt: { id: string; campaignId: string; signatureId: string | null; emailQueued: boolean; locale?: string; typed?: TypedSigner }): Promise<void> {

@@ -3,13 +3,14 @@ import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { DEFAULT_LOCALE } from '../../platform/i18n';
 import { JOBS, jobPayloads, jobQueue } from '../../platform/queues';
-import { adjustCounters, adjustRollup, getOpenCampaignForSigning } from '../campaigns';
+import { getOpenCampaignForSigning } from '../campaigns';
 import { partnerOf } from '../embed/embed-origins';
 import { actionTokenFor } from './action-tokens';
 import { verifyProofOfWork } from './proof-of-work';
 import { canonicalEmail, emailDomain } from './email-address';
 import { isFormFilledTooFast } from './form-timing';
 import { emailLookupHash, ipSourceHash, PURPOSE, seal } from './personal-data';
+import { applyTransition } from './signatures.ledger';
 import * as supporters from './supporters.repository';
 import type { SigningRequest } from './supporters.schemas';
 
@@ -93,12 +94,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
     }, typed);
     // A repeat moves the same rows by zero: both paths make the same statements, so the time of
     // the answer does not tell a new signing from a repeated one.
-    const moved = signature.inserted ? 1 : 0;
-    await adjustCounters(tx, campaign.id, { pending: moved });
-    await adjustRollup(tx, {
-      campaignId: campaign.id, signedAt: signature.createdAt, country: input.country ?? null, source: source ?? null,
-      utmSource: input.utm_source ?? null, utmMedium: input.utm_medium ?? null, utmCampaign: input.utm_campaign ?? null,
-    }, { signed: moved });
+    await applyTransition(tx, [signature.ledger], 'sign');
     return signature;
   });
   return { kind: 'signed', signatureId: outcome.id, attemptId, inserted: outcome.inserted, actionToken: actionTokenFor(platform, attemptId, now) };

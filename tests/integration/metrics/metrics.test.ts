@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { adjustRollup } from '../../../src/modules/campaigns';
+import { applyTransition } from '../../../src/modules/supporters';
 import { confirmationLink, confirmSignature } from '../../../src/modules/supporters';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
@@ -97,9 +97,10 @@ describe('campaign metrics', () => {
 
   it('puts a signature made at 20:00 UTC on the next local day in Asia/Almaty', async () => {
     const campaign = await createCampaign(api.platform.db);
-    await adjustRollup(api.platform.db, {
-      campaignId: campaign.id, signedAt: new Date('2026-03-10T20:00:00Z'), country: 'KZ', source: null, utmSource: null, utmMedium: null, utmCampaign: null,
-    }, { signed: 1 });
+    await applyTransition(api.platform.db, [{
+      campaignId: campaign.id, createdAt: new Date('2026-03-10T20:00:00Z'), country: 'KZ', source: null, partner: null, utmSource: null, utmMedium: null, utmCampaign: null,
+      from: 'absent', to: 'pending',
+    }], 'sign');
     const query = 'bucket=day&tz=Asia/Almaty&from=2026-03-09T00:00:00Z&to=2026-03-13T00:00:00Z';
     const metrics = await (await get(`/api/admin/campaigns/${campaign.slug}/metrics?${query}`)).json() as { series: { buckets: Array<{ local: string; signed: number }> } };
     const days = Object.fromEntries(metrics.series.buckets.map((b) => [b.local, b.signed]));
