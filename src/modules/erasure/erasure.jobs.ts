@@ -6,7 +6,7 @@ import { translator } from '../../platform/i18n';
 import { jobPayloads, JOBS } from '../../platform/queues';
 import { Views } from '../../platform/views';
 import { classifySmtpError } from '../supporters/supporters.jobs';
-import { open, PURPOSE } from '../supporters/personal-data';
+import { open, SEALED } from '../supporters/personal-data';
 import { mayMailSupporter } from '../supporters/mail-gate';
 import * as repo from './erasure.repository';
 import { erasureLink } from './erasure.service';
@@ -27,12 +27,12 @@ export function erasureLinkEmailHandler(platform: Platform, mailer: Transporter)
     }
 
     const t = translator(locale);
-    const data = { locale, name: open(platform, supporter.nameEncrypted, PURPOSE.name), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };
+    const data = { locale, name: open(platform, supporter.nameEncrypted, SEALED.supporterName, supporter.id), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };
     const senderDomain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
     try {
       await mailer.sendMail({
         from: { name: campaign.senderName, address: campaign.senderEmail },
-        to: open(platform, supporter.emailEncrypted, PURPOSE.email),
+        to: open(platform, supporter.emailEncrypted, SEALED.supporterEmail, supporter.id),
         subject: t('erasure.email.subject'),
         text: views.render('erasure-link.text', data),
         html: views.render('erasure-link.html', data),

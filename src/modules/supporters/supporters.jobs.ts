@@ -7,7 +7,7 @@ import { describeSmtpError } from '../../platform/smtp-errors';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../../platform/i18n';
 import { Views } from '../../platform/views';
 import { findLocalisedTexts } from '../campaigns';
-import { open, PURPOSE } from './personal-data';
+import { open, SEALED } from './personal-data';
 import * as supporters from './supporters.repository';
 import { confirmationLink } from './confirmations.service';
 import { mayMailSupporter, notMeLink } from './mail-gate';
@@ -40,7 +40,7 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     const data = {
       locale,
       variant,
-      name: open(platform, signature.supporter.nameEncrypted, PURPOSE.name),
+      name: open(platform, signature.supporter.nameEncrypted, SEALED.supporterName, signature.supporter.id),
       campaignTitle,
       senderName: signature.campaign.senderName,
       link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, attempt.id),
@@ -50,7 +50,7 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     try {
       await mailer.sendMail({
         from: { name: signature.campaign.senderName, address: signature.campaign.senderEmail },
-        to: open(platform, signature.supporter.emailEncrypted, PURPOSE.email),
+        to: open(platform, signature.supporter.emailEncrypted, SEALED.supporterEmail, signature.supporter.id),
         subject: translator(locale)(`email.subject.${variant}`, { title: campaignTitle }),
         text: views.render('confirmation.text', data),
         html: views.render('confirmation.html', data),
