@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Creates the database named in DATABASE_URL when it does not exist, then applies every migration
-// (`prisma migrate deploy`). Safe to run any number of times. With --reset (tests only) the schema
-// is dropped first. Usage: node scripts/db-setup.mjs [--reset]
+// (`prisma migrate deploy`), then the data steps migrations imply (runDataSteps: today, re-sealing
+// envelopes into the row-bound format). Safe to run any number of times. With --reset (tests
+// only) the schema is dropped first and the data steps are skipped (there is no data).
+// Usage: node scripts/db-setup.mjs [--reset]
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runPrisma } from './prisma.mjs';
 
@@ -43,13 +49,31 @@ export async function setupDatabase(databaseUrl, { reset = false, quiet = false 
   if (status !== 0) throw new Error('prisma migrate deploy failed');
 }
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESEAL = path.join(ROOT, 'dist', 'src', 'cli', 'reseal-envelopes.js');
+
+/**
+ * Data steps run by the compiled code after the schema is migrated: they need the app's keys
+ * (ENCRYPTION_KEYS from the environment or .env). Without a build there is nothing to run them
+ * with; `npm start` runs them itself after building (start.mjs).
+ */
+export function runDataSteps({ quiet = false } = {}) {
+  if (!fs.existsSync(RESEAL)) {
+    if (!quiet) console.log('Data steps skipped: the project is not built (npm run build, then npm run db:migrate again).');
+    return;
+  }
+  const result = spawnSync(process.execPath, [RESEAL], { cwd: ROOT, stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit' });
+  if (result.status !== 0) throw new Error('re-sealing envelopes failed');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     console.error('DATABASE_URL is not set.');
     process.exit(2);
   }
-  setupDatabase(databaseUrl, { reset: process.argv.includes('--reset') }).catch((error) => {
+  const reset = process.argv.includes('--reset');
+  setupDatabase(databaseUrl, { reset }).then(() => { if (!reset) runDataSteps(); }).catch((error) => {
     console.error(`Database set-up failed: ${error.message}`);
     process.exit(1);
   });

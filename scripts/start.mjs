@@ -143,12 +143,14 @@ async function main() {
   await ensureServices();
 
   step('Migrating the database');
-  const { setupDatabase } = await import('./db-setup.mjs');
+  const { runDataSteps, setupDatabase } = await import('./db-setup.mjs');
   await setupDatabase(process.env.DATABASE_URL, { quiet: true });
 
   step('Building');
   if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) runOrExit('prisma generate', process.execPath, ['scripts/prisma.mjs', 'generate']);
   runOrExit('Build', process.execPath, ['scripts/build.mjs']);
+  // The migrations' data steps need the built code (re-sealing envelopes bound to their rows).
+  runDataSteps({ quiet: true });
 
   step('Seeding the Kazakhstan campaign');
   runOrExit('Seed', process.execPath, ['dist/prisma/seed.js']);

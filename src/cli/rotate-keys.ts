@@ -1,6 +1,6 @@
 import { loadConfig } from '../platform/config';
 import { createPlatform, closePlatform } from '../platform/context';
-import { envelopesUnderOtherKeys, reSealAll } from '../modules/supporters/key-rotation';
+import { envelopesNotCurrent, reSealAll } from '../modules/supporters/key-rotation';
 import { loadEnvFile } from './env-file';
 
 /**
@@ -16,12 +16,12 @@ async function main(): Promise<number> {
     const resealed = await reSealAll(platform);
     console.log(`Re-encrypted with key "${current}":`);
     for (const [column, count] of Object.entries(resealed)) console.log(`  ${column}: ${count}`);
-    const left = Object.entries(await envelopesUnderOtherKeys(platform)).filter(([, count]) => count > 0);
+    const left = Object.entries(await envelopesNotCurrent(platform)).filter(([, count]) => count > 0);
     if (left.length > 0) {
-      console.error(`Envelopes still under another key: ${left.map(([column, count]) => `${column} ${count}`).join(', ')}. Keep the old key and run this again.`);
+      console.error(`Envelopes still under another key or in the old format: ${left.map(([column, count]) => `${column} ${count}`).join(', ')}. Keep the old key and run this again.`);
       return 1;
     }
-    console.log(`No envelope is left under any key other than "${current}": the old keys can be removed from ENCRYPTION_KEYS.`);
+    console.log(`No envelope is left under any key other than "${current}" or in the old format: the old keys can be removed from ENCRYPTION_KEYS.`);
     return 0;
   } finally {
     await closePlatform(platform);

@@ -23,6 +23,8 @@ export const errorCodes = {
   letter_not_found: { status: 404, title: 'Letter not found' },
   no_targets: { status: 422, title: 'No delegation matches' },
   conflict: { status: 409, title: 'Conflict' },
+  /** Stored data that does not open for its row (copied from another row, or tampered with): not the caller's doing, but no 500 either. */
+  sealed_data_refused: { status: 409, title: 'This record cannot be read' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_ready: { status: 503, title: 'Not ready' },
   unavailable: { status: 503, title: 'Temporarily unavailable' },

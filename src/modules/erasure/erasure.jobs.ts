@@ -6,7 +6,7 @@ import { translator } from '../../platform/i18n';
 import { jobPayloads, JOBS } from '../../platform/queues';
 import { Views } from '../../platform/views';
 import { classifySmtpError } from '../supporters/supporters.jobs';
-import { open, PURPOSE } from '../supporters/personal-data';
+import { open, SEALED } from '../supporters/personal-data';
 import { mayMailSupporter } from '../supporters/mail-gate';
 import * as repo from './erasure.repository';
 import { erasureLink } from './erasure.service';
@@ -28,9 +28,9 @@ export function erasureLinkEmailHandler(platform: Platform, mailer: Transporter)
     }
 
     const t = translator(locale);
-    const data = { locale, name: open(platform, supporter.nameEncrypted, PURPOSE.name), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };
+    const data = { locale, name: open(platform, supporter.nameEncrypted, SEALED.supporterName, supporter.id), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };
     const senderDomain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
-    const to = open(platform, supporter.emailEncrypted, PURPOSE.email);
+    const to = open(platform, supporter.emailEncrypted, SEALED.supporterEmail, supporter.id);
     try {
       await mailer.sendMail({
         from: { name: campaign.senderName, address: campaign.senderEmail },

@@ -1,4 +1,5 @@
 import type { Platform } from '../../platform/context';
+import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
 import { audit, type AdminPrincipal } from '../admin';
@@ -53,21 +54,33 @@ export async function eraseByToken(platform: Platform, token: string): Promise<E
 /** Staff erase on a request that reached them another way (a letter, a call) and was verified there. */
 export async function eraseByEmail(platform: Platform, email: string, actor: AdminPrincipal): Promise<ErasureResult> {
   const supporter = await repo.findSupporterByEmailHash(platform.db, emailLookupHash(platform, canonicalEmail(email)));
-  const result = supporter ? await eraseSupporter(platform, supporter.id) : { erased: false, signatures: 0, letters: 0 };
-  // The audit says that an erasure happened and how much it removed, never whose.
-  await audit(platform.db, actor, 'supporters.erase', null, { ...result });
-  return result;
+  // The audit says that an erasure happened and how much it removed, never whose. It is written in
+  // the erasure's transaction: neither commits without the other.
+  const record = (tx: DbClient, result: ErasureResult) => audit(tx, actor, 'supporters.erase', null, { ...result });
+  if (!supporter) {
+    const result = { erased: false, signatures: 0, letters: 0 };
+    await record(platform.db, result);
+    return result;
+  }
+  return eraseSupporter(platform, supporter.id, record);
 }
 
-export async function eraseSupporter(platform: Platform, supporterId: string): Promise<ErasureResult> {
+/** `alsoInTransaction` runs in the erasure's transaction with its result (staff erasure's audit row). */
+export async function eraseSupporter(platform: Platform, supporterId: string, alsoInTransaction?: (tx: DbClient, result: ErasureResult) => Promise<void>): Promise<ErasureResult> {
   return platform.db.$transaction(async (tx) => {
-    const signatures = await repo.lockSignaturesOf(tx, supporterId);
-    await applyTransition(tx, signatures, 'erase');
-    const exists = await tx.supporter.count({ where: { id: supporterId } });
-    if (!exists) return { erased: false, signatures: 0, letters: 0 };
-    const { letters } = await repo.deleteSupporter(tx, supporterId);
-    return { erased: true, signatures: signatures.length, letters };
+    const result = await eraseIn(tx, supporterId);
+    if (alsoInTransaction) await alsoInTransaction(tx, result);
+    return result;
   });
+}
+
+async function eraseIn(tx: DbClient, supporterId: string): Promise<ErasureResult> {
+  const signatures = await repo.lockSignaturesOf(tx, supporterId);
+  await applyTransition(tx, signatures, 'erase');
+  const exists = await tx.supporter.count({ where: { id: supporterId } });
+  if (!exists) return { erased: false, signatures: 0, letters: 0 };
+  const { letters } = await repo.deleteSupporter(tx, supporterId);
+  return { erased: true, signatures: signatures.length, letters };
 }
 
 export function localeOrDefault(value: unknown, fallback: Locale): Locale {

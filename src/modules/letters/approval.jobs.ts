@@ -6,7 +6,7 @@ import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../../platfor
 import { jobPayloads, JOBS } from '../../platform/queues';
 import { Views } from '../../platform/views';
 import { findLocalisedTexts } from '../campaigns';
-import { classifySmtpError, mayMailSupporter, notMeLink, openPersonalData, PURPOSE } from '../supporters';
+import { classifySmtpError, mayMailSupporter, notMeLink, openSealedValue } from '../supporters';
 import * as approvals from './approvals.repository';
 import { approvalLink } from './approvals.service';
 import { delegationName } from './letter-step.view';
@@ -34,17 +34,17 @@ export function letterApprovalEmailHandler(platform: Platform, mailer: Transport
     const collator = new Intl.Collator(locale);
     const data = {
       locale,
-      name: openPersonalData(platform, approval.supporter.nameEncrypted, PURPOSE.name),
+      name: openSealedValue(platform, approval.supporter.name),
       campaignTitle,
       count: approval.letters.length,
       delegations: approval.letters.map((d) => delegationName(d, locale)).sort(collator.compare),
-      paragraph: approval.paragraphEncrypted ? openPersonalData(platform, approval.paragraphEncrypted, PURPOSE.paragraph) : null,
+      paragraph: approval.paragraph ? openSealedValue(platform, approval.paragraph) : null,
       link: approvalLink(platform, approval.id, locale),
       notMeLink: notMeLink(platform, approval.supporter.id, locale),
       senderName: approval.campaign.senderName,
     };
     const senderDomain = approval.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
-    const to = openPersonalData(platform, approval.supporter.emailEncrypted, PURPOSE.email);
+    const to = openSealedValue(platform, approval.supporter.email);
     try {
       await mailer.sendMail({
         from: { name: approval.campaign.senderName, address: approval.campaign.senderEmail },

@@ -1,6 +1,6 @@
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { confirmAttempt, openPersonalData, PURPOSE } from '../supporters';
+import { confirmAttempt, openSealedValue } from '../supporters';
 import * as approvals from './approvals.repository';
 import { enqueueDeliveries } from './letters.service';
 
@@ -42,8 +42,8 @@ export async function inspectApproval(platform: Platform, token: string): Promis
     signatureId: approval.signature.id,
     campaignStatus: approval.campaign.status,
     campaign: { slug: approval.campaign.slug, title: approval.campaign.title },
-    name: openPersonalData(platform, approval.supporter.nameEncrypted, PURPOSE.name),
-    paragraph: approval.paragraphEncrypted ? openPersonalData(platform, approval.paragraphEncrypted, PURPOSE.paragraph) : null,
+    name: openSealedValue(platform, approval.supporter.name),
+    paragraph: approval.paragraph ? openSealedValue(platform, approval.paragraph) : null,
     delegations: approval.letters,
     approved: approval.approvedAt !== null,
   };

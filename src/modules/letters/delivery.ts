@@ -4,7 +4,7 @@ import type { Platform } from '../../platform/context';
 import { JOBS, jobPayloads } from '../../platform/queues';
 import { describeSmtpError } from '../../platform/smtp-errors';
 import { localiseCampaign, type LocalisedCampaignTexts } from '../campaigns';
-import { openPersonalData, PURPOSE } from '../supporters';
+import { openSealedValue } from '../supporters';
 import { letterFromName } from './display-name';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import * as letters from './letters.repository';
@@ -52,8 +52,8 @@ export function sendLetterHandler(deps: DeliveryDeps) {
     const claim = await letters.claimForSending(platform.db, letter.id, platform.config.LETTERS_SEND_LEASE_SECONDS);
     if (!claim) return 'skipped: claimed elsewhere';
 
-    const supporterName = openPersonalData(platform, letter.supporter.nameEncrypted, PURPOSE.name);
-    const supporterEmail = openPersonalData(platform, letter.supporter.emailEncrypted, PURPOSE.email);
+    const supporterName = openSealedValue(platform, letter.supporter.name);
+    const supporterEmail = openSealedValue(platform, letter.supporter.email);
     // The delegation's language when the campaign has that version, otherwise the original: the
     // choice and the translation in that language came with the letter; a compiled template is cached.
     const render = await rendererFor(platform.db, letter.template);
@@ -162,9 +162,9 @@ function letterContext(platform: Platform, letter: letters.LetterForDelivery, te
     target: letter.target,
     supporter: {
       name: supporterName,
-      city: signature.cityEncrypted ? openPersonalData(platform, signature.cityEncrypted, PURPOSE.city) : null,
+      city: signature.city ? openSealedValue(platform, signature.city) : null,
       countryCode: signature.country,
-      paragraph: letter.paragraphEncrypted ? openPersonalData(platform, letter.paragraphEncrypted, PURPOSE.paragraph) : null,
+      paragraph: letter.paragraph ? openSealedValue(platform, letter.paragraph) : null,
     },
     language,
   });

@@ -2,7 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { countryName } from '../../platform/countries';
 import { JOBS, jobPayloads } from '../../platform/queues';
-import { openPersonalData, PURPOSE } from '../supporters';
+import { openPersonalData, SEALED } from '../supporters';
 import { type DeliveryDeps, pacingOf, sendAndRecord } from './delivery';
 import * as letters from './letters.repository';
 import { renderDigest } from './templates.engine';
@@ -38,9 +38,10 @@ export function sendDigestHandler(deps: DeliveryDeps) {
       const typed = letter.attempt.nameEncrypted;
       const country = typed ? letter.attempt.country : letter.attempt.signature?.country ?? null;
       return {
-        name: openPersonalData(platform, typed ?? letter.supporter.nameEncrypted, PURPOSE.name),
+        name: typed ? openPersonalData(platform, typed, SEALED.attemptName, letter.attemptId)
+          : openPersonalData(platform, letter.supporter.nameEncrypted, SEALED.supporterName, letter.supporterId),
         country: country ? countryName(country) : null,
-        paragraph: letter.paragraphEncrypted ? openPersonalData(platform, letter.paragraphEncrypted, PURPOSE.paragraph) : null,
+        paragraph: letter.paragraphEncrypted ? openPersonalData(platform, letter.paragraphEncrypted, SEALED.letterParagraph, letter.id) : null,
       };
     });
     const periodStart = new Date(data.periodStart);

@@ -1,11 +1,16 @@
 import type { DbClient } from '../../platform/db';
+import { SEALED, type SealedValue } from '../supporters';
 
 /** All SQL about letters. */
 
 export interface LetterDraft {
+  /** The id the letter gets (made by the caller: its paragraph is sealed for it). */
+  id: string;
   targetId: string;
   status: 'held' | 'queued' | 'review';
   reviewReason: string | null;
+  /** The request's paragraph sealed for this letter's id, or null. */
+  paragraphEncrypted: string | null;
 }
 
 export interface RecordedLetter {
@@ -18,20 +23,23 @@ export interface RecordedLetter {
  * One letter per (campaign, supporter, delegation). Asking again changes nothing, except that a
  * letter still held (waiting for its approval) is taken over by the newer request, so that
  * someone who typed another person's address cannot block that person's own letters; what was
- * taken over can no longer be approved from the older request's email.
+ * taken over can no longer be approved from the older request's email. A taken-over letter gets
+ * the new draft's id with its paragraph, since the paragraph is sealed for that id (a held letter
+ * has no job yet, so nothing refers to the old id).
  */
 export async function recordLetters(db: DbClient, common: {
-  campaignId: string; supporterId: string; attemptId: string; approvalId: string; paragraphEncrypted: string | null; fingerprint: bigint | null;
+  campaignId: string; supporterId: string; attemptId: string; approvalId: string; fingerprint: bigint | null;
 }, drafts: LetterDraft[]): Promise<RecordedLetter[]> {
   if (drafts.length === 0) return [];
   return db.$queryRaw<RecordedLetter[]>`
-    INSERT INTO letters (campaign_id, supporter_id, target_id, attempt_id, approval_id, status, review_reason, paragraph_encrypted, paragraph_fingerprint, queued_at)
-    SELECT ${common.campaignId}::uuid, ${common.supporterId}::uuid, d.target_id, ${common.attemptId}::uuid, ${common.approvalId}::uuid, d.status::"LetterStatus", d.review_reason,
-           ${common.paragraphEncrypted}, ${common.fingerprint}::bigint, CASE WHEN d.status = 'queued' THEN now() END
-    FROM unnest(${drafts.map((d) => d.targetId)}::uuid[], ${drafts.map((d) => d.status)}::text[], ${drafts.map((d) => d.reviewReason)}::text[])
-      AS d(target_id, status, review_reason)
+    INSERT INTO letters (id, campaign_id, supporter_id, target_id, attempt_id, approval_id, status, review_reason, paragraph_encrypted, paragraph_fingerprint, queued_at)
+    SELECT d.id, ${common.campaignId}::uuid, ${common.supporterId}::uuid, d.target_id, ${common.attemptId}::uuid, ${common.approvalId}::uuid, d.status::"LetterStatus", d.review_reason,
+           d.paragraph_encrypted, ${common.fingerprint}::bigint, CASE WHEN d.status = 'queued' THEN now() END
+    FROM unnest(${drafts.map((d) => d.id)}::uuid[], ${drafts.map((d) => d.targetId)}::uuid[], ${drafts.map((d) => d.status)}::text[], ${drafts.map((d) => d.reviewReason)}::text[],
+      ${drafts.map((d) => d.paragraphEncrypted)}::text[])
+      AS d(id, target_id, status, review_reason, paragraph_encrypted)
     ON CONFLICT (campaign_id, supporter_id, target_id) DO UPDATE SET
-      attempt_id = EXCLUDED.attempt_id, approval_id = EXCLUDED.approval_id, status = EXCLUDED.status, review_reason = EXCLUDED.review_reason,
+      id = EXCLUDED.id, attempt_id = EXCLUDED.attempt_id, approval_id = EXCLUDED.approval_id, status = EXCLUDED.status, review_reason = EXCLUDED.review_reason,
       paragraph_encrypted = EXCLUDED.paragraph_encrypted, paragraph_fingerprint = EXCLUDED.paragraph_fingerprint, queued_at = EXCLUDED.queued_at
     WHERE letters.status = 'held'
     RETURNING id, target_id, status::text AS status`;
@@ -67,7 +75,7 @@ interface DeliveryRow {
   statement_date: Date | null; sender_name: string; sender_email: string; letter_mode: string; letter_test_mode: boolean;
   demands: Array<{ position: number; title: string; quote: string }>;
   target_id: string; iso2: string; country: string; mission_name: string; salutation: string; time_zone: string; preferred_language: string; hourly_cap: number | null;
-  supporter_id: string; email_encrypted: string; name_encrypted: string;
+  supporter_id: string; email_encrypted: string; name_encrypted: string; typed: boolean; signature_id: string | null;
   signature_country: string | null; city_encrypted: string | null;
   template_id: string | null; template_language: string | null; template_updated_at: Date | null;
   translation: { language: string; title: string; summary: string | null; demands: unknown } | null;
@@ -91,7 +99,7 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
       t.id AS target_id, t.iso2, t.country, t.mission_name, t.salutation, t.time_zone, t.preferred_language, t.hourly_cap,
       s.id AS supporter_id, s.email_encrypted,
       -- Signed as the request that wrote it typed (and its mailbox approved); older rows: the supporter's.
-      coalesce(sa.name_encrypted, s.name_encrypted) AS name_encrypted,
+      coalesce(sa.name_encrypted, s.name_encrypted) AS name_encrypted, sa.name_encrypted IS NOT NULL AS typed, sig.id AS signature_id,
       CASE WHEN sa.name_encrypted IS NOT NULL THEN sa.country ELSE sig.country END AS signature_country,
       CASE WHEN sa.name_encrypted IS NOT NULL THEN sa.city_encrypted ELSE sig.city_encrypted END AS city_encrypted,
       tpl.id AS template_id, tpl.language AS template_language, tpl.updated_at AS template_updated_at,
@@ -116,7 +124,7 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
     id: row.id,
     status: row.status as 'held' | 'queued' | 'review' | 'sending' | 'sent' | 'failed' | 'cancelled',
     sendingAt: row.sending_at,
-    paragraphEncrypted: row.paragraph_encrypted,
+    paragraph: row.paragraph_encrypted ? { envelope: row.paragraph_encrypted, column: SEALED.letterParagraph, rowId: row.id } satisfies SealedValue : null,
     attemptId: row.attempt_id,
     campaign: {
       id: row.campaign_id, slug: row.slug, title: row.title, summary: row.summary, language: row.campaign_language,
@@ -129,8 +137,20 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
       id: row.target_id, iso2: row.iso2, country: row.country, missionName: row.mission_name, salutation: row.salutation,
       timeZone: row.time_zone, preferredLanguage: row.preferred_language, hourlyCap: row.hourly_cap,
     },
-    supporter: { id: row.supporter_id, emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
-    signature: { country: row.signature_country, cityEncrypted: row.city_encrypted },
+    supporter: {
+      id: row.supporter_id,
+      email: { envelope: row.email_encrypted, column: SEALED.supporterEmail, rowId: row.supporter_id } satisfies SealedValue,
+      // Each sealed value opens only for the row it came from: the attempt's, or the supporter's and signature's.
+      name: (row.typed ? { envelope: row.name_encrypted, column: SEALED.attemptName, rowId: row.attempt_id }
+        : { envelope: row.name_encrypted, column: SEALED.supporterName, rowId: row.supporter_id }) satisfies SealedValue,
+    },
+    signature: {
+      country: row.signature_country,
+      city: row.city_encrypted
+        ? (row.typed ? { envelope: row.city_encrypted, column: SEALED.attemptCity, rowId: row.attempt_id }
+          : { envelope: row.city_encrypted, column: SEALED.signatureCity, rowId: row.signature_id! }) satisfies SealedValue
+        : null,
+    },
     /** The template the letter is written with; null when the campaign has none (the default letter). */
     template: row.template_id ? { id: row.template_id, language: row.template_language!, updatedAt: row.template_updated_at! } : null,
     /** Deliverable addresses of the delegation, best first. */
@@ -201,6 +221,8 @@ export function findDigestEntries(db: DbClient, letterIds: string[]) {
     select: {
       id: true,
       paragraphEncrypted: true,
+      supporterId: true,
+      attemptId: true,
       supporter: { select: { nameEncrypted: true } },
       attempt: { select: { nameEncrypted: true, country: true, signature: { select: { country: true } } } },
     },

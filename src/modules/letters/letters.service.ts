@@ -27,7 +27,6 @@ export async function requestLetters(platform: Platform, slug: string, input: Le
   if (targets.length === 0) throw new AppError('no_targets', 'No delegation we can write to matches that choice.', [{ field: 'targets', message: 'matches no delegation' }]);
 
   const fingerprint = input.paragraph ? paragraphFingerprint(input.paragraph) : null;
-  const paragraphEncrypted = input.paragraph ? sealLetterParagraph(platform, input.paragraph) : null;
   const queued = await platform.db.$transaction(async (tx) => {
     const approvalId = randomUUID();
     await approvals.insertApproval(tx, { id: approvalId, attemptId: action.attemptId, approved: action.verified });
@@ -35,11 +34,14 @@ export async function requestLetters(platform: Platform, slug: string, input: Le
     if (!action.supporterId) return false;
     const floods = fingerprint === null ? new Map<string, number>() : await letters.countNearIdentical(tx, targets.map((t) => t.id), fingerprint, NEAR_IDENTICAL_BITS);
     const threshold = platform.config.LETTERS_COPY_PASTE_THRESHOLD;
-    const recorded = await letters.recordLetters(tx, { campaignId: action.campaign.id, supporterId: action.supporterId, attemptId: action.attemptId, approvalId, paragraphEncrypted, fingerprint },
+    const recorded = await letters.recordLetters(tx, { campaignId: action.campaign.id, supporterId: action.supporterId, attemptId: action.attemptId, approvalId, fingerprint },
       targets.map((target) => {
+        // Each letter's copy of the paragraph is sealed for that letter's row.
+        const id = randomUUID();
+        const paragraphEncrypted = input.paragraph ? sealLetterParagraph(platform, input.paragraph, id) : null;
         const similar = floods.get(target.id) ?? 0;
-        if (similar + 1 >= threshold) return { targetId: target.id, status: 'review', reviewReason: `paragraph near-identical to ${similar} other letters to this delegation in 24 h` };
-        return { targetId: target.id, status: action.verified ? 'queued' : 'held', reviewReason: null };
+        if (similar + 1 >= threshold) return { id, targetId: target.id, status: 'review', reviewReason: `paragraph near-identical to ${similar} other letters to this delegation in 24 h`, paragraphEncrypted };
+        return { id, targetId: target.id, status: action.verified ? 'queued' : 'held', reviewReason: null, paragraphEncrypted };
       }));
     await enqueueDeliveries(tx, recorded.filter((l) => l.status === 'queued').map((l) => ({ id: l.id, campaignId: action.campaign.id, targetId: l.target_id })));
     if (recorded.some((l) => l.status === 'held')) await addToOutbox(tx, JOBS.sendLetterApproval, { approvalId }, `approval-${approvalId}`);

@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Platform } from '../../platform/context';
 import { neutraliseFormula } from '../../platform/spreadsheet';
-import { openPersonalData, PURPOSE } from '../supporters';
+import { openPersonalData, SEALED, type SealedColumn } from '../supporters';
 import * as repo from './metrics.repository';
 import type { SignaturesExportQuery } from './metrics.schemas';
 import { campaignBySlug } from './metrics.service';
@@ -88,7 +88,8 @@ export async function signatureExport(
     campaignId: campaign.id, state: query.state, country: query.country,
     from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
   };
-  const reveal = (envelope: string | null | undefined, purpose: (typeof PURPOSE)[keyof typeof PURPOSE]) => (envelope ? openPersonalData(platform, envelope, purpose) : null);
+  // Each envelope opens for its own row: name and email for the supporter (r[16]), city and comment for the signature (r[0]).
+  const reveal = (envelope: string | null | undefined, column: SealedColumn, rowId: string | null) => (envelope ? openPersonalData(platform, envelope, column, rowId ?? '') : null);
   return {
     filename: `${campaign.slug}-signatures-${query.state}${query.country ? `-${query.country}` : ''}.csv`,
     async writeTo(out) {
@@ -98,8 +99,8 @@ export async function signatureExport(
         rows += 1;
         const country = r[7] ?? 'unknown';
         byCountry[country] = (byCountry[country] ?? 0) + 1;
-        return `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(reveal(r[5], PURPOSE.name))},${csvCell(reveal(r[6], PURPOSE.email))},`
-          + `${csvCell(r[7])},${csvCell(reveal(r[8], PURPOSE.city))},${csvCell(reveal(r[9], PURPOSE.comment))},${csvCell(bool(r[10]))},`
+        return `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(reveal(r[5], SEALED.supporterName, r[16]!))},${csvCell(reveal(r[6], SEALED.supporterEmail, r[16]!))},`
+          + `${csvCell(r[7])},${csvCell(reveal(r[8], SEALED.signatureCity, r[0]!))},${csvCell(reveal(r[9], SEALED.signatureComment, r[0]!))},${csvCell(bool(r[10]))},`
           + `${csvCell(r[11])},${csvCell(r[12])},${csvCell(r[13])},${csvCell(r[14])},${csvCell(r[15])}\n`;
       };
       const read = (after: repo.ExportCursor | null) => repo.signaturePage(platform.pool, filters, after, pageSize);
@@ -139,7 +140,7 @@ export async function letterExport(platform: Pick<Platform, 'db' | 'pool' | 'cip
     async writeTo(out: NodeJS.WritableStream): Promise<void> {
       const line = (r: Array<string | null>) =>
         `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(r[5])},${csvCell(r[6])},${csvCell(r[7])},${csvCell(r[8])},`
-        + `${csvCell(r[9])},${csvCell(r[10])},${csvCell(r[11])},${csvCell(openPersonalData(platform, r[12] ?? '', PURPOSE.name))}\n`;
+        + `${csvCell(r[9])},${csvCell(r[10])},${csvCell(r[11])},${csvCell(openPersonalData(platform, r[12] ?? '', SEALED.supporterName, r[13] ?? ''))}\n`;
       const read = (after: repo.ExportCursor | null) => repo.letterPage(platform.pool, campaign.id, after, pageSize);
       await pipeline(toStream(csvChunks(LETTER_COLUMNS, read, line, pageSize)), out);
     },

@@ -147,7 +147,8 @@ async function exportPage(pool: PgPool, text: string, values: unknown[]): Promis
 /**
  * Cells of one page of signatures in (created_at, id) order after `after`, served by
  * (campaign_id, created_at): signed_at, confirmed_at, status, name (sealed), email (sealed), country,
- * city (sealed), comment (sealed), consent_updates ('t'/'f'), consent_wording_id, source, utm_*.
+ * city (sealed), comment (sealed), consent_updates ('t'/'f'), consent_wording_id, source, utm_*,
+ * then the supporter's id (the row its name and email are sealed for; city and comment are the signature's).
  */
 export function signaturePage(pool: PgPool, f: SignatureFilters, after: ExportCursor | null, limit: number): Promise<ExportPage> {
   const values: unknown[] = [f.campaignId, f.state === 'all' ? null : f.state, f.country ?? null, f.from ?? null, f.to ?? null, limit];
@@ -159,7 +160,7 @@ export function signaturePage(pool: PgPool, f: SignatureFilters, after: ExportCu
   return exportPage(pool, `
     SELECT s.id, s.created_at::text, ${iso('s.created_at')}, ${iso('s.confirmed_at')}, s.status::text,
       p.name_encrypted, p.email_encrypted, s.country, s.city_encrypted, s.comment_encrypted,
-      s.consent_updates, s.consent_wording_id, s.source, s.utm_source, s.utm_medium, s.utm_campaign
+      s.consent_updates, s.consent_wording_id, s.source, s.utm_source, s.utm_medium, s.utm_campaign, p.id
     FROM signatures s JOIN supporters p ON p.id = s.supporter_id
     WHERE s.campaign_id = $1::uuid
       AND ($2::text IS NULL OR s.status::text = $2::text)
@@ -172,7 +173,7 @@ export function signaturePage(pool: PgPool, f: SignatureFilters, after: ExportCu
 
 /**
  * Cells of one page of a campaign's letters in (created_at, id) order: created_at, iso2, delegation,
- * status, attempts, queued_at, sent_at, failed_at, last_smtp_response, review_reason, name (sealed).
+ * status, attempts, queued_at, sent_at, failed_at, last_smtp_response, review_reason, name (sealed), supporter id.
  */
 export function letterPage(pool: PgPool, campaignId: string, after: ExportCursor | null, limit: number): Promise<ExportPage> {
   const values: unknown[] = [campaignId, limit];
@@ -183,7 +184,7 @@ export function letterPage(pool: PgPool, campaignId: string, after: ExportCursor
   }
   return exportPage(pool, `
     SELECT l.id, l.created_at::text, ${iso('l.created_at')}, t.iso2, t.mission_name, l.status::text, l.attempts,
-      ${iso('l.queued_at')}, ${iso('l.sent_at')}, ${iso('l.failed_at')}, l.last_smtp_response, l.review_reason, p.name_encrypted
+      ${iso('l.queued_at')}, ${iso('l.sent_at')}, ${iso('l.failed_at')}, l.last_smtp_response, l.review_reason, p.name_encrypted, p.id
     FROM letters l JOIN targets t ON t.id = l.target_id JOIN supporters p ON p.id = l.supporter_id
     WHERE l.campaign_id = $1::uuid ${afterClause}
     ORDER BY l.created_at, l.id LIMIT $2`, values);

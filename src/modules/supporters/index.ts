@@ -6,13 +6,13 @@ export { confirmAttempt, confirmationLink, confirmSignature } from './confirmati
 export { actionContext, type ActionContext } from './action-tokens';
 export { mayMailSupporter, notMeLink, suppressAfterReport } from './mail-gate';
 export { resolveAddressRequest } from './address-requests';
-export { open as openPersonalData, PURPOSE, seal as sealPersonalData } from './personal-data';
-import { PURPOSE, seal } from './personal-data';
+export { open as openPersonalData, openValue as openSealedValue, SEALED, seal as sealPersonalData, type SealedColumn, type SealedValue } from './personal-data';
+import { SEALED, seal } from './personal-data';
 import type { Platform } from '../../platform/context';
 
 /** A supporter's own paragraph for letters is personal data like the rest: sealed at rest. */
-export function sealLetterParagraph(platform: Pick<Platform, 'cipher'>, paragraph: string): string {
-  return seal(platform, paragraph, PURPOSE.paragraph);
+export function sealLetterParagraph(platform: Pick<Platform, 'cipher'>, paragraph: string, letterId: string): string {
+  return seal(platform, paragraph, SEALED.letterParagraph, letterId);
 }
 export { formStartedToken } from './form-timing';
 export { applyTransition, COUNTER_SLOTS, computeDeltas, ledgerColumns, readLedgerRows, TRANSITIONS, type LedgerSignature, type Standing, type Transition } from './signatures.ledger';

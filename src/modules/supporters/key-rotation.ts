@@ -1,62 +1,66 @@
 import { Prisma } from '../../platform/db';
 import type { Platform } from '../../platform/context';
-import { PURPOSE } from './personal-data';
+import { ENVELOPE_VERSION, EnvelopeRefused } from '../../platform/crypto';
+import { SEALED, type SealedColumn } from './personal-data';
 
 const BATCH = 500;
 
 /**
- * Every sealed column in the database, with the purpose bound into its envelopes. Rotation walks
- * this list, and a test compares it with every `…Encrypted` field of prisma/schema.prisma: a new
- * sealed column that is missing here would keep data under a key that is about to be removed.
+ * Every sealed column in the database (SEALED in personal-data.ts). Rotation walks this list, and a
+ * test compares it with every `…Encrypted` field of prisma/schema.prisma: a new sealed column that
+ * is missing here would keep data under a key that is about to be removed.
  */
-export const SEALED_COLUMNS = [
-  { table: 'supporters', column: 'email_encrypted', purpose: PURPOSE.email },
-  { table: 'supporters', column: 'name_encrypted', purpose: PURPOSE.name },
-  { table: 'signatures', column: 'city_encrypted', purpose: PURPOSE.city },
-  { table: 'signatures', column: 'comment_encrypted', purpose: PURPOSE.comment },
-  { table: 'letters', column: 'paragraph_encrypted', purpose: PURPOSE.paragraph },
-  { table: 'signing_attempts', column: 'name_encrypted', purpose: PURPOSE.name },
-  { table: 'signing_attempts', column: 'city_encrypted', purpose: PURPOSE.city },
-] as const;
+export const SEALED_COLUMNS = Object.values(SEALED);
 
-export type SealedColumn = (typeof SEALED_COLUMNS)[number];
 export type RotationCounts = Record<`${SealedColumn['table']}.${SealedColumn['column']}`, number>;
 
-/** `v1.<keyId>.%`, escaped for LIKE: the envelopes sealed under that key. */
-function envelopesOf(keyId: string): string {
-  return `v1.${keyId.replace(/[_%\\]/g, (c) => `\\${c}`)}.%`;
+/** `v2.<keyId>.%`, escaped for LIKE: the envelopes in the row-bound format under that key. */
+function currentEnvelopes(keyId: string): string {
+  return `${ENVELOPE_VERSION}.${keyId.replace(/[_%\\]/g, (c) => `\\${c}`)}.%`;
 }
 
 /**
- * Re-seals every envelope under the current key, a batch per transaction, paged by id so it can be
- * stopped and rerun at any point. Envelopes already under the current key are left alone, so a
- * rerun after completion does nothing. Answers how many envelopes it re-sealed per column.
+ * Re-seals every envelope that is not row-bound under the current key (another key, or the v1
+ * format bound to a purpose only), a batch per transaction, paged by id so it can be stopped and
+ * rerun at any point. Envelopes already current are left alone, so a rerun after completion does
+ * nothing. Both `keys:rotate` and the migrate command's data step (`npm run db:migrate`) run it.
+ * Answers how many envelopes it re-sealed per column.
  */
-export async function reSealAll(platform: Platform): Promise<RotationCounts> {
-  const current = platform.cipher.currentKeyId;
+export async function reSealAll(platform: Pick<Platform, 'db' | 'cipher'>): Promise<RotationCounts> {
   const counts = {} as RotationCounts;
   for (const sealed of SEALED_COLUMNS) {
-    counts[`${sealed.table}.${sealed.column}`] = await reSealColumn(platform, sealed, current);
+    counts[`${sealed.table}.${sealed.column}`] = await reSealColumn(platform, sealed);
   }
   return counts;
 }
 
-async function reSealColumn(platform: Platform, { table, column, purpose }: SealedColumn, current: string): Promise<number> {
-  // Identifiers come from SEALED_COLUMNS above, never from input.
-  const t = Prisma.raw(`"${table}"`);
-  const c = Prisma.raw(`"${column}"`);
+async function reSealColumn(platform: Pick<Platform, 'db' | 'cipher'>, sealed: SealedColumn): Promise<number> {
+  // Identifiers come from SEALED above, never from input.
+  const t = Prisma.raw(`"${sealed.table}"`);
+  const c = Prisma.raw(`"${sealed.column}"`);
+  const current = currentEnvelopes(platform.cipher.currentKeyId);
   let done = 0;
   for (let lastId = '00000000-0000-0000-0000-000000000000'; ;) {
     const rows = await platform.db.$queryRaw<{ id: string; envelope: string }[]>`
       SELECT id::text AS id, ${c} AS envelope FROM ${t}
-      WHERE id > ${lastId}::uuid AND ${c} IS NOT NULL AND ${c} NOT LIKE ${envelopesOf(current)}
+      WHERE id > ${lastId}::uuid AND ${c} IS NOT NULL AND ${c} NOT LIKE ${current}
       ORDER BY id LIMIT ${BATCH}`;
     if (rows.length === 0) return done;
     // An envelope under a key no longer in ENCRYPTION_KEYS cannot be re-sealed: it is skipped and
-    // shows up in envelopesUnderOtherKeys, so the run ends non-zero instead of half-way.
-    const openable = rows.filter((row) => platform.cipher.canOpen(row.envelope));
+    // shows up in envelopesNotCurrent, so the run ends non-zero instead of half-way. So is one that
+    // does not open for its row (copied from another row): it is counted, never re-sealed, since
+    // re-sealing it would make the copy genuine.
+    const openable = rows.flatMap((row) => {
+      if (!platform.cipher.canOpen(row.envelope)) return [];
+      try {
+        return [{ ...row, plaintext: platform.cipher.open(row.envelope, sealed, row.id) }];
+      } catch (error) {
+        if (error instanceof EnvelopeRefused) return [];
+        throw error;
+      }
+    });
     await platform.db.$transaction(openable.map((row) => {
-      const resealed = platform.cipher.seal(platform.cipher.open(row.envelope, purpose), purpose);
+      const resealed = platform.cipher.seal(row.plaintext, sealed, row.id);
       // Only if unchanged since it was read: a concurrent write (e.g. erasure) wins.
       return platform.db.$executeRaw`UPDATE ${t} SET ${c} = ${resealed} WHERE id = ${row.id}::uuid AND ${c} = ${row.envelope}`;
     }));
@@ -65,15 +69,21 @@ async function reSealColumn(platform: Platform, { table, column, purpose }: Seal
   }
 }
 
-/** Envelopes per column still sealed under a key other than the current one (all zero after a rotation). */
-export async function envelopesUnderOtherKeys(platform: Platform): Promise<RotationCounts> {
-  const current = platform.cipher.currentKeyId;
+/**
+ * Envelopes per column that are not row-bound under the current key: under another key, or in
+ * the old v1 format (all zero after a rotation or the migrate command's data step).
+ */
+export async function envelopesNotCurrent(platform: Pick<Platform, 'db' | 'cipher'>): Promise<RotationCounts> {
+  const current = currentEnvelopes(platform.cipher.currentKeyId);
   const counts = {} as RotationCounts;
   for (const { table, column } of SEALED_COLUMNS) {
     const rows = await platform.db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM ${Prisma.raw(`"${table}"`)}
-      WHERE ${Prisma.raw(`"${column}"`)} IS NOT NULL AND ${Prisma.raw(`"${column}"`)} NOT LIKE ${envelopesOf(current)}`;
+      WHERE ${Prisma.raw(`"${column}"`)} IS NOT NULL AND ${Prisma.raw(`"${column}"`)} NOT LIKE ${current}`;
     counts[`${table}.${column}`] = Number(rows[0]!.n);
   }
   return counts;
 }
+
+/** Former name: what is left after a rotation (another key, or the old format). */
+export const envelopesUnderOtherKeys = envelopesNotCurrent;

@@ -1,6 +1,6 @@
 import type { Platform } from '../../platform/context';
 import { canonicalEmail } from './email-address';
-import { emailLookupHash, open, PURPOSE } from './personal-data';
+import { emailLookupHash, open, SEALED } from './personal-data';
 
 const BATCH = 500;
 
@@ -19,7 +19,7 @@ export async function reHashEmails(platform: Platform): Promise<{ checked: numbe
     });
     if (rows.length === 0) return { checked, rehashed };
     const changes = rows.flatMap((row) => {
-      const hash = emailLookupHash(platform, canonicalEmail(open(platform, row.emailEncrypted, PURPOSE.email)));
+      const hash = emailLookupHash(platform, canonicalEmail(open(platform, row.emailEncrypted, SEALED.supporterEmail, row.id)));
       return Buffer.from(row.emailHash).equals(hash) ? [] : [{ id: row.id, hash }];
     });
     if (changes.length > 0) {

@@ -7,7 +7,7 @@ import { describeSmtpError } from '../../platform/smtp-errors';
 import { DEFAULT_LOCALE, isLocale, translator, type Locale } from '../../platform/i18n';
 import { Views } from '../../platform/views';
 import { findLocalisedTexts } from '../campaigns';
-import { open, PURPOSE } from './personal-data';
+import { open, SEALED } from './personal-data';
 import * as supporters from './supporters.repository';
 import { confirmationLink } from './confirmations.service';
 import { mayMailSupporter, notMeLink } from './mail-gate';
@@ -41,14 +41,14 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     const data = {
       locale,
       variant,
-      name: open(platform, signature.supporter.nameEncrypted, PURPOSE.name),
+      name: open(platform, signature.supporter.nameEncrypted, SEALED.supporterName, signature.supporter.id),
       campaignTitle,
       senderName: signature.campaign.senderName,
       link: variant === 'repeat_confirmed' ? '' : confirmationLink(platform, attempt.id),
       notMeLink: notMeLink(platform, signature.supporter.id, locale),
     };
     const senderDomain = signature.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
-    const to = open(platform, signature.supporter.emailEncrypted, PURPOSE.email);
+    const to = open(platform, signature.supporter.emailEncrypted, SEALED.supporterEmail, signature.supporter.id);
     try {
       await mailer.sendMail({
         from: { name: signature.campaign.senderName, address: signature.campaign.senderEmail },

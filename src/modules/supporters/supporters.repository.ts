@@ -4,6 +4,9 @@ import { ledgerColumns, readLedgerRows, type LedgerSignature } from './signature
 /** All SQL about supporters and their signatures. */
 
 export interface NewSignature {
+  /** Ids made by the caller, since the envelopes are sealed for them; unused when the row exists. */
+  supporterId: string;
+  signatureId: string;
   campaignId: string;
   /** HMAC of the canonical email: finds the supporter; an existing supporter's data is never overwritten. */
   emailHash: Buffer;
@@ -69,14 +72,14 @@ export interface SigningOutcome {
 export async function recordSigning(db: DbClient, s: NewSignature, email: SigningEmail, typed: TypedSigner): Promise<SigningOutcome> {
   const [row] = await db.$queryRaw<Array<Omit<SigningOutcome, 'ledger'>>>`
     WITH supporter AS (
-      INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
-      VALUES (${s.emailHash}, ${s.emailEncrypted}, ${s.nameEncrypted})
+      INSERT INTO supporters (id, email_hash, email_encrypted, name_encrypted)
+      VALUES (${s.supporterId}::uuid, ${s.emailHash}, ${s.emailEncrypted}, ${s.nameEncrypted})
       ON CONFLICT (email_hash) DO UPDATE SET email_hash = EXCLUDED.email_hash
       RETURNING id
     ), signature AS (
-      INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
+      INSERT INTO signatures (id, campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain,
         source, partner, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
-      SELECT ${s.campaignId}::uuid, supporter.id, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
+      SELECT ${s.signatureId}::uuid, ${s.campaignId}::uuid, supporter.id, ${s.country}, ${s.cityEncrypted}, ${s.commentEncrypted}, ${s.emailDomain},
         ${s.source}, ${s.partner ?? null}, ${s.utmSource}, ${s.utmMedium}, ${s.utmCampaign}, ${s.ipHash}, ${s.consentUpdates}, ${s.consentWordingId}, now()
       FROM supporter
       ON CONFLICT (campaign_id, supporter_id) DO UPDATE

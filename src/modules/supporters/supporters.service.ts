@@ -9,7 +9,7 @@ import { actionTokenFor } from './action-tokens';
 import { verifyProofOfWork } from './proof-of-work';
 import { canonicalEmail, emailDomain } from './email-address';
 import { isFormFilledTooFast } from './form-timing';
-import { emailLookupHash, ipSourceHash, PURPOSE, seal } from './personal-data';
+import { emailLookupHash, ipSourceHash, seal, SEALED } from './personal-data';
 import { applyTransition } from './signatures.ledger';
 import * as supporters from './supporters.repository';
 import type { SigningRequest } from './supporters.schemas';
@@ -46,8 +46,8 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   // letter step shows only this, so it tells nobody anything about an earlier signing.
   const attemptId = randomUUID();
   const typed = {
-    nameEncrypted: seal(platform, input.name, PURPOSE.name),
-    cityEncrypted: input.city ? seal(platform, input.city, PURPOSE.city) : null,
+    nameEncrypted: seal(platform, input.name, SEALED.attemptName, attemptId),
+    cityEncrypted: input.city ? seal(platform, input.city, SEALED.attemptCity, attemptId) : null,
     country: input.country ?? null,
   };
   const locale = input.locale ?? DEFAULT_LOCALE;
@@ -66,15 +66,22 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   const source = input.source ?? (partner ? 'embed' : undefined);
   // The payload is built in SQL (its variant depends on the signature found); this checks its shape.
   jobPayloads[JOBS.sendConfirmation].parse({ attemptId, variant: 'new' });
+  // Ids are made here, not by the database, because every envelope is sealed for its row (the
+  // statement inserts supporter and signature at once). A supporter or signature that exists
+  // keeps its id and its envelopes; these ids, and what was sealed for them, are then unused.
+  const supporterId = randomUUID();
+  const signatureId = randomUUID();
   const outcome = await platform.db.$transaction(async (tx) => {
     const signature = await supporters.recordSigning(tx, {
+      supporterId,
+      signatureId,
       campaignId: campaign.id,
       emailHash: emailLookupHash(platform, canonicalEmail(input.email)),
-      emailEncrypted: seal(platform, input.email, PURPOSE.email),
-      nameEncrypted: typed.nameEncrypted,
+      emailEncrypted: seal(platform, input.email, SEALED.supporterEmail, supporterId),
+      nameEncrypted: seal(platform, input.name, SEALED.supporterName, supporterId),
       country: input.country ?? null,
-      cityEncrypted: typed.cityEncrypted,
-      commentEncrypted: input.comment ? seal(platform, input.comment, PURPOSE.comment) : null,
+      cityEncrypted: input.city ? seal(platform, input.city, SEALED.signatureCity, signatureId) : null,
+      commentEncrypted: input.comment ? seal(platform, input.comment, SEALED.signatureComment, signatureId) : null,
       emailDomain: emailDomain(input.email),
       source: source ?? null,
       partner,

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
+import { EnvelopeRefused } from '../crypto';
 import { AppError, errorCodes, type ErrorCode, type FieldError } from '../errors';
 import type { Logger } from '../logger';
 import { unavailableDependency } from '../unavailable';
@@ -100,6 +101,10 @@ export function errorMiddleware(logger: Logger, retryAfterSeconds = 5): ErrorReq
     }
     let problem: Problem | undefined;
     let issueCodes: string[] = [];
+    if (error instanceof EnvelopeRefused) {
+      // Data copied between rows or tampered with: an operator must hear of it, the client not why.
+      logger.error({ sealedColumn: error.sealedColumn, reason: error.reason, requestId: req.id }, 'sealed data refused');
+    }
     if (error instanceof AppError) problem = problemFor(error.code, error.detail, error.errors);
     else if (error instanceof ZodError) {
       problem = problemFor('validation_failed', 'Some fields are not valid.', fieldErrorsOf(error));

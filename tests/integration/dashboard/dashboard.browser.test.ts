@@ -7,6 +7,7 @@ import { launchBrowser, seriousAccessibilityViolations, type TestBrowser } from 
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { eventually, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail, sign } from '../../support/letters';
+import { logInThroughPage } from './login-through-page';
 
 /**
  * The dashboard in real headless Chromium: a staff member logs in through the page, and what the
@@ -188,4 +189,28 @@ it('saves settings, and shows the API\'s reason when an embed origin is not one'
   expect(await text('#status-label')).toBe('Closed: not accepting signatures');
   expect(await Promise.all((await page.locator('#setting-status option').all()).map((o) => o.getAttribute('value')))).toEqual(['closed', 'live']);
   expect(await db().auditEvent.count({ where: { action: 'campaigns.update', subject: campaign.slug } })).toBe(2);
+});
+
+it('offers a viewer without the export permission no export button or link, and the rest of the page still works', async () => {
+  const viewer = await makeAccount(db(), 'viewer');
+  const viewerPage = await browser.newPage();
+  const errors: string[] = [];
+  viewerPage.on('pageerror', (error) => errors.push(error.message));
+  try {
+    await logInThroughPage(viewerPage, stack.api.url, viewer, `/admin/campaigns/${campaign.slug}`);
+    await eventually(async () => Number((await viewerPage.getAttribute('#dashboard', 'data-refreshes')) ?? 0) > 0, 20_000, 'a refresh of the figures');
+    expect(await viewerPage.locator('#export-signatures, #export-manifest, #export-letters, #export-filters').count()).toBe(0);
+    const hrefs = await viewerPage.locator('a[href]').evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    expect(hrefs.filter((href) => /signatures\.csv|letters\.csv|manifest\.json/.test(href))).toEqual([]);
+    expect(await viewerPage.textContent('#exports-not-allowed')).toContain('need the export permission');
+    expect(errors).toEqual([]);
+
+    // Granted the permission, the same viewer gets the buttons.
+    await db().adminAccount.update({ where: { email: viewer.email }, data: { canExport: true } });
+    await viewerPage.reload();
+    expect(await viewerPage.locator('#export-signatures').count()).toBe(1);
+    expect(await viewerPage.getAttribute('#export-letters', 'href')).toContain('letters.csv');
+  } finally {
+    await viewerPage.context().close();
+  }
 });

@@ -54,6 +54,24 @@ it('shows a viewer the campaign page with its settings read-only, under the app\
   expect(page.text).not.toMatch(/\son[a-z]+="/);
 });
 
+it('leaves the export buttons and links out of the page for staff without the export permission, and shows them to staff with it', async () => {
+  const exportLinks = /signatures\.csv|letters\.csv|manifest\.json|id="export-/;
+  const asViewer = await call(api.url, 'GET', `/admin/campaigns/${slug}`, { headers: { ...html, cookie: viewer.cookie } });
+  expect(asViewer.status).toBe(200);
+  expect(asViewer.text).not.toMatch(exportLinks);
+  expect(asViewer.text).toContain('need the export permission');
+
+  const editorAccount = await makeAccount(api.platform.db, 'editor');
+  const editor = await logIn(api.url, editorAccount.email, editorAccount.password);
+  const asEditor = await call(api.url, 'GET', `/admin/campaigns/${slug}`, { headers: { ...html, cookie: editor.cookie } });
+  for (const file of ['signatures.csv', 'letters.csv', 'delivery-package/manifest.json']) expect(asEditor.text).toContain(`/api/admin/campaigns/${slug}/${file}`);
+
+  // An editor whose permission an owner withdrew is a viewer here.
+  await api.platform.db.adminAccount.update({ where: { email: editorAccount.email }, data: { canExport: false } });
+  const withdrawn = await call(api.url, 'GET', `/admin/campaigns/${slug}`, { headers: { ...html, cookie: editor.cookie } });
+  expect(withdrawn.text).not.toMatch(exportLinks);
+});
+
 it('answers 404 problem+json for a campaign that does not exist', async () => {
   const page = await call(api.url, 'GET', '/admin/campaigns/no-such-campaign', { headers: { ...html, cookie: viewer.cookie } });
   expect(page.status).toBe(404);

@@ -158,4 +158,55 @@ describe('erasure by staff', () => {
     expect(JSON.stringify(audit, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))).not.toContain(me.email);
     expect(audit?.details).toEqual({ erased: true, signatures: 1, letters: 0 });
   });
+
+  it('writes its audit row in the erasure\'s transaction: a failing erasure leaves none and the supporter, a successful one exactly one', async () => {
+    const campaign = await createCampaign(db());
+    const me = await sign(stack.api, campaign.slug, campaign.wording);
+    const editor = await makeAccount(db(), 'editor');
+    const session = await logIn(stack.api.url, editor.email, editor.password);
+    const headers = { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
+    const { id } = (await db().supporter.findFirstOrThrow({ where: { signatures: { some: { campaignId: campaign.id } } }, select: { id: true } }));
+    const audits = () => db().auditEvent.count({ where: { action: 'supporters.erase' } });
+    const before = await audits();
+
+    // PostgreSQL itself refuses this supporter's deletion (a trigger), after the counters moved.
+    await db().$executeRawUnsafe(`CREATE FUNCTION refuse_erasure() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF OLD.id = '${id}'::uuid THEN RAISE EXCEPTION 'erasure refused by the test'; END IF; RETURN OLD; END $$`);
+    await db().$executeRawUnsafe('CREATE TRIGGER refuse_erasure BEFORE DELETE ON supporters FOR EACH ROW EXECUTE FUNCTION refuse_erasure()');
+    try {
+      const failed = await call(stack.api.url, 'POST', '/api/admin/erasures', { json: { email: me.email }, headers });
+      expect(failed.status).not.toBe(200);
+      expect(await audits()).toBe(before);
+      expect(await db().supporter.count({ where: { id } })).toBe(1);
+      expect(await countsAgree(campaign)).toBe(1);
+    } finally {
+      await db().$executeRawUnsafe('DROP TRIGGER refuse_erasure ON supporters');
+      await db().$executeRawUnsafe('DROP FUNCTION refuse_erasure()');
+    }
+
+    const done = await call(stack.api.url, 'POST', '/api/admin/erasures', { json: { email: me.email }, headers });
+    expect(done.status).toBe(200);
+    expect(await audits()).toBe(before + 1);
+    expect(await db().supporter.count({ where: { id } })).toBe(0);
+  });
+
+  it('erases nothing when its audit row cannot be written', async () => {
+    const campaign = await createCampaign(db());
+    const me = await sign(stack.api, campaign.slug, campaign.wording);
+    const editor = await makeAccount(db(), 'editor');
+    const session = await logIn(stack.api.url, editor.email, editor.password);
+    const headers = { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
+    await db().$executeRawUnsafe(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.action = 'supporters.erase' THEN RAISE EXCEPTION 'audit refused by the test'; END IF; RETURN NEW; END $$`);
+    await db().$executeRawUnsafe('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()');
+    try {
+      const failed = await call(stack.api.url, 'POST', '/api/admin/erasures', { json: { email: me.email }, headers });
+      expect(failed.status).not.toBe(200);
+      expect(await db().signature.count({ where: { campaignId: campaign.id } })).toBe(1);
+      expect(await countsAgree(campaign)).toBe(1);
+    } finally {
+      await db().$executeRawUnsafe('DROP TRIGGER refuse_audit ON audit_events');
+      await db().$executeRawUnsafe('DROP FUNCTION refuse_audit()');
+    }
+  });
 });

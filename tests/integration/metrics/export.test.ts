@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { letterExport, neutraliseFormula, signatureExport } from '../../../src/modules/metrics/exports';
-import { sealPersonalData } from '../../../src/modules/supporters';
+import { SEALED, sealPersonalData, type SealedColumn } from '../../../src/modules/supporters';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { startTestApi, type TestApi } from '../../support/harness';
 
@@ -30,15 +30,16 @@ async function insertSignature(campaign: TestCampaign, i: number, createdAt: str
   const { db } = api.platform;
   const text = (n: number) => NASTY[(i + n) % NASTY.length]!;
   const supporterId = randomUUID();
-  const seal = (value: string, purpose: 'supporter.name' | 'supporter.email' | 'signature.city' | 'signature.comment') => sealPersonalData(api.platform, value, purpose);
+  const signatureId = randomUUID();
+  const seal = (value: string, column: SealedColumn, rowId: string) => sealPersonalData(api.platform, value, column, rowId);
   await db.$executeRaw`INSERT INTO supporters (id, email_hash, email_encrypted, name_encrypted)
-    VALUES (${supporterId}::uuid, ${randomBytes(32)}, ${seal(`${i}-${text(1)}@example.org`, 'supporter.email')}, ${seal(text(0), 'supporter.name')})`;
+    VALUES (${supporterId}::uuid, ${randomBytes(32)}, ${seal(`${i}-${text(1)}@example.org`, SEALED.supporterEmail, supporterId)}, ${seal(text(0), SEALED.supporterName, supporterId)})`;
   const status = overrides.status ?? (i % 3 === 0 ? 'confirmed' : 'pending');
   const country = overrides.country === undefined ? (i % 4 === 0 ? null : i % 2 ? 'KZ' : 'FR') : overrides.country;
-  await db.$executeRaw`INSERT INTO signatures (campaign_id, supporter_id, status, country, city_encrypted, comment_encrypted, email_domain,
+  await db.$executeRaw`INSERT INTO signatures (id, campaign_id, supporter_id, status, country, city_encrypted, comment_encrypted, email_domain,
       source, utm_source, utm_medium, utm_campaign, consent_updates, consent_wording_id, consented_at, created_at, confirmed_at)
-    VALUES (${campaign.id}::uuid, ${supporterId}::uuid, ${status}::"SignatureStatus", ${country},
-      ${i % 2 ? seal(text(2), 'signature.city') : null}, ${i % 3 ? seal(text(3), 'signature.comment') : null}, 'example.org',
+    VALUES (${signatureId}::uuid, ${campaign.id}::uuid, ${supporterId}::uuid, ${status}::"SignatureStatus", ${country},
+      ${i % 2 ? seal(text(2), SEALED.signatureCity, signatureId) : null}, ${i % 3 ? seal(text(3), SEALED.signatureComment, signatureId) : null}, 'example.org',
       ${i % 2 ? text(4) : null}, ${i % 5 ? text(5) : null}, ${i % 5 ? 'email' : null}, ${i % 5 ? '' : null}, ${i % 2 === 0}, ${campaign.wording},
       ${createdAt}::timestamp, ${createdAt}::timestamp, ${status === 'confirmed' ? `${createdAt.slice(0, 19)}.999` : null}::timestamp)`;
 }
@@ -47,7 +48,7 @@ async function insertSignature(campaign: TestCampaign, i: number, createdAt: str
 async function oracleSignatures(campaign: TestCampaign, filters: { state?: string; country?: string; from?: string; to?: string } = {}) {
   const state = filters.state === 'all' ? null : (filters.state ?? 'confirmed');
   const rows = await api.platform.db.$queryRaw<Array<Record<string, unknown>>>`
-    SELECT s.created_at, s.confirmed_at, s.status::text AS status, p.name_encrypted, p.email_encrypted, s.country,
+    SELECT s.id, p.id AS supporter_id, s.created_at, s.confirmed_at, s.status::text AS status, p.name_encrypted, p.email_encrypted, s.country,
       s.city_encrypted, s.comment_encrypted, s.consent_updates, s.consent_wording_id, s.source, s.utm_source, s.utm_medium, s.utm_campaign
     FROM signatures s JOIN supporters p ON p.id = s.supporter_id
     WHERE s.campaign_id = ${campaign.id}::uuid
@@ -56,10 +57,10 @@ async function oracleSignatures(campaign: TestCampaign, filters: { state?: strin
       AND (${filters.from ? new Date(filters.from) : null}::timestamptz IS NULL OR s.created_at >= ${filters.from ? new Date(filters.from) : null}::timestamptz)
       AND (${filters.to ? new Date(filters.to) : null}::timestamptz IS NULL OR s.created_at < ${filters.to ? new Date(filters.to) : null}::timestamptz)
     ORDER BY s.created_at, s.id`;
-  const open = (envelope: unknown, purpose: string) => (envelope ? api.platform.cipher.open(envelope as string, purpose) : null);
+  const open = (envelope: unknown, column: SealedColumn, rowId: unknown) => (envelope ? api.platform.cipher.open(envelope as string, column, rowId as string) : null);
   const records = rows.map((r) => [
-    r.created_at, r.confirmed_at, r.status, open(r.name_encrypted, 'supporter.name'), open(r.email_encrypted, 'supporter.email'), r.country,
-    open(r.city_encrypted, 'signature.city'), open(r.comment_encrypted, 'signature.comment'), r.consent_updates, r.consent_wording_id,
+    r.created_at, r.confirmed_at, r.status, open(r.name_encrypted, SEALED.supporterName, r.supporter_id), open(r.email_encrypted, SEALED.supporterEmail, r.supporter_id), r.country,
+    open(r.city_encrypted, SEALED.signatureCity, r.id), open(r.comment_encrypted, SEALED.signatureComment, r.id), r.consent_updates, r.consent_wording_id,
     r.source, r.utm_source, r.utm_medium, r.utm_campaign,
   ].map(oldCell));
   const header = 'signed_at,confirmed_at,status,name,email,country,city,comment,consent_updates,consent_wording,source,utm_source,utm_medium,utm_campaign'.split(',');
@@ -153,12 +154,12 @@ describe('letter export bytes', () => {
     }
     const rows = await db.$queryRaw<Array<Record<string, unknown>>>`
       SELECT l.created_at, t.iso2, t.mission_name AS delegation, l.status::text AS status, l.attempts,
-        l.queued_at, l.sent_at, l.failed_at, l.last_smtp_response, l.review_reason, p.name_encrypted
+        l.queued_at, l.sent_at, l.failed_at, l.last_smtp_response, l.review_reason, p.name_encrypted, p.id AS supporter_id
       FROM letters l JOIN targets t ON t.id = l.target_id JOIN supporters p ON p.id = l.supporter_id
       WHERE l.campaign_id = ${campaign.id}::uuid ORDER BY l.created_at, l.id`;
     const expected = stringify(rows.map((r) => [
       r.created_at, r.iso2, r.delegation, r.status, r.attempts, r.queued_at, r.sent_at, r.failed_at, r.last_smtp_response, r.review_reason,
-      api.platform.cipher.open(r.name_encrypted as string, 'supporter.name'),
+      api.platform.cipher.open(r.name_encrypted as string, SEALED.supporterName, r.supporter_id as string),
     ].map(oldCell)), { header: true, columns: 'created_at,delegation_iso2,delegation,status,attempts,queued_at,sent_at,failed_at,last_smtp_response,review_reason,supporter_name'.split(',') });
     for (const pageSize of [2, 5, 5000]) {
       const exporter = await letterExport(api.platform, campaign.slug, { pageSize });
@@ -173,13 +174,16 @@ describe('a client that goes away mid-export', () => {
     const campaign = await createCampaign(api.platform.db);
     const { db } = api.platform;
     // 60,000 rows: twelve full pages and an empty one, if nothing stopped it.
-    const name = sealPersonalData(api.platform, 'A Supporter', 'supporter.name');
-    const email = sealPersonalData(api.platform, 'a.supporter@example.org', 'supporter.email');
+    // Envelopes are bound to their row: each supporter gets its own.
+    const ids = Array.from({ length: 60000 }, () => randomUUID());
+    const names = ids.map((id) => sealPersonalData(api.platform, 'A Supporter', SEALED.supporterName, id));
+    const emails = ids.map((id) => sealPersonalData(api.platform, 'a.supporter@example.org', SEALED.supporterEmail, id));
     await db.$executeRaw`INSERT INTO supporters (id, email_hash, email_encrypted, name_encrypted)
-      SELECT md5(${campaign.id} || i)::uuid, decode(md5('e' || ${campaign.id} || i) || md5('h' || i), 'hex'), ${email}, ${name} FROM generate_series(1, 60000) i`;
+      SELECT u.id, decode(md5('e' || ${campaign.id} || u.i) || md5('h' || u.i), 'hex'), u.email, u.name
+      FROM unnest(${ids}::uuid[], ${emails}::text[], ${names}::text[]) WITH ORDINALITY AS u(id, email, name, i)`;
     await db.$executeRaw`INSERT INTO signatures (campaign_id, supporter_id, status, email_domain, consent_updates, consent_wording_id, consented_at, created_at)
-      SELECT ${campaign.id}::uuid, md5(${campaign.id} || i)::uuid, 'confirmed', 'example.org', true, ${campaign.wording}, now(), now() - i * interval '1 second'
-      FROM generate_series(1, 60000) i`;
+      SELECT ${campaign.id}::uuid, u.id, 'confirmed', 'example.org', true, ${campaign.wording}, now(), now() - u.i * interval '1 second'
+      FROM unnest(${ids}::uuid[]) WITH ORDINALITY AS u(id, i)`;
 
     const { pool } = api.platform;
     let checkouts = 0;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, PURPOSE } from '../../../src/modules/supporters/personal-data';
+import { open, SEALED } from '../../../src/modules/supporters/personal-data';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { eventually, LogCollector, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
@@ -63,10 +63,10 @@ describe('personal data at rest', () => {
     // The row is found again by the hash of the network, not the address.
     expect(signature.ipHash).not.toBeNull();
 
-    expect(open(api.platform, signature.supporter.emailEncrypted, PURPOSE.email)).toBe(person.email);
-    expect(open(api.platform, signature.supporter.nameEncrypted, PURPOSE.name)).toBe(person.name);
-    expect(open(api.platform, signature.cityEncrypted!, PURPOSE.city)).toBe(person.city);
-    expect(open(api.platform, signature.commentEncrypted!, PURPOSE.comment)).toBe(person.comment);
+    expect(open(api.platform, signature.supporter.emailEncrypted, SEALED.supporterEmail, signature.supporterId)).toBe(person.email);
+    expect(open(api.platform, signature.supporter.nameEncrypted, SEALED.supporterName, signature.supporterId)).toBe(person.name);
+    expect(open(api.platform, signature.cityEncrypted!, SEALED.signatureCity, signature.id)).toBe(person.city);
+    expect(open(api.platform, signature.commentEncrypted!, SEALED.signatureComment, signature.id)).toBe(person.comment);
   });
 
   it('puts only ids in the jobs it leaves in Redis', async () => {

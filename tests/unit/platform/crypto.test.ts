@@ -1,8 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { DataCipher, deriveKey, TokenSigner, type EncryptionKey } from '../../../src/platform/crypto';
+import { createCipheriv } from 'node:crypto';
+import { DataCipher, deriveKey, EnvelopeRefused, TokenSigner, type EncryptionKey, type SealedColumnRef } from '../../../src/platform/crypto';
 import { networkOf } from '../../../src/modules/supporters/personal-data';
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
+/** A column whose name is its purpose: enough to tell columns apart here. */
+const col = (purpose: string): SealedColumnRef => ({ table: 'supporters', column: purpose.replace('.', '_'), purpose });
+const ROW = '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f';
+const OTHER_ROW = '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e60';
+
+/** An envelope in the old format (v1: bound to the purpose only), as the code before row binding sealed it. */
+function legacySeal(k: EncryptionKey, plaintext: string, purpose: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', k.key, iv);
+  cipher.setAAD(Buffer.from(purpose));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', k.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+}
 
 /** Flips one bit of the part of the envelope at `index` (1 = key id ... 4 = ciphertext), keeping it valid base64url. */
 function tamper(envelope: string, index: number, byte = 0): string {
@@ -19,15 +33,15 @@ describe('DataCipher', () => {
   it.each(['aigerim@example.org', 'Айгерим Нурланова', '', 'x'.repeat(5000), 'emoji 🕊️ and NUL \u0000'])(
     'gives back what it sealed: %j',
     (plaintext) => {
-      expect(cipher.open(cipher.seal(plaintext, 'supporter.name'), 'supporter.name')).toBe(plaintext);
+      expect(cipher.open(cipher.seal(plaintext, col('supporter.name'), ROW), col('supporter.name'), ROW)).toBe(plaintext);
     },
   );
 
   it('seals the same value differently every time and never in clear', () => {
-    const first = cipher.seal('aigerim@example.org', 'supporter.email');
-    const second = cipher.seal('aigerim@example.org', 'supporter.email');
+    const first = cipher.seal('aigerim@example.org', col('supporter.email'), ROW);
+    const second = cipher.seal('aigerim@example.org', col('supporter.email'), ROW);
     expect(first).not.toBe(second);
-    expect(first).toMatch(/^v1\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(first).toMatch(/^v2\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(first).not.toContain('aigerim');
   });
 
@@ -36,51 +50,81 @@ describe('DataCipher', () => {
     ['the authentication tag', 3],
     ['the IV', 2],
   ])('refuses an envelope with one flipped bit in %s', (_part, index) => {
-    const envelope = cipher.seal('Aigerim Nurlanova', 'supporter.name');
-    expect(() => cipher.open(tamper(envelope, index), 'supporter.name')).toThrow();
+    const envelope = cipher.seal('Aigerim Nurlanova', col('supporter.name'), ROW);
+    expect(() => cipher.open(tamper(envelope, index), col('supporter.name'), ROW)).toThrow();
   });
 
   it('refuses an envelope whose authentication tag was truncated', () => {
     // GCM would verify a prefix of the right tag; a 4-byte tag is forged in about 2^32 tries.
-    const parts = cipher.seal('Aigerim Nurlanova', 'supporter.name').split('.');
+    const parts = cipher.seal('Aigerim Nurlanova', col('supporter.name'), ROW).split('.');
     for (const length of [4, 8, 12]) {
       const truncated = [...parts];
       truncated[3] = Buffer.from(parts[3]!, 'base64url').subarray(0, length).toString('base64url');
-      expect(() => cipher.open(truncated.join('.'), 'supporter.name')).toThrow();
+      expect(() => cipher.open(truncated.join('.'), col('supporter.name'), ROW)).toThrow();
     }
   });
 
   it('refuses to open an envelope for another purpose than it was sealed for', () => {
-    const sealedName = cipher.seal('Aigerim', 'supporter.name');
-    expect(() => cipher.open(sealedName, 'supporter.email')).toThrow();
+    const sealedName = cipher.seal('Aigerim', col('supporter.name'), ROW);
+    expect(() => cipher.open(sealedName, col('supporter.email'), ROW)).toThrow();
+  });
+
+  it('refuses an envelope copied into another row of the same column', () => {
+    const sealed = cipher.seal('aigerim@example.org', col('supporter.email'), ROW);
+    expect(() => cipher.open(sealed, col('supporter.email'), OTHER_ROW)).toThrow(EnvelopeRefused);
+    expect(() => cipher.open(sealed, col('supporter.email'), OTHER_ROW)).toThrow(/supporters\.supporter_email does not open for its row/);
+  });
+
+  it('refuses an envelope copied into the same purpose of another table', () => {
+    const sealed = cipher.seal('Aigerim', col('supporter.name'), ROW);
+    expect(() => cipher.open(sealed, { ...col('supporter.name'), table: 'signing_attempts' }, ROW)).toThrow(EnvelopeRefused);
+  });
+
+  it('says nothing of the value in its refusal, and answers a 409 problem code, not a 500', () => {
+    const sealed = cipher.seal('aigerim@example.org', col('supporter.email'), ROW);
+    let refusal: unknown;
+    try { cipher.open(sealed, col('supporter.email'), OTHER_ROW); } catch (error) { refusal = error; }
+    expect(refusal).toBeInstanceOf(EnvelopeRefused);
+    expect(String((refusal as Error).message) + JSON.stringify(refusal)).not.toContain('aigerim');
+    expect((refusal as EnvelopeRefused).code).toBe('sealed_data_refused');
+  });
+
+  it('still opens an old-format (v1) envelope by its purpose during the transition, in any row', () => {
+    const k = key('k1');
+    const legacy = legacySeal(k, 'Almaty', 'signature.city');
+    const withKey = new DataCipher([k]);
+    expect(withKey.open(legacy, col('signature.city'), ROW)).toBe('Almaty');
+    expect(withKey.isCurrent(legacy)).toBe(false);
+    expect(withKey.isCurrent(withKey.seal('Almaty', col('signature.city'), ROW))).toBe(true);
+    expect(() => withKey.open(legacy, col('signature.comment'), ROW)).toThrow(EnvelopeRefused);
   });
 
   it('opens envelopes sealed with an older key listed after the current one, and seals with the first key', () => {
     const oldKey = key('old');
     const newKey = key('new');
-    const sealedBefore = new DataCipher([oldKey]).seal('Almaty', 'signature.city');
+    const sealedBefore = new DataCipher([oldKey]).seal('Almaty', col('signature.city'), ROW);
     const rotated = new DataCipher([newKey, oldKey]);
-    expect(rotated.open(sealedBefore, 'signature.city')).toBe('Almaty');
+    expect(rotated.open(sealedBefore, col('signature.city'), ROW)).toBe('Almaty');
     expect(rotated.currentKeyId).toBe('new');
-    const sealedAfter = rotated.seal('Almaty', 'signature.city');
+    const sealedAfter = rotated.seal('Almaty', col('signature.city'), ROW);
     expect(rotated.keyIdOf(sealedAfter)).toBe('new');
-    expect(sealedAfter.startsWith('v1.new.')).toBe(true);
+    expect(sealedAfter.startsWith('v2.new.')).toBe(true);
     // An envelope under the new key is beyond a process that only has the old one.
-    expect(() => new DataCipher([oldKey]).open(sealedAfter, 'signature.city')).toThrow(/unknown key "new"/);
+    expect(() => new DataCipher([oldKey]).open(sealedAfter, col('signature.city'), ROW)).toThrow(/unknown key/);
   });
 
   it('refuses an envelope naming a key it does not have', () => {
-    const envelope = new DataCipher([key('gone')]).seal('x', 'supporter.name');
-    expect(() => cipher.open(envelope, 'supporter.name')).toThrow(/unknown key "gone"/);
+    const envelope = new DataCipher([key('gone')]).seal('x', col('supporter.name'), ROW);
+    expect(() => cipher.open(envelope, col('supporter.name'), ROW)).toThrow(/unknown key/);
   });
 
   it('refuses an envelope sealed under the same key id with different key material', () => {
-    const envelope = new DataCipher([key('k1')]).seal('x', 'supporter.name');
-    expect(() => cipher.open(envelope, 'supporter.name')).toThrow();
+    const envelope = new DataCipher([key('k1')]).seal('x', col('supporter.name'), ROW);
+    expect(() => cipher.open(envelope, col('supporter.name'), ROW)).toThrow();
   });
 
   it.each(['', 'plain text', 'v1.k1', 'v2.k1.a.b.c', 'v1..a.b.c', 'v1.k1.AAAA.AAAA'])('refuses the malformed envelope %j', (envelope) => {
-    expect(() => cipher.open(envelope, 'supporter.name')).toThrow();
+    expect(() => cipher.open(envelope, col('supporter.name'), ROW)).toThrow();
   });
 
   it('cannot be built without a key', () => {

@@ -271,10 +271,13 @@
     $('export-signatures').href = `${api}/signatures.csv?${query}`;
     $('export-manifest').href = `${api}/delivery-package/manifest.json?${query}`;
   }
-  $('export-filters').addEventListener('input', updateExportLinks);
-  $('export-filters').addEventListener('change', updateExportLinks);
-  $('export-filters').addEventListener('submit', (event) => event.preventDefault());
-  updateExportLinks();
+  // Staff without the export permission get no export form (the page leaves it out).
+  if ($('export-filters')) {
+    $('export-filters').addEventListener('input', updateExportLinks);
+    $('export-filters').addEventListener('change', updateExportLinks);
+    $('export-filters').addEventListener('submit', (event) => event.preventDefault());
+    updateExportLinks();
+  }
 
   // --- settings ---------------------------------------------------------------------------------
 
