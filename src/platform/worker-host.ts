@@ -57,7 +57,7 @@ export function startQueueWorker(options: {
     maxStalledCount: 3,
   });
   worker.on('completed', (job, result) => logger.debug({ jobId: job.id, job: job.name, result }, 'job done'));
-  worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, reason: error.message }, 'job failed'));
+  worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, error: failureSummary(error) }, 'job failed'));
   worker.on('stalled', (jobId) => logger.info({ jobId }, 'stalled job taken back (its worker died)'));
   // A Redis outage is logged once by the connection's watcher (connection-watch.ts); each
   // reconnect attempt would otherwise add an error line here.
@@ -66,6 +66,22 @@ export function startQueueWorker(options: {
     else logger.error({ err: error }, 'worker error');
   });
   return worker;
+}
+
+/**
+ * What a failed job's log line says about its error: its class (as `type`, pino's name for it;
+ * `name` is redacted) and code, never the message. A
+ * handler's error can quote what it was working on (a database error renders the query's values, a
+ * mail provider's answer can echo the recipient's name), and the job's id and name say which job.
+ */
+export function failureSummary(error: unknown): { type: string; code?: string | number } {
+  if (!error || typeof error !== 'object') return { type: typeof error };
+  const { name, code, responseCode } = error as { name?: unknown; code?: unknown; responseCode?: unknown };
+  const summary: { type: string; code?: string | number } = { type: typeof name === 'string' ? name.slice(0, 100) : 'Error' };
+  const numeric = typeof code === 'number' ? code : typeof responseCode === 'number' ? responseCode : undefined;
+  if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,40}$/.test(code)) summary.code = code;
+  else if (numeric !== undefined) summary.code = numeric;
+  return summary;
 }
 
 /**

@@ -13,7 +13,7 @@ const logs = new LogCollector();
 beforeAll(async () => {
   // Every level, so a leak at debug or trace shows too; the proxy header gives the client a
   // distinctive address (loopback is a trusted proxy by default).
-  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'true', LOG_LEVEL: 'trace' }, { logStream: logs });
+  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'true', LOG_LEVEL: 'trace', EMAIL_RETRY_BASE_MS: '200' }, { logStream: logs });
   ({ smtp, api } = stack);
   campaign = await createCampaign(api.platform.db);
 });
@@ -141,4 +141,22 @@ describe('personal data in logs', () => {
       actionToken,
     }, 'the log');
   });
+
+  it('logs a failed job by its id, name and error class, not by the error\'s text', async () => {
+    // A mail provider's temporary refusal that quotes the recipient (addresses are scrubbed from
+    // SMTP answers, a name is not), as a handler's error can quote anything it was working on.
+    const person = personalValues();
+    smtp.respondWith([{ code: 451, message: `4.7.1 Try again later for "${person.name}" <${person.email}> in ${person.city}` }]);
+    const startedAt = logs.text.length;
+    const signed = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, signingBody(campaign, { email: person.email, name: person.name, city: person.city }));
+    expect(signed.status).toBe(202);
+
+    const failed = await eventually(() => logs.text.slice(startedAt).split('\n').filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'job failed'), 10_000, 'a "job failed" line');
+    expect(failed).toMatchObject({ job: expect.any(String), jobId: expect.any(String), error: { type: 'Error' } });
+    expect(JSON.stringify(failed)).not.toContain('Try again later');
+    // The retry delivers it; nothing of the person reached the log on the way.
+    await smtp.waitFor((m) => m.envelope.to.includes(person.email), 30_000);
+    expectNoneOf(logs.text.slice(startedAt), { ...person, emailLocalPart: person.email.split('@')[0]! }, 'the log');
+  }, 60_000);
 });
