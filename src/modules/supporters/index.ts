@@ -15,3 +15,5 @@ export function sealLetterParagraph(platform: Pick<Platform, 'cipher'>, paragrap
   return seal(platform, paragraph, PURPOSE.paragraph);
 }
 export { formStartedToken } from './form-timing';
+export { unsubscribeRouter } from './unsubscribe.routes';
+export { unsubscribeHeaders, unsubscribeUrl, withdrawConsent, type UnsubscribeScope } from './unsubscribe';
