@@ -1,4 +1,3 @@
-import Handlebars from 'handlebars';
 import type { Platform } from '../../platform/context';
 import { DEFAULT_LOCALE, isLocale, translator } from '../../platform/i18n';
 import { findLocalisedTexts } from '../campaigns';
@@ -28,7 +27,6 @@ export class MailingRenderer {
     const t = translator(isLocale(version.language) ? version.language : DEFAULT_LOCALE);
     const why = t('email.mailing.footer', { title });
     const unsubscribe = t('email.unsubscribe', { link: unsubscribeLink });
-    const esc = Handlebars.escapeExpression;
     return {
       language: version.language,
       subject: body.subject,
@@ -46,4 +44,9 @@ export class MailingRenderer {
     }
     return title;
   }
+}
+
+/** HTML text and attribute escaping (Handlebars' also escapes `=`, which spoils a URL's query in some clients). */
+function esc(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
