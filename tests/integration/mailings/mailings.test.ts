@@ -1,6 +1,6 @@
 import { makeAccount, logIn, makeToken } from '../../support/admin';
-import { createCampaign, type TestCampaign } from '../../support/fixtures';
-import { eventually, type TestApi, startTestStack, type TestStack } from '../../support/harness';
+import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
+import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { mailingMessages, seedSupporters, type SeededSupporter, unsubscribeUrlOf } from '../../support/mailings';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
 
@@ -176,6 +176,28 @@ describe('campaign updates', () => {
       smtp.setAcceptDelay(0);
     }
   }, 120_000);
+});
+
+describe('reminders', () => {
+  it('carry the one-click unsubscribe headers and link; the first confirmation email (the request itself) does not', async () => {
+    const campaign = await createCampaign(api.platform.db);
+    const body = signingBody(campaign);
+    expect((await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body)).status).toBe(202);
+    const first = await smtp.waitFor((m) => m.envelope.to.includes(body.email) && m.subject.startsWith('Please confirm'));
+    expect(first.headers.has('list-unsubscribe')).toBe(false);
+    expect((await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body)).status).toBe(202);
+    const reminder = await smtp.waitFor((m) => m.envelope.to.includes(body.email) && m.subject.startsWith('Your confirmation link'));
+    expect(reminder.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    const url = unsubscribeUrlOf(reminder);
+    expect(reminder.text).toContain(url);
+    const answer = await fetch(url.replace(api.platform.config.PUBLIC_BASE_URL, api.url), {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
+    });
+    expect(answer.status).toBe(200);
+    const signature = await api.platform.db.signature.findFirst({ where: { campaignId: campaign.id }, select: { updatesWithdrawnAt: true, supporterId: true } });
+    expect(signature?.updatesWithdrawnAt).toEqual(expect.any(Date));
+    expect(await api.platform.db.consentWithdrawal.count({ where: { supporterId: signature!.supporterId } })).toBe(1);
+  }, 60_000);
 });
 
 describe('the mailings API', () => {
