@@ -9,18 +9,19 @@ import { adminRouter, describeAdminApi } from './modules/admin';
 import { campaignsRouter, describeCampaignsApi } from './modules/campaigns';
 import { campaignsAdminRouter, describeCampaignsAdminApi } from './modules/campaigns';
 import { dashboardRouter } from './modules/dashboard';
-import { describeSupportersApi, notMeRouter, supportersRouter } from './modules/supporters';
+import { describeSupportersApi, notMeRouter, supportersRouter, unsubscribeRouter } from './modules/supporters';
 import { publicRouter } from './modules/public';
 import { campaignCors, embedRouter } from './modules/embed';
 import { describeProofOfWorkApi, proofOfWorkRouter } from './modules/supporters/proof-of-work';
 import { describeMetricsApi, metricsModule } from './modules/metrics';
 import { describeErasureApi, erasureRouter } from './modules/erasure';
 import { describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
+import { describeMailingsApi, mailingsRouter } from './modules/mailings';
 import { approvalRouter, describeLettersApi, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
-  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeProviderWebhooksApi], platform.config.PUBLIC_BASE_URL);
+  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeProviderWebhooksApi, describeMailingsApi], platform.config.PUBLIC_BASE_URL);
   const metrics = metricsModule(platform);
   return createHttpApp(platform, [
     healthRouter(platform),
@@ -32,6 +33,7 @@ export function buildApi(platform: Platform): Express {
     campaignsRouter(platform),
     supportersRouter(platform),
     notMeRouter(platform),
+    unsubscribeRouter(platform),
     targetsRouter(platform),
     templatesRouter(platform),
     lettersRouter(platform),
@@ -39,6 +41,7 @@ export function buildApi(platform: Platform): Express {
     approvalRouter(platform),
     adminRouter(platform),
     campaignsAdminRouter(platform),
+    mailingsRouter(platform),
     dashboardRouter(platform),
     erasureRouter(platform),
     providerWebhooksRouter(platform),

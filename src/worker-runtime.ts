@@ -11,6 +11,7 @@ import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler, resolveAddressRequest } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
 import { IpHashRetention } from './modules/supporters/ip-hash-retention';
+import { MailingSweeper, sendMailingHandler } from './modules/mailings';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -24,6 +25,8 @@ export interface WorkerParts {
   email: boolean;
   /** Letters to delegations. */
   letters?: boolean;
+  /** Campaign updates to supporters (defaults to `email`). */
+  mailings?: boolean;
 }
 
 /**
@@ -44,11 +47,13 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const reconciler = new OutboxReconciler(platform.db, queues, logger.child({ component: 'outbox-reconciler' }), config.OUTBOX_RECONCILE_INTERVAL_MS, { afterSeconds: config.OUTBOX_RECONCILE_AFTER_SECONDS });
     const sweeper = new LetterSweeper(platform, queues[QUEUES.letters], logger.child({ component: 'letter-sweeper' }), Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000));
     const retention = new IpHashRetention(platform.db, config.IP_HASH_RETENTION_DAYS, logger.child({ component: 'ip-hash-retention' }));
+    const mailingSweeper = new MailingSweeper(platform, queues[QUEUES.mailings], logger.child({ component: 'mailing-sweeper' }), Math.max(config.MAILINGS_SEND_LEASE_SECONDS * 250, 2_000));
     relay.start();
     sweeper.start();
+    mailingSweeper.start();
     reconciler.start();
     retention.start();
-    stops.push(() => reconciler.stop(), () => retention.stop(), () => sweeper.stop(), () => relay.stop(), () => closeQueues(queues));
+    stops.push(() => reconciler.stop(), () => retention.stop(), () => sweeper.stop(), () => mailingSweeper.stop(), () => relay.stop(), () => closeQueues(queues));
   }
 
   if (parts.email) {
@@ -89,6 +94,22 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       locks,
       concurrency: Math.max(config.SMTP_POOL_SIZE * 4, 8),
       logger: logger.child({ component: 'letters-worker' }),
+    });
+    stops.push(() => closeWorker(worker, connection), async () => mailer.close());
+  }
+
+  if (parts.mailings ?? parts.email) {
+    const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim);
+    const worker = startQueueWorker({
+      queue: QUEUES.mailings,
+      handlers: { [JOBS.sendMailing]: sendMailingHandler({ platform, mailer, batchSize: Math.max(config.SMTP_POOL_SIZE * 2, 4) }) },
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      db: platform.db,
+      locks,
+      // One job per mailing run: a few mailings at once, each paced by its own rate.
+      concurrency: 4,
+      logger: logger.child({ component: 'mailings-worker' }),
     });
     stops.push(() => closeWorker(worker, connection), async () => mailer.close());
   }

@@ -123,6 +123,10 @@ export const configSchema = z.object({
   LETTERS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   /** First retry delay; doubles each attempt. */
   LETTERS_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+  /** Campaign updates (mailings): messages per minute, for each mailing being sent. */
+  MAILINGS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+  /** How long an update may stay `sending` to one recipient before the sweeper queues it again. */
+  MAILINGS_SEND_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** How often the reconciliation pass looks for owed jobs that Redis lost (platform/reconcile.ts). */
   OUTBOX_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(10_000),

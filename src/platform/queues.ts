@@ -7,6 +7,7 @@ import { z } from 'zod';
 export const QUEUES = {
   email: 'email',
   letters: 'letters',
+  mailings: 'mailings',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -19,6 +20,7 @@ export const JOBS = {
   sendErasureLink: 'supporters.send.erasure-link',
   resolveAddressRequest: 'supporters.resolve.address-request',
   sendLetterApproval: 'letters.send.approval',
+  sendMailing: 'mailings.send.mailing',
 } as const;
 
 export const jobPayloads = {
@@ -41,6 +43,8 @@ export const jobPayloads = {
   [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime(), slotAt: z.number().int().optional() }).strict(),
   /** `locale`: the language the request was made in, for the email's words. */
   [JOBS.sendErasureLink]: z.object({ supporterId: z.uuid(), locale: z.enum(['en', 'ru', 'kk']) }).strict(),
+  /** Sends a mailing's queued recipients until none is left or it is paused or cancelled; `run` is its generation. */
+  [JOBS.sendMailing]: z.object({ mailingId: z.uuid(), run: z.number().int().min(1) }).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
@@ -54,4 +58,5 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JOBS.sendErasureLink]: QUEUES.email,
   [JOBS.resolveAddressRequest]: QUEUES.email,
   [JOBS.sendLetterApproval]: QUEUES.email,
+  [JOBS.sendMailing]: QUEUES.mailings,
 };

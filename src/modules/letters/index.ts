@@ -11,3 +11,4 @@ export { seedTargets } from './targets.seed';
 export { seedDefaultTemplate, seedTranslatedDefaultTemplates } from './templates.service';
 export { letterStepRouter } from './letter-step.routes';
 export { recordAddressFailure } from './targets.repository';
+export { compileMailingTemplate, type MailingContext } from './templates.engine';

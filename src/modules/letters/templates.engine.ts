@@ -49,6 +49,12 @@ const DIGEST_VOCABULARY: Field = object({
   entries: list(object({ name: pv, country: pv, paragraph: pv }), true),
 });
 
+/** A campaign update to supporters: the campaign's words and the recipient's own name. */
+const MAILING_VOCABULARY: Field = object({
+  campaign: object({ title: v, slug: v }),
+  supporter: object({ name: pv }, true),
+});
+
 // ── Helpers ───────────────────────────────────────────────────────────────────────────────────
 
 /** Helpers a template may call besides if/unless/each/with, and the parts they may appear in. */
@@ -103,6 +109,14 @@ const SAMPLE_DIGEST: DigestContext = {
   count: 2,
   entries: [{ name: 'Name', country: 'Country', paragraph: 'One.' }, { name: 'Other', country: null, paragraph: null }],
 };
+
+/** What a mailing (campaign update) template can see. */
+export interface MailingContext {
+  campaign: { title: string; slug: string };
+  supporter: { name: string };
+}
+
+const SAMPLE_MAILING: MailingContext = { campaign: SAMPLE_LETTER.campaign, supporter: { name: 'Name' } };
 
 // ── Validation ────────────────────────────────────────────────────────────────────────────────
 
@@ -298,6 +312,7 @@ const PARTS: TemplatePart[] = ['subject', 'html', 'text'];
 const KINDS = {
   letter: { vocabulary: LETTER_VOCABULARY, sample: SAMPLE_LETTER },
   digest: { vocabulary: DIGEST_VOCABULARY, sample: SAMPLE_DIGEST },
+  mailing: { vocabulary: MAILING_VOCABULARY, sample: SAMPLE_MAILING },
 };
 
 /**
@@ -347,6 +362,24 @@ export function compileTemplate(parts: TemplateParts): LetterRenderer {
   if (errors.length) throw new AppError('template_invalid', 'The letter template has errors.', templateFieldErrors(errors));
   const render = compileParts(parts);
   return (ctx) => render(sanitiseContext(ctx));
+}
+
+/**
+ * A campaign update: the same checked language as letters, with the mailing vocabulary. Without an
+ * HTML part, the HTML is the rendered text as escaped paragraphs. Throws template_invalid otherwise.
+ */
+export function compileMailingTemplate(parts: { subject: string; text: string; html?: string | null }): (ctx: MailingContext) => RenderedLetter {
+  const full: TemplateParts = { subject: parts.subject, text: parts.text, html: parts.html ?? '' };
+  const errors = validateTemplate(full, 'mailing');
+  if (errors.length) throw new AppError('template_invalid', `The update has ${errors.length} error${errors.length === 1 ? '' : 's'}.`, templateFieldErrors(errors));
+  const render = compileParts(full);
+  return (ctx) => {
+    const rendered = render({
+      campaign: { title: cleanText(ctx.campaign.title), slug: cleanLine(ctx.campaign.slug) },
+      supporter: { name: cleanLine(ctx.supporter.name) },
+    });
+    return parts.html ? rendered : { ...rendered, html: paragraphsHtml(rendered.text) };
+  };
 }
 
 function compileParts(parts: TemplateParts): (data: object) => RenderedLetter {

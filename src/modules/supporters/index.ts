@@ -17,3 +17,5 @@ export function sealLetterParagraph(platform: Pick<Platform, 'cipher'>, paragrap
 export { formStartedToken } from './form-timing';
 export { applyTransition, COUNTER_SLOTS, computeDeltas, ledgerColumns, readLedgerRows, TRANSITIONS, type LedgerSignature, type Standing, type Transition } from './signatures.ledger';
 export { confirmPending, expireSignatures, invalidateMatching, restoreMatching, type SignatureCondition } from './signatures.changes';
+export { unsubscribeRouter } from './unsubscribe.routes';
+export { unsubscribeHeaders, unsubscribeUrl, withdrawConsent, type UnsubscribeScope } from './unsubscribe';

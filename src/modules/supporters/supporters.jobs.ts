@@ -12,6 +12,7 @@ import * as supporters from './supporters.repository';
 import { confirmationLink } from './confirmations.service';
 import { mayMailSupporter, notMeLink } from './mail-gate';
 import { returnPathFor } from '../../platform/return-path';
+import { unsubscribeHeaders, unsubscribeUrl } from './unsubscribe';
 
 /**
  * Sends the email that follows a signing. The job carries only the attempt id; the address is
@@ -38,8 +39,13 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     const campaignTitle = locale === attempt.locale
       ? signature.campaign.titleInLocale
       : (await findLocalisedTexts(platform.db, signature.campaign.id, locale))?.title ?? signature.campaign.title;
+    // A reminder (someone signed again with this address) was not asked for by the mailbox's owner
+    // just now: it carries the one-click unsubscribe link. A first confirmation does not: it is the request.
+    const reminder = variant === 'repeat_pending' || variant === 'repeat_confirmed';
+    const unsubscribeLink = reminder ? unsubscribeUrl(platform, signature.supporter.id, signature.campaign.id, locale) : '';
     const data = {
       locale,
+      unsubscribeLink,
       variant,
       name: open(platform, signature.supporter.nameEncrypted, SEALED.supporterName, signature.supporter.id),
       campaignTitle,
@@ -58,7 +64,7 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
         text: views.render('confirmation.text', data),
         html: views.render('confirmation.html', data),
         messageId: `<${job.id ?? `${attempt.id}-${variant}`}@${senderDomain}>`,
-        headers: { 'Auto-Submitted': 'auto-generated' },
+        headers: { 'Auto-Submitted': 'auto-generated', ...(reminder ? unsubscribeHeaders(unsubscribeLink) : {}) },
       });
     } catch (error) {
       throw classifySmtpError(error);

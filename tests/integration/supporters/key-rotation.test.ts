@@ -166,5 +166,5 @@ describe('rotating the encryption key', () => {
     } finally {
       await closePlatform(platform);
     }
-  });
+  }, 120_000); // it runs the migrate command as a child process (prisma migrate deploy, then the data step)
 });

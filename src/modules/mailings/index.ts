@@ -1,0 +1,4 @@
+export { describeMailingsApi, mailingsRouter } from './mailings.routes';
+export { sendMailingHandler } from './delivery';
+export { MailingSweeper, sweepMailings } from './sweeper';
+export { cancelMailing, createMailing, getMailing, listMailings, pauseMailing, resumeMailing, sendMailing, type MailingView } from './mailings.service';

@@ -1,0 +1,165 @@
+import type { DbClient } from '../../platform/db';
+import type { MailingCounts } from './mailings.schemas';
+
+/** All of the mailings' Prisma and SQL. */
+
+export interface MailingRow {
+  id: string;
+  campaignId: string;
+  status: 'draft' | 'sending' | 'paused' | 'cancelled' | 'done';
+  language: string;
+  languages: string[];
+  countries: string[];
+  ratePerMinute: number | null;
+  run: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+  campaign: { slug: string };
+  versions: Array<{ language: string; subject: string; text: string; html: string | null }>;
+}
+
+const mailingSelect = {
+  id: true, campaignId: true, status: true, language: true, languages: true, countries: true, ratePerMinute: true, run: true,
+  createdAt: true, finishedAt: true, campaign: { select: { slug: true } },
+  versions: { select: { language: true, subject: true, text: true, html: true } },
+} as const;
+
+export async function findMailing(db: DbClient, id: string): Promise<MailingRow | null> {
+  return db.mailing.findUnique({ where: { id }, select: mailingSelect });
+}
+
+export async function listMailings(db: DbClient, campaignId: string): Promise<MailingRow[]> {
+  return db.mailing.findMany({ where: { campaignId }, select: mailingSelect, orderBy: { createdAt: 'desc' }, take: 100 });
+}
+
+/** Locks the mailing's row for a state change: the status read is the one the change applies to. */
+export async function lockMailing(db: DbClient, id: string): Promise<{ status: MailingRow['status']; campaign_id: string; run: number } | undefined> {
+  const [row] = await db.$queryRaw<{ status: MailingRow['status']; campaign_id: string; run: number }[]>`
+    SELECT status::text AS status, campaign_id, run FROM mailings WHERE id = ${id}::uuid FOR UPDATE`;
+  return row;
+}
+
+export async function createMailing(db: DbClient, campaignId: string, language: string, filters: { languages: string[]; countries: string[] }, versions: Array<{ language: string; subject: string; text: string; html: string | null }>): Promise<string> {
+  const created = await db.mailing.create({
+    data: { campaignId, language, languages: filters.languages, countries: filters.countries, versions: { create: versions } },
+    select: { id: true },
+  });
+  return created.id;
+}
+
+/**
+ * The recipients, fixed when sending starts: the campaign's confirmed signatures that agreed to
+ * updates and have not withdrawn, whose address is not suppressed (bounce, complaint, "this
+ * wasn't me", unsubscribed from all), narrowed by the signing's language and the country given.
+ * Unique per (mailing, supporter): running it twice adds nobody twice.
+ */
+export async function materialiseRecipients(db: DbClient, mailing: { id: string; campaignId: string; language: string; languages: string[]; countries: string[] }): Promise<number> {
+  return db.$executeRaw`
+    INSERT INTO mailing_recipients (mailing_id, supporter_id, signature_id, language)
+    SELECT ${mailing.id}::uuid, s.supporter_id, s.id, coalesce(la.locale, ${mailing.language})
+    FROM signatures s
+    JOIN supporters p ON p.id = s.supporter_id
+    LEFT JOIN LATERAL (SELECT a.locale FROM signing_attempts a WHERE a.signature_id = s.id ORDER BY a.created_at DESC LIMIT 1) la ON true
+    WHERE s.campaign_id = ${mailing.campaignId}::uuid AND s.status = 'confirmed' AND s.consent_updates AND s.updates_withdrawn_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM mail_suppressions m WHERE m.email_hash = p.email_hash)
+      AND (cardinality(${mailing.languages}::text[]) = 0 OR coalesce(la.locale, ${mailing.language}) = ANY(${mailing.languages}::text[]))
+      AND (cardinality(${mailing.countries}::text[]) = 0 OR s.country = ANY(${mailing.countries}::text[]))
+    ON CONFLICT (mailing_id, supporter_id) DO NOTHING`;
+}
+
+export async function setStatus(db: DbClient, id: string, status: MailingRow['status'], extra: { run?: number; ratePerMinute?: number; sendRequested?: boolean } = {}): Promise<void> {
+  await db.mailing.update({
+    where: { id },
+    data: {
+      status,
+      ...(extra.run !== undefined ? { run: extra.run } : {}),
+      ...(extra.ratePerMinute !== undefined ? { ratePerMinute: extra.ratePerMinute } : {}),
+      ...(extra.sendRequested ? { sendRequestedAt: new Date() } : {}),
+      ...(status === 'done' || status === 'cancelled' ? { finishedAt: new Date() } : {}),
+    },
+  });
+}
+
+/** Cancelling: whoever has not had their turn yet gets nothing. Rows mid-send finish as they go. */
+export async function cancelQueuedRecipients(db: DbClient, mailingId: string): Promise<number> {
+  return db.$executeRaw`UPDATE mailing_recipients SET status = 'cancelled' WHERE mailing_id = ${mailingId}::uuid AND status = 'queued'`;
+}
+
+export async function countRecipients(db: DbClient, mailingIds: string[]): Promise<Map<string, MailingCounts>> {
+  const rows = mailingIds.length === 0 ? [] : await db.$queryRaw<{ mailing_id: string; status: string; n: number }[]>`
+    SELECT mailing_id, status::text AS status, count(*)::int AS n FROM mailing_recipients WHERE mailing_id = ANY(${mailingIds}::uuid[]) GROUP BY 1, 2`;
+  const counts = new Map<string, MailingCounts>();
+  for (const id of mailingIds) counts.set(id, { recipients: 0, queued: 0, sent: 0, failed: 0, bounced: 0, unsubscribed: 0 });
+  for (const row of rows) {
+    const c = counts.get(row.mailing_id)!;
+    c.recipients += row.n;
+    if (row.status === 'queued' || row.status === 'sending') c.queued += row.n;
+    else if (row.status === 'sent') c.sent += row.n;
+    else if (row.status === 'failed') c.failed += row.n;
+    else if (row.status === 'bounced') c.bounced += row.n;
+    else if (row.status === 'skipped_unsubscribed') c.unsubscribed += row.n;
+  }
+  return counts;
+}
+
+// ── Delivery ─────────────────────────────────────────────────────────────────────────────────
+
+export interface ClaimedRecipient {
+  id: string;
+  supporter_id: string;
+  language: string;
+  attempts: number;
+  email_encrypted: string;
+  name_encrypted: string;
+  /** Unsubscribed from this campaign, or the address is suppressed, since the recipients were fixed. */
+  stopped: boolean;
+}
+
+/**
+ * Claims up to `limit` queued recipients (queued → sending, with the lease starting now). Several
+ * workers may claim at once; each row goes to one. Only a claimed row is sent.
+ */
+export async function claimRecipients(db: DbClient, mailingId: string, limit: number): Promise<ClaimedRecipient[]> {
+  return db.$queryRaw<ClaimedRecipient[]>`
+    WITH claimed AS (
+      UPDATE mailing_recipients r SET status = 'sending', sending_at = now(), attempts = r.attempts + 1
+      FROM (SELECT id FROM mailing_recipients WHERE mailing_id = ${mailingId}::uuid AND status = 'queued'
+            ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED) c
+      WHERE r.id = c.id
+      RETURNING r.id, r.supporter_id, r.signature_id, r.language, r.attempts
+    )
+    SELECT c.id, c.supporter_id, c.language, c.attempts, p.email_encrypted, p.name_encrypted,
+      (s.updates_withdrawn_at IS NOT NULL OR EXISTS (SELECT 1 FROM mail_suppressions m WHERE m.email_hash = p.email_hash)) AS stopped
+    FROM claimed c JOIN supporters p ON p.id = c.supporter_id JOIN signatures s ON s.id = c.signature_id`;
+}
+
+export type RecipientOutcome = 'sent' | 'failed' | 'bounced' | 'skipped_unsubscribed' | 'queued';
+
+/** Records what happened to a claimed row; a row no longer `sending` (swept, then sent elsewhere) is left alone. */
+export async function recordOutcome(db: DbClient, recipientId: string, outcome: RecipientOutcome, smtpResponse: string | null): Promise<void> {
+  await db.$executeRaw`
+    UPDATE mailing_recipients SET status = ${outcome}::"MailingRecipientStatus", last_smtp_response = ${smtpResponse},
+      sent_at = CASE WHEN ${outcome} = 'sent' THEN now() ELSE sent_at END, sending_at = NULL
+    WHERE id = ${recipientId}::uuid AND status = 'sending'`;
+}
+
+/** A mailing with nobody left queued or mid-send is done. */
+export async function finishIfDone(db: DbClient, mailingId: string): Promise<boolean> {
+  const changed = await db.$executeRaw`
+    UPDATE mailings SET status = 'done', finished_at = now(), updated_at = now()
+    WHERE id = ${mailingId}::uuid AND status = 'sending'
+      AND NOT EXISTS (SELECT 1 FROM mailing_recipients WHERE mailing_id = ${mailingId}::uuid AND status IN ('queued', 'sending'))`;
+  return changed > 0;
+}
+
+export async function findCampaignBySlug(db: DbClient, slug: string): Promise<{ id: string; language: string } | null> {
+  return db.campaign.findUnique({ where: { slug }, select: { id: true, language: true } });
+}
+
+export interface CampaignForMail {
+  id: string; slug: string; title: string; language: string; senderName: string; senderEmail: string;
+}
+
+export async function findCampaignForMail(db: DbClient, id: string): Promise<CampaignForMail | null> {
+  return db.campaign.findUnique({ where: { id }, select: { id: true, slug: true, title: true, language: true, senderName: true, senderEmail: true } });
+}

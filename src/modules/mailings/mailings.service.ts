@@ -1,0 +1,136 @@
+import type { Platform } from '../../platform/context';
+import type { DbClient } from '../../platform/db';
+import { AppError } from '../../platform/errors';
+import { addToOutbox } from '../../platform/outbox';
+import { JOBS } from '../../platform/queues';
+import { type AdminPrincipal, audit } from '../admin';
+import { compileMailingTemplate } from '../letters';
+import { MailingRenderer } from './mailing-render';
+import * as repo from './mailings.repository';
+import type { CreateMailing, MailingCounts } from './mailings.schemas';
+
+/**
+ * Campaign updates. States: draft → sending ⇄ paused → done, and cancelled from any of the first
+ * three. Every change is one transaction with its audit row, and a start or resume writes the
+ * outbox row of the sending job in it too.
+ */
+
+export interface MailingView {
+  id: string; campaign: string; status: repo.MailingRow['status']; subject: string; language: string; languages: string[]; countries: string[];
+  ratePerMinute: number | null; createdAt: string; finishedAt: string | null; counts: MailingCounts;
+}
+
+type Actor = AdminPrincipal | null;
+
+export const mailingJobId = (mailingId: string, run: number) => `mailing-${mailingId}-${run}`;
+
+export async function createMailing(platform: Platform, actor: Actor, slug: string, input: CreateMailing): Promise<string> {
+  const campaign = await repo.findCampaignBySlug(platform.db, slug);
+  if (!campaign) throw new AppError('campaign_not_found', 'No campaign has that slug.');
+  const main = { language: campaign.language, subject: input.subject, text: input.text, html: input.html ?? null };
+  const others = (input.translations ?? []).map((t) => ({ language: t.language, subject: t.subject, text: t.text, html: t.html ?? null }));
+  const versions = [main, ...others.filter((t) => t.language !== main.language)];
+  if (new Set(versions.map((v) => v.language)).size !== versions.length) {
+    throw new AppError('validation_failed', 'Each language may appear once.', [{ field: 'translations', message: 'a language appears twice' }]);
+  }
+  // The same checks as letter templates, before anything is stored: a typo is a 422 with its line.
+  for (const version of versions) {
+    try {
+      compileMailingTemplate(version);
+    } catch (error) {
+      if (error instanceof AppError && version !== main) {
+        throw new AppError(error.code, `${error.detail ?? ''} (translation ${version.language})`, error.errors.map((e) => ({ ...e, field: `translations.${version.language}.${e.field}` })));
+      }
+      throw error;
+    }
+  }
+  return platform.db.$transaction(async (tx) => {
+    const id = await repo.createMailing(tx, campaign.id, campaign.language, { languages: input.languages ?? [], countries: input.countries ?? [] }, versions);
+    await audit(tx, actor, 'mailings.create', id, { campaign: slug, languages: versions.map((v) => v.language) });
+    return id;
+  });
+}
+
+/** Fixes the recipients and starts the sending job. */
+export async function sendMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
+  await platform.db.$transaction(async (tx) => {
+    const locked = await requireState(tx, id, ['draft'], 'Only a draft can be sent; pause, resume or cancel a mailing that is sending.');
+    const mailing = (await repo.findMailing(tx, id))!;
+    const recipients = await repo.materialiseRecipients(tx, mailing);
+    const run = locked.run + 1;
+    await repo.setStatus(tx, id, 'sending', { run, ratePerMinute: platform.config.MAILINGS_PER_MINUTE, sendRequested: true });
+    await addToOutbox(tx, JOBS.sendMailing, { mailingId: id, run }, mailingJobId(id, run));
+    await audit(tx, actor, 'mailings.send', id, { campaign: mailing.campaign.slug, recipients });
+  });
+  return getMailing(platform.db, id);
+}
+
+export async function pauseMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
+  await platform.db.$transaction(async (tx) => {
+    await requireState(tx, id, ['sending'], 'Only a mailing that is sending can be paused.');
+    await repo.setStatus(tx, id, 'paused');
+    await audit(tx, actor, 'mailings.pause', id);
+  });
+  return getMailing(platform.db, id);
+}
+
+export async function resumeMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
+  await platform.db.$transaction(async (tx) => {
+    const locked = await requireState(tx, id, ['paused'], 'Only a paused mailing can be resumed.');
+    const run = locked.run + 1;
+    await repo.setStatus(tx, id, 'sending', { run });
+    await addToOutbox(tx, JOBS.sendMailing, { mailingId: id, run }, mailingJobId(id, run));
+    await audit(tx, actor, 'mailings.resume', id);
+  });
+  return getMailing(platform.db, id);
+}
+
+export async function cancelMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
+  await platform.db.$transaction(async (tx) => {
+    await requireState(tx, id, ['draft', 'sending', 'paused'], 'A mailing that is done or cancelled cannot be cancelled.');
+    await repo.setStatus(tx, id, 'cancelled');
+    const cancelled = await repo.cancelQueuedRecipients(tx, id);
+    await audit(tx, actor, 'mailings.cancel', id, { notSent: cancelled });
+  });
+  return getMailing(platform.db, id);
+}
+
+export async function getMailing(db: DbClient, id: string): Promise<MailingView> {
+  const mailing = await repo.findMailing(db, id);
+  if (!mailing) throw new AppError('not_found', 'No mailing has that id.');
+  const counts = await repo.countRecipients(db, [id]);
+  return view(mailing, counts.get(id)!);
+}
+
+export async function listMailings(db: DbClient, slug: string): Promise<MailingView[]> {
+  const campaign = await repo.findCampaignBySlug(db, slug);
+  if (!campaign) throw new AppError('campaign_not_found', 'No campaign has that slug.');
+  const mailings = await repo.listMailings(db, campaign.id);
+  const counts = await repo.countRecipients(db, mailings.map((m) => m.id));
+  return mailings.map((m) => view(m, counts.get(m.id)!));
+}
+
+async function requireState(db: DbClient, id: string, allowed: Array<repo.MailingRow['status']>, detail: string) {
+  const locked = await repo.lockMailing(db, id);
+  if (!locked) throw new AppError('not_found', 'No mailing has that id.');
+  if (!allowed.includes(locked.status)) throw new AppError('conflict', `${detail} This one is ${locked.status}.`);
+  return locked;
+}
+
+function view(mailing: repo.MailingRow, counts: MailingCounts): MailingView {
+  const main = mailing.versions.find((v) => v.language === mailing.language) ?? mailing.versions[0];
+  return {
+    id: mailing.id, campaign: mailing.campaign.slug, status: mailing.status, subject: main?.subject ?? '', language: mailing.language,
+    languages: mailing.languages, countries: mailing.countries, ratePerMinute: mailing.ratePerMinute,
+    createdAt: mailing.createdAt.toISOString(), finishedAt: mailing.finishedAt?.toISOString() ?? null, counts,
+  };
+}
+
+/** The mailing as a sample supporter would receive it in `language` (nothing is sent or stored). */
+export async function previewMailing(platform: Platform, id: string, language?: string): Promise<{ language: string; subject: string; text: string; html: string }> {
+  const mailing = await repo.findMailing(platform.db, id);
+  if (!mailing) throw new AppError('not_found', 'No mailing has that id.');
+  const campaign = (await repo.findCampaignForMail(platform.db, mailing.campaignId))!;
+  const renderer = new MailingRenderer(platform, mailing, campaign);
+  return renderer.render(language ?? mailing.language, 'Aigerim', `${platform.config.PUBLIC_BASE_URL}/unsubscribe/preview`);
+}
