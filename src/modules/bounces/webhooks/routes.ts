@@ -62,12 +62,16 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
 
   router.post('/api/webhooks/ses', express.text({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req: Request, res: Response) => {
     if (topics.size === 0) throw new AppError('not_found', 'SES notifications are not enabled on this Clarion (SES_SNS_TOPIC_ARNS).');
-    const text = typeof req.body === 'string' ? req.body : '';
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new AppError('malformed_body', 'Send the SNS message as JSON.');
+    // SNS posts text/plain; a body sent as application/json arrives already parsed by the app.
+    const parsed = typeof req.body === 'string' ? null : req.body as unknown;
+    const text = typeof req.body === 'string' ? req.body : JSON.stringify(parsed ?? null);
+    let json: unknown = parsed;
+    if (parsed === null) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new AppError('malformed_body', 'Send the SNS message as JSON.');
+      }
     }
     const envelope = snsEnvelopeSchema.parse(json);
     if (!topics.has(envelope.TopicArn)) throw new AppError('forbidden', 'This topic is not one Clarion subscribed to.');
@@ -88,7 +92,8 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
     res.json(await take('ses', envelope.MessageId, event.returnPaths, event.report, Buffer.from(text)));
   });
 
-  router.post('/api/webhooks/mailgun', express.json({ limit: WEBHOOK_BODY_LIMIT }), async (req: Request, res: Response) => {
+  // JSON bodies here are read by the app's /api/webhooks parser (256 KB, see platform/http/app.ts).
+  router.post('/api/webhooks/mailgun', async (req: Request, res: Response) => {
     const key = config.MAILGUN_WEBHOOK_SIGNING_KEY;
     if (!key) throw new AppError('not_found', 'Mailgun webhooks are not enabled on this Clarion (MAILGUN_WEBHOOK_SIGNING_KEY).');
     if (!req.is('application/json')) throw new AppError('unsupported_media_type', 'Send application/json.');
