@@ -15,13 +15,13 @@ import { campaignCors, embedRouter } from './modules/embed';
 import { describeProofOfWorkApi, proofOfWorkRouter } from './modules/supporters/proof-of-work';
 import { describeMetricsApi, metricsModule } from './modules/metrics';
 import { describeErasureApi, erasureRouter } from './modules/erasure';
-import { describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
+import { deliverabilityRouter, describeDeliverabilityApi, describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
 import { describeMailingsApi, mailingsRouter } from './modules/mailings';
-import { approvalRouter, describeLettersApi, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
+import { approvalRouter, describeDigestOverridesApi, describeLettersApi, digestOverridesRouter, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
-  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeProviderWebhooksApi, describeMailingsApi], platform.config.PUBLIC_BASE_URL);
+  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeProviderWebhooksApi, describeMailingsApi, describeDigestOverridesApi, describeDeliverabilityApi], platform.config.PUBLIC_BASE_URL);
   const metrics = metricsModule(platform);
   return createHttpApp(platform, [
     healthRouter(platform),
@@ -35,6 +35,7 @@ export function buildApi(platform: Platform): Express {
     notMeRouter(platform),
     unsubscribeRouter(platform),
     targetsRouter(platform),
+    digestOverridesRouter(platform),
     templatesRouter(platform),
     lettersRouter(platform),
     letterStepRouter(platform),
@@ -45,6 +46,7 @@ export function buildApi(platform: Platform): Express {
     dashboardRouter(platform),
     erasureRouter(platform),
     providerWebhooksRouter(platform),
+    deliverabilityRouter(platform),
     metrics.router,
   ], [metrics.httpMetrics, campaignCors(platform)]);
 }

@@ -40,7 +40,8 @@ export const jobPayloads = {
   [JOBS.resolveAddressRequest]: z.object({ requestId: z.uuid() }).strict(),
   /** `slotAt`: the pacing slot this job already holds, set when the job delayed itself to wait for it. */
   [JOBS.sendLetter]: z.object({ letterId: z.uuid(), slotAt: z.number().int().optional() }).strict(),
-  [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime(), slotAt: z.number().int().optional() }).strict(),
+  /** `periodMinutes`: the period the letters waited for (a delegation's override makes it a day); older jobs lack it. */
+  [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime(), periodMinutes: z.number().int().positive().optional(), slotAt: z.number().int().optional() }).strict(),
   /** `locale`: the language the request was made in, for the email's words. */
   [JOBS.sendErasureLink]: z.object({ supporterId: z.uuid(), locale: z.enum(['en', 'ru', 'kk']) }).strict(),
   /** Sends a mailing's queued recipients until none is left or it is paused or cancelled; `run` is its generation. */

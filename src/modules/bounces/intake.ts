@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Platform } from '../../platform/context';
+import type { DbClient } from '../../platform/db';
 import type { BounceSubject } from '../../platform/return-path';
 import { recordAddressFailure } from '../letters';
+import { markRecipientBounced } from '../mailings';
 import { suppressAfterReport } from '../supporters';
 import type { ParsedReport, RecipientVerdict } from './reports';
 
 /**
- * The one place every report arrives, whichever way it came (the inbound listener today; provider
- * webhooks later): a hard bounce marks a delegation's address `bounced` (letters stop going there)
+ * The one place every report arrives, whichever way it came (the inbound listener, provider
+ * webhooks): a hard bounce marks a delegation's address `bounced` (letters stop going there)
  * or suppresses a supporter's address; a soft bounce counts towards the address's soft-bounce run
- * (reset by the next success); a complaint suppresses the supporter. Each verdict is recorded
- * once: the same report delivered twice changes nothing the second time.
+ * (reset by the next success); a complaint suppresses the supporter. A hard bounce or a complaint
+ * about a campaign update also makes its recipient `bounced` (the mailing's count). Each verdict
+ * is recorded once: the same report delivered twice changes nothing the second time.
  */
 export interface IntakeOutcome {
   recorded: number;
@@ -22,26 +25,64 @@ function reportKey(report: ParsedReport, raw: Buffer, subject: BounceSubject, ve
   return createHash('sha256').update([identity, subject.kind, subject.id, verdict.recipient, verdict.kind].join('\n')).digest();
 }
 
+/**
+ * Who a report is about, read from the row its return path names. A per-message id (letter,
+ * mailing recipient) also names the campaign; one whose row is gone (erased) still counts in the
+ * rates, but moves nothing.
+ */
+interface Party {
+  kind: 'target' | 'supporter';
+  targetId: string | null;
+  supporterId: string | null;
+  campaignId: string | null;
+  mailingId: string | null;
+  letterId: string | null;
+  mailingRecipientId: string | null;
+}
+
+async function partyOf(tx: DbClient, subject: BounceSubject): Promise<Party> {
+  const none = { targetId: null, supporterId: null, campaignId: null, mailingId: null, letterId: null, mailingRecipientId: null };
+  switch (subject.kind) {
+    case 'target': return { ...none, kind: 'target', targetId: subject.id };
+    case 'supporter': return { ...none, kind: 'supporter', supporterId: subject.id };
+    case 'letter': {
+      const [row] = await tx.$queryRaw<{ campaign_id: string; target_id: string }[]>`
+        SELECT campaign_id::text, target_id::text FROM letters WHERE id = ${subject.id}::uuid`;
+      return { ...none, kind: 'target', targetId: row?.target_id ?? null, campaignId: row?.campaign_id ?? null, letterId: row ? subject.id : null };
+    }
+    case 'mailingRecipient': {
+      const [row] = await tx.$queryRaw<{ supporter_id: string; mailing_id: string; campaign_id: string }[]>`
+        SELECT r.supporter_id::text, r.mailing_id::text, m.campaign_id::text FROM mailing_recipients r JOIN mailings m ON m.id = r.mailing_id
+        WHERE r.id = ${subject.id}::uuid`;
+      return { ...none, kind: 'supporter', supporterId: row?.supporter_id ?? null, mailingId: row?.mailing_id ?? null, campaignId: row?.campaign_id ?? null, mailingRecipientId: row ? subject.id : null };
+    }
+  }
+}
+
 export async function takeReport(platform: Platform, subject: BounceSubject, report: ParsedReport, raw: Buffer): Promise<IntakeOutcome> {
   const outcome: IntakeOutcome = { recorded: 0, duplicates: 0 };
   for (const verdict of report.verdicts) {
     const fresh = await platform.db.$transaction(async (tx) => {
-      const addressId = subject.kind === 'target' && verdict.recipient
+      const party = await partyOf(tx, subject);
+      const addressId = party.targetId && verdict.recipient
         ? (await tx.$queryRaw<{ id: string }[]>`
-            SELECT id::text AS id FROM target_addresses WHERE target_id = ${subject.id}::uuid AND lower(email) = ${verdict.recipient}`)[0]?.id ?? null
+            SELECT id::text AS id FROM target_addresses WHERE target_id = ${party.targetId}::uuid AND lower(email) = ${verdict.recipient}`)[0]?.id ?? null
         : null;
+      // Never a supporter's id here: a supporter's report names only the campaign and the mailing.
       const inserted = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO delivery_reports (report_key, subject_kind, target_id, kind, status, address_id)
-        VALUES (${reportKey(report, raw, subject, verdict)}, ${subject.kind}, ${subject.kind === 'target' ? subject.id : null}::uuid,
-          ${verdict.kind}::"DeliveryReportKind", ${verdict.status}, ${addressId}::uuid)
+        INSERT INTO delivery_reports (report_key, subject_kind, target_id, kind, status, address_id, campaign_id, mailing_id, letter_id)
+        VALUES (${reportKey(report, raw, subject, verdict)}, ${party.kind}, ${party.targetId}::uuid,
+          ${verdict.kind}::"DeliveryReportKind", ${verdict.status}, ${addressId}::uuid,
+          ${party.campaignId}::uuid, ${party.mailingId}::uuid, ${party.letterId}::uuid)
         ON CONFLICT (report_key) DO NOTHING
         RETURNING id::text AS id`;
       if (inserted.length === 0) return false;
-      if (subject.kind === 'target') {
+      if (party.kind === 'target') {
         // A complaint from a mission's server changes no address: an admin decides (block, digest).
         if (addressId && verdict.kind !== 'complaint') await recordAddressFailure(tx, addressId, verdict.kind);
       } else if (verdict.kind !== 'soft') {
-        await suppressAfterReport(tx, subject.id, verdict.kind === 'hard' ? 'bounced' : 'complaint');
+        if (party.supporterId) await suppressAfterReport(tx, party.supporterId, verdict.kind === 'hard' ? 'bounced' : 'complaint');
+        if (party.mailingRecipientId) await markRecipientBounced(tx, party.mailingRecipientId);
       }
       return true;
     });

@@ -66,7 +66,7 @@ export function dashboardRouter(platform: Platform): Router {
       iframeSnippet: `<iframe src="${base}/c/${campaign.slug}/embed" title="${attribute(campaign.title)}" width="100%" height="720" style="border:0" loading="lazy"></iframe>`,
       scriptSnippet: `<script src="${base}/embed.js" data-campaign="${campaign.slug}" async></script>`,
       ...chrome(res),
-      scripts: ['/admin/static/nav.js', '/admin/static/chart.umd.min.js', '/admin/static/campaign.js'],
+      scripts: ['/admin/static/nav.js', '/admin/static/chart.umd.min.js', '/admin/static/campaign.js', '/admin/static/deliverability.js'],
     }));
   });
 

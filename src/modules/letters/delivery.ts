@@ -4,7 +4,9 @@ import type { Platform } from '../../platform/context';
 import { JOBS, jobPayloads } from '../../platform/queues';
 import { describeSmtpError } from '../../platform/smtp-errors';
 import { localiseCampaign, type LocalisedCampaignTexts } from '../campaigns';
-import { openSealedValue } from '../supporters';
+import { openSealedValue, unsubscribeHeaders } from '../supporters';
+import { delegationUnsubscribeUrl } from './digest-overrides';
+import { enqueueDeliveries } from './letters.service';
 import { letterFromName } from './display-name';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import * as letters from './letters.repository';
@@ -39,6 +41,8 @@ export function sendLetterHandler(deps: DeliveryDeps) {
       return waitUntil(job, token, letter.sendingAt.getTime() + leaseMs + 1000);
     }
     if (letter.status !== 'queued' && letter.status !== 'sending') return `skipped: ${letter.status}`;
+    // The delegation asked for this campaign's letters as a digest: the digest claims this one.
+    if (letter.digestOverride) return deferToDigest(platform, letter);
 
     const testMode = letter.campaign.letterTestMode;
     if (!testMode && data.slotAt === undefined && !platform.config.LETTERS_CAP_DISABLED) {
@@ -50,7 +54,11 @@ export function sendLetterHandler(deps: DeliveryDeps) {
     }
 
     const claim = await letters.claimForSending(platform.db, letter.id, platform.config.LETTERS_SEND_LEASE_SECONDS);
-    if (!claim) return 'skipped: claimed elsewhere';
+    if (!claim) {
+      // The override may have come between the read above and the claim, which refuses it then.
+      if (await letters.isWaitingUnderOverride(platform.db, letter.id, platform.config.LETTERS_SEND_LEASE_SECONDS)) return deferToDigest(platform, letter);
+      return 'skipped: claimed elsewhere';
+    }
 
     const supporterName = openSealedValue(platform, letter.supporter.name);
     const supporterEmail = openSealedValue(platform, letter.supporter.email);
@@ -78,7 +86,9 @@ export function sendLetterHandler(deps: DeliveryDeps) {
       rendered,
       messageId,
       language: render.language,
-      bounceSubject: testMode ? { kind: 'supporter', id: letter.supporter.id } : { kind: 'target', id: letter.target.id },
+      bounceSubject: testMode ? { kind: 'supporter', id: letter.supporter.id } : { kind: 'letter', id: letter.id },
+      // A test letter goes to the supporter, who must not be able to change the delegation's mail.
+      headers: testMode ? undefined : unsubscribeHeaders(delegationUnsubscribeUrl(platform, { campaignId: letter.campaign.id, targetId: letter.target.id }, letter.campaign.language)),
     }, testMode ? [] : addresses);
   };
 }
@@ -95,6 +105,8 @@ export interface Outgoing {
   language: string;
   /** What a delivery report about this message will be about (its VERP return path). */
   bounceSubject: BounceSubject;
+  /** List-Unsubscribe and List-Unsubscribe-Post (RFC 8058), signed by DKIM with the rest. */
+  headers?: Record<string, string>;
 }
 
 /** Sends, then records the outcome on the letters and on the delegation's addresses. */
@@ -110,6 +122,7 @@ export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: str
       html: message.rendered.html,
       messageId: message.messageId,
       envelope: { from: returnPathFor(platform.returnPaths, message.bounceSubject), to: message.to },
+      ...(message.headers ? { headers: message.headers } : {}),
     });
     const rejected = new Set(((info.rejected ?? []) as Array<string | { address: string }>).map((r) => (typeof r === 'string' ? r : r.address).toLowerCase()));
     const accepted: string[] = [];
@@ -135,6 +148,12 @@ export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: str
     await letters.markRetrying(platform.db, letterIds, failure.message);
     throw new Error(failure.message);
   }
+}
+
+/** Writes the digest's job (through the outbox) and leaves the letter queued for it. */
+async function deferToDigest(platform: Platform, letter: letters.LetterForDelivery): Promise<string> {
+  await enqueueDeliveries(platform.db, [{ id: letter.id, campaignId: letter.campaign.id, targetId: letter.target.id }]);
+  return 'deferred: digest requested by the delegation';
 }
 
 function describeAccepted(response: string | undefined): string {

@@ -2,7 +2,8 @@ import { DelayedError, type Job } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { countryName } from '../../platform/countries';
 import { JOBS, jobPayloads } from '../../platform/queues';
-import { openPersonalData, SEALED } from '../supporters';
+import { openPersonalData, SEALED, unsubscribeHeaders } from '../supporters';
+import { delegationUnsubscribeUrl } from './digest-overrides';
 import { type DeliveryDeps, pacingOf, sendAndRecord } from './delivery';
 import * as letters from './letters.repository';
 import { renderDigest } from './templates.engine';
@@ -45,7 +46,7 @@ export function sendDigestHandler(deps: DeliveryDeps) {
       };
     });
     const periodStart = new Date(data.periodStart);
-    const periodEnd = new Date(periodStart.getTime() + campaign.digestPeriodMinutes * 60_000);
+    const periodEnd = new Date(periodStart.getTime() + (data.periodMinutes ?? campaign.digestPeriodMinutes) * 60_000);
     const rendered = renderDigest({
       campaign: { title: campaign.title, slug: campaign.slug },
       source: { organisation: campaign.sourceOrganisation, url: campaign.sourceUrl, date: campaign.statementDate?.toISOString().slice(0, 10) ?? null },
@@ -73,7 +74,9 @@ export function sendDigestHandler(deps: DeliveryDeps) {
       digestKey,
       // The digest is a system letter, written in English only.
       language: 'en',
-      bounceSubject: { kind: 'target', id: target.id },
+      // One of its letters names the message: the campaign and the delegation.
+      bounceSubject: { kind: 'letter', id: ids[0]! },
+      headers: campaign.letterTestMode ? undefined : unsubscribeHeaders(delegationUnsubscribeUrl(platform, { campaignId: campaign.id, targetId: target.id }, campaign.language)),
     }, addresses);
   };
 }

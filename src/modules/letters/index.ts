@@ -12,3 +12,4 @@ export { seedDefaultTemplate, seedTranslatedDefaultTemplates } from './templates
 export { letterStepRouter } from './letter-step.routes';
 export { recordAddressFailure } from './targets.repository';
 export { compileMailingTemplate, type MailingContext } from './templates.engine';
+export { describeDigestOverridesApi, digestOverridesRouter } from './digest-overrides.routes';

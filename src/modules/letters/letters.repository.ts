@@ -58,13 +58,15 @@ export async function countNearIdentical(db: DbClient, targetIds: string[], fing
 
 /**
  * queued → sending, or a `sending` whose lease expired (its worker died mid-send) → sending again.
- * Only the caller that gets a row back may send.
+ * Only the caller that gets a row back may send. A letter whose (campaign, delegation) is under a
+ * digest override is never claimed alone: it waits for the digest, which claims it the same way.
  */
 export async function claimForSending(db: DbClient, letterId: string, leaseSeconds: number): Promise<{ attempts: number } | null> {
   const [row] = await db.$queryRaw<{ attempts: number }[]>`
     UPDATE letters SET status = 'sending', sending_at = now(), attempts = attempts + 1
     WHERE id = ${letterId}::uuid
       AND (status = 'queued' OR (status = 'sending' AND sending_at < now() - make_interval(secs => ${leaseSeconds})))
+      AND NOT EXISTS (SELECT 1 FROM target_digest_overrides o WHERE o.campaign_id = letters.campaign_id AND o.target_id = letters.target_id)
     RETURNING attempts`;
   return row ?? null;
 }
@@ -80,6 +82,7 @@ interface DeliveryRow {
   template_id: string | null; template_language: string | null; template_updated_at: Date | null;
   translation: { language: string; title: string; summary: string | null; demands: unknown } | null;
   addresses: Array<{ id: string; email: string }>;
+  digest_override: boolean;
 }
 
 /**
@@ -106,7 +109,8 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
       (SELECT json_build_object('language', ct.language, 'title', ct.title, 'summary', ct.summary, 'demands', ct.demands)
         FROM campaign_translations ct WHERE ct.campaign_id = c.id AND ct.language = coalesce(tpl.language, 'en')) AS translation,
       (SELECT coalesce(json_agg(json_build_object('id', a.id, 'email', a.email) ORDER BY a.placeholder, a.health, a.email), '[]'::json)
-        FROM target_addresses a WHERE a.target_id = t.id AND a.health IN ('active', 'soft_bounced')) AS addresses
+        FROM target_addresses a WHERE a.target_id = t.id AND a.health IN ('active', 'soft_bounced')) AS addresses,
+      EXISTS (SELECT 1 FROM target_digest_overrides o WHERE o.campaign_id = c.id AND o.target_id = t.id) AS digest_override
     FROM letters l
     JOIN campaigns c ON c.id = l.campaign_id
     JOIN targets t ON t.id = l.target_id
@@ -155,6 +159,8 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
     template: row.template_id ? { id: row.template_id, language: row.template_language!, updatedAt: row.template_updated_at! } : null,
     /** Deliverable addresses of the delegation, best first. */
     addresses: row.addresses,
+    /** The delegation asked (List-Unsubscribe) for this campaign's letters as the daily digest. */
+    digestOverride: row.digest_override,
   };
 }
 
@@ -235,10 +241,36 @@ export function findCampaignAndTargetForDigest(db: DbClient, campaignId: string,
       where: { id: campaignId },
       select: {
         id: true, slug: true, title: true, sourceOrganisation: true, sourceUrl: true, statementDate: true,
-        senderName: true, senderEmail: true, letterTestMode: true, digestPeriodMinutes: true,
+        senderName: true, senderEmail: true, letterTestMode: true, digestPeriodMinutes: true, language: true,
         demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
       },
     }),
     db.target.findUnique({ where: { id: targetId }, select: { id: true, iso2: true, country: true, missionName: true, salutation: true, timeZone: true, hourlyCap: true, preferredLanguage: true } }),
   ]);
+}
+
+// ───────────────────────────── digest overrides (List-Unsubscribe of letters) ─────────────────────────────
+
+/** The (campaign, delegation) pairs among these whose letters go out as the daily digest. */
+export async function findDigestOverrides(db: DbClient, pairs: Array<{ campaignId: string; targetId: string }>): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const rows = await db.$queryRaw<{ campaign_id: string; target_id: string }[]>`
+    SELECT o.campaign_id::text, o.target_id::text FROM target_digest_overrides o
+    JOIN unnest(${pairs.map((p) => p.campaignId)}::uuid[], ${pairs.map((p) => p.targetId)}::uuid[]) AS p(campaign_id, target_id)
+      ON p.campaign_id = o.campaign_id AND p.target_id = o.target_id`;
+  return new Set(rows.map((r) => overrideKey(r.campaign_id, r.target_id)));
+}
+
+export const overrideKey = (campaignId: string, targetId: string) => `${campaignId}/${targetId}`;
+
+/**
+ * A letter still waiting (queued, or `sending` with its lease run out) whose (campaign,
+ * delegation) is under a digest override: its single-letter job hands it to the digest.
+ */
+export async function isWaitingUnderOverride(db: DbClient, letterId: string, leaseSeconds: number): Promise<boolean> {
+  const rows = await db.$queryRaw<{ n: number }[]>`
+    SELECT 1 AS n FROM letters l JOIN target_digest_overrides o ON o.campaign_id = l.campaign_id AND o.target_id = l.target_id
+    WHERE l.id = ${letterId}::uuid
+      AND (l.status = 'queued' OR (l.status = 'sending' AND l.sending_at < now() - make_interval(secs => ${leaseSeconds})))`;
+  return rows.length > 0;
 }

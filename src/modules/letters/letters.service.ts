@@ -78,22 +78,37 @@ export async function enqueueDeliveries(db: DbClient, queued: Array<{ id: string
     select: { id: true, letterMode: true, digestPeriodMinutes: true },
   });
   const byId = new Map(campaigns.map((c) => [c.id, c]));
+  const overridden = await letters.findDigestOverrides(db, uniquePairs(queued));
   const individual: Array<{ payload: { letterId: string }; dedupeKey: string }> = [];
-  const digests = new Map<string, { payload: { campaignId: string; targetId: string; periodStart: string }; dedupeKey: string; runAt: Date }>();
+  const digests = new Map<string, { payload: { campaignId: string; targetId: string; periodStart: string; periodMinutes: number }; dedupeKey: string; runAt: Date }>();
   const now = Date.now();
   for (const letter of queued) {
     const campaign = byId.get(letter.campaignId);
-    if (campaign?.letterMode === 'digest') {
-      const periodMs = campaign.digestPeriodMinutes * 60_000;
+    const periodMinutes = campaign ? digestPeriodOf(campaign, overridden.has(letters.overrideKey(letter.campaignId, letter.targetId))) : null;
+    if (periodMinutes !== null) {
+      const periodMs = periodMinutes * 60_000;
       const periodStart = Math.floor(now / periodMs) * periodMs;
       const dedupeKey = `digest-${letter.campaignId}-${letter.targetId}-${periodStart}`;
-      digests.set(dedupeKey, { payload: { campaignId: letter.campaignId, targetId: letter.targetId, periodStart: new Date(periodStart).toISOString() }, dedupeKey, runAt: new Date(periodStart + periodMs) });
+      digests.set(dedupeKey, { payload: { campaignId: letter.campaignId, targetId: letter.targetId, periodStart: new Date(periodStart).toISOString(), periodMinutes }, dedupeKey, runAt: new Date(periodStart + periodMs) });
     } else {
       individual.push({ payload: { letterId: letter.id }, dedupeKey: letterJobId(letter.id, retryOf?.get(letter.id)) });
     }
   }
   await addManyToOutbox(db, JOBS.sendLetter, individual);
   await addManyToOutbox(db, JOBS.sendDigest, [...digests.values()]);
+}
+
+/** A delegation's List-Unsubscribe makes a campaign's letters to it a digest of at least a day. */
+export const OVERRIDE_DIGEST_MINUTES = 1440;
+
+/** The digest period letters wait for, or null when they go out one by one. */
+export function digestPeriodOf(campaign: { letterMode: string; digestPeriodMinutes: number }, overridden: boolean): number | null {
+  if (campaign.letterMode === 'digest') return overridden ? Math.max(campaign.digestPeriodMinutes, OVERRIDE_DIGEST_MINUTES) : campaign.digestPeriodMinutes;
+  return overridden ? OVERRIDE_DIGEST_MINUTES : null;
+}
+
+function uniquePairs(queued: Array<{ campaignId: string; targetId: string }>) {
+  return [...new Map(queued.map((l) => [letters.overrideKey(l.campaignId, l.targetId), { campaignId: l.campaignId, targetId: l.targetId }])).values()];
 }
 
 /** The job id of a letter's delivery: the first, an admin's retry (`retry-<attempts>`) or a sweep's. */

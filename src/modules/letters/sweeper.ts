@@ -18,7 +18,10 @@ export async function sweepLetters(platform: Platform, lettersQueue: Queue, now 
     RETURNING id, campaign_id, target_id, attempts`;
 
   const stale = await platform.db.$queryRaw<{ id: string; campaign_id: string; target_id: string; attempts: number; letter_mode: string; queued_at: Date }[]>`
-    SELECT l.id, l.campaign_id, l.target_id, l.attempts, c.letter_mode::text AS letter_mode, l.queued_at FROM letters l JOIN campaigns c ON c.id = l.campaign_id
+    SELECT l.id, l.campaign_id, l.target_id, l.attempts, l.queued_at,
+      CASE WHEN EXISTS (SELECT 1 FROM target_digest_overrides o WHERE o.campaign_id = l.campaign_id AND o.target_id = l.target_id)
+        THEN 'digest' ELSE c.letter_mode::text END AS letter_mode
+    FROM letters l JOIN campaigns c ON c.id = l.campaign_id
     WHERE l.status = 'queued' AND l.queued_at < ${new Date(now.getTime() - 5 * lease * 1000)} ORDER BY l.queued_at LIMIT 500`;
   const orphaned: typeof stale = [];
   for (const letter of stale) {
@@ -35,7 +38,8 @@ export async function sweepLetters(platform: Platform, lettersQueue: Queue, now 
   return { leasesExpired: expired.length, jobsRestored: orphaned.length };
 }
 
-const sweepSuffix = (at: Date) => `sweep-${at.getTime()}`;
+/** Also used by an admin's reversal of a digest override, so the sweeper recognises those jobs as live. */
+export const sweepSuffix = (at: Date) => `sweep-${at.getTime()}`;
 
 async function hasLiveJob(queue: Queue, letterId: string, attempts: number, queuedAt: Date): Promise<boolean> {
   for (const id of [letterJobId(letterId), letterJobId(letterId, attempts), letterJobId(letterId, sweepSuffix(queuedAt))]) {

@@ -161,6 +161,11 @@ export const adminTargetSchema = z.object({
   hourlyCap: z.number().int().nullable(),
   needsRealAddress: z.boolean().openapi({ description: 'No address that is both real (not a placeholder) and deliverable (active or soft_bounced).' }),
   addresses: z.array(adminAddressSchema),
+  digestOverrides: z.array(z.object({
+    campaign: z.string().openapi({ description: 'The campaign slug' }),
+    reason: z.string().openapi({ example: 'list-unsubscribe' }),
+    createdAt: z.string(),
+  })).openapi({ description: 'Campaigns whose letters this delegation gets as a daily digest, because its mail administrator pressed List-Unsubscribe. DELETE /api/admin/campaigns/{slug}/digest-overrides/{iso2} restores single letters.' }),
 }).openapi('AdminTarget');
 
 export const adminTargetListSchema = z.object({ targets: z.array(adminTargetSchema) }).openapi('AdminTargetList');

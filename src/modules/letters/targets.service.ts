@@ -2,6 +2,7 @@ import { normaliseEmail } from '../supporters/email-address';
 import type { Db, DbClient } from '../../platform/db';
 import { AppError, type FieldError } from '../../platform/errors';
 import { getPublicCampaign } from '../campaigns';
+import { listOverrides } from './digest-overrides';
 import { parseTargetsCsv, targetsToCsv, type CsvLineError, type TargetRecord } from './targets.csv';
 import * as targets from './targets.repository';
 import { isPlaceholderAddress, type TargetPatch } from './targets.schemas';
@@ -70,7 +71,7 @@ export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, als
   }, WRITE_TRANSACTION);
   const saved = await targets.findByIso2WithAddresses(db, iso2);
   if (!saved) throw new AppError('target_not_found', `There is no delegation ${iso2}.`);
-  return adminView(saved);
+  return { ...adminView(saved), digestOverrides: (await listOverrides(db)).get(saved.id) ?? [] };
 }
 
 type TargetWithEmails = targets.TargetFields & { emails: string[] };
@@ -113,7 +114,8 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 
 /** Every delegation with its addresses and their health, for the admin. */
 export async function listTargetsForAdmin(db: DbClient) {
-  return (await targets.findAllWithAddresses(db)).map(adminView);
+  const [all, overrides] = await Promise.all([targets.findAllWithAddresses(db), listOverrides(db)]);
+  return all.map((target) => ({ ...adminView(target), digestOverrides: overrides.get(target.id) ?? [] }));
 }
 
 export type AdminTarget = ReturnType<typeof adminView>;

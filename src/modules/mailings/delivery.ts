@@ -74,7 +74,8 @@ async function sendOne(deps: MailingDeliveryDeps, renderer: MailingRenderer, cam
     const info = await deps.mailer.sendMail({
       from: { name: campaign.senderName, address: campaign.senderEmail },
       to,
-      envelope: { from: returnPathFor(platform.returnPaths, { kind: 'supporter', id: recipient.supporter_id }), to },
+      // Names this recipient's row: a later bounce or complaint counts against this mailing.
+      envelope: { from: returnPathFor(platform.returnPaths, { kind: 'mailingRecipient', id: recipient.id }), to },
       subject: message.subject,
       text: message.text,
       html: message.html,

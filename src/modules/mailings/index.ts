@@ -1,4 +1,5 @@
 export { describeMailingsApi, mailingsRouter } from './mailings.routes';
 export { sendMailingHandler } from './delivery';
 export { MailingSweeper, sweepMailings } from './sweeper';
+export { markRecipientBounced } from './mailings.repository';
 export { cancelMailing, createMailing, getMailing, listMailings, pauseMailing, resumeMailing, sendMailing, type MailingView } from './mailings.service';

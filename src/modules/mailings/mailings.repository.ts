@@ -163,3 +163,12 @@ export interface CampaignForMail {
 export async function findCampaignForMail(db: DbClient, id: string): Promise<CampaignForMail | null> {
   return db.campaign.findUnique({ where: { id }, select: { id: true, slug: true, title: true, language: true, senderName: true, senderEmail: true } });
 }
+
+/**
+ * A report that came back later (a bounce or a complaint about a message that was accepted):
+ * the recipient counts as bounced. Only a `sent` row moves, so a report delivered twice, or one
+ * about a row an SMTP refusal already marked, changes nothing.
+ */
+export async function markRecipientBounced(db: DbClient, recipientId: string): Promise<boolean> {
+  return (await db.$executeRaw`UPDATE mailing_recipients SET status = 'bounced' WHERE id = ${recipientId}::uuid AND status = 'sent'`) > 0;
+}

@@ -57,7 +57,7 @@ async function letterTo(iso2: string) {
 describe('delivery reports (VERP + inbound SMTP)', () => {
   it('a hard bounce for a letter marks that delegation address bounced, once; the same report again changes nothing', async () => {
     const letter = await letterTo('FR');
-    expect(letter.envelope.from).toMatch(new RegExp(`^bounces\\+t-[0-9a-f]{32}-[0-9a-f]{12}@${BOUNCE_DOMAIN.replace(/\./g, '\\.')}$`));
+    expect(letter.envelope.from).toMatch(new RegExp(`^bounces\\+l-[0-9a-f]{32}-[0-9a-f]{12}@${BOUNCE_DOMAIN.replace(/\./g, '\\.')}$`));
     expect(letter.envelope.from).not.toContain('@campaigns.example.org');
     const report = deliveryStatusReport({ recipient: 'mission.fr@delegations.example.org', status: '5.1.1' });
 

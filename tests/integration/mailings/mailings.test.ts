@@ -75,7 +75,7 @@ describe('campaign updates', () => {
     expect(url).not.toContain('@'); // the token names ids, never the address
     expect(message.text).toContain(url);
     expect(message.html).toContain(`href="${url}"`);
-    expect(message.envelope.from).toMatch(/^bounces\+s-[0-9a-f]{32}-[0-9a-f]{12}@bounces\.clarion\.test$/);
+    expect(message.envelope.from).toMatch(/^bounces\+m-[0-9a-f]{32}-[0-9a-f]{12}@bounces\.clarion\.test$/);
     expect(message.messageId).toMatch(/^<mailing-[0-9a-f-]{36}@clarion\.example>$/);
     // Sending it again is refused: each recipient gets an update once.
     const again = await request('POST', `/api/admin/mailings/${id}/send`, editor);

@@ -30,6 +30,31 @@
     return list;
   }
 
+  /**
+   * Campaigns whose letters this mission asked (List-Unsubscribe) to get as a daily digest; an
+   * editor can send them one by one again (DELETE …/digest-overrides/:iso2, audited).
+   */
+  function overrides(target) {
+    var list = document.createElement('ul');
+    list.className = 'plain';
+    (target.digestOverrides || []).forEach(function (o) {
+      var item = document.createElement('li');
+      item.dataset.campaign = o.campaign;
+      item.textContent = o.campaign + ' · since ' + o.createdAt.slice(0, 10) + ' ';
+      if (canEdit) {
+        var button = C.rowButton('Single letters again', 'Send ' + o.campaign + ' letters to ' + target.country + ' one by one again', function () {
+          C.api('/api/admin/campaigns/' + encodeURIComponent(o.campaign) + '/digest-overrides/' + encodeURIComponent(target.iso2), { method: 'DELETE' }).then(function (answer) {
+            if (!answer.ok) { C.say($('targets-message'), 'Not changed: ' + C.problemText(answer), false); return; }
+            load().then(function () { C.say($('targets-message'), target.country + ' gets single letters for ' + o.campaign + ' again.'); });
+          });
+        });
+        item.appendChild(button);
+      }
+      list.appendChild(item);
+    });
+    return list;
+  }
+
   function load() {
     return C.api('/api/admin/targets').then(function (answer) {
       var body = $('targets').querySelector('tbody');
@@ -48,6 +73,7 @@
         cell(row, t.preferredLanguage);
         cell(row, t.active ? 'Yes' : 'No', 'active');
         cell(row, t.hourlyCap === null ? 'default' : String(t.hourlyCap), 'num cap');
+        cell(row, '', 'digest').appendChild(overrides(t));
         if (!canEdit) return;
         var button = document.createElement('button');
         button.type = 'button';
