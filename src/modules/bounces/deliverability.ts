@@ -39,7 +39,7 @@ export type Deliverability = z.infer<typeof deliverabilitySchema>;
 
 type Counts = { sent: number; hardBounces: number; softBounces: number; complaints: number };
 
-function rates(counts: Counts) {
+export function ratesFor(counts: Counts) {
   const bounceRate = counts.sent > 0 ? counts.hardBounces / counts.sent : null;
   const complaintRate = counts.sent > 0 ? counts.complaints / counts.sent : null;
   // Complaints about mail sent before the window, with nothing sent in it: as bad as it gets.
@@ -87,13 +87,13 @@ export async function deliverability(db: DbClient, days: number, now = new Date(
     const total = byDomain.get(domain) ?? empty();
     for (const key of ['sent', 'hardBounces', 'softBounces', 'complaints'] as const) total[key] += counts[key];
     byDomain.set(domain, total);
-    return { slug: c.slug, title: c.title, domain, ...rates(counts) };
+    return { slug: c.slug, title: c.title, domain, ...ratesFor(counts) };
   });
   return {
     windowDays: days,
     thresholds: { complaintWarning: COMPLAINT_WARNING_RATE, complaintLimit: COMPLAINT_LIMIT_RATE },
     campaigns: campaignRows,
-    domains: [...byDomain.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([domain, counts]) => ({ domain, ...rates(counts) })),
+    domains: [...byDomain.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([domain, counts]) => ({ domain, ...ratesFor(counts) })),
     unattributed,
   };
 }

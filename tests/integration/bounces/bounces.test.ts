@@ -7,6 +7,7 @@ import { eventually, postJson, type TestApi, startTestStack, type TestStack } fr
 import { confirmByEmail, lettersTo, sign } from '../../support/letters';
 import { complaintReport, deliverReport, deliveryStatusReport } from '../../support/reports';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
+import { returnPathFor } from '../../../src/platform/return-path';
 
 /**
  * Delivery reports through the real path: a letter leaves with a VERP envelope sender, a report
@@ -65,6 +66,9 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
     expect((await addressesOf('FR')).find((a) => a.email === 'mission.fr@delegations.example.org')?.health).toBe('bounced');
     const rows = await api.platform.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM delivery_reports WHERE kind = 'hard'`;
     expect(Number(rows[0]!.n)).toBe(1);
+    // The per-message return path names the letter, so the report knows its campaign too.
+    const sent = await api.platform.db.letter.findFirstOrThrow({ where: { messageId: letter.messageId }, select: { id: true, campaignId: true, targetId: true } });
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { kind: 'hard' } })).toMatchObject({ subjectKind: 'target', targetId: sent.targetId, campaignId: sent.campaignId, letterId: sent.id, mailingId: null });
 
     await deliverReport(listener.port, letter.envelope.from, report);
     const again = await api.platform.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM delivery_reports WHERE kind = 'hard'`;
@@ -78,6 +82,15 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
     expect((await addressesOf('CH'))[0]).toMatchObject({ health: 'active', softBounceCount: 0 });
     await deliverReport(listener.port, letter.envelope.from, deliveryStatusReport({ recipient: 'mission.ch@delegations.example.org', status: '4.2.2' }));
     expect((await addressesOf('CH'))[0]).toMatchObject({ health: 'soft_bounced', softBounceCount: 1 });
+  });
+
+  it('still takes reports to the per-delegation return paths letters carried before the per-message ids', async () => {
+    const target = await api.platform.db.target.findUniqueOrThrow({ where: { iso2: 'NL' } });
+    const legacy = returnPathFor(api.platform.returnPaths, { kind: 'target', id: target.id });
+    expect(legacy).toMatch(/^bounces\+t-/);
+    await deliverReport(listener.port, legacy, deliveryStatusReport({ recipient: 'mission.nl@delegations.example.org', status: '5.1.1' }));
+    expect((await addressesOf('NL'))[0]!.health).toBe('bounced');
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { targetId: target.id } })).toMatchObject({ campaignId: null, letterId: null });
   });
 
   it('refuses mail for return paths it did not sign (550 at RCPT) and records nothing', async () => {
