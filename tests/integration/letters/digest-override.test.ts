@@ -7,6 +7,9 @@ import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail, sign } from '../../support/letters';
 import type { RecordedMessage, SmtpRecorder } from '../../support/smtp-recorder';
+import { makeAccount } from '../../support/admin';
+import { launchBrowser, seriousAccessibilityViolations } from '../../support/browser';
+import { logInThroughPage } from '../dashboard/login-through-page';
 
 /**
  * List-Unsubscribe on letters to delegations, through the real path: the header a letter carries
@@ -230,6 +233,35 @@ describe('List-Unsubscribe on letters to delegations', () => {
     // Three letters, three single messages: each letter in exactly one message.
     expect(toMission('CH')).toHaveLength(3);
     expect(new Set(final.map((l) => l.messageId))).toEqual(new Set(toMission('CH').map((m) => m.messageId)));
+  }, 90_000);
+});
+
+describe('the delegations page', () => {
+  it('shows each digest override beside its delegation, and an editor sends single letters again from there', async () => {
+    // France asked for Kazakhstan's digest in the first test above.
+    expect(await overridesOf('FR')).toEqual([expect.objectContaining({ campaign: KAZAKHSTAN_SLUG })]);
+    const browser = await launchBrowser();
+    try {
+      const viewerPage = await browser.newPage();
+      await logInThroughPage(viewerPage, api.url, await makeAccount(api.platform.db, 'viewer'), '/admin/targets');
+      const viewerItem = viewerPage.locator(`#targets tr[data-iso2="FR"] .digest li[data-campaign="${KAZAKHSTAN_SLUG}"]`);
+      await viewerItem.waitFor();
+      expect(await viewerItem.locator('button').count()).toBe(0);
+
+      const page = await browser.newPage();
+      await logInThroughPage(page, api.url, await makeAccount(api.platform.db, 'editor'), '/admin/targets');
+      const item = page.locator(`#targets tr[data-iso2="FR"] .digest li[data-campaign="${KAZAKHSTAN_SLUG}"]`);
+      await item.waitFor();
+      expect(await item.textContent()).toContain('since ');
+      expect(await seriousAccessibilityViolations(page)).toEqual([]);
+      await item.locator('button').click();
+      await page.locator('#targets-message', { hasText: 'gets single letters' }).waitFor();
+      expect(await page.locator(`#targets tr[data-iso2="FR"] .digest li`).count()).toBe(0);
+      expect(await overridesOf('FR')).toEqual([]);
+      expect(await api.platform.db.auditEvent.count({ where: { action: 'targets.digest_override.delete', subject: 'FR' } })).toBe(1);
+    } finally {
+      await browser.close();
+    }
   }, 90_000);
 });
 

@@ -42,7 +42,7 @@
       item.dataset.campaign = o.campaign;
       item.textContent = o.campaign + ' · since ' + o.createdAt.slice(0, 10) + ' ';
       if (canEdit) {
-        var button = C.rowButton('Single letters again', 'Send ' + o.campaign + ' letters to ' + target.country + ' one by one again', function () {
+        var button = C.rowButton('Single letters again', 'Single letters again: ' + o.campaign + ' to ' + target.country, function () {
           C.api('/api/admin/campaigns/' + encodeURIComponent(o.campaign) + '/digest-overrides/' + encodeURIComponent(target.iso2), { method: 'DELETE' }).then(function (answer) {
             if (!answer.ok) { C.say($('targets-message'), 'Not changed: ' + C.problemText(answer), false); return; }
             load().then(function () { C.say($('targets-message'), target.country + ' gets single letters for ' + o.campaign + ' again.'); });
