@@ -93,6 +93,15 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
     expect(await api.platform.db.deliveryReport.findFirst({ where: { targetId: target.id } })).toMatchObject({ campaignId: null, letterId: null });
   });
 
+  it('a report keeps its delegation and campaign but not the letter\'s id once the supporter is erased', async () => {
+    const letter = await letterTo('BR');
+    await deliverReport(listener.port, letter.envelope.from, deliveryStatusReport({ recipient: 'mission.br@delegations.example.org', status: '5.1.1' }));
+    const sent = await api.platform.db.letter.findFirstOrThrow({ where: { messageId: letter.messageId }, select: { id: true, supporterId: true, campaignId: true, targetId: true } });
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { letterId: sent.id } })).not.toBeNull();
+    await api.platform.db.supporter.delete({ where: { id: sent.supporterId } }); // letters go with their supporter
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { targetId: sent.targetId, kind: 'hard' } })).toMatchObject({ letterId: null, campaignId: sent.campaignId });
+  });
+
   it('refuses mail for return paths it did not sign (550 at RCPT) and records nothing', async () => {
     const letter = await letterTo('IT');
     const forged = letter.envelope.from.replace(/-([0-9a-f]{12})@/, (_m, mac: string) => `-${mac.startsWith('0') ? '1' : '0'}${mac.slice(1)}@`);
