@@ -9,18 +9,19 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *   bounces+l-<letter id>-<mac>@bounce.example      a letter to a delegation (a digest: one of its
  *                                                   letters); names the campaign and the delegation
  *   bounces+m-<mailing recipient id>-<mac>@…        one recipient of a campaign update
- *   bounces+s-<supporter id>-<mac>@…                any other email to a supporter (confirmations,
- *                                                   reminders, test-mode letters)
+ *   bounces+a-<signing attempt id>-<mac>@…          the confirmation or reminder a signing caused
+ *   bounces+s-<supporter id>-<mac>@…                any other email to a supporter (letters'
+ *                                                   approval, erasure links, test-mode letters)
  *   bounces+t-<target id>-<mac>@…                   a delegation: what letters carried before the
  *                                                   per-message kinds; still read, no longer written
  *
  * `bounces+x-` + 32 hex + `-` + 12 hex is 55 characters with the default local part, inside
  * RFC 5321's 64.
  */
-export type BounceSubject = { kind: 'target' | 'supporter' | 'letter' | 'mailingRecipient'; id: string };
+export type BounceSubject = { kind: 'target' | 'supporter' | 'letter' | 'mailingRecipient' | 'signingAttempt'; id: string };
 
-const KIND_LETTER = { target: 't', supporter: 's', letter: 'l', mailingRecipient: 'm' } as const;
-const KIND_OF_LETTER: Record<string, BounceSubject['kind']> = { t: 'target', s: 'supporter', l: 'letter', m: 'mailingRecipient' };
+const KIND_LETTER = { target: 't', supporter: 's', letter: 'l', mailingRecipient: 'm', signingAttempt: 'a' } as const;
+const KIND_OF_LETTER: Record<string, BounceSubject['kind']> = { t: 'target', s: 'supporter', l: 'letter', m: 'mailingRecipient', a: 'signingAttempt' };
 const MAC_HEX = 12; // 48 bits: a forger gets one guess per report, and the listener refuses quickly
 
 export interface ReturnPathSettings {
@@ -43,7 +44,7 @@ export function returnPathFor(settings: ReturnPathSettings, subject: BounceSubje
 export function subjectOfReturnPath(settings: ReturnPathSettings, address: string): BounceSubject | null {
   const at = address.lastIndexOf('@');
   if (at < 0 || address.slice(at + 1).toLowerCase() !== settings.domain) return null;
-  const match = /^([^+]+)\+([tslm])-([0-9a-f]{32})-([0-9a-f]{12})$/.exec(address.slice(0, at).toLowerCase());
+  const match = /^([^+]+)\+([tslma])-([0-9a-f]{32})-([0-9a-f]{12})$/.exec(address.slice(0, at).toLowerCase());
   if (!match || match[1] !== settings.localPart.toLowerCase()) return null;
   const [, , letter, id, given] = match as unknown as [string, string, string, string, string];
   const expected = mac(settings.key, letter, id);

@@ -1,4 +1,7 @@
 -- AlterTable
+ALTER TABLE "signing_attempts" ADD COLUMN     "email_sent_at" TIMESTAMP(3);
+
+-- AlterTable
 ALTER TABLE "delivery_reports" ADD COLUMN     "campaign_id" UUID,
 ADD COLUMN     "letter_id" UUID,
 ADD COLUMN     "mailing_id" UUID;
@@ -15,6 +18,9 @@ CREATE TABLE "target_digest_overrides" (
 
 -- CreateIndex
 CREATE INDEX "target_digest_overrides_target_id_idx" ON "target_digest_overrides"("target_id");
+
+-- CreateIndex
+CREATE INDEX "signing_attempts_email_sent_at_idx" ON "signing_attempts"("email_sent_at");
 
 -- CreateIndex
 CREATE INDEX "delivery_reports_created_at_campaign_id_idx" ON "delivery_reports"("created_at", "campaign_id");

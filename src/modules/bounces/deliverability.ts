@@ -5,9 +5,10 @@ import { z } from '../../platform/http/zod';
  * Bounce and complaint rates per campaign and per sending domain (the From domain of the
  * campaign's sender address, which is what mailbox providers judge), over a window of days.
  * The denominator is messages accepted by our SMTP server in the window: letters (a digest is one
- * message: distinct Message-IDs) and campaign-update recipients. Confirmations and reminders are
- * not counted (their return path names the supporter, not the campaign), so their reports are
- * not in the numerator either. Gmail and Yahoo ask bulk senders to stay under 0.1 % complaints;
+ * message: distinct Message-IDs), campaign-update recipients, and the confirmations and reminders
+ * signings caused (`signing_attempts.email_sent_at`). Other supporter emails (letters' approval,
+ * erasure links) name the supporter, not a campaign, and are in neither side (`unattributed`
+ * holds their reports). Gmail and Yahoo ask bulk senders to stay under 0.1 % complaints;
  * the warning starts at 0.08 %.
  */
 export const COMPLAINT_WARNING_RATE = 0.0008;
@@ -16,7 +17,7 @@ export const COMPLAINT_LIMIT_RATE = 0.001;
 const levelSchema = z.enum(['ok', 'warning', 'over_limit']).openapi({ description: `warning: complaint rate ≥ ${COMPLAINT_WARNING_RATE * 100} %; over_limit: ≥ ${COMPLAINT_LIMIT_RATE * 100} % (the Gmail/Yahoo limit)` });
 
 const ratesSchema = z.object({
-  sent: z.number().int().openapi({ description: 'Messages accepted in the window (letters, digests, campaign updates)' }),
+  sent: z.number().int().openapi({ description: 'Messages accepted in the window (letters, digests, campaign updates, confirmations and reminders)' }),
   hardBounces: z.number().int(),
   softBounces: z.number().int(),
   complaints: z.number().int(),
@@ -54,7 +55,7 @@ export function domainOf(address: string): string {
 
 export async function deliverability(db: DbClient, days: number, now = new Date()): Promise<Deliverability> {
   const since = new Date(now.getTime() - days * 86_400_000);
-  const [campaigns, letters, recipients, reports] = await Promise.all([
+  const [campaigns, letters, recipients, confirmations, reports] = await Promise.all([
     db.$queryRaw<{ id: string; slug: string; title: string; sender_email: string }[]>`SELECT id::text, slug, title, sender_email FROM campaigns ORDER BY slug`,
     db.$queryRaw<{ campaign_id: string; n: number }[]>`
       SELECT campaign_id::text, count(DISTINCT message_id)::int AS n FROM letters
@@ -63,6 +64,8 @@ export async function deliverability(db: DbClient, days: number, now = new Date(
     db.$queryRaw<{ campaign_id: string; n: number }[]>`
       SELECT m.campaign_id::text, count(*)::int AS n FROM mailing_recipients r JOIN mailings m ON m.id = r.mailing_id
       WHERE r.status IN ('sent', 'bounced') AND r.sent_at >= ${since} GROUP BY 1`,
+    db.$queryRaw<{ campaign_id: string; n: number }[]>`
+      SELECT campaign_id::text, count(*)::int AS n FROM signing_attempts WHERE email_sent_at >= ${since} GROUP BY 1`,
     db.$queryRaw<{ campaign_id: string | null; kind: 'hard' | 'soft' | 'complaint'; n: number }[]>`
       SELECT campaign_id::text, kind::text AS kind, count(*)::int AS n FROM delivery_reports
       WHERE created_at >= ${since} GROUP BY 1, 2`,
@@ -70,7 +73,7 @@ export async function deliverability(db: DbClient, days: number, now = new Date(
   const empty = (): Counts => ({ sent: 0, hardBounces: 0, softBounces: 0, complaints: 0 });
   const byCampaign = new Map(campaigns.map((c) => [c.id, empty()]));
   const unattributed = { hardBounces: 0, softBounces: 0, complaints: 0 };
-  for (const row of [...letters, ...recipients]) {
+  for (const row of [...letters, ...recipients, ...confirmations]) {
     const counts = byCampaign.get(row.campaign_id);
     if (counts) counts.sent += row.n;
   }

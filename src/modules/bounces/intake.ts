@@ -27,7 +27,7 @@ function reportKey(report: ParsedReport, raw: Buffer, subject: BounceSubject, ve
 
 /**
  * Who a report is about, read from the row its return path names. A per-message id (letter,
- * mailing recipient) also names the campaign; one whose row is gone (erased) still counts in the
+ * mailing recipient, signing attempt) also names the campaign; one whose row is gone (erased) still counts in the
  * rates, but moves nothing.
  */
 interface Party {
@@ -49,6 +49,12 @@ async function partyOf(tx: DbClient, subject: BounceSubject): Promise<Party> {
       const [row] = await tx.$queryRaw<{ campaign_id: string; target_id: string }[]>`
         SELECT campaign_id::text, target_id::text FROM letters WHERE id = ${subject.id}::uuid`;
       return { ...none, kind: 'target', targetId: row?.target_id ?? null, campaignId: row?.campaign_id ?? null, letterId: row ? subject.id : null };
+    }
+    case 'signingAttempt': {
+      const [row] = await tx.$queryRaw<{ campaign_id: string; supporter_id: string | null }[]>`
+        SELECT a.campaign_id::text, s.supporter_id::text FROM signing_attempts a LEFT JOIN signatures s ON s.id = a.signature_id
+        WHERE a.id = ${subject.id}::uuid`;
+      return { ...none, kind: 'supporter', supporterId: row?.supporter_id ?? null, campaignId: row?.campaign_id ?? null };
     }
     case 'mailingRecipient': {
       const [row] = await tx.$queryRaw<{ supporter_id: string; mailing_id: string; campaign_id: string }[]>`

@@ -59,7 +59,8 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
       await mailer.sendMail({
         from: { name: signature.campaign.senderName, address: signature.campaign.senderEmail },
         to,
-        envelope: { from: returnPathFor(platform.returnPaths, { kind: 'supporter', id: signature.supporter.id }), to },
+        // Names this attempt: a report then counts against its campaign's rates.
+        envelope: { from: returnPathFor(platform.returnPaths, { kind: 'signingAttempt', id: attempt.id }), to },
         subject: translator(locale)(`email.subject.${variant}`, { title: campaignTitle }),
         text: views.render('confirmation.text', data),
         html: views.render('confirmation.html', data),
@@ -69,6 +70,7 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     } catch (error) {
       throw classifySmtpError(error);
     }
+    await supporters.recordAttemptEmailSent(platform.db, attempt.id);
     return 'sent';
   };
 }

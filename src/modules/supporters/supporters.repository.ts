@@ -226,3 +226,8 @@ export async function takeAddressRequest(db: DbClient, id: string) {
 export function findSupporterIdByEmailHash(db: DbClient, emailHash: Buffer) {
   return db.supporter.findUnique({ where: { emailHash: new Uint8Array(emailHash) }, select: { id: true } });
 }
+
+/** The server accepted the attempt's email: one message in the deliverability rates' denominator. */
+export async function recordAttemptEmailSent(db: DbClient, attemptId: string): Promise<void> {
+  await db.$executeRaw`UPDATE signing_attempts SET email_sent_at = now() WHERE id = ${attemptId}::uuid`;
+}

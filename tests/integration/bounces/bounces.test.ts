@@ -120,7 +120,7 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
   it('a hard bounce of a supporter email suppresses that address: no further mail goes to it', async () => {
     const { email } = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
     const confirmation = await eventually(() => smtp.messages.find((m) => m.envelope.to.includes(email)), 10_000, 'the confirmation email');
-    expect(confirmation.envelope.from).toMatch(/^bounces\+s-[0-9a-f]{32}-[0-9a-f]{12}@bounces\.clarion\.test$/);
+    expect(confirmation.envelope.from).toMatch(/^bounces\+a-[0-9a-f]{32}-[0-9a-f]{12}@bounces\.clarion\.test$/);
     await deliverReport(listener.port, confirmation.envelope.from, deliveryStatusReport({ recipient: email, status: '5.1.1' }));
     const suppressed = await api.platform.db.$queryRaw<Array<{ reason: string }>>`SELECT reason FROM mail_suppressions`;
     expect(suppressed.map((r) => r.reason)).toContain('bounced');

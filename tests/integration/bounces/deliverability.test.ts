@@ -1,8 +1,8 @@
 import { makeAccount, logIn, makeToken } from '../../support/admin';
 import { launchBrowser, type TestBrowser } from '../../support/browser';
 import { type BounceListener, startBounceListener } from '../../../src/modules/bounces';
-import { createCampaign, type TestCampaign } from '../../support/fixtures';
-import { eventually, type TestApi, startTestStack, type TestStack } from '../../support/harness';
+import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
+import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { mailingMessages, seedSupporters } from '../../support/mailings';
 import { complaintReport, deliverReport, deliveryStatusReport } from '../../support/reports';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
@@ -141,5 +141,27 @@ describe('bounces and complaints of campaign updates', () => {
     await api.platform.db.deliveryReport.updateMany({ where: { mailingId: busy.mailingId, kind: 'complaint' }, data: { createdAt: new Date(Date.now() - 40 * 86_400_000) } });
     expect(await ratesOf(busy.campaign.slug)).toMatchObject({ sent: 20, hardBounces: 1, complaints: 0, complaintLevel: 'ok' });
     expect(await ratesOf(busy.campaign.slug, '?days=60')).toMatchObject({ complaints: 1, complaintLevel: 'over_limit' });
+  });
+});
+
+describe('confirmations and reminders', () => {
+  it('name their signing attempt: a complaint about a confirmation counts against its campaign, whose sends count too', async () => {
+    const campaign = await createCampaign(api.platform.db);
+    const signers = [];
+    for (let i = 0; i < 3; i += 1) {
+      const body = signingBody(campaign);
+      expect((await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body)).status).toBe(202);
+      signers.push(body.email);
+    }
+    const confirmations = await Promise.all(signers.map((email) => smtp.waitFor((m) => m.envelope.to.includes(email))));
+    expect(confirmations[0]!.envelope.from).toMatch(/^bounces\+a-[0-9a-f]{32}-[0-9a-f]{12}@bounces\.clarion\.test$/);
+    await eventually(async () => (await ratesOf(campaign.slug)).sent === 3, 10_000, 'three confirmations counted');
+
+    await deliverReport(listener.port, confirmations[0]!.envelope.from, complaintReport(signers[0]!));
+    expect(await ratesOf(campaign.slug)).toMatchObject({ sent: 3, complaints: 1, complaintLevel: 'over_limit' });
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { campaignId: campaign.id } })).toMatchObject({ subjectKind: 'supporter', kind: 'complaint', mailingId: null, letterId: null });
+    // And the address is suppressed, as before.
+    const reasons = await api.platform.db.mailSuppression.findMany({ where: { reason: 'complaint' } });
+    expect(reasons.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -6,9 +6,9 @@ const settings = { key: Buffer.alloc(32, 1), localPart: 'bounces', domain: 'boun
 describe('VERP return paths', () => {
   it('name what they were sent for, and read back to it', () => {
     const id = randomUUID();
-    for (const kind of ['target', 'supporter', 'letter', 'mailingRecipient'] as const) {
+    for (const kind of ['target', 'supporter', 'letter', 'mailingRecipient', 'signingAttempt'] as const) {
       const address = returnPathFor(settings, { kind, id });
-      expect(address).toMatch(/^bounces\+[tslm]-[0-9a-f]{32}-[0-9a-f]{12}@bounces\.example\.org$/);
+      expect(address).toMatch(/^bounces\+[tslma]-[0-9a-f]{32}-[0-9a-f]{12}@bounces\.example\.org$/);
       expect(address.split('@')[0]!.length).toBeLessThanOrEqual(64); // RFC 5321's local-part limit
       expect(subjectOfReturnPath(settings, address)).toEqual({ kind, id });
       expect(subjectOfReturnPath(settings, address.toUpperCase())).toEqual({ kind, id }); // servers may change case
@@ -21,7 +21,7 @@ describe('VERP return paths', () => {
     const mac = address.slice(address.lastIndexOf('-') + 1, address.indexOf('@'));
     const flipped = mac.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     expect(subjectOfReturnPath(settings, address.replace(mac, flipped))).toBeNull();
-    for (const other of ['+s-', '+l-', '+m-']) expect(subjectOfReturnPath(settings, address.replace('+t-', other))).toBeNull();
+    for (const other of ['+s-', '+l-', '+m-', '+a-']) expect(subjectOfReturnPath(settings, address.replace('+t-', other))).toBeNull();
     expect(subjectOfReturnPath(settings, address.replace('+t-', '+x-'))).toBeNull();
     expect(subjectOfReturnPath(settings, address.replace('bounces.example.org', 'other.example.org'))).toBeNull();
     expect(subjectOfReturnPath(settings, address.replace(/^bounces/, 'returns'))).toBeNull();
