@@ -49,7 +49,9 @@ export function digestOverridesRouter(platform: Platform): Router {
     if (body['List-Unsubscribe'] !== 'One-Click') {
       throw new AppError('validation_failed', 'Send List-Unsubscribe=One-Click (RFC 8058).', [{ field: 'List-Unsubscribe', message: 'must be One-Click' }]);
     }
-    await switchToDigest(platform.db, ids, req.accepts(['json', 'html']) === 'html' ? 'page' : 'one_click');
+    const switched = await switchToDigest(platform.db, ids, req.accepts(['json', 'html']) === 'html' ? 'page' : 'one_click');
+    // Signed by us, but the campaign or the delegation has since been deleted: nothing left to mail.
+    if (!switched) throw new AppError('not_found', 'This campaign or delegation no longer exists.');
     const state = await overrideState(platform.db, ids);
     page(req, res, { campaignTitle: state.campaignTitle ?? '', digest: true });
   });
@@ -92,6 +94,7 @@ export function describeDigestOverridesApi(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'Done (again: nothing more changes)', content: { 'text/html': { schema: z.string() } } },
       400: problemResponse('The token is not valid, or the body is not List-Unsubscribe=One-Click'),
+      404: problemResponse('The campaign or the delegation no longer exists'),
       410: problemResponse('The link has expired'),
     },
   });

@@ -157,6 +157,16 @@ describe('List-Unsubscribe on letters to delegations', () => {
     const wrongBody = await fetch(local(url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=Yes' });
     expect(wrongBody.status).toBe(400);
     expect(wrongBody.headers.get('content-type')).toContain('application/problem+json');
+    // Signed by us but expired, or naming a campaign that no longer exists.
+    const netherlands = await api.platform.db.target.findUniqueOrThrow({ where: { iso2: 'NL' } });
+    const expired = api.platform.tokens.sign('delegation-digest', `${kazakhstan.id}_${netherlands.id}`, new Date(Date.now() - 1000));
+    const expiredAnswer = await oneClick(`${api.url}/delegations/digest/${expired}`);
+    expect(expiredAnswer.status).toBe(410);
+    expect(expiredAnswer.headers.get('content-type')).toContain('application/problem+json');
+    const gone = api.platform.tokens.sign('delegation-digest', `${randomUUID()}_${netherlands.id}`, new Date(Date.now() + 60_000));
+    const goneAnswer = await oneClick(`${api.url}/delegations/digest/${gone}`);
+    expect(goneAnswer.status).toBe(404);
+    expect(goneAnswer.headers.get('content-type')).toContain('application/problem+json');
     expect(await api.platform.db.targetDigestOverride.count()).toBe(overridesBefore);
     expect(await overridesOf('NL')).toEqual([]);
   }, 60_000);
