@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
-import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
+import { seedDefaultTemplate, seedTargets, sweepLetters } from '../../../src/modules/letters';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail, sign } from '../../support/letters';
@@ -244,6 +244,33 @@ describe('List-Unsubscribe on letters to delegations', () => {
     expect(toMission('CH')).toHaveLength(3);
     expect(new Set(final.map((l) => l.messageId))).toEqual(new Set(toMission('CH').map((m) => m.messageId)));
   }, 90_000);
+});
+
+describe('a dead worker across the switch', () => {
+  it('a letter left sending when its lease ran out is queued again by the sweeper for the digest, and sent once', async () => {
+    const first = await write(kazakhstan, 'GB');
+    const firstLetter = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('GB')) && m.replyTo.includes(first.email));
+    expect((await oneClick(listUnsubscribeUrl(firstLetter))).status).toBe(200);
+    const stranded = await write(kazakhstan, 'GB');
+    const waiting = await eventually(async () => (await lettersOf(kazakhstan.id, 'GB')).find((l) => l.status === 'queued'), 10_000, 'a letter waiting');
+    // As a digest worker leaves it when it dies between its claim and the SMTP answer.
+    await api.platform.db.letter.update({ where: { id: waiting.id }, data: { status: 'sending', sendingAt: new Date(Date.now() - 3600_000) } });
+
+    const swept = await sweepLetters(api.platform, lettersQueue);
+    expect(swept.leasesExpired).toBe(1);
+    expect((await api.platform.db.letter.findUniqueOrThrow({ where: { id: waiting.id } })).status).toBe('queued');
+    // Not as a single letter: no single-letter job was written for it by the sweep.
+    expect(await api.platform.db.outboxEvent.count({ where: { jobName: 'letters.send.letter', dedupeKey: { startsWith: `letter-${waiting.id}-sweep-` } } })).toBe(0);
+
+    await runDigestNow(kazakhstan.id, 'GB');
+    const digest = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('GB')) && m.text.includes(stranded.name), 15_000);
+    const rows = await eventually(async () => {
+      const all = await lettersOf(kazakhstan.id, 'GB');
+      return all.every((l) => l.status === 'sent') ? all : null;
+    }, 10_000, 'both sent');
+    expect(rows.find((l) => l.id === waiting.id)!.messageId).toBe(digest.messageId);
+    expect(toMission('GB')).toHaveLength(2);
+  }, 60_000);
 });
 
 describe('the delegations page', () => {
