@@ -33,8 +33,8 @@ export function findById(db: DbClient, id: string) {
  * one of its wordings, in one raw query: a signing pays one round trip and no query compilation.
  */
 export async function findForSigning(db: DbClient, slug: string, wordingId: string) {
-  const [row] = await db.$queryRaw<{ id: string; status: string; proofOfWork: boolean; wordingKnown: boolean }[]>`
-    SELECT c.id, c.status::text AS status, c.proof_of_work AS "proofOfWork",
+  const [row] = await db.$queryRaw<{ id: string; status: string; proofOfWork: boolean; embedOrigins: string[]; wordingKnown: boolean }[]>`
+    SELECT c.id, c.status::text AS status, c.proof_of_work AS "proofOfWork", c.embed_origins AS "embedOrigins",
       EXISTS (SELECT 1 FROM consent_wordings w WHERE w.id = ${wordingId} AND w.campaign_id = c.id) AS "wordingKnown"
     FROM campaigns c WHERE c.slug = ${slug}`;
   return row ?? null;

@@ -3,10 +3,7 @@ import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
 import { audit, type AdminPrincipal } from '../admin';
-import { applyTransition } from '../supporters';
-import { canonicalEmail } from '../supporters/email-address';
-import { emailLookupHash } from '../supporters/personal-data';
-import { recordAddressRequest } from '../supporters/address-requests';
+import { applyTransition, canonicalEmail, emailLookupHash, recordAddressRequest } from '../supporters';
 import * as repo from './erasure.repository';
 
 /**

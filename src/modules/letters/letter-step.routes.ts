@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors';
 import { requireContentType } from '../../platform/http/content-type';
 import { negotiateLocale, type Locale } from '../../platform/i18n';
 import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { checkLetterForm, readLetterForm, type LetterForm } from './letter-step.schemas';
 import { loadLetterStep, previewStepLetter, sendStepLetters, type LetterStep } from './letter-step.service';
 import { problemPage, resultPage, stepPage, type ProblemKind } from './letter-step.view';

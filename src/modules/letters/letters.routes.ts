@@ -6,7 +6,7 @@ import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { adminActor, adminAuth, audit } from '../admin';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
 import { listLettersForAdmin, requestLetters, retryLetters } from './letters.service';
 

@@ -7,7 +7,7 @@ import { verifyUtf8Body } from '../../platform/http/text-input';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { adminActor, adminAuth, audit } from '../admin';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
 import {
   adminTargetListSchema, adminTargetSchema, importResultSchema, iso2Params, publicTargetListSchema, targetPatchSchema,

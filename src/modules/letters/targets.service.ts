@@ -1,4 +1,4 @@
-import { normaliseEmail } from '../supporters/email-address';
+import { normaliseEmail } from '../supporters';
 import type { Db, DbClient } from '../../platform/db';
 import { AppError, type FieldError } from '../../platform/errors';
 import { getPublicCampaign } from '../campaigns';

@@ -7,7 +7,7 @@ import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { adminActor, adminAuth, audit } from '../admin';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { deliveryManifest, letterExport, LETTER_COLUMNS, signatureExport, SIGNATURE_COLUMNS } from './exports';
 import { invalidateSignatures, restoreSignatures, signingSources } from './fraud';
 import {

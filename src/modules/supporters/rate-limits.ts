@@ -4,7 +4,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Platform } from '../../platform/context';
 import { problemFor, sendProblem } from '../../platform/http/problem';
 import { normaliseEmail, emailDomain } from './email-address';
-import { ipSourceHash, networkHash, widerNetworksOf } from './personal-data';
+import { ipSourceHash, networkHash, widerNetworksOf } from '../../platform/network-hash';
 
 /**
  * Burst and sustained limits on signing, per source network and per email domain, counted in Redis

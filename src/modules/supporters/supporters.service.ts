@@ -4,12 +4,13 @@ import { AppError } from '../../platform/errors';
 import { DEFAULT_LOCALE } from '../../platform/i18n';
 import { JOBS, jobPayloads, jobQueue } from '../../platform/queues';
 import { getOpenCampaignForSigning } from '../campaigns';
-import { partnerOf } from '../embed/embed-origins';
 import { actionTokenFor } from './action-tokens';
+import { partnerOf } from './partner-token';
 import { verifyProofOfWork } from './proof-of-work';
 import { canonicalEmail, emailDomain } from './email-address';
 import { isFormFilledTooFast } from './form-timing';
-import { emailLookupHash, ipSourceHash, seal, SEALED } from './personal-data';
+import { ipSourceHash } from '../../platform/network-hash';
+import { emailLookupHash, seal, SEALED } from './personal-data';
 import { applyTransition } from './signatures.ledger';
 import * as supporters from './supporters.repository';
 import type { SigningRequest } from './supporters.schemas';
@@ -62,7 +63,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   }
 
   // Only a partner on the campaign's allowlist is recorded; anything else is as if there were none.
-  const partner = await partnerOf(platform, campaign.id, input.partner);
+  const partner = partnerOf(platform, campaign, input.partner);
   const source = input.source ?? (partner ? 'embed' : undefined);
   // The payload is built in SQL (its variant depends on the signature found); this checks its shape.
   jobPayloads[JOBS.sendConfirmation].parse({ attemptId, variant: 'new' });

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { allCatalogues, DEFAULT_LOCALE, negotiateLocale, translator, type Locale } from '../i18n';
 import type { FieldError } from '../errors';
-import type { Problem } from './problem';
+import type { Problem } from './problem-document';
 
 /**
  * Problem answers in the supporter's language. Domain code keeps writing English (`AppError(code,

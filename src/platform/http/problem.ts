@@ -2,28 +2,15 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
 import { EnvelopeRefused } from '../crypto';
-import { AppError, errorCodes, type ErrorCode, type FieldError } from '../errors';
+import { AppError, type FieldError } from '../errors';
 import type { Logger } from '../logger';
 import { unavailableDependency } from '../unavailable';
 import { isLocale, translator } from '../i18n';
 import { SHARED_VIEWS_DIR, Views } from '../views';
+import { problemFor, type Problem } from './problem-document';
 import { localiseProblem, problemLocaleOf } from './problem-i18n';
 
-/** RFC 9457 problem details: the one shape of every error this API answers. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  code: ErrorCode;
-  errors?: FieldError[];
-  instance?: string;
-}
-
-export function problemFor(code: ErrorCode, detail?: string, errors: FieldError[] = []): Problem {
-  const { status, title } = errorCodes[code];
-  return { type: `urn:clarion:problem:${code}`, title, status, code, ...(detail ? { detail } : {}), ...(errors.length ? { errors } : {}) };
-}
+export { problemFor, type Problem } from './problem-document';
 
 /**
  * Answers in the request's language (problem-i18n.ts); `issueCodes` are the zod issue codes behind
