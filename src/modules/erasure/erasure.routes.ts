@@ -87,7 +87,7 @@ export function erasureRouter(platform: Platform): Router {
   return router;
 }
 
-const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'Send the form (application/x-www-form-urlencoded).');
+const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'problems.detail.sendForm');
 
 export function describeErasureApi(registry: OpenAPIRegistry): void {
   registry.registerPath({

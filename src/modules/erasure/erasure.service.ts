@@ -36,8 +36,8 @@ export function supporterForToken(platform: Platform, token: string): string {
   const verified = platform.tokens.verify(ERASURE_TOKEN_PURPOSE, token);
   if (!verified.ok) {
     throw verified.reason === 'expired'
-      ? new AppError('token_expired', 'This erasure link has expired. Ask for a new one.')
-      : new AppError('token_invalid', 'This erasure link is not valid. Check that you opened the whole link from the email.');
+      ? new AppError('token_expired', { key: 'problems.detail.erasureLinkExpired' })
+      : new AppError('token_invalid', { key: 'problems.detail.erasureLinkInvalid' });
   }
   return verified.payload;
 }

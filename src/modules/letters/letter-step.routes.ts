@@ -83,7 +83,7 @@ export function letterStepRouter(platform: Platform): Router {
   return router;
 }
 
-const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'Send the letter form (application/x-www-form-urlencoded).');
+const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'problems.detail.sendLetterForm');
 
 /** Only the refusals a supporter can meet here have a page; anything else is a real fault. */
 function problemKindOf(error: unknown): ProblemKind {

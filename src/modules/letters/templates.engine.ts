@@ -121,7 +121,7 @@ function compilePart(source: string, part: TemplatePart): Handlebars.TemplateDel
 /** Compiles a checked template; throws AppError('template_invalid') with line errors otherwise. */
 export function compileTemplate(parts: TemplateParts): LetterRenderer {
   const errors = validateTemplate(parts);
-  if (errors.length) throw new AppError('template_invalid', 'The letter template has errors.', templateFieldErrors(errors));
+  if (errors.length) throw new AppError('template_invalid', { key: 'staff.letterTemplateHasErrors' }, templateFieldErrors(errors));
   const render = compileParts(parts);
   return (ctx) => render(sanitiseContext(ctx));
 }
@@ -133,7 +133,7 @@ export function compileTemplate(parts: TemplateParts): LetterRenderer {
 export function compileMailingTemplate(parts: { subject: string; text: string; html?: string | null }): (ctx: MailingContext) => RenderedLetter {
   const full: TemplateParts = { subject: parts.subject, text: parts.text, html: parts.html ?? '' };
   const errors = validateTemplate(full, 'mailing');
-  if (errors.length) throw new AppError('template_invalid', `The update has ${errors.length} error${errors.length === 1 ? '' : 's'}.`, templateFieldErrors(errors));
+  if (errors.length) throw new AppError('template_invalid', { key: 'staff.updateHasErrors', params: { count: errors.length } }, templateFieldErrors(errors));
   const render = compileParts(full);
   return (ctx) => {
     const rendered = render({

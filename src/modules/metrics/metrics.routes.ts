@@ -91,9 +91,9 @@ function requireMetricsToken(token: string | undefined): RequestHandler {
     const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1];
     if (!given) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="clarion-metrics"');
-      throw new AppError('unauthorised', 'Send Authorization: Bearer <METRICS_TOKEN>.');
+      throw new AppError('unauthorised', { key: 'staff.metricsToken' });
     }
-    if (!timingSafeEqual(digest(given), expected)) throw new AppError('forbidden', 'That token is not valid for /metrics.');
+    if (!timingSafeEqual(digest(given), expected)) throw new AppError('forbidden', { key: 'staff.metricsTokenWrong' });
     next();
   };
 }

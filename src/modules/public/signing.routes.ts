@@ -86,7 +86,7 @@ export function signingPagesRouter(platform: Platform): Router {
 }
 
 /** Only JSON and HTML-form bodies are understood; anything else is refused before it is read. */
-const requireForm = requireContentType(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'], 'Send application/json or application/x-www-form-urlencoded.');
+const requireForm = requireContentType(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'], 'problems.detail.sendJsonOrForm');
 
 function onlyBrowserForms(req: Request, _res: Response, next: NextFunction): void {
   const browserForm = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' && req.accepts(['json', 'html']) === 'html';
@@ -96,7 +96,7 @@ function onlyBrowserForms(req: Request, _res: Response, next: NextFunction): voi
 /** A link's token; an empty or overlong one is a link that is not valid, answered with the same page. */
 function linkToken(params: unknown): string {
   const parsed = tokenParams.safeParse(params);
-  if (!parsed.success) throw new AppError('token_invalid', 'This confirmation link is not valid. Check that you opened the whole link from the email.');
+  if (!parsed.success) throw new AppError('token_invalid', { key: 'problems.detail.confirmLinkInvalid' });
   return parsed.data.token;
 }
 

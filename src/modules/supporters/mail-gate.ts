@@ -35,7 +35,7 @@ export function notMeLink(platform: Platform, supporterId: string, locale: strin
 export function supporterOfNotMeToken(platform: Platform, token: string): string {
   const verified = platform.tokens.verify(NOT_ME_TOKEN_PURPOSE, token);
   if (!verified.ok || !UUID.test(verified.payload)) {
-    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', 'This link is not valid any more.');
+    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', { key: 'problems.detail.linkNotValid' });
   }
   return verified.payload;
 }

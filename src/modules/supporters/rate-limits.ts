@@ -100,7 +100,7 @@ function limiter(platform: Platform, name: string, windowMs: number, limit: numb
       const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
       res.setHeader('Retry-After', String(retryAfter));
       if (answerLimited?.(req, res, retryAfter)) return;
-      sendProblem(res, problemFor('rate_limited', `Too many signatures from your network or email provider. Try again in ${retryAfter} seconds.`));
+      sendProblem(res, problemFor('rate_limited', { key: 'problems.detail.rateLimited', params: { seconds: retryAfter } }));
     },
   });
 }

@@ -39,7 +39,7 @@ export function supportersRouter(platform: Platform): Router {
     const { slug } = slugParams.parse(req.params);
     const input = resendRequest.parse(req.body);
     const campaignId = await findPublicCampaignId(platform.db, slug);
-    if (!campaignId) throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+    if (!campaignId) throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
     await recordAddressRequest(platform, 'resend', input.email, campaignId, input.locale ?? pageLocale(req));
     res.status(202).json(RESEND_ANSWER);
   });
@@ -48,7 +48,7 @@ export function supportersRouter(platform: Platform): Router {
 }
 
 /** Only JSON and HTML-form bodies are understood; anything else is refused before it is read. */
-const requireBody = requireContentType(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'], 'Send application/json or application/x-www-form-urlencoded.');
+const requireBody = requireContentType(['application/json', 'application/*+json', 'application/x-www-form-urlencoded'], 'problems.detail.sendJsonOrForm');
 
 export function describeSupportersApi(registry: OpenAPIRegistry): void {
   registry.registerPath({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError } from '../../platform/errors';
 import { DEFAULT_LOCALE } from '../../platform/i18n';
 import { JOBS, jobPayloads, jobQueue } from '../../platform/queues';
 import { getOpenCampaignForSigning } from '../campaigns';
@@ -37,9 +37,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   const now = context.now ?? new Date();
   const campaign = await getOpenCampaignForSigning(platform.db, slug, input.consent.wording);
   if (!campaign.wordingKnown) {
-    throw new AppError('unknown_consent_wording', 'The consent wording is not one this campaign has shown.', [
-      { field: 'consent.wording', message: 'is not a wording of this campaign' },
-    ]);
+    throw new AppError('unknown_consent_wording', { key: 'problems.detail.unknownConsent' }, [fieldError('consent.wording', 'problems.message.notConsentWording')]);
   }
   if (campaign.proofOfWork) await verifyProofOfWork(platform, input.altcha);
 

@@ -44,7 +44,7 @@ export function readUnsubscribeToken(platform: Platform, token: string): { suppo
   const verified = platform.tokens.verify(UNSUBSCRIBE_TOKEN_PURPOSE, token);
   const [supporterId, campaignId, ...rest] = verified.ok ? verified.payload.split('_') : [];
   if (!verified.ok || rest.length || !supporterId || !campaignId || !UUID.test(supporterId) || !UUID.test(campaignId)) {
-    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', 'This link is not valid any more.');
+    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', { key: 'problems.detail.linkNotValid' });
   }
   return { supporterId, campaignId };
 }

@@ -1,4 +1,4 @@
-import { errorCodes, type ErrorCode, type FieldError } from '../errors';
+import type { ErrorCode, FieldError, ProblemText } from '../errors';
 
 /** RFC 9457 problem details: the one shape of every error this API answers. */
 export interface Problem {
@@ -11,7 +11,18 @@ export interface Problem {
   instance?: string;
 }
 
-export function problemFor(code: ErrorCode, detail?: string, errors: FieldError[] = []): Problem {
-  const { status, title } = errorCodes[code];
-  return { type: `urn:clarion:problem:${code}`, title, status, code, ...(detail ? { detail } : {}), ...(errors.length ? { errors } : {}) };
+/**
+ * A problem before it has a language: its code, what it says (a catalogue key) and its fields.
+ * `issueCodes[i]` is the zod issue code behind `errors[i]`, when there is one.
+ */
+export interface ProblemSource {
+  code: ErrorCode;
+  text?: ProblemText;
+  errors?: FieldError[];
+  issueCodes?: ReadonlyArray<string | undefined>;
+  instance?: string;
+}
+
+export function problemFor(code: ErrorCode, text?: ProblemText, errors: FieldError[] = []): ProblemSource {
+  return { code, ...(text ? { text } : {}), ...(errors.length ? { errors } : {}) };
 }
