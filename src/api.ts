@@ -9,10 +9,9 @@ import { adminRouter, describeAdminApi } from './modules/admin';
 import { campaignsRouter, describeCampaignsApi } from './modules/campaigns';
 import { campaignsAdminRouter, describeCampaignsAdminApi } from './modules/campaigns';
 import { dashboardRouter } from './modules/dashboard';
-import { describeSupportersApi, notMeRouter, supportersRouter, unsubscribeRouter } from './modules/supporters';
-import { publicRouter } from './modules/public';
+import { describeProofOfWorkApi, describeSupportersApi, notMeRouter, proofOfWorkRouter, supportersRouter, unsubscribeRouter } from './modules/supporters';
+import { publicRouter, signingPagesRouter } from './modules/public';
 import { campaignCors, embedRouter } from './modules/embed';
-import { describeProofOfWorkApi, proofOfWorkRouter } from './modules/supporters/proof-of-work';
 import { describeMetricsApi, metricsModule } from './modules/metrics';
 import { describeErasureApi, erasureRouter } from './modules/erasure';
 import { deliverabilityRouter, describeDeliverabilityApi, describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
@@ -28,6 +27,7 @@ export function buildApi(platform: Platform): Express {
     proofOfWorkRouter(platform),
     staticRouter(),
     publicRouter(platform),
+    signingPagesRouter(platform),
     embedRouter(platform),
     docsRouter(openApi),
     campaignsRouter(platform),

@@ -8,9 +8,8 @@ import { closeQueues, createQueues } from './platform/queue-factory';
 import { JOBS, jobPayloads, QUEUES } from './platform/queues';
 import { createRedis } from './platform/redis';
 import { closeWorker, startQueueWorker } from './platform/worker-host';
-import { confirmationEmailHandler, resolveAddressRequest } from './modules/supporters';
+import { confirmationEmailHandler, IpHashRetention, resolveAddressRequest } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
-import { IpHashRetention } from './modules/supporters/ip-hash-retention';
 import { MailingSweeper, sendMailingHandler } from './modules/mailings';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 

@@ -34,7 +34,7 @@ const AUTH_TAG_BYTES = 16;
 export class EnvelopeRefused extends AppError {
   constructor(readonly sealedColumn: string, readonly reason: 'malformed' | 'unknown_key' | 'not_this_row') {
     // The client gets the generic detail; the column and reason are for the log only.
-    super('sealed_data_refused', 'Stored data of this record does not open. Nothing was changed.');
+    super('sealed_data_refused', { key: 'problems.detail.sealedDataRefused' });
     this.name = 'EnvelopeRefused';
     this.message = `a sealed value of ${sealedColumn} does not open for its row (${reason.replace(/_/g, ' ')})`;
   }

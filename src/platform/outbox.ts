@@ -2,6 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Db, DbClient } from './db';
 import { type JobName, type JobPayload, jobPayloads, jobQueue, type QueueName } from './queues';
 import type { Logger } from './logger';
+import { sql, sqlRows } from './sql-rows';
+import { z } from 'zod';
 
 /**
  * The transactional outbox. A service writes the row in the same transaction as the change that
@@ -24,14 +26,8 @@ export async function addManyToOutbox<N extends JobName>(db: DbClient, job: N, e
   return count;
 }
 
-interface OutboxRow {
-  id: bigint;
-  queue: string;
-  job_name: string;
-  payload: unknown;
-  dedupe_key: string;
-  run_at: Date | null;
-}
+const OutboxRow = z.strictObject({ id: sql.bigint, queue: sql.text, job_name: sql.text, payload: z.unknown(), dedupe_key: sql.text, run_at: sql.timestamp.nullable() });
+type OutboxRow = z.infer<typeof OutboxRow>;
 
 export type QueuesByName = Record<QueueName, Queue>;
 
@@ -51,7 +47,7 @@ export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize =
   // Rows are locked only once Redis answers, so an unreachable Redis holds up no other relay.
   await withTimeout(Promise.all(Object.values(queues).map(assertConnected)), REDIS_CHECK_TIMEOUT_MS, 'Redis is not connected');
   return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<OutboxRow[]>`
+    const rows = await sqlRows(tx, OutboxRow)`
       SELECT id, queue, job_name, payload, dedupe_key, run_at FROM outbox_events
       WHERE relayed_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
     if (rows.length === 0) return 0;

@@ -3,6 +3,8 @@ import type { Db } from './db';
 import type { Logger } from './logger';
 import type { QueueName } from './queues';
 import type { QueuesByName } from './outbox';
+import { z } from 'zod';
+import { sql, sqlRows } from './sql-rows';
 
 /**
  * PostgreSQL is the source of truth; a queue is only how work gets done. Every outbox row stays
@@ -36,13 +38,8 @@ export interface ReconcileResult {
   redriven: Record<string, number>;
 }
 
-interface OwedRow {
-  id: bigint;
-  queue: string;
-  job_name: string;
-  dedupe_key: string;
-  age_seconds: number;
-}
+const OwedRow = z.strictObject({ id: sql.bigint, queue: sql.text, job_name: sql.text, dedupe_key: sql.text, age_seconds: z.number() });
+type OwedRow = z.infer<typeof OwedRow>;
 
 const LIVE_STATES = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children', 'paused']);
 /** A live job is looked at again after at most this long, however old it is. */
@@ -51,7 +48,7 @@ const MAX_RECHECK_SECONDS = 15 * 60;
 export async function reconcileOutbox(db: Db, queues: QueuesByName, options: ReconcileOptions): Promise<ReconcileResult> {
   const batchSize = options.batchSize ?? 500;
   // The claim is a lease: if this process dies mid-pass, the rows come due again after it.
-  const rows = await db.$queryRaw<OwedRow[]>`
+  const rows = await sqlRows(db, OwedRow)`
     UPDATE outbox_events o SET check_at = now() + make_interval(secs => ${options.afterSeconds})
     FROM (SELECT id FROM outbox_events WHERE completed_at IS NULL AND check_at <= now()
           ORDER BY check_at LIMIT ${batchSize} FOR UPDATE SKIP LOCKED) due

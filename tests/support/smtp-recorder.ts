@@ -96,6 +96,8 @@ export class SmtpRecorder {
   }
 
   static async start(): Promise<SmtpRecorder> {
+    // Assigned once the server listens; the handler below runs only after that.
+    // eslint-disable-next-line prefer-const
     let recorder: SmtpRecorder | undefined;
     const server = new SMTPServer({
       authOptional: true,

@@ -12,7 +12,7 @@ import {
 } from './admin.service';
 import { adminActor, adminAuth, SESSION_COOKIE } from './auth';
 import { RetryLater } from './login-guard';
-import { ipSourceHash } from '../supporters/personal-data';
+import { ipSourceHash } from '../../platform/network-hash';
 
 export function adminRouter(platform: Platform): Router {
   const router = Router();

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../platform/config';
 import type { Db, DbClient, Prisma } from '../../platform/db';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError, type ProblemText } from '../../platform/errors';
 import * as repo from './admin.repository';
 import { emailSchema, ROLES, type Role } from './admin.schemas';
 import type { Redis } from '../../platform/redis';
@@ -66,15 +66,15 @@ function actorKind(actor: AdminPrincipal | null): string | null {
 
 export async function createAccount(db: Db, input: { email: string; role: Role; password?: string }, actor: AdminPrincipal | null, via: 'cli' | 'api') {
   const email = emailSchema.safeParse(input.email);
-  if (!email.success) throw new AppError('validation_failed', 'That is not an email address.', [{ field: 'email', message: 'not an email address' }]);
+  if (!email.success) throw new AppError('validation_failed', { key: 'staff.notAnEmail' }, [fieldError('email', 'staff.field.notAnEmail')]);
   const password = input.password ?? generatePassword();
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AppError('validation_failed', `The password must have at least ${MIN_PASSWORD_LENGTH} characters.`, [{ field: 'password', message: 'too short' }]);
+    throw new AppError('validation_failed', { key: 'staff.passwordTooShort', params: { min: MIN_PASSWORD_LENGTH } }, [fieldError('password', 'staff.field.tooShort')]);
   }
   const passwordHash = await hashPassword(password);
   const account = await db.$transaction(async (tx) => {
     const created = await repo.insertAccount(tx, { email: email.data, role: input.role, passwordHash });
-    if (!created) throw new AppError('conflict', `An account with the email ${email.data} already exists.`);
+    if (!created) throw new AppError('conflict', { key: 'staff.accountExists' });
     await audit(tx, actor ?? (via === 'cli' ? 'cli' : null), 'accounts.create', created.id, { role: created.role, via });
     return created;
   });
@@ -86,9 +86,9 @@ export async function listAccounts(db: DbClient) {
 }
 
 export async function changeAccount(db: Db, id: string, patch: { role?: Role; disabled?: boolean; canExport?: boolean | null }, actor: AdminPrincipal) {
-  if (!(await repo.findAccountById(db, id))) throw new AppError('not_found', 'No admin account has that id.');
+  if (!(await repo.findAccountById(db, id))) throw new AppError('not_found', { key: 'staff.noAccount' });
   if (id === actor.accountId && (patch.disabled || (patch.role && patch.role !== 'owner'))) {
-    throw new AppError('conflict', 'An owner cannot demote or disable their own account.');
+    throw new AppError('conflict', { key: 'staff.ownAccount' });
   }
   const account = await db.$transaction(async (tx) => {
     const changed = await repo.updateAccount(tx, id, {
@@ -133,7 +133,7 @@ export async function login(db: Db, context: LoginContext, input: { email: strin
   if (!gate) gates.set(config, gate = new HashingGate(config.ADMIN_LOGIN_HASH_CONCURRENCY, config.ADMIN_LOGIN_HASH_QUEUE));
   const account = await repo.findAccountByEmail(db, email);
   const ok = await gate.run(() => verifyPassword(account?.passwordHash, input.password));
-  if (ok === undefined) throw new RetryLater(1, 'not_ready', 'Too many logins at once; try again in a moment.');
+  if (ok === undefined) throw new RetryLater(1, 'not_ready', { key: 'staff.loginsBusy' });
   const now = new Date();
   const usable = (a: typeof account) => a && a.disabledAt === null && !(a.lockedUntil && a.lockedUntil > now);
   if (!account || !ok || !usable(account)) {
@@ -188,7 +188,7 @@ export async function resolveSession(db: DbClient, config: AuthConfig, cookieVal
 
 const TOKEN_PREFIX = 'clr_';
 
-export const BOOTSTRAP_RETIRED = 'The bootstrap ADMIN_API_TOKEN stops working once an owner account exists: log in, or use an account\'s API token (README "Admin accounts").';
+export const BOOTSTRAP_RETIRED: ProblemText = { key: 'staff.bootstrapRetired' };
 
 /**
  * The principal behind a bearer token (an API token, or the bootstrap ADMIN_API_TOKEN), or null.
@@ -212,8 +212,8 @@ export async function resolveBearer(db: DbClient, config: AuthConfig, token: str
 }
 
 export async function createToken(db: Db, actor: AdminPrincipal, input: { name: string; role: Role }) {
-  if (!actor.accountId) throw new AppError('forbidden', 'API tokens belong to an account: log in as an owner account to create one.');
-  if (!roleAtLeast(actor.role, input.role)) throw new AppError('forbidden', 'A token cannot have a higher role than its creator.');
+  if (!actor.accountId) throw new AppError('forbidden', { key: 'staff.tokensNeedAccount' });
+  if (!roleAtLeast(actor.role, input.role)) throw new AppError('forbidden', { key: 'staff.tokenRoleTooHigh' });
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const accountId = actor.accountId;
   const row = await db.$transaction(async (tx) => {
@@ -231,7 +231,7 @@ export async function listTokens(db: DbClient) {
 export async function revokeToken(db: Db, actor: AdminPrincipal, id: string): Promise<void> {
   await db.$transaction(async (tx) => {
     const { count } = await repo.revokeToken(tx, id, new Date());
-    if (count === 0) throw new AppError('not_found', 'No active API token has that id.');
+    if (count === 0) throw new AppError('not_found', { key: 'staff.noToken' });
     await audit(tx, actor, 'tokens.revoke', id);
   });
 }

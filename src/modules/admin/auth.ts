@@ -22,14 +22,14 @@ export function adminAuth(platform: Pick<Platform, 'db' | 'config'>) {
     if (header !== undefined) {
       const token = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header)?.[1];
       const principal = token ? await resolveBearer(platform.db, platform.config, token) : null;
-      if (!principal) throw new AppError('unauthorised', 'That token is not valid (unknown or revoked).');
+      if (!principal) throw new AppError('unauthorised', { key: 'staff.tokenNotValid' });
       return principal;
     }
     const cookie = readCookie(req, SESSION_COOKIE);
     const principal = cookie && /^[A-Za-z0-9_-]{43}$/.test(cookie) ? await resolveSession(platform.db, platform.config, cookie) : null;
-    if (!principal) throw new AppError('unauthorised', 'Log in (POST /api/admin/session) or send Authorization: Bearer <token>.');
+    if (!principal) throw new AppError('unauthorised', { key: 'staff.logIn' });
     if (!SAFE_METHODS.has(req.method) && req.get('x-csrf-token') !== principal.csrfToken) {
-      throw new AppError('forbidden', 'Send the session\'s CSRF token in X-CSRF-Token (GET /api/admin/session gives it).');
+      throw new AppError('forbidden', { key: 'staff.csrf' });
     }
     return principal;
   };
@@ -42,7 +42,7 @@ export function adminAuth(platform: Pick<Platform, 'db' | 'config'>) {
       if (error instanceof AppError && error.code === 'unauthorised') res.setHeader('WWW-Authenticate', 'Bearer realm="clarion-admin"');
       throw error;
     }
-    if (!roleAtLeast(principal.role, min)) throw new AppError('forbidden', `This needs the ${min} role.`);
+    if (!roleAtLeast(principal.role, min)) throw new AppError('forbidden', { key: 'staff.needsRole', params: { role: min } });
     res.locals.admin = principal;
     next();
   };
@@ -54,7 +54,7 @@ export function adminAuth(platform: Pick<Platform, 'db' | 'config'>) {
   const requireExport: RequestHandler = async (req, res, next) => {
     await requireRole('viewer')(req, res, () => undefined);
     if (!adminActor(res).canExport) {
-      throw new AppError('forbidden', 'Exports of personal data need the export permission; an owner can grant it (PATCH /api/admin/accounts/:id {"canExport": true}).');
+      throw new AppError('forbidden', { key: 'staff.needsExport' });
     }
     next();
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../platform/config';
 import type { Redis } from '../../platform/redis';
-import { AppError } from '../../platform/errors';
+import { AppError, type ProblemText } from '../../platform/errors';
 
 /**
  * Attempt counters for staff logins, in Redis so every API process shares them.
@@ -33,12 +33,12 @@ export interface LoginAttempt {
 }
 
 export class RetryLater extends AppError {
-  constructor(readonly retryAfterSeconds: number, code: 'rate_limited' | 'not_ready', detail: string) {
+  constructor(readonly retryAfterSeconds: number, code: 'rate_limited' | 'not_ready', detail: ProblemText) {
     super(code, detail);
   }
 }
 
-const LOGIN_REFUSED = 'The email or password is not right, or the account is locked for a while.';
+const LOGIN_REFUSED: ProblemText = { key: 'staff.loginRefused' };
 
 function digest(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 32);
@@ -65,12 +65,12 @@ export async function countLoginAttempt(redis: Redis, config: LoginGuardConfig, 
     if (!replies || replies.some(([error]) => error)) throw new Error('login counters: a command failed');
     counts = [replies[0]![1], replies[2]![1], replies[4]![1]].map(Number);
   } catch {
-    throw new RetryLater(5, 'not_ready', 'Logins are paused for a moment; try again shortly.');
+    throw new RetryLater(5, 'not_ready', { key: 'staff.loginsPaused' });
   }
   const [networkCount, pairCount, accountCount] = counts as [number, number, number];
   if (networkCount > config.ADMIN_LOGIN_NETWORK_PER_MINUTE) {
     const ttl = await redis.pttl(network).catch(() => 60_000);
-    throw new RetryLater(Math.max(1, Math.ceil(ttl / 1000)), 'rate_limited', 'Too many logins from your network; see Retry-After.');
+    throw new RetryLater(Math.max(1, Math.ceil(ttl / 1000)), 'rate_limited', { key: 'staff.loginsFromNetwork' });
   }
   if (pairCount > config.ADMIN_LOGIN_MAX_FAILURES || accountCount > config.ADMIN_LOGIN_ACCOUNT_MAX_FAILURES) {
     throw new AppError('unauthorised', LOGIN_REFUSED);

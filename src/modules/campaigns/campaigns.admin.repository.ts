@@ -1,4 +1,6 @@
 import { Prisma, type DbClient } from '../../platform/db';
+import { z } from 'zod';
+import { sql, sqlRow } from '../../platform/sql-rows';
 
 /** The queries behind campaign management (`/api/admin/campaigns`). */
 
@@ -58,8 +60,7 @@ export async function countersByCampaign(db: DbClient) {
 
 /** Locks the campaign's row for the rest of the transaction, so two edits of its demands or wording queue. */
 export async function lockBySlug(db: DbClient, slug: string): Promise<{ id: string } | null> {
-  const rows = await db.$queryRaw<Array<{ id: string }>>`SELECT id::text AS id FROM campaigns WHERE slug = ${slug} FOR UPDATE`;
-  return rows[0] ?? null;
+  return sqlRow(db, z.strictObject({ id: sql.uuid }))`SELECT id::text AS id FROM campaigns WHERE slug = ${slug} FOR UPDATE`;
 }
 
 export function slugExists(db: DbClient, slug: string) {

@@ -10,7 +10,7 @@ import {
 import {
   createCampaign, getCampaign, listCampaigns, putTranslation, removeTranslation, replaceCampaignDemands, updateCampaign,
 } from './campaigns.admin.service';
-import { slugParams } from './campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 
 /** `/api/admin/campaigns`: viewers read, editors write; every write is audited by the service. */
 export function campaignsAdminRouter(platform: Platform): Router {

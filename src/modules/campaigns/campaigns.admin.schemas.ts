@@ -1,6 +1,6 @@
 import { z } from '../../platform/http/zod';
 import { LOCALES } from '../../platform/i18n';
-import { slugParams } from './campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 
 /**
  * What staff may send to manage a campaign (`/api/admin/campaigns`). Texts that end up in letters

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, DbClient } from '../../platform/db';
-import { AppError, type FieldError } from '../../platform/errors';
+import { AppError, fieldError, type FieldError } from '../../platform/errors';
 import { audit, type AdminPrincipal } from '../admin';
 import * as repo from './campaigns.admin.repository';
 import type { CampaignCreateRequest, CampaignPatchRequest, CampaignStatusName, TranslationRequest } from './campaigns.admin.schemas';
@@ -34,9 +34,9 @@ export async function getCampaign(db: DbClient, slug: string) {
 
 export async function createCampaign(db: Db, input: CampaignCreateRequest, actor: AdminPrincipal) {
   const missing = quotesMissingFrom(input.statement, input.demands);
-  if (missing.length) throw new AppError('validation_failed', 'Every demand must quote the statement verbatim.', missing.map(quoteError));
+  if (missing.length) throw new AppError('validation_failed', { key: 'staff.quoteVerbatim' }, missing.map(quoteError));
   await db.$transaction(async (tx) => {
-    const taken = new AppError('conflict', `A campaign with the slug "${input.slug}" already exists.`);
+    const taken = new AppError('conflict', { key: 'staff.slugTaken', params: { slug: input.slug } });
     if (await repo.slugExists(tx, input.slug)) throw taken;
     const inserted = await repo.insertCampaign(tx, {
       slug: input.slug, title: input.title, summary: input.summary ?? null, statement: input.statement, language: input.language,
@@ -61,12 +61,12 @@ export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchR
     if (!current) throw notFound(slug);
 
     if (patch.status && patch.status !== current.status && !STATUS_TRANSITIONS[current.status].includes(patch.status)) {
-      throw new AppError('conflict', `A ${current.status} campaign cannot become ${patch.status} (allowed: draft → live, live → closed, closed → live).`);
+      throw new AppError('conflict', { key: 'staff.statusChange', params: { from: current.status, to: patch.status } });
     }
     if (patch.statement !== undefined) {
       const missing = quotesMissingFrom(patch.statement, current.demands);
       if (missing.length) {
-        throw new AppError('validation_failed', 'The new statement must still contain every demand\'s quote verbatim; change the demands first.',
+        throw new AppError('validation_failed', { key: 'staff.statementLosesQuote' },
           missing.map((i) => ({ field: 'statement', message: `no longer contains the quote of demand ${current.demands[i]!.position}` })));
       }
     }
@@ -115,7 +115,7 @@ export async function replaceCampaignDemands(db: Db, slug: string, demands: Arra
     const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
     if (!current) throw notFound(slug);
     const missing = quotesMissingFrom(current.statement, demands);
-    if (missing.length) throw new AppError('validation_failed', 'Every demand must quote the statement verbatim.', missing.map(quoteError));
+    if (missing.length) throw new AppError('validation_failed', { key: 'staff.quoteVerbatim' }, missing.map(quoteError));
 
     await repo.replaceDemands(tx, current.id, demands);
     const unchanged = new Set(demands.flatMap((d, i) => {
@@ -137,7 +137,7 @@ export async function putTranslation(db: Db, slug: string, language: string, inp
     const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
     if (!current) throw notFound(slug);
     if (language === current.language) {
-      throw new AppError('validation_failed', `${language} is the campaign's own language: edit the campaign itself.`, [{ field: 'lang', message: 'is the campaign\'s own language' }]);
+      throw new AppError('validation_failed', { key: 'staff.ownLanguage', params: { language } }, [fieldError('lang', 'staff.field.ownLanguage')]);
     }
     const positions = new Set(current.demands.map((d) => d.position));
     const seen = new Set<number>();
@@ -147,7 +147,7 @@ export async function putTranslation(db: Db, slug: string, language: string, inp
       else if (seen.has(d.position)) errors.push({ field: `demands.${i}.position`, message: `position ${d.position} is listed twice` });
       seen.add(d.position);
     });
-    if (errors.length) throw new AppError('validation_failed', 'Some translated demands do not match the campaign\'s demands.', errors);
+    if (errors.length) throw new AppError('validation_failed', { key: 'staff.translatedDemandsMismatch' }, errors);
 
     const demands = [...input.demands].sort((a, b) => a.position - b.position);
     await repo.upsertTranslation(tx, current.id, language, { title: input.title, summary: input.summary ?? null, demands });
@@ -160,7 +160,7 @@ export async function removeTranslation(db: Db, slug: string, language: string, 
   await db.$transaction(async (tx) => {
     const locked = await repo.lockBySlug(tx, slug);
     if (!locked) throw notFound(slug);
-    if ((await repo.deleteTranslation(tx, locked.id, language)) === 0) throw new AppError('not_found', `The campaign has no ${language} translation.`);
+    if ((await repo.deleteTranslation(tx, locked.id, language)) === 0) throw new AppError('not_found', { key: 'staff.noTranslation', params: { language } });
     await audit(tx, actor, 'campaigns.delete_translation', slug, { language });
   }, WRITE_TRANSACTION);
 }
@@ -168,7 +168,7 @@ export async function removeTranslation(db: Db, slug: string, language: string, 
 // --- helpers ---------------------------------------------------------------------------------
 
 function notFound(slug: string): AppError {
-  return new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+  return new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
 }
 
 /** Indexes of the demands whose quote is not in the statement (whitespace runs compare equal: line breaks move). */

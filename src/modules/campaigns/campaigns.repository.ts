@@ -1,5 +1,11 @@
 import type { DbClient } from '../../platform/db';
 import { translationsSelect } from './campaign-translations';
+import { z } from 'zod';
+import { sql, sqlRow } from '../../platform/sql-rows';
+
+const SigningCampaignRow = z.strictObject({
+  id: sql.uuid, status: z.enum(['draft', 'live', 'closed']), proofOfWork: sql.bool, embedOrigins: z.array(sql.text), wordingKnown: sql.bool,
+});
 
 /** Every query about campaigns, their demands and counters (read here; the supporters' ledger writes them). */
 export const campaignSelect = {
@@ -33,11 +39,11 @@ export function findById(db: DbClient, id: string) {
  * one of its wordings, in one raw query: a signing pays one round trip and no query compilation.
  */
 export async function findForSigning(db: DbClient, slug: string, wordingId: string) {
-  const [row] = await db.$queryRaw<{ id: string; status: string; proofOfWork: boolean; wordingKnown: boolean }[]>`
-    SELECT c.id, c.status::text AS status, c.proof_of_work AS "proofOfWork",
+  const row = await sqlRow(db, SigningCampaignRow)`
+    SELECT c.id, c.status::text AS status, c.proof_of_work AS "proofOfWork", c.embed_origins AS "embedOrigins",
       EXISTS (SELECT 1 FROM consent_wordings w WHERE w.id = ${wordingId} AND w.campaign_id = c.id) AS "wordingKnown"
     FROM campaigns c WHERE c.slug = ${slug}`;
-  return row ?? null;
+  return row;
 }
 
 export interface SignatureCounts {

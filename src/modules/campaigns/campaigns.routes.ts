@@ -3,7 +3,8 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Platform } from '../../platform/context';
 import { problemResponse } from '../../platform/http/openapi';
 import { negotiateLocale } from '../../platform/i18n';
-import { langQuery, publicCampaignSchema, slugParams } from './campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
+import { langQuery, publicCampaignSchema } from './campaigns.schemas';
 import { getPublicCampaign } from './campaigns.service';
 
 export function campaignsRouter(platform: Platform): Router {

@@ -1,9 +1,5 @@
 import { z } from '../../platform/http/zod';
 
-export const slugParams = z.object({
-  slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a campaign slug (lower-case letters, digits and dashes)'),
-}).openapi('CampaignSlug');
-
 export const publicCampaignSchema = z.object({
   slug: z.string(),
   language: z.string().openapi({ description: 'Language of title, summary and demand titles: the one asked for (?lang= or Accept-Language) when the campaign has that translation, else its original language. The statement and the quotes stay in the original.' }),

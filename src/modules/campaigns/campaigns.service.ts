@@ -9,7 +9,7 @@ export type PublicCampaign = Awaited<ReturnType<typeof getPublicCampaign>>;
 /** Title, summary and demand titles in `locale` when the campaign has that translation (see `localiseCampaign`). */
 export async function getPublicCampaign(db: DbClient, slug: string, locale = 'en') {
   const campaign = await campaigns.findBySlugWithDemands(db, slug, locale);
-  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
   const counts = await campaigns.sumCounters(db, campaign.id);
   const consent = campaign.consentWordings[0];
   const texts = localiseCampaign(campaign, locale);
@@ -48,8 +48,8 @@ export async function findPublicCampaignId(db: DbClient, slug: string): Promise<
 /** The campaign a signature may be added to, or why not. */
 export async function getOpenCampaign(db: DbClient, slug: string) {
   const campaign = await campaigns.findBySlug(db, slug);
-  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
-  if (campaign.status === 'closed') throw new AppError('campaign_not_open', 'This campaign has closed and no longer accepts signatures.');
+  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
+  if (campaign.status === 'closed') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedSignatures' });
   return campaign;
 }
 
@@ -59,7 +59,7 @@ export async function getOpenCampaign(db: DbClient, slug: string) {
  */
 export async function getOpenCampaignForSigning(db: DbClient, slug: string, wordingId: string) {
   const campaign = await campaigns.findForSigning(db, slug, wordingId);
-  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
-  if (campaign.status === 'closed') throw new AppError('campaign_not_open', 'This campaign has closed and no longer accepts signatures.');
+  if (!campaign || campaign.status === 'draft') throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
+  if (campaign.status === 'closed') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedSignatures' });
   return campaign;
 }

@@ -4,7 +4,7 @@ import type { Platform } from '../../platform/context';
 import { Views } from '../../platform/views';
 import { adminAuth } from '../admin';
 import { getCampaignForAdmin, listCampaignsForAdmin, STATUS_TRANSITIONS } from '../campaigns';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { pageGuard, safeNext } from './page-guard';
 import { chrome } from './chrome';
 import { editingPagesRouter } from './editing.routes';

@@ -5,9 +5,8 @@ import { LOCALES } from '../../platform/i18n';
 import type { Views } from '../../platform/views';
 import type { Role } from '../admin';
 import { getCampaignForAdmin } from '../campaigns';
-import { slugParams } from '../campaigns/campaigns.schemas';
-import { templateUpdateSchema } from '../letters/templates.schemas';
-import { UN_GROUPS } from '../letters/targets.schemas';
+import { slugParams } from '../../platform/http/params';
+import { templateUpdateSchema, UN_GROUPS } from '../letters';
 import { chrome } from './chrome';
 import { pageGuard } from './page-guard';
 

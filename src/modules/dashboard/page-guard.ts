@@ -6,7 +6,7 @@ type RequireRole = (min: Role) => RequestHandler;
 
 /** Where the login page may send a staff member back to: our own admin pages, nothing else. */
 export function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/admin(?:\/[A-Za-z0-9._~\/-]*)?$/.test(value) && !value.includes('//') ? value : '/admin';
+  return typeof value === 'string' && /^\/admin(?:\/[A-Za-z0-9._~/-]*)?$/.test(value) && !value.includes('//') ? value : '/admin';
 }
 
 /**

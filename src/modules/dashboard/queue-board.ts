@@ -72,7 +72,7 @@ function sameOriginWrites(publicBaseUrl: string): RequestHandler {
     const origin = req.get('origin');
     const own = [configured, `${req.protocol}://${req.get('host') ?? ''}`];
     if ((site !== undefined && site !== 'same-origin') || !origin || !own.includes(origin)) {
-      throw new AppError('forbidden', 'Queue board writes must come from the board\'s own page.');
+      throw new AppError('forbidden', { key: 'staff.queueBoardOrigin' });
     }
     next();
   };

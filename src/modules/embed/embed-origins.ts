@@ -1,4 +1,3 @@
-import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
 
 /**
@@ -32,30 +31,4 @@ export async function findEmbeddableCampaign(db: DbClient, slug: string): Promis
 
 export function isAllowedOrigin(campaign: EmbeddableCampaign, origin: string | null): origin is string {
   return origin !== null && campaign.embedOrigins.includes(origin);
-}
-
-/**
- * The partner a signature came from travels as a signed token in the embedded form's hidden
- * `partner` field. The embed page issues one only for an origin on the campaign's allowlist, and
- * signing checks the allowlist again, so a forged or stale value can never name another origin:
- * at worst someone attributes their own signature to a listed partner. (The Referer cannot serve:
- * our pages send none, and browsers strip it across origins anyway.)
- */
-const PARTNER_PURPOSE = 'embed-partner';
-const PARTNER_TOKEN_TTL_MS = 24 * 3600 * 1000;
-
-export function partnerToken(platform: Pick<Platform, 'tokens'>, campaignId: string, origin: string, now = new Date()): string {
-  const payload = Buffer.from(`${campaignId} ${origin}`).toString('base64url');
-  return platform.tokens.sign(PARTNER_PURPOSE, payload, new Date(now.getTime() + PARTNER_TOKEN_TTL_MS));
-}
-
-/** The partner origin a token names for this campaign, if it is still on the allowlist; null otherwise. */
-export async function partnerOf(platform: Pick<Platform, 'tokens' | 'db'>, campaignId: string, token: string | undefined): Promise<string | null> {
-  if (!token) return null;
-  const verified = platform.tokens.verify(PARTNER_PURPOSE, token);
-  if (!verified.ok) return null;
-  const [forCampaign, origin] = Buffer.from(verified.payload, 'base64url').toString('utf8').split(' ');
-  if (forCampaign !== campaignId || !origin) return null;
-  const campaign = await platform.db.campaign.findUnique({ where: { id: campaignId }, select: { embedOrigins: true } });
-  return campaign?.embedOrigins?.includes(origin) ? origin : null;
 }

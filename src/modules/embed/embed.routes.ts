@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Platform } from '../../platform/context';
 import { translator } from '../../platform/i18n';
 import { Views, SHARED_VIEWS_DIR } from '../../platform/views';
-import { slugParams } from '../campaigns/campaigns.schemas';
-import { campaignForPage, confirmationLinkDays, pageLocale, signingFormHtml } from '../public';
-import { PROOF_OF_WORK_ASSETS } from '../supporters/proof-of-work';
-import { formStartedToken } from '../supporters';
-import { findEmbeddableCampaign, isAllowedOrigin, normaliseOrigin, partnerToken } from './embed-origins';
+import { slugParams } from '../../platform/http/params';
+import { pageLocale } from '../../platform/http/page-locale';
+import { campaignForPage, confirmationLinkDays, signingFormHtml } from '../public';
+import { formStartedToken, partnerToken, PROOF_OF_WORK_ASSETS } from '../supporters';
+import { findEmbeddableCampaign, isAllowedOrigin, normaliseOrigin } from './embed-origins';
 import { allowFramingBy } from './frame-policy';
 import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 

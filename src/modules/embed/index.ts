@@ -1,4 +1,4 @@
 export { campaignCors } from './cors';
 export { embedRouter } from './embed.routes';
-export { normaliseOrigin, partnerOf } from './embed-origins';
+export { normaliseOrigin } from './embed-origins';
 export { allowFramingBy } from './frame-policy';

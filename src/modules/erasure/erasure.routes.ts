@@ -8,7 +8,7 @@ import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { negotiateLocale, translator, type Locale } from '../../platform/i18n';
 import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
 import { adminActor, adminAuth } from '../admin';
-import { signingRateLimits } from '../supporters/rate-limits';
+import { signingRateLimits } from '../supporters';
 import { adminErasureRequest, erasureAnswer, erasureConfirmation, erasureRequest, erasureResult, erasureTokenParams } from './erasure.schemas';
 import { eraseByEmail, eraseByToken, localeOrDefault, requestErasure, supporterForToken } from './erasure.service';
 
@@ -87,7 +87,7 @@ export function erasureRouter(platform: Platform): Router {
   return router;
 }
 
-const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'Send the form (application/x-www-form-urlencoded).');
+const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'problems.detail.sendForm');
 
 export function describeErasureApi(registry: OpenAPIRegistry): void {
   registry.registerPath({

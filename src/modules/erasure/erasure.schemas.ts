@@ -1,5 +1,5 @@
 import { z } from '../../platform/http/zod';
-import { signingRequest } from '../supporters/supporters.schemas';
+import { signingRequest } from '../supporters';
 
 /** The address whose data should be erased; normalised exactly as at signing, so it finds the same supporter. */
 export const erasureRequest = z.object({

@@ -3,10 +3,7 @@ import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
 import { audit, type AdminPrincipal } from '../admin';
-import { applyTransition } from '../supporters';
-import { canonicalEmail } from '../supporters/email-address';
-import { emailLookupHash } from '../supporters/personal-data';
-import { recordAddressRequest } from '../supporters/address-requests';
+import { applyTransition, canonicalEmail, emailLookupHash, recordAddressRequest } from '../supporters';
 import * as repo from './erasure.repository';
 
 /**
@@ -39,8 +36,8 @@ export function supporterForToken(platform: Platform, token: string): string {
   const verified = platform.tokens.verify(ERASURE_TOKEN_PURPOSE, token);
   if (!verified.ok) {
     throw verified.reason === 'expired'
-      ? new AppError('token_expired', 'This erasure link has expired. Ask for a new one.')
-      : new AppError('token_invalid', 'This erasure link is not valid. Check that you opened the whole link from the email.');
+      ? new AppError('token_expired', { key: 'problems.detail.erasureLinkExpired' })
+      : new AppError('token_invalid', { key: 'problems.detail.erasureLinkInvalid' });
   }
   return verified.payload;
 }

@@ -32,10 +32,10 @@ export interface ApprovalView {
 export async function inspectApproval(platform: Platform, token: string): Promise<ApprovalView & { id: string; attemptId: string; signatureId: string; campaignStatus: string }> {
   const verified = platform.tokens.verify(APPROVAL_TOKEN_PURPOSE, token);
   if (!verified.ok) {
-    throw new AppError(verified.reason === 'expired' ? 'token_expired' : 'token_invalid', 'This approval link is not valid any more.');
+    throw new AppError(verified.reason === 'expired' ? 'token_expired' : 'token_invalid', { key: 'problems.detail.approvalLinkInvalid' });
   }
   const approval = UUID.test(verified.payload) ? await approvals.findApproval(platform.db, verified.payload) : null;
-  if (!approval?.supporter || !approval.signature || approval.signature.status === 'invalidated') throw new AppError('token_invalid', 'This approval link no longer matches a request.');
+  if (!approval?.supporter || !approval.signature || approval.signature.status === 'invalidated') throw new AppError('token_invalid', { key: 'problems.detail.approvalLinkNoMatch' });
   return {
     id: approval.id,
     attemptId: approval.attemptId,
@@ -53,7 +53,7 @@ export async function inspectApproval(platform: Platform, token: string): Promis
 export async function approveLetters(platform: Platform, token: string): Promise<{ view: ApprovalView; released: number }> {
   const view = await inspectApproval(platform, token);
   if (view.approved) return { view, released: 0 };
-  if (view.campaignStatus !== 'live') throw new AppError('campaign_not_open', 'This campaign has closed and no longer sends letters.');
+  if (view.campaignStatus !== 'live') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedLetters' });
   const released = await platform.db.$transaction(async (tx) => {
     if (!(await approvals.markApproved(tx, view.id))) return 0;
     await confirmAttempt(tx, view.attemptId, view.signatureId);

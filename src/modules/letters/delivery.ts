@@ -146,6 +146,8 @@ export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: str
       return `failed: ${failure.message}`;
     }
     await letters.markRetrying(platform.db, letterIds, failure.message);
+    // Only the classified message goes on to BullMQ (which stores it): the SMTP error may name addresses.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(failure.message);
   }
 }

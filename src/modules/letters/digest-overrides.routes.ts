@@ -2,13 +2,13 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type Response } from 'express';
 import path from 'node:path';
 import type { Platform } from '../../platform/context';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError } from '../../platform/errors';
 import { negotiateLocale, translator } from '../../platform/i18n';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
+import { slugParams } from '../../platform/http/params';
 import { z } from '../../platform/http/zod';
 import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
 import { adminActor, adminAuth } from '../admin';
-import { slugParams } from '../campaigns/campaigns.schemas';
 import { overrideState, readDigestToken, restoreIndividualLetters, switchToDigest } from './digest-overrides';
 import { iso2Params } from './targets.schemas';
 
@@ -47,11 +47,11 @@ export function digestOverridesRouter(platform: Platform): Router {
     const ids = readDigestToken(platform, tokenOf(req));
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body['List-Unsubscribe'] !== 'One-Click') {
-      throw new AppError('validation_failed', 'Send List-Unsubscribe=One-Click (RFC 8058).', [{ field: 'List-Unsubscribe', message: 'must be One-Click' }]);
+      throw new AppError('validation_failed', { key: 'problems.detail.oneClickBody' }, [fieldError('List-Unsubscribe', 'problems.message.mustBeOneClick')]);
     }
     const switched = await switchToDigest(platform.db, ids, req.accepts(['json', 'html']) === 'html' ? 'page' : 'one_click');
     // Signed by us, but the campaign or the delegation has since been deleted: nothing left to mail.
-    if (!switched) throw new AppError('not_found', 'This campaign or delegation no longer exists.');
+    if (!switched) throw new AppError('not_found', { key: 'problems.detail.noSuchResource' });
     const state = await overrideState(platform.db, ids);
     page(req, res, { campaignTitle: state.campaignTitle ?? '', digest: true });
   });

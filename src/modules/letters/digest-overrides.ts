@@ -34,7 +34,7 @@ export function readDigestToken(platform: Platform, token: string): OverrideIds 
   const verified = platform.tokens.verify(DIGEST_TOKEN_PURPOSE, token);
   const [campaignId, targetId, ...rest] = verified.ok ? verified.payload.split('_') : [];
   if (!verified.ok || rest.length || !campaignId || !targetId || !UUID.test(campaignId) || !UUID.test(targetId)) {
-    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', 'This link is not valid any more.');
+    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', { key: 'problems.detail.linkNotValid' });
   }
   return { campaignId, targetId };
 }
@@ -102,7 +102,7 @@ export async function restoreIndividualLetters(db: Db, slug: string, iso2: strin
       DELETE FROM target_digest_overrides o USING campaigns c, targets t
       WHERE o.campaign_id = c.id AND o.target_id = t.id AND c.slug = ${slug} AND t.iso2 = ${iso2}
       RETURNING o.campaign_id::text, o.target_id::text`;
-    if (!deleted) throw new AppError('not_found', `Campaign ${slug} has no digest override for ${iso2}.`);
+    if (!deleted) throw new AppError('not_found', { key: 'staff.noDigestOverride', params: { slug, iso2 } });
     const now = new Date();
     // queued_at names the new job (see sweeper.ts), so the sweeper sees it as alive.
     const waiting = await tx.$queryRaw<{ id: string }[]>`

@@ -12,4 +12,6 @@ export { seedDefaultTemplate, seedTranslatedDefaultTemplates } from './templates
 export { letterStepRouter } from './letter-step.routes';
 export { recordAddressFailure } from './targets.repository';
 export { compileMailingTemplate, type MailingContext } from './templates.engine';
+export { templateUpdateSchema } from './templates.schemas';
+export { UN_GROUPS } from './targets.schemas';
 export { describeDigestOverridesApi, digestOverridesRouter } from './digest-overrides.routes';

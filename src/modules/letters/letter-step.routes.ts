@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors';
 import { requireContentType } from '../../platform/http/content-type';
 import { negotiateLocale, type Locale } from '../../platform/i18n';
 import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { checkLetterForm, readLetterForm, type LetterForm } from './letter-step.schemas';
 import { loadLetterStep, previewStepLetter, sendStepLetters, type LetterStep } from './letter-step.service';
 import { problemPage, resultPage, stepPage, type ProblemKind } from './letter-step.view';
@@ -83,7 +83,7 @@ export function letterStepRouter(platform: Platform): Router {
   return router;
 }
 
-const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'Send the letter form (application/x-www-form-urlencoded).');
+const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'problems.detail.sendLetterForm');
 
 /** Only the refusals a supporter can meet here have a page; anything else is a real fault. */
 function problemKindOf(error: unknown): ProblemKind {

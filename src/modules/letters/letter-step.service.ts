@@ -1,5 +1,5 @@
 import type { Platform } from '../../platform/context';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError } from '../../platform/errors';
 import { actionContext } from '../supporters';
 import { findAlreadyWritten } from './letter-step.repository';
 import type { LettersRequest, TargetSelection } from './letters.schemas';
@@ -39,8 +39,8 @@ export interface LetterStep {
 export async function loadLetterStep(platform: Platform, slug: string, actionToken: string): Promise<LetterStep> {
   const action = await actionContext(platform, actionToken);
   const { campaign } = action;
-  if (campaign.slug !== slug) throw new AppError('token_invalid', 'This action token belongs to another campaign.', [{ field: 'actionToken', message: 'is for another campaign' }]);
-  if (campaign.status !== 'live') throw new AppError('campaign_not_open', 'This campaign has closed and no longer sends letters.');
+  if (campaign.slug !== slug) throw new AppError('token_invalid', { key: 'problems.detail.actionTokenOtherCampaign' }, [fieldError('actionToken', 'problems.message.forAnotherCampaign')]);
+  if (campaign.status !== 'live') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedLetters' });
   const delegations = await findActivePublic(platform.db);
   return {
     campaign: { id: campaign.id, slug: campaign.slug, title: campaign.title },
@@ -55,7 +55,7 @@ export async function loadLetterStep(platform: Platform, slug: string, actionTok
 /** The delegations a choice names, found exactly as the letters service finds them. */
 export async function delegationsFor(platform: Platform, step: LetterStep, targets: TargetSelection) {
   const found = await findTargetsForSelection(platform.db, selectionOf(targets, step.supporter.countryCode));
-  if (found.length === 0) throw new AppError('no_targets', 'No delegation we can write to matches that choice.', [{ field: 'targets', message: 'matches no delegation' }]);
+  if (found.length === 0) throw new AppError('no_targets', { key: 'problems.detail.noTargets' }, [fieldError('targets', 'problems.message.matchesNoDelegation')]);
   return found;
 }
 

@@ -6,7 +6,7 @@ import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { adminActor, adminAuth, audit } from '../admin';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
 import { listLettersForAdmin, requestLetters, retryLetters } from './letters.service';
 
@@ -37,7 +37,7 @@ export function lettersRouter(platform: Platform): Router {
   router.post('/api/admin/letters/:id/retry', requireRole('editor'), async (req, res) => {
     const { id } = letterIdParams.parse(req.params);
     const retried = await retryLetters(platform, [id], async (tx, count) => {
-      if (count === 0) throw new AppError('letter_not_found', 'No failed or flagged letter has that id.');
+      if (count === 0) throw new AppError('letter_not_found', { key: 'staff.noRetryableLetter' });
       await audit(tx, adminActor(res), 'letters.retry', id, { retried: count });
     });
     res.status(202).json({ retried });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError } from '../../platform/errors';
 import { addManyToOutbox, addToOutbox } from '../../platform/outbox';
 import { JOBS } from '../../platform/queues';
 import { actionContext, sealLetterParagraph } from '../supporters';
@@ -20,11 +20,11 @@ import { findTargetsForSelection, type TargetSelection as TargetQuery } from './
  */
 export async function requestLetters(platform: Platform, slug: string, input: LettersRequest) {
   const action = await actionContext(platform, input.actionToken);
-  if (action.campaign.slug !== slug) throw new AppError('token_invalid', 'This action token belongs to another campaign.', [{ field: 'actionToken', message: 'is for another campaign' }]);
-  if (action.campaign.status !== 'live') throw new AppError('campaign_not_open', 'This campaign has closed and no longer sends letters.');
+  if (action.campaign.slug !== slug) throw new AppError('token_invalid', { key: 'problems.detail.actionTokenOtherCampaign' }, [fieldError('actionToken', 'problems.message.forAnotherCampaign')]);
+  if (action.campaign.status !== 'live') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedLetters' });
 
   const targets = await findTargetsForSelection(platform.db, selectionOf(input.targets, action.signer.countryCode));
-  if (targets.length === 0) throw new AppError('no_targets', 'No delegation we can write to matches that choice.', [{ field: 'targets', message: 'matches no delegation' }]);
+  if (targets.length === 0) throw new AppError('no_targets', { key: 'problems.detail.noTargets' }, [fieldError('targets', 'problems.message.matchesNoDelegation')]);
 
   const fingerprint = input.paragraph ? paragraphFingerprint(input.paragraph) : null;
   const queued = await platform.db.$transaction(async (tx) => {
@@ -60,7 +60,7 @@ export function selectionOf(targets: LettersRequest['targets'], ownCountry: stri
   if ('all' in targets) return { all: true };
   if ('group' in targets) return { group: targets.group };
   if ('own' in targets) {
-    if (!ownCountry) throw new AppError('no_targets', 'You did not give your country when signing, so we cannot tell which delegation is yours.', [{ field: 'targets', message: 'no country on the signature' }]);
+    if (!ownCountry) throw new AppError('no_targets', { key: 'problems.detail.noOwnCountry' }, [fieldError('targets', 'problems.message.noCountryOnSignature')]);
     return { iso2: [ownCountry] };
   }
   return { iso2: [...new Set(targets.countries)] };

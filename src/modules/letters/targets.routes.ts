@@ -7,7 +7,7 @@ import { verifyUtf8Body } from '../../platform/http/text-input';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { adminActor, adminAuth, audit } from '../admin';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
 import {
   adminTargetListSchema, adminTargetSchema, importResultSchema, iso2Params, publicTargetListSchema, targetPatchSchema,
@@ -38,7 +38,7 @@ export function targetsRouter(platform: Platform): Router {
   });
 
   router.post('/api/admin/targets/import', requireRole('editor'), requireCsv, express.text({ type: 'text/csv', limit: '1mb', verify: verifyUtf8Body }), async (req, res) => {
-    if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', 'Send the file as text/csv.');
+    if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', { key: 'staff.sendCsv' });
     const result = await importTargets(platform.db, req.body, (tx, counts) => audit(tx, adminActor(res), 'targets.import', null, { ...counts }));
     res.set('Cache-Control', 'no-store').json(result);
   });
@@ -54,7 +54,7 @@ export function targetsRouter(platform: Platform): Router {
 }
 
 const requireCsv: RequestHandler = (req, _res, next) => {
-  if (!req.is('text/csv')) throw new AppError('unsupported_media_type', 'Send the file as the request body with Content-Type: text/csv.');
+  if (!req.is('text/csv')) throw new AppError('unsupported_media_type', { key: 'staff.sendCsvBody' });
   next();
 };
 

@@ -1,6 +1,6 @@
 import { isCountryCode } from '../../platform/countries';
 import { z } from '../../platform/http/zod';
-import { normaliseEmail } from '../supporters/email-address';
+import { normaliseEmail } from '../supporters';
 
 /**
  * What a delegation (target) may look like, shared by the CSV import, the admin PATCH and the

@@ -1,6 +1,6 @@
-import { normaliseEmail } from '../supporters/email-address';
+import { normaliseEmail } from '../supporters';
 import type { Db, DbClient } from '../../platform/db';
-import { AppError, type FieldError } from '../../platform/errors';
+import { AppError, fieldError, type FieldError } from '../../platform/errors';
 import { getPublicCampaign } from '../campaigns';
 import { listOverrides } from './digest-overrides';
 import { parseTargetsCsv, targetsToCsv, type CsvLineError, type TargetRecord } from './targets.csv';
@@ -40,8 +40,7 @@ export async function importTargets(db: Db, csv: string, alsoInTransaction?: Als
 
 export function csvInvalid(errors: CsvLineError[]): AppError {
   const fieldErrors: FieldError[] = errors.map(({ line, field, message }) => ({ ...(line !== undefined ? { line } : {}), field, message }));
-  const count = errors.length === 1 ? 'one error' : `${errors.length} errors`;
-  return new AppError('csv_invalid', `The file has ${count}; nothing was imported.`, fieldErrors);
+  return new AppError('csv_invalid', { key: 'staff.csvHasErrors', params: { count: errors.length } }, fieldErrors);
 }
 
 /** Changes one delegation with the same rules as the import. */
@@ -49,7 +48,7 @@ export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, als
   await db.$transaction(async (tx) => {
     await targets.lockTargets(tx);
     const current = await targets.findByIso2WithAddresses(tx, iso2);
-    if (!current) throw new AppError('target_not_found', `There is no delegation ${iso2}.`);
+    if (!current) throw new AppError('target_not_found', { key: 'staff.noDelegation', params: { iso2 } });
     const { addressHealth = [], ...fieldPatch } = patch;
     const merged: TargetWithEmails = {
       ...fieldsOf(current),
@@ -57,20 +56,20 @@ export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, als
       emails: patch.emails ?? current.addresses.map((a) => a.email),
     };
     if (merged.active && merged.emails.length === 0) {
-      throw new AppError('validation_failed', 'An active delegation needs at least one address.', [{ field: 'emails', message: 'an active delegation needs at least one address' }]);
+      throw new AppError('validation_failed', { key: 'staff.activeNeedsAddress' }, [fieldError('emails', 'staff.field.activeNeedsAddress')]);
     }
     await saveTarget(tx, current, merged);
     for (const [index, { email, health }] of addressHealth.entries()) {
       const wanted = normaliseEmail(email.trim());
       if (!wanted || !merged.emails.includes(wanted)) {
-        throw new AppError('validation_failed', 'An address whose health is set must be one of the delegation\'s addresses.', [{ field: `addressHealth.${index}.email`, message: 'is not one of this delegation\'s addresses' }]);
+        throw new AppError('validation_failed', { key: 'staff.healthOfUnknownAddress' }, [fieldError(`addressHealth.${index}.email`, 'staff.field.notThisDelegationsAddress')]);
       }
       await targets.setAddressHealth(tx, current.id, wanted, health);
     }
     await alsoInTransaction?.(tx, undefined);
   }, WRITE_TRANSACTION);
   const saved = await targets.findByIso2WithAddresses(db, iso2);
-  if (!saved) throw new AppError('target_not_found', `There is no delegation ${iso2}.`);
+  if (!saved) throw new AppError('target_not_found', { key: 'staff.noDelegation', params: { iso2 } });
   return { ...adminView(saved), digestOverrides: (await listOverrides(db)).get(saved.id) ?? [] };
 }
 

@@ -21,7 +21,7 @@ export interface SavedTemplate extends TemplateParts {
 export async function saveTemplate(platform: { db: DbClient }, slug: string, language: string, parts: TemplateParts): Promise<SavedTemplate> {
   const campaign = await requireCampaign(platform.db, slug);
   const errors = validateTemplate(parts);
-  if (errors.length) throw new AppError('template_invalid', `The template has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was saved.`, templateFieldErrors(errors));
+  if (errors.length) throw new AppError('template_invalid', { key: 'staff.templateHasErrors', params: { count: errors.length } }, templateFieldErrors(errors));
   const saved = await templates.upsertTemplate(platform.db, campaign.id, language, parts);
   return shape(saved);
 }
@@ -160,7 +160,7 @@ export interface PreviewRequest {
 export async function previewLetter(platform: { db: DbClient }, slug: string, request: PreviewRequest, options: { publicOnly: boolean }): Promise<RenderedLetter> {
   const campaign = await requireCampaign(platform.db, slug, options.publicOnly);
   const target = await templates.findActiveTargetByIso2(platform.db, request.iso2);
-  if (!target) throw new AppError('target_not_found', `There is no active delegation "${request.iso2}".`);
+  if (!target) throw new AppError('target_not_found', { key: 'problems.detail.noActiveDelegation', params: { iso2: request.iso2 } });
   const wanted = request.language ?? target.preferredLanguage;
   const render = request.template
     ? Object.assign(compileTemplate(request.template), { language: wanted })
@@ -180,7 +180,7 @@ export async function localisedLetterTexts(db: DbClient, campaign: { id: string;
 
 async function requireCampaign(db: DbClient, slug: string, publicOnly = false): Promise<templates.LetterCampaignRow> {
   const campaign = await templates.findCampaignForLetters(db, { slug });
-  if (!campaign || (publicOnly && campaign.status === 'draft')) throw new AppError('campaign_not_found', `There is no campaign "${slug}".`);
+  if (!campaign || (publicOnly && campaign.status === 'draft')) throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
   return campaign;
 }
 

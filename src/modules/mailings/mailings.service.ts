@@ -1,6 +1,6 @@
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError, type ProblemKey } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
 import { JOBS } from '../../platform/queues';
 import { type AdminPrincipal, audit } from '../admin';
@@ -26,12 +26,12 @@ export const mailingJobId = (mailingId: string, run: number) => `mailing-${maili
 
 export async function createMailing(platform: Platform, actor: Actor, slug: string, input: CreateMailing): Promise<string> {
   const campaign = await repo.findCampaignBySlug(platform.db, slug);
-  if (!campaign) throw new AppError('campaign_not_found', 'No campaign has that slug.');
+  if (!campaign) throw new AppError('campaign_not_found', { key: 'staff.noCampaignSlug' });
   const main = { language: campaign.language, subject: input.subject, text: input.text, html: input.html ?? null };
   const others = (input.translations ?? []).map((t) => ({ language: t.language, subject: t.subject, text: t.text, html: t.html ?? null }));
   const versions = [main, ...others.filter((t) => t.language !== main.language)];
   if (new Set(versions.map((v) => v.language)).size !== versions.length) {
-    throw new AppError('validation_failed', 'Each language may appear once.', [{ field: 'translations', message: 'a language appears twice' }]);
+    throw new AppError('validation_failed', { key: 'staff.languageTwice' }, [fieldError('translations', 'staff.field.languageTwice')]);
   }
   // The same checks as letter templates, before anything is stored: a typo is a 422 with its line.
   for (const version of versions) {
@@ -39,7 +39,7 @@ export async function createMailing(platform: Platform, actor: Actor, slug: stri
       compileMailingTemplate(version);
     } catch (error) {
       if (error instanceof AppError && version !== main) {
-        throw new AppError(error.code, `${error.detail ?? ''} (translation ${version.language})`, error.errors.map((e) => ({ ...e, field: `translations.${version.language}.${e.field}` })));
+        throw new AppError(error.code, { key: 'staff.inTranslation', params: { detail: error.detail ?? '', language: version.language } }, error.errors.map((e) => ({ ...e, field: `translations.${version.language}.${e.field}` })));
       }
       throw error;
     }
@@ -54,7 +54,7 @@ export async function createMailing(platform: Platform, actor: Actor, slug: stri
 /** Fixes the recipients and starts the sending job. */
 export async function sendMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
   await platform.db.$transaction(async (tx) => {
-    const locked = await requireState(tx, id, ['draft'], 'Only a draft can be sent; pause, resume or cancel a mailing that is sending.');
+    const locked = await requireState(tx, id, ['draft'], 'staff.mailing.onlyDraftSent');
     const mailing = (await repo.findMailing(tx, id))!;
     const recipients = await repo.materialiseRecipients(tx, mailing);
     const run = locked.run + 1;
@@ -67,7 +67,7 @@ export async function sendMailing(platform: Platform, actor: Actor, id: string):
 
 export async function pauseMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
   await platform.db.$transaction(async (tx) => {
-    await requireState(tx, id, ['sending'], 'Only a mailing that is sending can be paused.');
+    await requireState(tx, id, ['sending'], 'staff.mailing.onlySendingPaused');
     await repo.setStatus(tx, id, 'paused');
     await audit(tx, actor, 'mailings.pause', id);
   });
@@ -76,7 +76,7 @@ export async function pauseMailing(platform: Platform, actor: Actor, id: string)
 
 export async function resumeMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
   await platform.db.$transaction(async (tx) => {
-    const locked = await requireState(tx, id, ['paused'], 'Only a paused mailing can be resumed.');
+    const locked = await requireState(tx, id, ['paused'], 'staff.mailing.onlyPausedResumed');
     const run = locked.run + 1;
     await repo.setStatus(tx, id, 'sending', { run });
     await addToOutbox(tx, JOBS.sendMailing, { mailingId: id, run }, mailingJobId(id, run));
@@ -87,7 +87,7 @@ export async function resumeMailing(platform: Platform, actor: Actor, id: string
 
 export async function cancelMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
   await platform.db.$transaction(async (tx) => {
-    await requireState(tx, id, ['draft', 'sending', 'paused'], 'A mailing that is done or cancelled cannot be cancelled.');
+    await requireState(tx, id, ['draft', 'sending', 'paused'], 'staff.mailing.doneNotCancelled');
     await repo.setStatus(tx, id, 'cancelled');
     const cancelled = await repo.cancelQueuedRecipients(tx, id);
     await audit(tx, actor, 'mailings.cancel', id, { notSent: cancelled });
@@ -97,23 +97,23 @@ export async function cancelMailing(platform: Platform, actor: Actor, id: string
 
 export async function getMailing(db: DbClient, id: string): Promise<MailingView> {
   const mailing = await repo.findMailing(db, id);
-  if (!mailing) throw new AppError('not_found', 'No mailing has that id.');
+  if (!mailing) throw new AppError('not_found', { key: 'staff.noMailing' });
   const counts = await repo.countRecipients(db, [id]);
   return view(mailing, counts.get(id)!);
 }
 
 export async function listMailings(db: DbClient, slug: string): Promise<MailingView[]> {
   const campaign = await repo.findCampaignBySlug(db, slug);
-  if (!campaign) throw new AppError('campaign_not_found', 'No campaign has that slug.');
+  if (!campaign) throw new AppError('campaign_not_found', { key: 'staff.noCampaignSlug' });
   const mailings = await repo.listMailings(db, campaign.id);
   const counts = await repo.countRecipients(db, mailings.map((m) => m.id));
   return mailings.map((m) => view(m, counts.get(m.id)!));
 }
 
-async function requireState(db: DbClient, id: string, allowed: Array<repo.MailingRow['status']>, detail: string) {
+async function requireState(db: DbClient, id: string, allowed: Array<repo.MailingRow['status']>, refusal: ProblemKey) {
   const locked = await repo.lockMailing(db, id);
-  if (!locked) throw new AppError('not_found', 'No mailing has that id.');
-  if (!allowed.includes(locked.status)) throw new AppError('conflict', `${detail} This one is ${locked.status}.`);
+  if (!locked) throw new AppError('not_found', { key: 'staff.noMailing' });
+  if (!allowed.includes(locked.status)) throw new AppError('conflict', { key: refusal, params: { status: locked.status } });
   return locked;
 }
 
@@ -129,7 +129,7 @@ function view(mailing: repo.MailingRow, counts: MailingCounts): MailingView {
 /** The mailing as a sample supporter would receive it in `language` (nothing is sent or stored). */
 export async function previewMailing(platform: Platform, id: string, language?: string): Promise<{ language: string; subject: string; text: string; html: string }> {
   const mailing = await repo.findMailing(platform.db, id);
-  if (!mailing) throw new AppError('not_found', 'No mailing has that id.');
+  if (!mailing) throw new AppError('not_found', { key: 'staff.noMailing' });
   const campaign = (await repo.findCampaignForMail(platform.db, mailing.campaignId))!;
   const renderer = new MailingRenderer(platform, mailing, campaign);
   return renderer.render(language ?? mailing.language, 'Aigerim', `${platform.config.PUBLIC_BASE_URL}/unsubscribe/preview`);

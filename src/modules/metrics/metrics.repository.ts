@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { DbClient, PgPool } from '../../platform/db';
+import { sql, sqlRow, sqlRows } from '../../platform/sql-rows';
 
 /**
  * Every query of the metrics module. Counts come from `campaign_counters` and the rollups
@@ -21,17 +23,30 @@ export function findCampaignForMetrics(db: DbClient, slug: string) {
   });
 }
 
-export interface RollupTotals { signed: number; confirmed: number; invalidated: number }
+const rollupTotals = { signed: sql.int, confirmed: sql.int, invalidated: sql.int };
+export type RollupTotals = { signed: number; confirmed: number; invalidated: number };
+
+const CountryRow = z.strictObject({ country: sql.text, ...rollupTotals });
+const SourceRow = z.strictObject({ source: sql.text, utm_source: sql.text, utm_medium: sql.text, utm_campaign: sql.text, ...rollupTotals });
+const SeriesRow = z.strictObject({ start: sql.timestamp, local: sql.text, ...rollupTotals });
+const StatusCountRow = z.strictObject({ status: sql.text, n: sql.int });
+const DelegationCountRow = z.strictObject({ iso2: sql.text, country: sql.text, status: sql.text, n: sql.int });
+const CountRow = z.strictObject({ n: sql.int });
+const TotalsRow = z.strictObject({ pending: sql.int, confirmed: sql.int, invalidated: sql.int });
+const LagRow = z.strictObject({ n: sql.int, oldest: sql.timestamp.nullable() });
+const IpHashRow = z.strictObject({ ip_hash: sql.text.nullable(), signatures: sql.int, invalidated: sql.int });
+const EmailDomainRow = z.strictObject({ email_domain: sql.text, signatures: sql.int, invalidated: sql.int });
+const OwedRow = z.strictObject({ kind: sql.text, age: z.enum(['1-5m', '5-15m', '15-60m', '1h+']), n: sql.int, oldest: z.number() });
 
 export async function rollupsByCountry(db: DbClient, campaignId: string) {
-  return db.$queryRaw<Array<{ country: string } & RollupTotals>>`
+  return sqlRows(db, CountryRow)`
     SELECT country, sum(signed)::int AS signed, sum(confirmed)::int AS confirmed, sum(invalidated)::int AS invalidated
     FROM signature_rollups_country WHERE campaign_id = ${campaignId}::uuid
     GROUP BY country ORDER BY sum(signed) - sum(invalidated) DESC, country`;
 }
 
 export async function rollupsBySource(db: DbClient, campaignId: string, limit = 200) {
-  return db.$queryRaw<Array<{ source: string; utm_source: string; utm_medium: string; utm_campaign: string } & RollupTotals>>`
+  return sqlRows(db, SourceRow)`
     SELECT source, utm_source, utm_medium, utm_campaign,
       sum(signed)::int AS signed, sum(confirmed)::int AS confirmed, sum(invalidated)::int AS invalidated
     FROM signature_rollups_source WHERE campaign_id = ${campaignId}::uuid
@@ -47,7 +62,7 @@ export async function rollupsBySource(db: DbClient, campaignId: string, limit = 
  */
 export async function rollupSeries(db: DbClient, campaignId: string, bucket: 'hour' | 'day', from: Date, to: Date, tz: string) {
   const step = bucket === 'hour' ? '1 hour' : '1 day';
-  return db.$queryRaw<Array<{ start: Date; local: string } & RollupTotals>>`
+  return sqlRows(db, SeriesRow)`
     WITH bounds AS (
       SELECT date_trunc(${bucket}::text, ${from}::timestamptz AT TIME ZONE ${tz}::text) AS first_local,
              date_trunc(${bucket}::text, (${to}::timestamptz - interval '1 microsecond') AT TIME ZONE ${tz}::text) AS last_local
@@ -75,13 +90,13 @@ export async function rollupSeries(db: DbClient, campaignId: string, bucket: 'ho
 
 export async function letterCountsByStatus(db: DbClient, campaignId?: string) {
   return campaignId
-    ? db.$queryRaw<Array<{ status: string; n: number }>>`
+    ? sqlRows(db, StatusCountRow)`
         SELECT status::text AS status, count(*)::int AS n FROM letters WHERE campaign_id = ${campaignId}::uuid GROUP BY status`
-    : db.$queryRaw<Array<{ status: string; n: number }>>`SELECT status::text AS status, count(*)::int AS n FROM letters GROUP BY status`;
+    : sqlRows(db, StatusCountRow)`SELECT status::text AS status, count(*)::int AS n FROM letters GROUP BY status`;
 }
 
 export async function letterCountsByDelegation(db: DbClient, campaignId: string) {
-  return db.$queryRaw<Array<{ iso2: string; country: string; status: string; n: number }>>`
+  return sqlRows(db, DelegationCountRow)`
     SELECT t.iso2, t.country, l.status::text AS status, count(*)::int AS n
     FROM letters l JOIN targets t ON t.id = l.target_id
     WHERE l.campaign_id = ${campaignId}::uuid
@@ -90,7 +105,7 @@ export async function letterCountsByDelegation(db: DbClient, campaignId: string)
 
 /** Supporters whose signature counts and who wrote at least one letter that was not withdrawn. */
 export async function countLetterWriters(db: DbClient, campaignId: string): Promise<number> {
-  const [row] = await db.$queryRaw<Array<{ n: number }>>`
+  const row = await sqlRow(db, CountRow)`
     SELECT count(DISTINCT l.supporter_id)::int AS n
     FROM letters l JOIN signatures s ON s.campaign_id = l.campaign_id AND s.supporter_id = l.supporter_id
     WHERE l.campaign_id = ${campaignId}::uuid AND l.status <> 'cancelled' AND s.status <> 'invalidated'`;
@@ -98,7 +113,7 @@ export async function countLetterWriters(db: DbClient, campaignId: string): Prom
 }
 
 export async function signatureTotals(db: DbClient) {
-  const [row] = await db.$queryRaw<Array<{ pending: number; confirmed: number; invalidated: number }>>`
+  const row = await sqlRow(db, TotalsRow)`
     SELECT coalesce(sum(pending), 0)::int AS pending, coalesce(sum(confirmed), 0)::int AS confirmed, coalesce(sum(invalidated), 0)::int AS invalidated
     FROM campaign_counters`;
   return row ?? { pending: 0, confirmed: 0, invalidated: 0 };
@@ -106,7 +121,7 @@ export async function signatureTotals(db: DbClient) {
 
 /** Unrelayed outbox rows and the age of the oldest (the partial index on unrelayed ids serves it). */
 export async function outboxLag(db: DbClient) {
-  const [row] = await db.$queryRaw<Array<{ n: number; oldest: Date | null }>>`
+  const row = await sqlRow(db, LagRow)`
     SELECT count(*)::int AS n, min(created_at) AS oldest FROM outbox_events WHERE relayed_at IS NULL`;
   return { unrelayed: row?.n ?? 0, lagSeconds: row?.oldest ? Math.max(0, (Date.now() - row.oldest.getTime()) / 1000) : 0 };
 }
@@ -196,7 +211,7 @@ export function letterPage(pool: PgPool, campaignId: string, after: ExportCursor
 // every group); bytes sort as their hex does.
 
 export async function busiestIpHashes(db: DbClient, campaignId: string, since: Date, limit = 50) {
-  return db.$queryRaw<Array<{ ip_hash: string | null; signatures: number; invalidated: number }>>`
+  return sqlRows(db, IpHashRow)`
     SELECT encode(ip_hash, 'hex') AS ip_hash, signatures, invalidated FROM (
       SELECT ip_hash, count(*)::int AS signatures, count(*) FILTER (WHERE status = 'invalidated')::int AS invalidated
       FROM signatures WHERE campaign_id = ${campaignId}::uuid AND created_at >= ${since}::timestamptz
@@ -205,7 +220,7 @@ export async function busiestIpHashes(db: DbClient, campaignId: string, since: D
 }
 
 export async function busiestEmailDomains(db: DbClient, campaignId: string, since: Date, limit = 50) {
-  return db.$queryRaw<Array<{ email_domain: string; signatures: number; invalidated: number }>>`
+  return sqlRows(db, EmailDomainRow)`
     SELECT email_domain, count(*)::int AS signatures, count(*) FILTER (WHERE status = 'invalidated')::int AS invalidated
     FROM signatures WHERE campaign_id = ${campaignId}::uuid AND created_at >= ${since}::timestamptz
     GROUP BY email_domain ORDER BY count(*) DESC, email_domain LIMIT ${limit}`;
@@ -221,7 +236,7 @@ export const OWED_AGE_BUCKETS = ['1-5m', '5-15m', '15-60m', '1h+'] as const;
  * before supporters notice. Reads only the owed rows' partial index (`outbox_events_owed_idx`).
  */
 export async function overdueOwedWork(db: DbClient) {
-  const rows = await db.$queryRaw<Array<{ kind: string; age: string; n: number; oldest: number }>>`
+  const rows = await sqlRows(db, OwedRow)`
     SELECT job_name AS kind,
       CASE WHEN waited < 300 THEN '1-5m' WHEN waited < 900 THEN '5-15m' WHEN waited < 3600 THEN '15-60m' ELSE '1h+' END AS age,
       count(*)::int AS n, max(waited)::float8 AS oldest
@@ -234,7 +249,7 @@ export async function overdueOwedWork(db: DbClient) {
     const entry = byKind.get(row.kind) ?? { kind: row.kind, overdue: 0, oldestSeconds: 0, byAge: { '1-5m': 0, '5-15m': 0, '15-60m': 0, '1h+': 0 } };
     entry.overdue += row.n;
     entry.oldestSeconds = Math.max(entry.oldestSeconds, Math.round(row.oldest));
-    entry.byAge[row.age as (typeof OWED_AGE_BUCKETS)[number]] = row.n;
+    entry.byAge[row.age] = row.n;
     byKind.set(row.kind, entry);
   }
   return [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind));

@@ -7,7 +7,7 @@ import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
 import { adminActor, adminAuth, audit } from '../admin';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { deliveryManifest, letterExport, LETTER_COLUMNS, signatureExport, SIGNATURE_COLUMNS } from './exports';
 import { invalidateSignatures, restoreSignatures, signingSources } from './fraud';
 import {
@@ -91,9 +91,9 @@ function requireMetricsToken(token: string | undefined): RequestHandler {
     const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1];
     if (!given) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="clarion-metrics"');
-      throw new AppError('unauthorised', 'Send Authorization: Bearer <METRICS_TOKEN>.');
+      throw new AppError('unauthorised', { key: 'staff.metricsToken' });
     }
-    if (!timingSafeEqual(digest(given), expected)) throw new AppError('forbidden', 'That token is not valid for /metrics.');
+    if (!timingSafeEqual(digest(given), expected)) throw new AppError('forbidden', { key: 'staff.metricsTokenWrong' });
     next();
   };
 }

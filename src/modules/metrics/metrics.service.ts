@@ -7,7 +7,7 @@ import type { QueueHealth } from './queue-health';
 
 export async function campaignBySlug(db: DbClient, slug: string) {
   const campaign = await repo.findCampaignForMetrics(db, slug);
-  if (!campaign) throw new AppError('campaign_not_found', `No campaign "${slug}".`);
+  if (!campaign) throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
   return campaign;
 }
 

@@ -1,13 +1,11 @@
 import type { Platform } from '../../platform/context';
 import type { FieldError } from '../../platform/errors';
 import { allCatalogues, DEFAULT_LOCALE, translator, type Locale } from '../../platform/i18n';
-import { formStartedToken } from '../supporters/form-timing';
-import { PROOF_OF_WORK_ASSETS } from '../supporters/proof-of-work';
-import { languageLinks } from './page-chrome';
+import { formStartedToken, PROOF_OF_WORK_ASSETS, TRACKING_SLUG } from '../supporters';
+import { languageLinks } from '../../platform/http/page-locale';
 import { campaignForPage, confirmationLinkDays, liveCampaigns, type CampaignForPage } from './public.service';
 import { signingFormHtml, type SigningFormOptions, type SigningFormValues } from './signing-form';
 import { publicViews as views } from './views';
-import { TRACKING_SLUG } from '../supporters/supporters.schemas';
 
 export const CAMPAIGN_SCRIPT = '/assets/public/campaign.js';
 

@@ -1,9 +1,9 @@
 import express, { Router } from 'express';
 import path from 'node:path';
 import type { Platform } from '../../platform/context';
-import { slugParams } from '../campaigns/campaigns.schemas';
+import { slugParams } from '../../platform/http/params';
 import { carriedFields, renderCampaignPage, renderNotFound } from './campaign-page';
-import { pageLocale } from './page-chrome';
+import { pageLocale } from '../../platform/http/page-locale';
 import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 
 /** The pages supporters see first: a campaign, its signing form, and their script and styles. */

@@ -1,5 +1,5 @@
 import type { Platform } from '../../platform/context';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError } from '../../platform/errors';
 import { open, SEALED } from './personal-data';
 import * as supporters from './supporters.repository';
 
@@ -48,13 +48,13 @@ export async function actionContext(platform: Platform, token: string): Promise<
   const result = verifiedToken?.ok ? verifiedToken : plain;
   if (!result.ok) {
     const reason = verifiedToken && verifiedToken.ok === false && verifiedToken.reason === 'expired' ? 'expired' : plain.ok ? 'invalid' : plain.reason;
-    throw new AppError(reason === 'expired' ? 'token_expired' : 'token_invalid', 'This action token is not valid any more: sign again to write letters.', [
-      { field: 'actionToken', message: reason === 'expired' ? 'has expired' : 'is not valid' },
+    throw new AppError(reason === 'expired' ? 'token_expired' : 'token_invalid', { key: 'problems.detail.actionTokenInvalid' }, [
+      fieldError('actionToken', reason === 'expired' ? 'problems.message.hasExpired' : 'problems.message.isNotValid'),
     ]);
   }
   const attempt = UUID.test(result.payload) ? await supporters.findAttempt(platform.db, result.payload) : null;
   // A token is signed by us, so its attempt existed; it is gone only if the supporter was erased.
-  if (!attempt) throw new AppError('token_invalid', 'This action token is not valid any more: sign again to write letters.', [{ field: 'actionToken', message: 'is not valid' }]);
+  if (!attempt) throw new AppError('token_invalid', { key: 'problems.detail.actionTokenInvalid' }, [fieldError('actionToken', 'problems.message.isNotValid')]);
   const verified = verifiedToken?.ok === true && attempt.signature !== null;
   const { signature } = attempt;
   const typedName = attempt.nameEncrypted;

@@ -23,11 +23,11 @@ export async function inspectConfirmation(platform: Platform, token: string) {
   const verified = platform.tokens.verify(CONFIRM_TOKEN_PURPOSE, token);
   if (!verified.ok) {
     throw verified.reason === 'expired'
-      ? new AppError('token_expired', 'This confirmation link has expired. Sign again to receive a new one.')
-      : new AppError('token_invalid', 'This confirmation link is not valid. Check that you opened the whole link from the email.');
+      ? new AppError('token_expired', { key: 'problems.detail.confirmLinkExpired' })
+      : new AppError('token_invalid', { key: 'problems.detail.confirmLinkInvalid' });
   }
   const attempt = UUID.test(verified.payload) ? await supporters.findAttemptWithSignature(platform.db, verified.payload) : null;
-  if (!attempt || attempt.signature.status === 'invalidated') throw new AppError('token_invalid', 'This confirmation link no longer matches a signature.');
+  if (!attempt || attempt.signature.status === 'invalidated') throw new AppError('token_invalid', { key: 'problems.detail.confirmLinkNoMatch' });
   return attempt;
 }
 

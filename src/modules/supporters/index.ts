@@ -2,11 +2,15 @@ export { describeSupportersApi, supportersRouter } from './supporters.routes';
 export { notMeRouter } from './not-me.routes';
 export { classifySmtpError, confirmationEmailHandler } from './supporters.jobs';
 export { signPetition, SIGNING_ANSWER } from './supporters.service';
-export { confirmAttempt, confirmationLink, confirmSignature } from './confirmations.service';
+export { campaignOfLink, confirmAttempt, confirmationLink, confirmSignature, inspectConfirmation, localeOfLink } from './confirmations.service';
+export { signingRateLimits, type LimitedAnswer } from './rate-limits';
+export { resendRequest, signingRequest, tokenParams, TRACKING_SLUG } from './supporters.schemas';
+export { describeProofOfWorkApi, PROOF_OF_WORK_ASSETS, proofOfWorkRouter } from './proof-of-work';
 export { actionContext, type ActionContext } from './action-tokens';
 export { mayMailSupporter, notMeLink, suppressAfterReport } from './mail-gate';
-export { resolveAddressRequest } from './address-requests';
-export { open as openPersonalData, openValue as openSealedValue, SEALED, seal as sealPersonalData, type SealedColumn, type SealedValue } from './personal-data';
+export { recordAddressRequest, resolveAddressRequest } from './address-requests';
+export { canonicalEmail, normaliseEmail } from './email-address';
+export { emailLookupHash, open as openPersonalData, openValue as openSealedValue, SEALED, seal as sealPersonalData, type SealedColumn, type SealedValue } from './personal-data';
 import { SEALED, seal } from './personal-data';
 import type { Platform } from '../../platform/context';
 
@@ -19,3 +23,5 @@ export { applyTransition, COUNTER_SLOTS, computeDeltas, ledgerColumns, readLedge
 export { confirmPending, expireSignatures, invalidateMatching, restoreMatching, type SignatureCondition } from './signatures.changes';
 export { unsubscribeRouter } from './unsubscribe.routes';
 export { unsubscribeHeaders, unsubscribeUrl, withdrawConsent, type UnsubscribeScope } from './unsubscribe';
+export { partnerOf, partnerToken } from './partner-token';
+export { IpHashRetention } from './ip-hash-retention';

@@ -2,6 +2,10 @@ import { Prisma } from '../../platform/db';
 import type { Platform } from '../../platform/context';
 import { ENVELOPE_VERSION, EnvelopeRefused } from '../../platform/crypto';
 import { SEALED, type SealedColumn } from './personal-data';
+import { z } from 'zod';
+import { sql, sqlRows } from '../../platform/sql-rows';
+
+const EnvelopeRow = z.strictObject({ id: sql.uuid, envelope: sql.text });
 
 const BATCH = 500;
 
@@ -41,7 +45,7 @@ async function reSealColumn(platform: Pick<Platform, 'db' | 'cipher'>, sealed: S
   const current = currentEnvelopes(platform.cipher.currentKeyId);
   let done = 0;
   for (let lastId = '00000000-0000-0000-0000-000000000000'; ;) {
-    const rows = await platform.db.$queryRaw<{ id: string; envelope: string }[]>`
+    const rows = await sqlRows(platform.db, EnvelopeRow)`
       SELECT id::text AS id, ${c} AS envelope FROM ${t}
       WHERE id > ${lastId}::uuid AND ${c} IS NOT NULL AND ${c} NOT LIKE ${current}
       ORDER BY id LIMIT ${BATCH}`;
@@ -77,7 +81,7 @@ export async function envelopesNotCurrent(platform: Pick<Platform, 'db' | 'ciphe
   const current = currentEnvelopes(platform.cipher.currentKeyId);
   const counts = {} as RotationCounts;
   for (const { table, column } of SEALED_COLUMNS) {
-    const rows = await platform.db.$queryRaw<{ n: bigint }[]>`
+    const rows = await sqlRows(platform.db, z.strictObject({ n: sql.bigint }))`
       SELECT count(*) AS n FROM ${Prisma.raw(`"${table}"`)}
       WHERE ${Prisma.raw(`"${column}"`)} IS NOT NULL AND ${Prisma.raw(`"${column}"`)} NOT LIKE ${current}`;
     counts[`${table}.${column}`] = Number(rows[0]!.n);

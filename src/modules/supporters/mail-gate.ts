@@ -1,6 +1,8 @@
 import type { Platform } from '../../platform/context';
 import type { Db, DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
+import { z } from 'zod';
+import { sql, sqlRow } from '../../platform/sql-rows';
 
 /**
  * Every email to a supporter that follows something typed on a public page passes here, so that
@@ -9,7 +11,7 @@ import { AppError } from '../../platform/errors';
  * Addresses are known here only by their keyed hash. A retry of the same job is not counted again.
  */
 export async function mayMailSupporter(db: DbClient, emailHash: Buffer, perDay: number, firstTry: boolean): Promise<boolean> {
-  const [row] = await db.$queryRaw<{ allowed: boolean }[]>`
+  const row = await sqlRow(db, z.strictObject({ allowed: sql.bool }))`
     WITH suppressed AS (SELECT 1 FROM mail_suppressions WHERE email_hash = ${emailHash}),
     counted AS (
       INSERT INTO supporter_mail_quota (email_hash, day, sent)
@@ -35,7 +37,7 @@ export function notMeLink(platform: Platform, supporterId: string, locale: strin
 export function supporterOfNotMeToken(platform: Platform, token: string): string {
   const verified = platform.tokens.verify(NOT_ME_TOKEN_PURPOSE, token);
   if (!verified.ok || !UUID.test(verified.payload)) {
-    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', 'This link is not valid any more.');
+    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', { key: 'problems.detail.linkNotValid' });
   }
   return verified.payload;
 }
@@ -47,7 +49,7 @@ export function supporterOfNotMeToken(platform: Platform, token: string): string
  */
 export async function stopMailTo(db: Db, supporterId: string): Promise<boolean> {
   return db.$transaction(async (tx) => {
-    const [row] = await tx.$queryRaw<{ id: string }[]>`
+    const row = await sqlRow(tx, z.strictObject({ id: sql.text }))`
       INSERT INTO mail_suppressions (email_hash)
       SELECT email_hash FROM supporters WHERE id = ${supporterId}::uuid
       ON CONFLICT (email_hash) DO UPDATE SET created_at = mail_suppressions.created_at

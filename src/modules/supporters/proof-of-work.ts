@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import type { Platform } from '../../platform/context';
 import { deriveKey as deriveSecret } from '../../platform/crypto';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError, type ProblemKey } from '../../platform/errors';
 import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 
 /**
@@ -50,32 +50,32 @@ export async function issueChallenge(platform: Pick<Platform, 'config'>, now = D
   });
 }
 
-const refusal = (message: string) => new AppError('proof_of_work_failed', 'The anti-bot check did not pass: let the page finish it, then send the form again.', [{ field: 'altcha', message }]);
+const refusal = (message: ProblemKey) => new AppError('proof_of_work_failed', { key: 'problems.detail.proofOfWork' }, [fieldError('altcha', message)]);
 
 /** Accepts a solved, unexpired, genuine challenge once; anything else is a 400 naming the `altcha` field. */
 export async function verifyProofOfWork(platform: Pick<Platform, 'config' | 'redis'>, payload: string | undefined): Promise<void> {
-  if (!payload) throw refusal('is required');
+  if (!payload) throw refusal('problems.message.isRequired');
   let decoded: { challenge?: unknown; solution?: unknown };
   try {
     decoded = JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as typeof decoded;
   } catch {
-    throw refusal('is not valid');
+    throw refusal('problems.message.isNotValid');
   }
   const { challenge, solution } = decoded;
-  if (!isChallenge(challenge) || !isSolution(solution)) throw refusal('is not valid');
+  if (!isChallenge(challenge) || !isSolution(solution)) throw refusal('problems.message.isNotValid');
   const [lib, sha] = await altcha();
   let result: Awaited<ReturnType<AltchaLib['verifySolution']>>;
   try {
     result = await lib.verifySolution({ challenge, solution, deriveKey: sha.deriveKey, ...secrets(platform) });
   } catch {
-    throw refusal('is not valid');
+    throw refusal('problems.message.isNotValid');
   }
-  if (result.expired) throw refusal('has expired');
-  if (!result.verified) throw refusal('is not valid');
+  if (result.expired) throw refusal('problems.message.hasExpired');
+  if (!result.verified) throw refusal('problems.message.isNotValid');
   // Once only: the first to claim the signature wins, until the challenge would have expired.
   const ttlMs = Math.max(1000, (challenge.parameters.expiresAt ?? 0) * 1000 - Date.now() + 1000);
   const claimed = await platform.redis.set(`${platform.config.QUEUE_PREFIX}:${REPLAY_PREFIX}${challenge.signature}`, '1', 'PX', Math.min(ttlMs, CHALLENGE_TTL_MS + 60_000), 'NX');
-  if (claimed !== 'OK') throw refusal('has been used already');
+  if (claimed !== 'OK') throw refusal('problems.message.usedAlready');
 }
 
 type ChallengeLike = Parameters<AltchaLib['verifySolution']>[0]['challenge'] & { signature: string };

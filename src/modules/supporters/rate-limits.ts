@@ -4,7 +4,7 @@ import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Platform } from '../../platform/context';
 import { problemFor, sendProblem } from '../../platform/http/problem';
 import { normaliseEmail, emailDomain } from './email-address';
-import { ipSourceHash, networkHash, widerNetworksOf } from './personal-data';
+import { ipSourceHash, networkHash, widerNetworksOf } from '../../platform/network-hash';
 
 /**
  * Burst and sustained limits on signing, per source network and per email domain, counted in Redis
@@ -100,7 +100,7 @@ function limiter(platform: Platform, name: string, windowMs: number, limit: numb
       const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
       res.setHeader('Retry-After', String(retryAfter));
       if (answerLimited?.(req, res, retryAfter)) return;
-      sendProblem(res, problemFor('rate_limited', `Too many signatures from your network or email provider. Try again in ${retryAfter} seconds.`));
+      sendProblem(res, problemFor('rate_limited', { key: 'problems.detail.rateLimited', params: { seconds: retryAfter } }));
     },
   });
 }

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { DbClient } from '../../platform/db';
+import { sql, sqlRow } from '../../platform/sql-rows';
 import { ledgerColumns, readLedgerRows, type LedgerSignature } from './signatures.ledger';
 
 /** All SQL about supporters and their signatures. */
@@ -70,7 +72,7 @@ export interface SigningOutcome {
  * the signature's ledger row (a repeat's is the stored one, unchanged), for the counts.
  */
 export async function recordSigning(db: DbClient, s: NewSignature, email: SigningEmail, typed: TypedSigner): Promise<SigningOutcome> {
-  const [row] = await db.$queryRaw<Array<Omit<SigningOutcome, 'ledger'>>>`
+  const row = await sqlRow(db, SigningRow)`
     WITH supporter AS (
       INSERT INTO supporters (id, email_hash, email_encrypted, name_encrypted)
       VALUES (${s.supporterId}::uuid, ${s.emailHash}, ${s.emailEncrypted}, ${s.nameEncrypted})
@@ -156,12 +158,19 @@ export async function findAttemptWithSignature(db: DbClient, attemptId: string) 
   return { ...attempt, signature: { ...attempt.signature, campaign: attempt.campaign } };
 }
 
-interface AttemptForMailRow {
-  id: string; confirmed_at: Date | null; locale: string; letters: number;
-  signature_id: string; status: 'pending' | 'confirmed' | 'invalidated'; supporter_id: string; email_hash: string; email_encrypted: string; name_encrypted: string;
-  campaign_id: string; slug: string; title: string; sender_name: string; sender_email: string; campaign_language: string;
-  translated_title: string | null;
-}
+const signatureStatus = z.enum(['pending', 'confirmed', 'invalidated']);
+
+const AttemptForMailRow = z.strictObject({
+  id: sql.uuid, confirmed_at: sql.timestamp.nullable(), locale: sql.text, letters: sql.int,
+  signature_id: sql.uuid, status: signatureStatus, supporter_id: sql.uuid, email_hash: sql.text, email_encrypted: sql.text, name_encrypted: sql.text,
+  campaign_id: sql.uuid, slug: sql.text, title: sql.text, sender_name: sql.text, sender_email: sql.text, campaign_language: sql.text,
+  translated_title: sql.text.nullable(),
+});
+
+/** The signing's own columns; the ledger's columns beside them are read by readLedgerRows. */
+const SigningRow = z.looseObject({ id: sql.uuid, status: signatureStatus, inserted: sql.bool, emailQueued: sql.bool });
+
+const AddressRequestRow = z.strictObject({ kind: z.enum(['resend', 'erasure']), email_hash: sql.text, campaign_id: sql.uuid.nullable(), locale: sql.text });
 
 /**
  * What a confirmation email needs, in one raw query (the worker sends one per signing): the
@@ -169,7 +178,7 @@ interface AttemptForMailRow {
  * the attempt's locale when it has that translation (as `localiseCampaign` chooses it).
  */
 export async function findAttemptForMail(db: DbClient, attemptId: string) {
-  const [row] = await db.$queryRaw<AttemptForMailRow[]>`
+  const row = await sqlRow(db, AttemptForMailRow)`
     SELECT a.id, a.confirmed_at, a.locale, (SELECT count(*)::int FROM letters l WHERE l.attempt_id = a.id) AS letters,
       s.id AS signature_id, s.status::text AS status, p.id AS supporter_id, encode(p.email_hash, 'hex') AS email_hash, p.email_encrypted, p.name_encrypted,
       c.id AS campaign_id, c.slug, c.title, c.sender_name, c.sender_email, c.language AS campaign_language,
@@ -216,7 +225,7 @@ export async function insertAddressRequest(db: DbClient, request: { id: string; 
 /** Reads and deletes a request in one statement: the keyed hash is kept no longer than needed. */
 export async function takeAddressRequest(db: DbClient, id: string) {
   // bytea is read as hex: Prisma's raw queries cannot return it through the pg adapter.
-  const [row] = await db.$queryRaw<{ kind: 'resend' | 'erasure'; email_hash: string; campaign_id: string | null; locale: string }[]>`
+  const row = await sqlRow(db, AddressRequestRow)`
     DELETE FROM address_requests WHERE id = ${id}::uuid RETURNING kind, encode(email_hash, 'hex') AS email_hash, campaign_id, locale`;
   if (!row) return null;
   const locale = (['en', 'ru', 'kk'] as const).find((l) => l === row.locale) ?? 'en';

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
-import { AppError } from '../../platform/errors';
+import { AppError, fieldError } from '../../platform/errors';
 import { DEFAULT_LOCALE } from '../../platform/i18n';
 import { JOBS, jobPayloads, jobQueue } from '../../platform/queues';
 import { getOpenCampaignForSigning } from '../campaigns';
-import { partnerOf } from '../embed/embed-origins';
 import { actionTokenFor } from './action-tokens';
+import { partnerOf } from './partner-token';
 import { verifyProofOfWork } from './proof-of-work';
 import { canonicalEmail, emailDomain } from './email-address';
 import { isFormFilledTooFast } from './form-timing';
-import { emailLookupHash, ipSourceHash, seal, SEALED } from './personal-data';
+import { ipSourceHash } from '../../platform/network-hash';
+import { emailLookupHash, seal, SEALED } from './personal-data';
 import { applyTransition } from './signatures.ledger';
 import * as supporters from './supporters.repository';
 import type { SigningRequest } from './supporters.schemas';
@@ -36,9 +37,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   const now = context.now ?? new Date();
   const campaign = await getOpenCampaignForSigning(platform.db, slug, input.consent.wording);
   if (!campaign.wordingKnown) {
-    throw new AppError('unknown_consent_wording', 'The consent wording is not one this campaign has shown.', [
-      { field: 'consent.wording', message: 'is not a wording of this campaign' },
-    ]);
+    throw new AppError('unknown_consent_wording', { key: 'problems.detail.unknownConsent' }, [fieldError('consent.wording', 'problems.message.notConsentWording')]);
   }
   if (campaign.proofOfWork) await verifyProofOfWork(platform, input.altcha);
 
@@ -62,7 +61,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   }
 
   // Only a partner on the campaign's allowlist is recorded; anything else is as if there were none.
-  const partner = await partnerOf(platform, campaign.id, input.partner);
+  const partner = partnerOf(platform, campaign, input.partner);
   const source = input.source ?? (partner ? 'embed' : undefined);
   // The payload is built in SQL (its variant depends on the signature found); this checks its shape.
   jobPayloads[JOBS.sendConfirmation].parse({ attemptId, variant: 'new' });

@@ -1,6 +1,11 @@
 import type { Platform } from '../../platform/context';
 import type { Db } from '../../platform/db';
 import { AppError } from '../../platform/errors';
+import { z } from 'zod';
+import { sql, sqlRow } from '../../platform/sql-rows';
+
+const IdRow = z.strictObject({ id: sql.uuid });
+const StateRow = z.strictObject({ campaign: sql.bool, all: sql.bool, title: sql.text.nullable() });
 
 /**
  * One-click unsubscribe (RFC 8058) for emails a supporter did not just ask for (campaign updates,
@@ -44,7 +49,7 @@ export function readUnsubscribeToken(platform: Platform, token: string): { suppo
   const verified = platform.tokens.verify(UNSUBSCRIBE_TOKEN_PURPOSE, token);
   const [supporterId, campaignId, ...rest] = verified.ok ? verified.payload.split('_') : [];
   if (!verified.ok || rest.length || !supporterId || !campaignId || !UUID.test(supporterId) || !UUID.test(campaignId)) {
-    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', 'This link is not valid any more.');
+    throw new AppError(verified.ok || verified.reason === 'invalid' ? 'token_invalid' : 'token_expired', { key: 'problems.detail.linkNotValid' });
   }
   return { supporterId, campaignId };
 }
@@ -58,8 +63,8 @@ export function readUnsubscribeToken(platform: Platform, token: string): { suppo
 export async function withdrawConsent(db: Db, ids: { supporterId: string; campaignId: string }, scope: UnsubscribeScope, via: 'one_click' | 'page'): Promise<boolean> {
   const wording = via === 'one_click' ? WITHDRAWAL_WORDING.oneClick : WITHDRAWAL_WORDING[scope];
   return db.$transaction(async (tx) => {
-    const supporter = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM supporters WHERE id = ${ids.supporterId}::uuid FOR UPDATE`;
-    if (supporter.length === 0) return false;
+    const supporter = await sqlRow(tx, IdRow)`SELECT id FROM supporters WHERE id = ${ids.supporterId}::uuid FOR UPDATE`;
+    if (!supporter) return false;
     const campaignScope = scope === 'campaign';
     const changed = campaignScope
       ? await tx.$executeRaw`UPDATE signatures SET updates_withdrawn_at = now()
@@ -76,7 +81,7 @@ export async function withdrawConsent(db: Db, ids: { supporterId: string; campai
 
 /** What the page shows: whether this campaign's updates, or all mail, are already stopped. */
 export async function unsubscribeState(db: Db, ids: { supporterId: string; campaignId: string }): Promise<{ campaign: boolean; all: boolean; campaignTitle: string | null }> {
-  const [row] = await db.$queryRaw<{ campaign: boolean; all: boolean; title: string | null }[]>`
+  const row = await sqlRow(db, StateRow)`
     SELECT EXISTS (SELECT 1 FROM signatures WHERE supporter_id = p.id AND campaign_id = ${ids.campaignId}::uuid AND updates_withdrawn_at IS NOT NULL) AS campaign,
            EXISTS (SELECT 1 FROM mail_suppressions m WHERE m.email_hash = p.email_hash) AS "all",
            (SELECT title FROM campaigns WHERE id = ${ids.campaignId}::uuid) AS title

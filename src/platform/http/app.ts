@@ -49,7 +49,7 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
   for (const router of routers) app.use(router);
 
   app.use(methodNotAllowed(app));
-  app.use((_req, res) => sendProblem(res, problemFor('not_found', 'No such resource.')));
+  app.use((_req, res) => sendProblem(res, problemFor('not_found', { key: 'problems.detail.noSuchResource' })));
   app.use(errorMiddleware(platform.logger, platform.config.RETRY_AFTER_SECONDS));
   return app;
 }

@@ -19,7 +19,7 @@ export function healthRouter(platform: Platform): Router {
     }
     const failing = [postgres ? null : 'PostgreSQL', redis ? null : 'Redis'].filter(Boolean).join(' and ');
     res.setHeader('Retry-After', '5');
-    sendProblem(res, problemFor('not_ready', `${failing} did not answer.`));
+    sendProblem(res, problemFor('not_ready', { key: 'staff.notAnswering', params: { failing } }));
   });
   return router;
 }

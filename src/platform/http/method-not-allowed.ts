@@ -47,7 +47,7 @@ export function methodNotAllowed(app: Express): RequestHandler {
     const allowed = methodsAt(stack, req.path);
     if (allowed.size === 0 || allowed.has(req.method)) return next();
     res.set('Allow', [...allowed].sort().join(', '));
-    throw new AppError('method_not_allowed', `${req.method} is not answered here. Allowed: ${[...allowed].sort().join(', ')}.`);
+    throw new AppError('method_not_allowed', { key: 'problems.detail.methodNotAllowed', params: { method: req.method, allowed: [...allowed].sort().join(', ') } });
   };
 }
 
@@ -55,5 +55,5 @@ export function methodNotAllowed(app: Express): RequestHandler {
 export const onlyGetAndHead: RequestHandler = (req, res, next) => {
   if (req.method === 'GET' || req.method === 'HEAD') return next();
   res.set('Allow', 'GET, HEAD');
-  throw new AppError('method_not_allowed', `${req.method} is not answered here. Allowed: GET, HEAD.`);
+  throw new AppError('method_not_allowed', { key: 'problems.detail.methodNotAllowed', params: { method: req.method, allowed: 'GET, HEAD' } });
 };

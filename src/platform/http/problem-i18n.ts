@@ -1,21 +1,21 @@
 import type { Request } from 'express';
 import { allCatalogues, DEFAULT_LOCALE, negotiateLocale, translator, type Locale } from '../i18n';
-import type { FieldError } from '../errors';
-import type { Problem } from './problem';
+import { errorCodes, type FieldError } from '../errors';
+import type { Problem, ProblemSource } from './problem-document';
 
 /**
- * Problem answers in the supporter's language. Domain code keeps writing English (`AppError(code,
- * detail)`, zod messages); here, at the edge, the English texts are recognised against the English
- * catalogue (src/locales/en/problems.json), their variable parts ({slug}, {max}…) carried over, and
- * the text of the same key in the asked language put in their place. So English answers stay
- * exactly what they were, and anything not (yet) in the catalogue stays English rather than vanish.
+ * Problem answers in the supporter's language. An AppError names its text by catalogue key
+ * (src/locales/<locale>/problems.json), so every language, English included, is read from the
+ * catalogue by that key:
  *
  * - `title`: `problems.title.<code>`.
- * - `detail`: the `problems.detail.*` entry whose English matches.
- * - each `errors[]` message: `problems.field.<field>.<zod issue code>` first, then the
- *   `problems.message.*` entry whose English matches, then `problems.issue.<zod issue code>`.
+ * - `detail`: the error's key, with its parameters.
+ * - each `errors[]` message: the key the error named; for zod's issues (which have no key),
+ *   `problems.field.<field>.<issue code>` first, then the `problems.message.*` entry whose English
+ *   is the schema's message, then `problems.issue.<issue code>`, else the schema's English.
  *
- * Admin answers stay English: staff tools and scripts read them.
+ * `staff.*` keys exist in English only: staff tools and scripts read them, and admin routes
+ * answer in English anyway.
  */
 const NAMESPACE = 'problems';
 const PLACEHOLDER = /\{(\w+)\}/g;
@@ -26,58 +26,56 @@ interface Pattern {
   names: string[];
 }
 
-const patternCache = new Map<string, Pattern[]>();
+let messagePatterns: Pattern[] | undefined;
 
-function patternsOf(group: 'detail' | 'message'): Pattern[] {
-  let patterns = patternCache.get(group);
-  if (patterns) return patterns;
-  const prefix = `${NAMESPACE}.${group}.`;
-  patterns = [];
+/** The English `problems.message.*` texts as patterns, for the messages zod schemas carry. */
+function patternsOfMessages(): Pattern[] {
+  if (messagePatterns) return messagePatterns;
+  const prefix = `${NAMESPACE}.message.`;
+  messagePatterns = [];
   for (const [key, text] of allCatalogues().get(DEFAULT_LOCALE)!) {
     if (!key.startsWith(prefix)) continue;
     const names = [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
     const source = text.split(PLACEHOLDER).map((part, i) => (i % 2 === 1 ? '(.+?)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
-    patterns.push({ key, regex: new RegExp(`^${source}$`, 's'), names });
+    messagePatterns.push({ key, regex: new RegExp(`^${source}$`, 's'), names });
   }
-  patternCache.set(group, patterns);
-  return patterns;
+  return messagePatterns;
 }
 
 function hasKey(key: string): boolean {
   return allCatalogues().get(DEFAULT_LOCALE)!.has(key);
 }
 
-/** The same text in `locale` when the English one is in the catalogue's `group`, else undefined. */
-function translateKnown(group: 'detail' | 'message', english: string, locale: Locale): string | undefined {
-  for (const pattern of patternsOf(group)) {
-    const match = pattern.regex.exec(english);
-    if (!match) continue;
-    const params = Object.fromEntries(pattern.names.map((name, i) => [name, match[i + 1]!]));
-    return translator(locale)(pattern.key, params);
-  }
-  return undefined;
-}
-
-function translateFieldError(error: FieldError, issueCode: string | undefined, locale: Locale): FieldError {
+function zodMessage(error: FieldError, issueCode: string | undefined, locale: Locale): string {
   const t = translator(locale);
   const specific = issueCode ? `${NAMESPACE}.field.${error.field}.${issueCode}` : undefined;
-  if (specific && hasKey(specific)) return { ...error, message: t(specific) };
-  const known = translateKnown('message', error.message, locale);
-  if (known !== undefined) return { ...error, message: known };
+  if (specific && hasKey(specific)) return t(specific);
+  for (const pattern of patternsOfMessages()) {
+    const match = pattern.regex.exec(error.message);
+    if (match) return t(pattern.key, Object.fromEntries(pattern.names.map((name, i) => [name, match[i + 1]!])));
+  }
   const generic = issueCode ? `${NAMESPACE}.issue.${issueCode}` : undefined;
-  if (generic && hasKey(generic)) return { ...error, message: t(generic) };
-  return error;
+  return generic && hasKey(generic) ? t(generic) : error.message;
 }
 
-/** `problem` in `locale`; `issueCodes[i]` is the zod issue code behind `problem.errors[i]`, when there is one. */
-export function localiseProblem(problem: Problem, locale: Locale, issueCodes: ReadonlyArray<string | undefined> = []): Problem {
-  if (locale === DEFAULT_LOCALE) return problem;
-  const titleKey = `${NAMESPACE}.title.${problem.code}`;
+function renderFieldError(error: FieldError, issueCode: string | undefined, locale: Locale): FieldError {
+  const { text, ...shown } = error;
+  if (text) return { ...shown, message: translator(locale)(text.key, text.params ?? {}) };
+  return locale === DEFAULT_LOCALE ? shown : { ...shown, message: zodMessage(error, issueCode, locale) };
+}
+
+/** The problem document of `source`, in `locale`. */
+export function renderProblem(source: ProblemSource, locale: Locale): Problem {
+  const t = translator(locale);
+  const issueCodes = source.issueCodes ?? [];
   return {
-    ...problem,
-    title: hasKey(titleKey) ? translator(locale)(titleKey) : problem.title,
-    ...(problem.detail !== undefined ? { detail: translateKnown('detail', problem.detail, locale) ?? problem.detail } : {}),
-    ...(problem.errors ? { errors: problem.errors.map((error, i) => translateFieldError(error, issueCodes[i], locale)) } : {}),
+    type: `urn:clarion:problem:${source.code}`,
+    title: t(`${NAMESPACE}.title.${source.code}`),
+    status: errorCodes[source.code].status,
+    code: source.code,
+    ...(source.text ? { detail: t(source.text.key, source.text.params ?? {}) } : {}),
+    ...(source.errors?.length ? { errors: source.errors.map((error, i) => renderFieldError(error, issueCodes[i], locale)) } : {}),
+    ...(source.instance ? { instance: source.instance } : {}),
   };
 }
 

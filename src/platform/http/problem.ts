@@ -2,36 +2,20 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ZodError } from 'zod';
 import { EnvelopeRefused } from '../crypto';
-import { AppError, errorCodes, type ErrorCode, type FieldError } from '../errors';
+import { AppError, fieldError, type FieldError } from '../errors';
 import type { Logger } from '../logger';
 import { unavailableDependency } from '../unavailable';
 import { isLocale, translator } from '../i18n';
 import { SHARED_VIEWS_DIR, Views } from '../views';
-import { localiseProblem, problemLocaleOf } from './problem-i18n';
+import { problemFor, type ProblemSource } from './problem-document';
+import { problemLocaleOf, renderProblem } from './problem-i18n';
 
-/** RFC 9457 problem details: the one shape of every error this API answers. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  code: ErrorCode;
-  errors?: FieldError[];
-  instance?: string;
-}
+export { problemFor, type Problem, type ProblemSource } from './problem-document';
 
-export function problemFor(code: ErrorCode, detail?: string, errors: FieldError[] = []): Problem {
-  const { status, title } = errorCodes[code];
-  return { type: `urn:clarion:problem:${code}`, title, status, code, ...(detail ? { detail } : {}), ...(errors.length ? { errors } : {}) };
-}
-
-/**
- * Answers in the request's language (problem-i18n.ts); `issueCodes` are the zod issue codes behind
- * `problem.errors`, for field-specific translations.
- */
-export function sendProblem(res: Response, problem: Problem, issueCodes: ReadonlyArray<string | undefined> = []): void {
+/** Answers in the request's language (problem-i18n.ts). */
+export function sendProblem(res: Response, source: ProblemSource): void {
   const locale = problemLocaleOf(res.req);
-  const answer = localiseProblem(problem, locale, issueCodes);
+  const answer = renderProblem(source, locale);
   if (!res.headersSent) res.vary('Accept-Language').set('Content-Language', locale);
   res.status(answer.status).type('application/problem+json').send(JSON.stringify(answer));
 }
@@ -45,28 +29,26 @@ export function fieldErrorsOf(error: ZodError): FieldError[] {
   return error.issues.flatMap((issue) => {
     // An unknown key is reported on its parent object; name each key itself (`consent.marketing`).
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a known field' }));
+      return issue.keys.map((key) => fieldError([...issue.path, key].join('.'), 'problems.message.notKnownField'));
     }
     return [{ field: issue.path.length ? issue.path.join('.') : '(body)', message: issue.message }];
   });
 }
 
 /** Body-parser failures carry a `type`; they are the client's fault and must not become 500s. */
-function problemForParserError(error: { type?: string; status?: number }): Problem | undefined {
+function problemForParserError(error: { type?: string; status?: number }): ProblemSource | undefined {
   switch (error.type) {
-    case 'entity.too.large': return problemFor('payload_too_large', 'The body is larger than this endpoint accepts (16 KB).');
-    case 'entity.parse.failed': return problemFor('malformed_body', 'The body is not valid JSON.');
-    case 'encoding.invalid': return problemFor('malformed_body', 'The body is not valid UTF-8 (or has a percent-escape that is not).');
+    case 'entity.too.large': return problemFor('payload_too_large', { key: 'problems.detail.bodyTooLarge' });
+    case 'entity.parse.failed': return problemFor('malformed_body', { key: 'problems.detail.bodyNotJson' });
+    case 'encoding.invalid': return problemFor('malformed_body', { key: 'problems.detail.bodyNotUtf8' });
     case 'charset.unsupported':
-    case 'encoding.unsupported': return problemFor('unsupported_media_type', 'Use UTF-8 JSON or form encoding.');
-    case 'parameters.too.many': return problemFor('payload_too_large', 'Too many form fields.');
+    case 'encoding.unsupported': return problemFor('unsupported_media_type', { key: 'problems.detail.useUtf8' });
+    case 'parameters.too.many': return problemFor('payload_too_large', { key: 'problems.detail.tooManyFormFields' });
     default:
-      if (error.status === 404) return problemFor('not_found', 'No such resource.');
-      return error.status && error.status >= 400 && error.status < 500 ? problemFor('validation_failed', 'The request could not be read.') : undefined;
+      if (error.status === 404) return problemFor('not_found', { key: 'problems.detail.noSuchResource' });
+      return error.status && error.status >= 400 && error.status < 500 ? problemFor('validation_failed', { key: 'problems.detail.requestUnreadable' }) : undefined;
   }
 }
-
-const UNAVAILABLE_DETAIL = 'The service is overloaded or briefly unavailable. Try again after the time in Retry-After.';
 const views = new Views([SHARED_VIEWS_DIR]);
 
 /**
@@ -97,18 +79,16 @@ export function errorMiddleware(logger: Logger, retryAfterSeconds = 5): ErrorReq
       if (res.headersSent) return res.end();
       res.setHeader('Retry-After', String(retryAfterSeconds));
       if (wantsPage(req)) return sendUnavailablePage(req, res);
-      return sendProblem(res, problemFor('unavailable', UNAVAILABLE_DETAIL));
+      return sendProblem(res, problemFor('unavailable', { key: 'problems.detail.unavailable' }));
     }
-    let problem: Problem | undefined;
-    let issueCodes: string[] = [];
+    let problem: ProblemSource | undefined;
     if (error instanceof EnvelopeRefused) {
       // Data copied between rows or tampered with: an operator must hear of it, the client not why.
       logger.error({ sealedColumn: error.sealedColumn, reason: error.reason, requestId: req.id }, 'sealed data refused');
     }
-    if (error instanceof AppError) problem = problemFor(error.code, error.detail, error.errors);
+    if (error instanceof AppError) problem = problemFor(error.code, error.text, error.errors);
     else if (error instanceof ZodError) {
-      problem = problemFor('validation_failed', 'Some fields are not valid.', fieldErrorsOf(error));
-      issueCodes = fieldIssueCodesOf(error);
+      problem = { ...problemFor('validation_failed', { key: 'problems.detail.fieldsNotValid' }, fieldErrorsOf(error)), issueCodes: fieldIssueCodesOf(error) };
     }
     else if (error && typeof error === 'object') problem = problemForParserError(error as { type?: string; status?: number });
 
@@ -116,9 +96,9 @@ export function errorMiddleware(logger: Logger, retryAfterSeconds = 5): ErrorReq
       // Only the id crosses to the client; the log gets the error (never the request body).
       const errorId = randomUUID();
       logger.error({ err: error, errorId, requestId: req.id }, 'unhandled error');
-      problem = { ...problemFor('internal', `Something went wrong on our side. Reference: ${errorId}.`), instance: `urn:uuid:${errorId}` };
+      problem = { ...problemFor('internal', { key: 'problems.detail.internal', params: { reference: errorId } }), instance: `urn:uuid:${errorId}` };
     }
     if (res.headersSent) return res.end();
-    sendProblem(res, problem, issueCodes);
+    sendProblem(res, problem);
   };
 }

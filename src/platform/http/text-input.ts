@@ -85,7 +85,7 @@ export function refuseUnsafeText(): RequestHandler {
     const problem = pathProblem(queryAt < 0 ? url : url.slice(0, queryAt))
       ?? (queryAt < 0 ? null : formEncodedProblem(url.slice(queryAt + 1), '(query)'))
       ?? bodyProblem(req.body);
-    if (problem) throw new AppError('validation_failed', 'The request contains text that cannot be stored.', [problem]);
+    if (problem) throw new AppError('validation_failed', { key: 'problems.detail.textNotStorable' }, [problem]);
     next();
   };
 }

@@ -1,4 +1,4 @@
-import { partnerOf } from '../../../src/modules/embed';
+import { partnerOf } from '../../../src/modules/supporters';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
 
@@ -131,7 +131,7 @@ describe('the partner of a signature', () => {
 
     const token = await partnerFieldFor(OTHER_PARTNER);
     const other = await createCampaign(api.platform.db);
-    expect(await partnerOf(api.platform, other.id, token)).toBeNull();
+    expect(partnerOf(api.platform, { id: other.id, embedOrigins: [OTHER_PARTNER] }, token)).toBeNull();
 
     await api.platform.db.campaign.update({ where: { id: campaign.id }, data: { embedOrigins: [PARTNER] } });
     try {

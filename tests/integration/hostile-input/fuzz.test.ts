@@ -86,7 +86,6 @@ describe('hostile requests from the document', () => {
       requests: REQUESTS,
       seed: SEED,
     });
-    // eslint-disable-next-line no-console
     console.log(`fuzz: ${report.sent} requests in ${(report.ms / 1000).toFixed(1)} s (seed ${SEED}); statuses ${JSON.stringify(report.byStatus)}`);
     expect(report.sent).toBe(REQUESTS);
     const errors = logs.lines.filter((line) => typeof line.level === 'number' && line.level >= 50);

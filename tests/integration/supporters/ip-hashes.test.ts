@@ -1,5 +1,5 @@
 import { clearExpiredIpHashes } from '../../../src/modules/supporters/ip-hash-retention';
-import { ipSourceHash, widerNetworksOf } from '../../../src/modules/supporters/personal-data';
+import { ipSourceHash, widerNetworksOf } from '../../../src/platform/network-hash';
 import { createCampaign, signingBody } from '../../support/fixtures';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
 

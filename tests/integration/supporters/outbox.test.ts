@@ -16,16 +16,20 @@ let smtp: SmtpRecorder;
 let api: TestApi;
 let campaign: TestCampaign;
 let queue: Queue;
+let queueConnection: ReturnType<typeof createRedis>;
 
 beforeAll(async () => {
   smtp = await SmtpRecorder.start();
   api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', EMAIL_RETRY_BASE_MS: RETRY_BASE_MS });
   campaign = await createCampaign(api.platform.db);
-  queue = new Queue(QUEUES.email, { connection: createRedis(api.platform.config.REDIS_URL, 'queue'), prefix: api.platform.config.QUEUE_PREFIX });
+  queueConnection = createRedis(api.platform.config.REDIS_URL, 'queue');
+  queue = new Queue(QUEUES.email, { connection: queueConnection, prefix: api.platform.config.QUEUE_PREFIX });
 });
 
 afterAll(async () => {
   await queue.close();
+  // BullMQ leaves a connection it was handed open: it is ours to quit (else jest never exits).
+  await queueConnection.quit();
   await api.close();
   await smtp.stop();
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCipheriv } from 'node:crypto';
 import { DataCipher, deriveKey, EnvelopeRefused, TokenSigner, type EncryptionKey, type SealedColumnRef } from '../../../src/platform/crypto';
-import { networkOf } from '../../../src/modules/supporters/personal-data';
+import { networkOf } from '../../../src/platform/network-hash';
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
 /** A column whose name is its purpose: enough to tell columns apart here. */

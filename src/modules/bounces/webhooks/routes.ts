@@ -61,7 +61,7 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
   }
 
   router.post('/api/webhooks/ses', express.text({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req: Request, res: Response) => {
-    if (topics.size === 0) throw new AppError('not_found', 'SES notifications are not enabled on this Clarion (SES_SNS_TOPIC_ARNS).');
+    if (topics.size === 0) throw new AppError('not_found', { key: 'staff.sesDisabled' });
     // SNS posts text/plain; a body sent as application/json arrives already parsed by the app.
     const parsed = typeof req.body === 'string' ? null : req.body as unknown;
     const text = typeof req.body === 'string' ? req.body : JSON.stringify(parsed ?? null);
@@ -70,18 +70,18 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
       try {
         json = JSON.parse(text);
       } catch {
-        throw new AppError('malformed_body', 'Send the SNS message as JSON.');
+        throw new AppError('malformed_body', { key: 'staff.snsAsJson' });
       }
     }
     const envelope = snsEnvelopeSchema.parse(json);
-    if (!topics.has(envelope.TopicArn)) throw new AppError('forbidden', 'This topic is not one Clarion subscribed to.');
-    if (!(await verifySnsSignature(envelope, hostPattern))) throw new AppError('unauthorised', 'The SNS signature does not verify.');
+    if (!topics.has(envelope.TopicArn)) throw new AppError('forbidden', { key: 'staff.snsTopicUnknown' });
+    if (!(await verifySnsSignature(envelope, hostPattern))) throw new AppError('unauthorised', { key: 'staff.snsSignature' });
     if (!isFresh(new Date(envelope.Timestamp), config.PROVIDER_WEBHOOK_MAX_AGE_SECONDS)) {
-      throw new AppError('unauthorised', 'The message is too old (or from the future): refused as a replay.');
+      throw new AppError('unauthorised', { key: 'staff.snsReplay' });
     }
     if (envelope.Type === 'SubscriptionConfirmation') {
       if (!envelope.SubscribeURL || !(await confirmSubscription(envelope.SubscribeURL, hostPattern))) {
-        throw new AppError('unavailable', 'The subscription could not be confirmed with SNS; try again.');
+        throw new AppError('unavailable', { key: 'staff.snsSubscription' });
       }
       platform.logger.info({ provider: 'ses' }, 'SNS subscription confirmed');
       return res.json({ status: 'subscribed', recorded: 0 } satisfies Answer);
@@ -95,12 +95,12 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
   // JSON bodies here are read by the app's /api/webhooks parser (256 KB, see platform/http/app.ts).
   router.post('/api/webhooks/mailgun', async (req: Request, res: Response) => {
     const key = config.MAILGUN_WEBHOOK_SIGNING_KEY;
-    if (!key) throw new AppError('not_found', 'Mailgun webhooks are not enabled on this Clarion (MAILGUN_WEBHOOK_SIGNING_KEY).');
-    if (!req.is('application/json')) throw new AppError('unsupported_media_type', 'Send application/json.');
+    if (!key) throw new AppError('not_found', { key: 'staff.mailgunDisabled' });
+    if (!req.is('application/json')) throw new AppError('unsupported_media_type', { key: 'problems.detail.sendJson' });
     const call = mailgunCallSchema.parse(req.body);
-    if (!mailgunSignatureValid(key, call)) throw new AppError('unauthorised', 'The Mailgun signature does not verify.');
+    if (!mailgunSignatureValid(key, call)) throw new AppError('unauthorised', { key: 'staff.mailgunSignature' });
     if (!isFresh(new Date(Number(call.signature.timestamp) * 1000), config.PROVIDER_WEBHOOK_MAX_AGE_SECONDS)) {
-      throw new AppError('unauthorised', 'The call is too old (or from the future): refused as a replay.');
+      throw new AppError('unauthorised', { key: 'staff.mailgunReplay' });
     }
     const event = mailgunReport(call);
     res.json(await take('mailgun', call.signature.token, event.returnPaths, event.report, Buffer.from(JSON.stringify(req.body))));

@@ -1,22 +1,20 @@
+/**
+ * The pages the signing and confirmation routes answer to a browser: the no-JavaScript form's
+ * answers, and the pages of the emailed link. Every text comes from the catalogues.
+ */
+
 import type { Request, Response } from 'express';
 import Handlebars from 'handlebars';
-import path from 'node:path';
 import { ZodError } from 'zod';
 import type { Platform } from '../../platform/context';
 import { AppError, type FieldError } from '../../platform/errors';
 import { fieldErrorsOf } from '../../platform/http/problem';
 import { translator, type Locale } from '../../platform/i18n';
-import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
-import {
-  carriedFields, confirmationLinkDays, languageLinks, pageLocale, letterOfferHtml, liveCampaigns, renderCampaignPage, renderNotFound,
-  signedMessageHtml, type SigningFormValues,
-} from '../public';
-
-/**
- * The pages the signing and confirmation routes answer to a browser: the no-JavaScript form's
- * answers, and the pages of the emailed link. Every text comes from the catalogues.
- */
-const views = new Views([path.join(__dirname, 'pages'), SHARED_VIEWS_DIR]);
+import { languageLinks, pageLocale } from '../../platform/http/page-locale';
+import { carriedFields, renderCampaignPage, renderNotFound } from './campaign-page';
+import { confirmationLinkDays, liveCampaigns } from './public.service';
+import { letterOfferHtml, signedMessageHtml, type SigningFormValues } from './signing-form';
+import { publicViews as views } from './views';
 
 const TRUE_WORDS = ['true', 'on', '1', 'yes'];
 

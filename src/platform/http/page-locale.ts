@@ -1,4 +1,4 @@
-import { isLocale, LOCALE_NAMES, LOCALES, negotiateLocale, type Locale } from '../../platform/i18n';
+import { isLocale, LOCALE_NAMES, LOCALES, negotiateLocale, type Locale } from '../i18n';
 
 interface LocaleRequest {
   query: Record<string, unknown>;
