@@ -1,5 +1,6 @@
 import type { DbClient } from '../../platform/db';
 import { z } from '../../platform/http/zod';
+import { sql, sqlRows } from '../../platform/sql-rows';
 
 /**
  * Bounce and complaint rates per campaign and per sending domain (the From domain of the
@@ -40,6 +41,10 @@ export type Deliverability = z.infer<typeof deliverabilitySchema>;
 
 type Counts = { sent: number; hardBounces: number; softBounces: number; complaints: number };
 
+const CampaignRow = z.object({ id: sql.uuid, slug: sql.text, title: sql.text, sender_email: sql.text }).strict();
+const CountRow = z.object({ campaign_id: sql.uuid, n: sql.int }).strict();
+const ReportCountRow = z.object({ campaign_id: sql.uuid.nullable(), kind: z.enum(['hard', 'soft', 'complaint']), n: sql.int }).strict();
+
 export function ratesFor(counts: Counts) {
   const bounceRate = counts.sent > 0 ? counts.hardBounces / counts.sent : null;
   const complaintRate = counts.sent > 0 ? counts.complaints / counts.sent : null;
@@ -56,17 +61,17 @@ export function domainOf(address: string): string {
 export async function deliverability(db: DbClient, days: number, now = new Date()): Promise<Deliverability> {
   const since = new Date(now.getTime() - days * 86_400_000);
   const [campaigns, letters, recipients, confirmations, reports] = await Promise.all([
-    db.$queryRaw<{ id: string; slug: string; title: string; sender_email: string }[]>`SELECT id::text, slug, title, sender_email FROM campaigns ORDER BY slug`,
-    db.$queryRaw<{ campaign_id: string; n: number }[]>`
+    sqlRows(db, CampaignRow)`SELECT id::text, slug, title, sender_email FROM campaigns ORDER BY slug`,
+    sqlRows(db, CountRow)`
       SELECT campaign_id::text, count(DISTINCT message_id)::int AS n FROM letters
       WHERE status = 'sent' AND sent_at >= ${since} GROUP BY 1`,
     // A recipient later reported bounced was still accepted, and keeps its sent_at.
-    db.$queryRaw<{ campaign_id: string; n: number }[]>`
+    sqlRows(db, CountRow)`
       SELECT m.campaign_id::text, count(*)::int AS n FROM mailing_recipients r JOIN mailings m ON m.id = r.mailing_id
       WHERE r.status IN ('sent', 'bounced') AND r.sent_at >= ${since} GROUP BY 1`,
-    db.$queryRaw<{ campaign_id: string; n: number }[]>`
+    sqlRows(db, CountRow)`
       SELECT campaign_id::text, count(*)::int AS n FROM signing_attempts WHERE email_sent_at >= ${since} GROUP BY 1`,
-    db.$queryRaw<{ campaign_id: string | null; kind: 'hard' | 'soft' | 'complaint'; n: number }[]>`
+    sqlRows(db, ReportCountRow)`
       SELECT campaign_id::text, kind::text AS kind, count(*)::int AS n FROM delivery_reports
       WHERE created_at >= ${since} GROUP BY 1, 2`,
   ]);

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
 import type { BounceSubject } from '../../platform/return-path';
+import { sql, sqlRow } from '../../platform/sql-rows';
+import { z } from 'zod';
 import { recordAddressFailure } from '../letters';
 import { markRecipientBounced } from '../mailings';
 import { suppressAfterReport } from '../supporters';
@@ -46,24 +48,27 @@ async function partyOf(tx: DbClient, subject: BounceSubject): Promise<Party> {
     case 'target': return { ...none, kind: 'target', targetId: subject.id };
     case 'supporter': return { ...none, kind: 'supporter', supporterId: subject.id };
     case 'letter': {
-      const [row] = await tx.$queryRaw<{ campaign_id: string; target_id: string }[]>`
-        SELECT campaign_id::text, target_id::text FROM letters WHERE id = ${subject.id}::uuid`;
+      const row = await sqlRow(tx, LetterParty)`SELECT campaign_id::text, target_id::text FROM letters WHERE id = ${subject.id}::uuid`;
       return { ...none, kind: 'target', targetId: row?.target_id ?? null, campaignId: row?.campaign_id ?? null, letterId: row ? subject.id : null };
     }
     case 'signingAttempt': {
-      const [row] = await tx.$queryRaw<{ campaign_id: string; supporter_id: string | null }[]>`
+      const row = await sqlRow(tx, AttemptParty)`
         SELECT a.campaign_id::text, s.supporter_id::text FROM signing_attempts a LEFT JOIN signatures s ON s.id = a.signature_id
         WHERE a.id = ${subject.id}::uuid`;
       return { ...none, kind: 'supporter', supporterId: row?.supporter_id ?? null, campaignId: row?.campaign_id ?? null };
     }
     case 'mailingRecipient': {
-      const [row] = await tx.$queryRaw<{ supporter_id: string; mailing_id: string; campaign_id: string }[]>`
+      const row = await sqlRow(tx, RecipientParty)`
         SELECT r.supporter_id::text, r.mailing_id::text, m.campaign_id::text FROM mailing_recipients r JOIN mailings m ON m.id = r.mailing_id
         WHERE r.id = ${subject.id}::uuid`;
       return { ...none, kind: 'supporter', supporterId: row?.supporter_id ?? null, mailingId: row?.mailing_id ?? null, campaignId: row?.campaign_id ?? null, mailingRecipientId: row ? subject.id : null };
     }
   }
 }
+
+const LetterParty = z.object({ campaign_id: sql.uuid, target_id: sql.uuid }).strict();
+const AttemptParty = z.object({ campaign_id: sql.uuid, supporter_id: sql.uuid.nullable() }).strict();
+const RecipientParty = z.object({ supporter_id: sql.uuid, mailing_id: sql.uuid, campaign_id: sql.uuid }).strict();
 
 export async function takeReport(platform: Platform, subject: BounceSubject, report: ParsedReport, raw: Buffer): Promise<IntakeOutcome> {
   const outcome: IntakeOutcome = { recorded: 0, duplicates: 0 };

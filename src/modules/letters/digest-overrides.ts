@@ -2,6 +2,8 @@ import type { Platform } from '../../platform/context';
 import type { Db, DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import { isLocale } from '../../platform/i18n';
+import { sql, sqlRow, sqlRows } from '../../platform/sql-rows';
+import { z } from 'zod';
 import { audit, type AdminPrincipal } from '../admin';
 import { enqueueDeliveries } from './letters.service';
 import { sweepSuffix } from './sweeper';
@@ -39,6 +41,9 @@ export function readDigestToken(platform: Platform, token: string): OverrideIds 
   return { campaignId, targetId };
 }
 
+const StateRow = z.object({ title: sql.text.nullable(), mission: sql.text.nullable(), digest: sql.bool }).strict();
+const OverrideRow = z.object({ target_id: sql.uuid, slug: sql.text, reason: sql.text, created_at: sql.timestamp }).strict();
+
 export interface OverrideState {
   campaignTitle: string | null;
   delegation: string | null;
@@ -46,7 +51,7 @@ export interface OverrideState {
 }
 
 export async function overrideState(db: DbClient, ids: OverrideIds): Promise<OverrideState> {
-  const [row] = await db.$queryRaw<{ title: string | null; mission: string | null; digest: boolean }[]>`
+  const row = await sqlRow(db, StateRow)`
     SELECT (SELECT title FROM campaigns WHERE id = ${ids.campaignId}::uuid) AS title,
            (SELECT mission_name FROM targets WHERE id = ${ids.targetId}::uuid) AS mission,
            EXISTS (SELECT 1 FROM target_digest_overrides WHERE campaign_id = ${ids.campaignId}::uuid AND target_id = ${ids.targetId}::uuid) AS digest`;
@@ -78,7 +83,7 @@ export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' 
 
 /** Every override, for the admin's delegations list. */
 export async function listOverrides(db: DbClient): Promise<Map<string, Array<{ campaign: string; reason: string; createdAt: string }>>> {
-  const rows = await db.$queryRaw<{ target_id: string; slug: string; reason: string; created_at: Date }[]>`
+  const rows = await sqlRows(db, OverrideRow)`
     SELECT o.target_id::text, c.slug, o.reason, o.created_at FROM target_digest_overrides o JOIN campaigns c ON c.id = o.campaign_id
     ORDER BY c.slug`;
   const byTarget = new Map<string, Array<{ campaign: string; reason: string; createdAt: string }>>();
