@@ -20,7 +20,8 @@ CREATE TABLE "target_digest_overrides" (
 CREATE INDEX "target_digest_overrides_target_id_idx" ON "target_digest_overrides"("target_id");
 
 -- CreateIndex
-CREATE INDEX "signing_attempts_email_sent_at_idx" ON "signing_attempts"("email_sent_at");
+-- Partial (not in the Prisma schema): a signing inserts its attempt with no entry here, only a sent email adds one.
+CREATE INDEX "signing_attempts_email_sent_at_idx" ON "signing_attempts"("email_sent_at") WHERE "email_sent_at" IS NOT NULL;
 
 -- CreateIndex
 CREATE INDEX "delivery_reports_created_at_campaign_id_idx" ON "delivery_reports"("created_at", "campaign_id");
