@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { canonicalEmail } from '../../src/modules/supporters/email-address';
+import { canonicalEmail } from '../../src/modules/supporters';
 import { emailLookupHash, SEALED, seal } from '../../src/modules/supporters/personal-data';
 import type { Platform } from '../../src/platform/context';
 import type { RecordedMessage, SmtpRecorder } from './smtp-recorder';

@@ -68,6 +68,14 @@ export function translationsSelect(locale: string) {
   } as const;
 }
 
+/**
+ * The title in `locale`: the translation's when the campaign has one in that language (and it is
+ * not blank), else the original. The one rule for a title, for pages and emails alike.
+ */
+export function localiseTitle(campaign: { language: string; title: string }, locale: string, translatedTitle: string | null | undefined): string {
+  return (locale !== campaign.language && translatedTitle?.trim()) || campaign.title;
+}
+
 export function localiseCampaign(campaign: TranslatableCampaign, locale: string): LocalisedCampaignTexts {
   const original: LocalisedCampaignTexts = {
     language: campaign.language,
@@ -80,7 +88,7 @@ export function localiseCampaign(campaign: TranslatableCampaign, locale: string)
   const demands = translatedDemands(translation.demands);
   return {
     language: translation.language,
-    title: translation.title.trim() || campaign.title,
+    title: localiseTitle(campaign, locale, translation.title),
     summary: translation.summary?.trim() || campaign.summary,
     demands: original.demands.map((demand) => {
       const translated = demands.get(demand.position);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DbClient } from '../../platform/db';
 import { sql, sqlRow } from '../../platform/sql-rows';
+import { localiseTitle } from '../campaigns';
 import { ledgerColumns, readLedgerRows, type LedgerSignature } from './signatures.ledger';
 
 /** All SQL about supporters and their signatures. */
@@ -189,7 +190,6 @@ export async function findAttemptForMail(db: DbClient, attemptId: string) {
     JOIN campaigns c ON c.id = s.campaign_id
     WHERE a.id = ${attemptId}::uuid`;
   if (!row) return null;
-  const translated = row.campaign_language === row.locale ? '' : row.translated_title?.trim();
   return {
     id: row.id,
     confirmedAt: row.confirmed_at,
@@ -199,7 +199,7 @@ export async function findAttemptForMail(db: DbClient, attemptId: string) {
       id: row.signature_id,
       status: row.status,
       supporter: { id: row.supporter_id, emailHash: Buffer.from(row.email_hash, 'hex'), emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
-      campaign: { id: row.campaign_id, slug: row.slug, title: row.title, titleInLocale: translated || row.title, senderName: row.sender_name, senderEmail: row.sender_email },
+      campaign: { id: row.campaign_id, slug: row.slug, title: row.title, titleInLocale: localiseTitle({ language: row.campaign_language, title: row.title }, row.locale, row.translated_title), senderName: row.sender_name, senderEmail: row.sender_email },
     },
   };
 }

@@ -1,6 +1,5 @@
 import nodemailer from 'nodemailer';
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
+import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { type BounceListener, startBounceListener } from '../../../src/modules/bounces';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';

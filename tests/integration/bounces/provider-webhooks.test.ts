@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
+import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { providerWebhooksRouter } from '../../../src/modules/bounces';
 import { seedTargets } from '../../../src/modules/letters';
 import { createHttpApp } from '../../../src/platform/http/app';

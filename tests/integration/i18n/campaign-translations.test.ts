@@ -1,6 +1,4 @@
-import { seedKazakhstanCampaign, seedKazakhstanTranslations } from '../../../src/modules/campaigns';
-import { kazakhstanTranslations } from '../../../src/modules/campaigns/kazakhstan-translations.seed';
-import { kazakhstanDemands, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { seedKazakhstanCampaign, seedKazakhstanTranslations, kazakhstanTranslations, kazakhstanDemands, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTranslatedDefaultTemplates } from '../../../src/modules/letters';
 import { validateTemplate } from '../../../src/modules/letters/templates.engine';
 import { createCampaign } from '../../support/fixtures';

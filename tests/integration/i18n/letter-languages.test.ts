@@ -1,6 +1,4 @@
-import { seedKazakhstanCampaign, seedKazakhstanTranslations } from '../../../src/modules/campaigns';
-import { kazakhstanTranslations } from '../../../src/modules/campaigns/kazakhstan-translations.seed';
-import { kazakhstanDemands, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { seedKazakhstanCampaign, seedKazakhstanTranslations, kazakhstanTranslations, kazakhstanDemands, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets, seedTranslatedDefaultTemplates } from '../../../src/modules/letters';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { approveByEmail, lettersTo, sign } from '../../support/letters';

@@ -7,9 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { localiseCampaign } from '../../../src/modules/campaigns';
-import { kazakhstanTranslations } from '../../../src/modules/campaigns/kazakhstan-translations.seed';
-import { kazakhstanDemands, kazakhstanSummary } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { localiseCampaign, kazakhstanTranslations, kazakhstanDemands, kazakhstanSummary } from '../../../src/modules/campaigns';
 import { compileTemplate, DEFAULT_LETTER_TRANSLATIONS, validateTemplate } from '../../../src/modules/letters/templates.engine';
 import { buildLetterContext } from '../../../src/modules/letters/templates.service';
 

@@ -1,6 +1,5 @@
 import type { Page } from 'playwright-core';
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, kazakhstanDemands } from '../../../src/modules/campaigns/kazakhstan.seed';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
+import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, kazakhstanDemands, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { expectAccessible, launchBrowser, type TestBrowser } from '../../support/browser';
 import { eventually, type TestApi, startTestStack, type TestStack } from '../../support/harness';

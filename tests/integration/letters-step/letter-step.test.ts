@@ -1,5 +1,4 @@
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, kazakhstanDemands } from '../../../src/modules/campaigns/kazakhstan.seed';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
+import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, kazakhstanDemands, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { createCampaign } from '../../support/fixtures';
 import { type TestApi, startTestStack, type TestStack } from '../../support/harness';

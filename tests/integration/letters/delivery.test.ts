@@ -1,5 +1,4 @@
-import { kazakhstanDemands, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
+import { kazakhstanDemands, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { createCampaign } from '../../support/fixtures';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';

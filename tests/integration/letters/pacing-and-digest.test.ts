@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { seedKazakhstanCampaign, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { DelegationPacer, seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { spacingMs } from '../../../src/modules/letters/throttle';
 import { createRedis } from '../../../src/platform/redis';

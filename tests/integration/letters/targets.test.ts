@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { targetsRouter } from '../../../src/modules/letters/targets.routes';
+import { targetsRouter } from '../../../src/modules/letters';
 import { CSV_COLUMNS } from '../../../src/modules/letters/targets.csv';
 import {
   findDeliverableAddresses, findTargetsForSelection, recordAddressFailure, recordAddressSuccess,

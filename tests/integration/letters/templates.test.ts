@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { kazakhstanDemands } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { kazakhstanDemands } from '../../../src/modules/campaigns';
 import { DEFAULT_LETTER } from '../../../src/modules/letters/templates.engine';
 import { getLetterRenderer, seedDefaultTemplate } from '../../../src/modules/letters/templates.service';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';

@@ -4,8 +4,7 @@
  * done is not redone. "Redis loses" is simulated by deleting every key of this file's prefix,
  * which is what a restart without persistence does to the deployment.
  */
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { seedKazakhstanCampaign, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import type { RunningWorkers, WorkerParts } from '../../../src/worker-runtime';
 import { eventually, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';

@@ -3,8 +3,7 @@
  * the pool exhausted past its wait, a transaction that cannot start in time. A supporter pressing
  * the confirm button gets a page that says to try again, in their language.
  */
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
+import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { unavailableDependency } from '../../../src/platform/unavailable';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
 

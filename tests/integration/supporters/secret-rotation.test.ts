@@ -1,5 +1,4 @@
-import { canonicalEmail } from '../../../src/modules/supporters/email-address';
-import { emailLookupHash } from '../../../src/modules/supporters/personal-data';
+import { canonicalEmail, emailLookupHash } from '../../../src/modules/supporters';
 import { reHashEmails } from '../../../src/modules/supporters/secret-rotation';
 import { createCampaign, signingBody } from '../../support/fixtures';
 import { postJson, startTestApi } from '../../support/harness';

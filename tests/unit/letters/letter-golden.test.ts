@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { kazakhstanDemands } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { kazakhstanDemands } from '../../../src/modules/campaigns';
 import type { RenderedLetter } from '../../../src/modules/letters/letter-context';
 import { compileTemplate, DEFAULT_LETTER, renderDigest } from '../../../src/modules/letters/templates.engine';
 import { buildLetterContext } from '../../../src/modules/letters/templates.service';

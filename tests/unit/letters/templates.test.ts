@@ -1,4 +1,4 @@
-import { kazakhstanDemands } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { kazakhstanDemands } from '../../../src/modules/campaigns';
 import type { LetterContext } from '../../../src/modules/letters/letter-context';
 import {
   compileTemplate, DEFAULT_LETTER, DIGEST_LETTER, isEmptyLetter, paragraphsHtml, renderDigest, sanitiseContext,

@@ -1,5 +1,4 @@
-import { computeDeltas, type LedgerSignature, type Standing } from '../../../src/modules/supporters/signatures.deltas';
-import { readLedgerRows } from '../../../src/modules/supporters/signatures.ledger';
+import { computeDeltas, type LedgerSignature, type Standing, readLedgerRows } from '../../../src/modules/supporters';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
