@@ -185,6 +185,14 @@ describe('retention', () => {
     expect(previewed.campaigns.find((c) => c.slug === old.slug)).toMatchObject({ expired: true, signatures: 2, supporters: 2, letters: 2, unconfirmedSignatures: 1 });
     expect(previewed.campaigns.find((c) => c.slug === open.slug)).toMatchObject({ expired: false, signatures: 0, unconfirmedSignatures: 1 });
 
+    // The dashboard shows the same dry run; owners get the button.
+    const page = await call(stack.api.url, 'GET', '/admin/retention', { headers: { cookie: owner.cookie } });
+    expect(page.status).toBe(200);
+    expect(page.text).toMatch(new RegExp(`data-slug="${old.slug}">[\\s\\S]*?<td>Yes</td>\\s*<td class="num">1</td>\\s*<td class="num">2</td>\\s*<td class="num">2</td>\\s*<td class="num">2</td>`));
+    expect(page.text).toContain('id="retention-run"');
+    expect(page.text).not.toMatch(/retention-(alpha|beta|gamma|delta)/);
+    expect((await call(stack.api.url, 'GET', '/admin/retention', { headers: { cookie: editor.cookie } })).text).not.toContain('id="retention-run"');
+
     const ran = await api(owner, 'POST', '/api/admin/retention/run');
     expect(ran.status).toBe(200);
     const run = ran.json as { run: string; counts: Record<string, number> };
