@@ -5,7 +5,7 @@ import { confirmPending, openPersonalData, SEALED } from '../../../src/modules/s
 import { Prisma } from '../../../src/platform/db';
 import { call, logIn, makeAccount, type AdminSessionCookie } from '../../support/admin';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
-import { eventually, LogCollector, postJson, startTestStack, type TestStack } from '../../support/harness';
+import { eventually, LogCollector, postJson, startTestStack, startTestWorkers, type TestStack } from '../../support/harness';
 import { confirmByEmail, sign } from '../../support/letters';
 import { expectCountsEqualFullCount, rollupsAndFullCounts } from '../../support/rollups';
 
@@ -264,6 +264,27 @@ describe('retention', () => {
     expect((await rollupsAndFullCounts(db(), campaign.id)).rollups).toEqual(before.rollups);
     await expectCountsEqualFullCount(db(), campaign.id);
     expect(await scanDatabase(people.flatMap((p) => [p.email, p.name, p.city, p.comment]))).toEqual([]);
+  });
+
+  it('runs on its own in the worker: a worker that starts finds what is due in the database', async () => {
+    const campaign = await createCampaign(db());
+    const who = person('scheduled');
+    await signAs(campaign, who);
+    const [signature] = await db().signature.findMany({ where: { campaignId: campaign.id } });
+    await db().$transaction((tx) => confirmPending(tx, signature!.id));
+    await db().$executeRaw`UPDATE campaigns SET status = 'closed', closed_at = now() - interval '181 days' WHERE id = ${campaign.id}::uuid`;
+    const before = await rollupsAndFullCounts(db(), campaign.id);
+    const workers = startTestWorkers(stack.api, { relay: true, email: false, letters: false, mailings: false });
+    try {
+      const row = await eventually(async () => (await db().auditEvent.findMany({ where: { action: 'retention.run' }, orderBy: { id: 'desc' }, take: 5 }))
+        .find((a) => (a.details as { trigger?: string; finished?: boolean; signatures?: number }).trigger === 'schedule'
+          && (a.details as { finished?: boolean }).finished && ((a.details as { signatures?: number }).signatures ?? 0) >= 1), 10_000, 'a scheduled run');
+      expect(row.actor).toBeNull();
+    } finally {
+      await workers.stop();
+    }
+    expect((await db().signature.findFirstOrThrow({ where: { campaignId: campaign.id }, include: { supporter: true } })).supporter.anonymisedAt).not.toBeNull();
+    expect((await rollupsAndFullCounts(db(), campaign.id)).rollups).toEqual(before.rollups);
   });
 
   it('leaves open and recently closed campaigns alone', async () => {
