@@ -18,7 +18,8 @@ export class RetentionSchedule {
       if (this.running) return; // a long run is still going: the next tick after it picks up the rest
       this.running = runRetention(this.platform, 'schedule')
         .then(({ counts }) => { if (Object.values(counts).some((n) => n > 0)) this.logger.info({ ...counts }, 'retention run removed expired personal data'); })
-        .catch((error: unknown) => this.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'retention run failed; the next tick continues'))
+        // Class and code only: a database error's message can quote the row it refused (a key, a hash).
+        .catch((error: unknown) => this.logger.warn({ error: error instanceof Error ? error.name : typeof error, code: (error as { code?: unknown } | null)?.code }, 'retention run failed; the next tick continues'))
         .finally(() => { this.running = undefined; });
     };
     tick();
