@@ -34,7 +34,7 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
 const noInput: RequestHandler = (req, _res, next) => {
   const empty = req.get('content-length') === '0' || req.is(JSON_TYPES) === null;
   if (!empty) {
-    if (!req.is(JSON_TYPES)) throw new AppError('unsupported_media_type', 'Send no body, or application/json.');
+    if (!req.is(JSON_TYPES)) throw new AppError('unsupported_media_type', { key: 'problems.detail.sendJson' });
     runRequest.parse(req.body);
   }
   next();
