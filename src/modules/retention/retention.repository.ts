@@ -92,7 +92,10 @@ export async function anonymiseSignatures(tx: DbClient, campaignId: string, list
     UPDATE letters l SET supporter_id = m.new_supporter, paragraph_encrypted = NULL, paragraph_fingerprint = NULL, last_smtp_response = NULL
     FROM ${moves(list)} WHERE l.campaign_id = ${campaignId}::uuid AND l.supporter_id = m.old_supporter`;
   await tx.$executeRaw`
-    UPDATE mailing_recipients r SET supporter_id = m.new_supporter, last_smtp_response = NULL FROM ${moves(list)} WHERE r.signature_id = m.signature_id`;
+    UPDATE mailing_recipients r SET supporter_id = m.new_supporter, last_smtp_response = NULL,
+      -- A stand-in has no address: an update still waiting for this row will not be sent to it.
+      status = CASE WHEN r.status = 'queued' THEN 'cancelled'::"MailingRecipientStatus" ELSE r.status END
+    FROM ${moves(list)} WHERE r.signature_id = m.signature_id`;
   await tx.$executeRaw`
     UPDATE consent_withdrawals w SET supporter_id = m.new_supporter FROM ${moves(list)}
     WHERE w.campaign_id = ${campaignId}::uuid AND w.supporter_id = m.old_supporter`;

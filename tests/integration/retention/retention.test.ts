@@ -161,6 +161,10 @@ describe('retention', () => {
     expect(closed.closedAt).toBeInstanceOf(Date);
     await db().$executeRaw`UPDATE campaigns SET closed_at = now() - interval '2 days' WHERE id = ${old.id}::uuid`;
 
+    // An update still queued for alpha on the old campaign (its sending paused, say).
+    const mailing = await db().mailing.create({ data: { campaignId: old.id, language: 'en', status: 'paused' } });
+    const queued = await db().mailingRecipient.create({ data: { mailingId: mailing.id, supporterId: alphaOld.id, signatureId: alphaOld.signatureId, language: 'en' } });
+
     const needles = [
       ...[alpha, beta, gamma, bot].flatMap((p) => [p.email, p.name, p.city, p.comment, p.paragraph]),
       delta.email, delta.name, delta.city, delta.comment,
@@ -218,6 +222,9 @@ describe('retention', () => {
     const oldLetters = await db().letter.findMany({ where: { campaignId: old.id } });
     expect(oldLetters.map((l) => [l.status, l.paragraphEncrypted, l.paragraphFingerprint])).toEqual([['sent', null, null]]);
     expect(await db().letterApproval.count({ where: { attempt: { campaignId: old.id } } })).toBe(0);
+
+    const recipient = await db().mailingRecipient.findUniqueOrThrow({ where: { id: queued.id }, include: { supporter: true } });
+    expect([recipient.status, recipient.supporter.anonymisedAt !== null]).toEqual(['cancelled', true]);
 
     // alpha still is alpha on the open campaign: address, name, city, comment, untouched.
     expect(await db().signature.findUniqueOrThrow({ where: { id: alphaOpen.signatureId } })).toEqual(openAlphaBefore);
