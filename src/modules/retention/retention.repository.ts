@@ -1,8 +1,14 @@
+import { z } from 'zod';
 import { Prisma, type DbClient } from '../../platform/db';
+import { sql, sqlRow, sqlRows } from '../../platform/sql-rows';
 
 /** The queries of a retention run and its dry run. Identifiers in SQL are constants of this file. */
 
-export interface CampaignRef { id: string; slug: string; expired: boolean }
+const CampaignRow = z.strictObject({ id: sql.uuid, slug: sql.text, expired: sql.bool });
+export type CampaignRef = z.infer<typeof CampaignRow>;
+const SignatureRow = z.strictObject({ id: sql.uuid, supporterId: sql.uuid });
+const IdRow = z.strictObject({ id: sql.uuid });
+const CountRow = z.strictObject({ n: sql.bigint });
 
 /** A closed campaign whose retention has run out: personal data on it goes. */
 const expiredCampaign = (c: string, now: Date) => Prisma.sql`${Prisma.raw(c)}.status = 'closed' AND ${Prisma.raw(c)}.closed_at IS NOT NULL
@@ -10,7 +16,7 @@ const expiredCampaign = (c: string, now: Date) => Prisma.sql`${Prisma.raw(c)}.st
 
 /** Every campaign (a small table), and whether its retention has run out. */
 export async function campaigns(db: DbClient, now: Date): Promise<CampaignRef[]> {
-  return db.$queryRaw<CampaignRef[]>`
+  return sqlRows(db, CampaignRow)`
     SELECT c.id::text AS id, c.slug, (${expiredCampaign('c', now)}) AS expired FROM campaigns c ORDER BY c.slug`;
 }
 
@@ -24,7 +30,7 @@ export async function takeRetentionLock(tx: DbClient): Promise<void> {
  * a campaign past its retention. Locked, a batch at a time, with their supporters and letters.
  */
 export async function lockUnconfirmed(tx: DbClient, campaign: CampaignRef, cutoff: Date, limit: number) {
-  return tx.$queryRaw<Array<{ id: string; supporterId: string }>>`
+  return sqlRows(tx, SignatureRow)`
     SELECT s.id::text AS id, s.supporter_id::text AS "supporterId" FROM signatures s
     WHERE s.campaign_id = ${campaign.id}::uuid AND s.status = 'pending' AND (${campaign.expired}::boolean OR s.created_at < ${cutoff}::timestamptz)
     ORDER BY s.id LIMIT ${limit} FOR UPDATE OF s`;
@@ -32,7 +38,7 @@ export async function lockUnconfirmed(tx: DbClient, campaign: CampaignRef, cutof
 
 /** Letters of these signatures (a letter belongs to the signature of its campaign and supporter). */
 export async function countLettersOf(tx: DbClient, signatureIds: readonly string[]): Promise<number> {
-  const [row] = await tx.$queryRaw<Array<{ n: bigint }>>`
+  const row = await sqlRow(tx, CountRow)`
     SELECT count(*) AS n FROM letters l JOIN signatures s ON s.campaign_id = l.campaign_id AND s.supporter_id = l.supporter_id
     WHERE s.id = ANY(${[...signatureIds]}::uuid[])`;
   return Number(row?.n ?? 0);
@@ -43,7 +49,7 @@ export async function countLettersOf(tx: DbClient, signatureIds: readonly string
  * (not yet moved to a stand-in). Locked with the supporters they belong to, in id order.
  */
 export async function lockExpiredSignatures(tx: DbClient, campaignId: string, limit: number) {
-  const rows = await tx.$queryRaw<Array<{ id: string; supporterId: string }>>`
+  const rows = await sqlRows(tx, SignatureRow)`
     SELECT s.id::text AS id, s.supporter_id::text AS "supporterId" FROM signatures s JOIN supporters p ON p.id = s.supporter_id
     WHERE s.campaign_id = ${campaignId}::uuid AND s.status <> 'pending' AND p.anonymised_at IS NULL
     ORDER BY s.id LIMIT ${limit} FOR UPDATE OF s`;
@@ -53,7 +59,7 @@ export async function lockExpiredSignatures(tx: DbClient, campaignId: string, li
 
 /** Locks supporter rows, so a signing by the same address waits until we decided whether they go. */
 export async function lockSupporters(tx: DbClient, supporterIds: readonly string[]): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM supporters WHERE id = ANY(${[...new Set(supporterIds)]}::uuid[]) ORDER BY id FOR UPDATE`;
+  await tx.$executeRaw`SELECT 1 FROM supporters WHERE id = ANY(${[...new Set(supporterIds)]}::uuid[]) ORDER BY id FOR UPDATE`;
 }
 
 export interface StandIn { id: string; emailHash: Buffer; emailEncrypted: string; nameEncrypted: string }
@@ -104,7 +110,7 @@ export async function anonymiseSignatures(tx: DbClient, campaignId: string, list
 
 /** Of these (locked) supporters, the people left without any signature: nothing of theirs is needed any more. */
 export async function withoutSignatures(tx: DbClient, supporterIds: readonly string[]): Promise<string[]> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+  const rows = await sqlRows(tx, IdRow)`
     SELECT p.id::text AS id FROM supporters p WHERE p.id = ANY(${[...new Set(supporterIds)]}::uuid[]) AND p.anonymised_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.supporter_id = p.id) ORDER BY p.id`;
   return rows.map((r) => r.id);
@@ -143,9 +149,13 @@ export interface CampaignPreview {
   discardedAttempts: number;
 }
 
+const PreviewRow = z.strictObject({
+  unconfirmedSignatures: sql.bigint, unconfirmedLetters: sql.bigint, signatures: sql.bigint, supporters: sql.bigint, letters: sql.bigint, discardedAttempts: sql.bigint,
+});
+
 /** What a run would do to this campaign now, counted with the same conditions the run uses. */
 export async function previewCampaign(db: DbClient, campaign: CampaignRef, cutoff: Date): Promise<CampaignPreview> {
-  const [row] = await db.$queryRaw<Array<Record<keyof CampaignPreview, bigint>>>`
+  const row = await sqlRow(db, PreviewRow)`
     WITH unconfirmed AS (
       SELECT s.campaign_id, s.supporter_id FROM signatures s
       WHERE s.campaign_id = ${campaign.id}::uuid AND s.status = 'pending' AND (${campaign.expired}::boolean OR s.created_at < ${cutoff}::timestamptz)
@@ -173,7 +183,7 @@ export async function previewCampaign(db: DbClient, campaign: CampaignRef, cutof
  * people already without signatures: a run erases their supporter row.
  */
 export async function previewErasedSupporters(db: DbClient, now: Date, cutoff: Date): Promise<number> {
-  const [row] = await db.$queryRaw<Array<{ n: bigint }>>`
+  const row = await sqlRow(db, CountRow)`
     SELECT count(*) AS n FROM supporters p WHERE p.anonymised_at IS NULL
       AND EXISTS (SELECT 1 FROM signatures s JOIN campaigns c ON c.id = s.campaign_id WHERE s.supporter_id = p.id
                     AND (${expiredCampaign('c', now)} OR (s.status = 'pending' AND s.created_at < ${cutoff}::timestamptz)))

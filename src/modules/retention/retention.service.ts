@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
+import { z } from 'zod';
 import type { DbClient } from '../../platform/db';
+import { sql, sqlRow } from '../../platform/sql-rows';
 import { audit, type AdminPrincipal } from '../admin';
 import { eraseSupportersIn } from '../erasure';
 import { expireSignatures, sealPersonalData, SEALED } from '../supporters';
@@ -167,7 +169,7 @@ class RunRecord {
     if (this.auditId === null) {
       await audit(tx, this.actor === 'schedule' ? null : this.actor, 'retention.run', null, details);
       // The same connection (the transaction's): currval is the id just inserted.
-      const [row] = await tx.$queryRaw<Array<{ id: bigint }>>`SELECT currval(pg_get_serial_sequence('audit_events', 'id')) AS id`;
+      const row = await sqlRow(tx, z.strictObject({ id: sql.bigint }))`SELECT currval(pg_get_serial_sequence('audit_events', 'id')) AS id`;
       this.auditId = row!.id;
       return;
     }
