@@ -16,7 +16,7 @@ const FLOORS = [
   ['campaigns'],
   ['supporters', 'transparency'],
   ['letters', 'metrics', 'erasure'],
-  ['mailings', 'bounces'],
+  ['mailings', 'bounces', 'retention'],
   ['public', 'dashboard'],
   ['embed'],
 ];
