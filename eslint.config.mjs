@@ -16,7 +16,7 @@ const FLOORS = [
   ['campaigns'],
   ['supporters', 'transparency'],
   ['letters', 'metrics', 'erasure'],
-  ['mailings'],
+  ['mailings', 'retention'],
   // Above mailings: a later bounce or complaint of an update moves its recipient (markRecipientBounced).
   ['bounces'],
   ['public', 'dashboard'],

@@ -14,13 +14,14 @@ import { publicRouter, signingPagesRouter } from './modules/public';
 import { campaignCors, embedRouter } from './modules/embed';
 import { describeMetricsApi, metricsModule } from './modules/metrics';
 import { describeErasureApi, erasureRouter } from './modules/erasure';
+import { describeRetentionApi, retentionRouter } from './modules/retention';
 import { deliverabilityRouter, describeDeliverabilityApi, describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
 import { describeMailingsApi, mailingsRouter } from './modules/mailings';
 import { approvalRouter, describeDigestOverridesApi, describeLettersApi, digestOverridesRouter, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
-  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeProviderWebhooksApi, describeMailingsApi, describeDigestOverridesApi, describeDeliverabilityApi], platform.config.PUBLIC_BASE_URL);
+  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeRetentionApi, describeProviderWebhooksApi, describeMailingsApi, describeDigestOverridesApi, describeDeliverabilityApi], platform.config.PUBLIC_BASE_URL);
   const metrics = metricsModule(platform);
   return createHttpApp(platform, [
     healthRouter(platform),
@@ -45,6 +46,7 @@ export function buildApi(platform: Platform): Express {
     mailingsRouter(platform),
     dashboardRouter(platform),
     erasureRouter(platform),
+    retentionRouter(platform),
     providerWebhooksRouter(platform),
     deliverabilityRouter(platform),
     metrics.router,

@@ -11,6 +11,7 @@ import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler, IpHashRetention, resolveAddressRequest } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
 import { MailingSweeper, sendMailingHandler } from './modules/mailings';
+import { RetentionSchedule } from './modules/retention';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -47,12 +48,14 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const sweeper = new LetterSweeper(platform, queues[QUEUES.letters], logger.child({ component: 'letter-sweeper' }), Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000));
     const retention = new IpHashRetention(platform.db, config.IP_HASH_RETENTION_DAYS, logger.child({ component: 'ip-hash-retention' }));
     const mailingSweeper = new MailingSweeper(platform, queues[QUEUES.mailings], logger.child({ component: 'mailing-sweeper' }), Math.max(config.MAILINGS_SEND_LEASE_SECONDS * 250, 2_000));
+    const personalDataRetention = new RetentionSchedule(platform, logger.child({ component: 'retention' }));
     relay.start();
     sweeper.start();
     mailingSweeper.start();
     reconciler.start();
     retention.start();
-    stops.push(() => reconciler.stop(), () => retention.stop(), () => sweeper.stop(), () => mailingSweeper.stop(), () => relay.stop(), () => closeQueues(queues));
+    personalDataRetention.start();
+    stops.push(() => reconciler.stop(), () => retention.stop(), () => personalDataRetention.stop(), () => sweeper.stop(), () => mailingSweeper.stop(), () => relay.stop(), () => closeQueues(queues));
   }
 
   if (parts.email) {

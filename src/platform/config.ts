@@ -161,6 +161,10 @@ export const configSchema = z.object({
   EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
   /** Days a signature keeps its source-network hash (the fraud view's reach); then it is cleared. */
   IP_HASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days a signature may stay unconfirmed; then the retention run deletes it (and its count). */
+  UNCONFIRMED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How often the worker's retention run looks for expired data (it also runs at start). */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_IP_PER_HOUR: z.coerce.number().int().min(1).default(200),
   RATE_LIMIT_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(60),

@@ -8,7 +8,7 @@ const campaignFields = {
   id: true, slug: true, title: true, summary: true, statement: true, language: true, status: true,
   sourceOrganisation: true, sourceUrl: true, statementDate: true, signatureGoal: true,
   senderName: true, senderEmail: true, letterMode: true, digestPeriodMinutes: true, letterTestMode: true,
-  countPendingPublicly: true, embedOrigins: true, proofOfWork: true, createdAt: true, updatedAt: true,
+  countPendingPublicly: true, embedOrigins: true, proofOfWork: true, closedAt: true, retentionDays: true, createdAt: true, updatedAt: true,
 } as const satisfies Prisma.CampaignSelect;
 const demandsQuery = {
   select: { position: true, title: true, quote: true }, orderBy: { position: 'asc' },

@@ -22,6 +22,8 @@ const text = (max: number) => z.string()
 
 export const MAX_DEMANDS = 20;
 export const MAX_EMBED_ORIGINS = 50;
+/** Ten years: longer is "forever" under another name. */
+export const MAX_RETENTION_DAYS = 3650;
 export const STATUSES = ['draft', 'live', 'closed'] as const;
 export type CampaignStatusName = (typeof STATUSES)[number];
 
@@ -108,6 +110,8 @@ export const campaignPatchRequest = z.strictObject({
   status: z.enum(STATUSES).optional().openapi({ description: 'draft → live (open), live → closed (close), closed → live (reopen).' }),
   embedOrigins: embedOriginsSchema.optional(),
   proofOfWork: z.boolean().optional().openapi({ description: 'Signing requires a solved proof-of-work challenge.' }),
+  retentionDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_RETENTION_DAYS, `must be at most ${MAX_RETENTION_DAYS}`).optional()
+    .openapi({ description: 'Supporters\' personal data is removed this many days after the campaign closes (default 180).' }),
   consent: consentSchema.optional(),
 }).refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
   .openapi('AdminCampaignPatch');
@@ -159,6 +163,8 @@ export const adminCampaignSchema = adminCampaignSummarySchema.extend({
   countPendingPublicly: z.boolean(),
   embedOrigins: z.array(z.string()),
   proofOfWork: z.boolean(),
+  retentionDays: z.number().int().openapi({ description: 'Days after closing until supporters\' personal data is removed.' }),
+  closedAt: z.string().nullable().openapi({ description: 'When signing last closed; null while draft or live.' }),
   demands: z.array(z.object({ position: z.number().int(), title: z.string(), quote: z.string() })),
   consent: z.object({ wording: z.string(), text: z.string() }).nullable().openapi({ description: 'The current wording.' }),
   consentWordings: z.array(z.object({ id: z.string(), text: z.string(), current: z.boolean(), createdAt: z.string() }))

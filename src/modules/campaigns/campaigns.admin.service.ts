@@ -86,6 +86,9 @@ export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchR
       ...(patch.letterTestMode !== undefined ? { letterTestMode: patch.letterTestMode } : {}),
       ...(patch.countPendingPublicly !== undefined ? { countPendingPublicly: patch.countPendingPublicly } : {}),
       ...(patch.status !== undefined ? { status: patch.status } : {}),
+      // Retention counts from the closing; reopening stops the clock (the next closing restarts it).
+      ...(patch.status !== undefined && patch.status !== current.status ? { closedAt: patch.status === 'closed' ? new Date() : null } : {}),
+      ...(patch.retentionDays !== undefined ? { retentionDays: patch.retentionDays } : {}),
       ...(patch.embedOrigins !== undefined ? { embedOrigins: patch.embedOrigins } : {}),
       ...(patch.proofOfWork !== undefined ? { proofOfWork: patch.proofOfWork } : {}),
     });
@@ -208,6 +211,7 @@ function shape(row: repo.AdminCampaignRow, counts: { confirmed: number; pending:
     sender: { name: row.senderName, email: row.senderEmail },
     letterMode: row.letterMode, digestPeriodMinutes: row.digestPeriodMinutes, letterTestMode: row.letterTestMode,
     countPendingPublicly: row.countPendingPublicly, embedOrigins: row.embedOrigins, proofOfWork: row.proofOfWork,
+    retentionDays: row.retentionDays, closedAt: row.closedAt ? row.closedAt.toISOString() : null,
     demands: row.demands,
     consent: current ? { wording: current.id, text: current.text } : null,
     consentWordings: row.consentWordings.map((w) => ({ id: w.id, text: w.text, current: w.current, createdAt: w.createdAt.toISOString() })),

@@ -10,6 +10,7 @@ import { chrome } from './chrome';
 import { editingPagesRouter } from './editing.routes';
 import { queueBoardRouter } from './queue-board';
 import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
+import { previewRetention } from '../retention';
 
 // Chart.js's package exports do not list its UMD file; it sits beside the CommonJS entry.
 const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
@@ -51,6 +52,14 @@ export function dashboardRouter(platform: Platform): Router {
   });
 
   router.use(editingPagesRouter(platform, views, requireRole));
+
+  // The dry run, rendered here (counts only); owners get the button that runs it.
+  router.get('/admin/retention', pageGuard(requireRole, 'editor'), noStore, async (_req, res) => {
+    res.type('html').send(views.page('retention', {
+      title: 'Retention', preview: await previewRetention(platform), ...chrome(res),
+      scripts: ['/admin/static/nav.js', '/admin/static/forms.js', '/admin/static/retention.js'],
+    }));
+  });
 
   router.get('/admin/campaigns/:slug', viewer, noStore, async (req, res) => {
     const { slug } = slugParams.parse(req.params);

@@ -27,16 +27,22 @@ export function findSupporterForMail(db: DbClient, supporterId: string) {
   });
 }
 
-/** Locks the supporter's signatures and reads them as the ledger needs them to forget them. */
-export async function lockSignaturesOf(db: DbClient, supporterId: string): Promise<LedgerSignature[]> {
+/** Locks the supporters' signatures and reads them as the ledger needs them to forget them. */
+export async function lockSignaturesOfMany(db: DbClient, supporterIds: readonly string[]): Promise<LedgerSignature[]> {
   return readLedgerRows(await db.$queryRaw<unknown[]>`
     SELECT ${ledgerColumns('s')}, s.status::text AS "from", 'absent' AS "to"
-    FROM signatures s WHERE s.supporter_id = ${supporterId}::uuid ORDER BY s.id FOR UPDATE`);
+    FROM signatures s WHERE s.supporter_id = ANY(${[...supporterIds]}::uuid[]) ORDER BY s.id FOR UPDATE`);
 }
 
-/** Deletes the supporter; signatures, signing attempts and letters go with it (ON DELETE CASCADE). */
-export async function deleteSupporter(db: DbClient, supporterId: string): Promise<{ letters: number }> {
-  const letters = await db.letter.count({ where: { supporterId } });
-  await db.supporter.delete({ where: { id: supporterId } });
-  return { letters };
+/**
+ * Deletes the supporters; signatures, signing attempts, letters, withdrawals and mailing rows go
+ * with them (ON DELETE CASCADE). Address requests are keyed by the lookup hash, not the row, so
+ * they are deleted by it (they hold nothing else, and are gone once resolved anyway).
+ */
+export async function deleteSupporters(db: DbClient, supporterIds: readonly string[]): Promise<{ supporters: number; letters: number }> {
+  const ids = [...supporterIds];
+  const letters = await db.letter.count({ where: { supporterId: { in: ids } } });
+  await db.$executeRaw`DELETE FROM address_requests a USING supporters p WHERE p.id = ANY(${ids}::uuid[]) AND a.email_hash = p.email_hash`;
+  const supporters = await db.$executeRaw`DELETE FROM supporters WHERE id = ANY(${ids}::uuid[])`;
+  return { supporters, letters };
 }

@@ -72,12 +72,24 @@ export async function eraseSupporter(platform: Platform, supporterId: string, al
 }
 
 async function eraseIn(tx: DbClient, supporterId: string): Promise<ErasureResult> {
-  const signatures = await repo.lockSignaturesOf(tx, supporterId);
+  const { supporters, signatures, letters } = await eraseSupportersIn(tx, [supporterId]);
+  return supporters === 0 ? { erased: false, signatures: 0, letters: 0 } : { erased: true, signatures, letters };
+}
+
+export interface BatchErasureResult { supporters: number; signatures: number; letters: number }
+
+/**
+ * Erases these supporters in the caller's transaction: the counts forget their signatures, then
+ * the supporters go with everything hanging from them (signatures, signing attempts, approvals,
+ * letters, withdrawals, mailing rows) and the address requests under their lookup hash. Retention
+ * calls it for supporters it has left without signatures; batched so it can take hundreds at once.
+ */
+export async function eraseSupportersIn(tx: DbClient, supporterIds: readonly string[]): Promise<BatchErasureResult> {
+  if (supporterIds.length === 0) return { supporters: 0, signatures: 0, letters: 0 };
+  const signatures = await repo.lockSignaturesOfMany(tx, supporterIds);
   await applyTransition(tx, signatures, 'erase');
-  const exists = await tx.supporter.count({ where: { id: supporterId } });
-  if (!exists) return { erased: false, signatures: 0, letters: 0 };
-  const { letters } = await repo.deleteSupporter(tx, supporterId);
-  return { erased: true, signatures: signatures.length, letters };
+  const { supporters, letters } = await repo.deleteSupporters(tx, supporterIds);
+  return { supporters, signatures: signatures.length, letters };
 }
 
 export function localeOrDefault(value: unknown, fallback: Locale): Locale {

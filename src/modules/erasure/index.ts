@@ -1,3 +1,3 @@
 export { describeErasureApi, erasureRouter } from './erasure.routes';
 export { erasureLinkEmailHandler } from './erasure.jobs';
-export { eraseSupporter } from './erasure.service';
+export { eraseSupporter, eraseSupportersIn, type BatchErasureResult } from './erasure.service';

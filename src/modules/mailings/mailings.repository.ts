@@ -58,7 +58,8 @@ export async function materialiseRecipients(db: DbClient, mailing: { id: string;
     INSERT INTO mailing_recipients (mailing_id, supporter_id, signature_id, language)
     SELECT ${mailing.id}::uuid, s.supporter_id, s.id, coalesce(la.locale, ${mailing.language})
     FROM signatures s
-    JOIN supporters p ON p.id = s.supporter_id
+    -- A retention stand-in (anonymised_at) names nobody: there is no one to write to.
+    JOIN supporters p ON p.id = s.supporter_id AND p.anonymised_at IS NULL
     LEFT JOIN LATERAL (SELECT a.locale FROM signing_attempts a WHERE a.signature_id = s.id ORDER BY a.created_at DESC LIMIT 1) la ON true
     WHERE s.campaign_id = ${mailing.campaignId}::uuid AND s.status = 'confirmed' AND s.consent_updates AND s.updates_withdrawn_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM mail_suppressions m WHERE m.email_hash = p.email_hash)

@@ -9,13 +9,14 @@ const BATCH = 500;
  * the sealed address (ENCRYPTION_KEYS opens it; the old SECRET_KEY is not needed). Without it a
  * returning supporter would not be found (a second supporter row) and erasure by email would miss.
  * Paged by id, one transaction per batch, rows already right are skipped: stop and rerun freely.
+ * Retention's stand-ins are skipped: their hash is random on purpose (they seal an empty address).
  */
 export async function reHashEmails(platform: Platform): Promise<{ checked: number; rehashed: number }> {
   let checked = 0;
   let rehashed = 0;
   for (let lastId = '00000000-0000-0000-0000-000000000000'; ;) {
     const rows = await platform.db.supporter.findMany({
-      where: { id: { gt: lastId } }, orderBy: { id: 'asc' }, take: BATCH, select: { id: true, emailHash: true, emailEncrypted: true },
+      where: { id: { gt: lastId }, anonymisedAt: null }, orderBy: { id: 'asc' }, take: BATCH, select: { id: true, emailHash: true, emailEncrypted: true },
     });
     if (rows.length === 0) return { checked, rehashed };
     const changes = rows.flatMap((row) => {

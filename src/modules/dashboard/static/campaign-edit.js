@@ -38,6 +38,7 @@
         digestPeriodMinutes: Number(f.digestPeriodMinutes.value),
         letterTestMode: f.letterTestMode.checked,
         countPendingPublicly: f.countPendingPublicly.checked,
+        retentionDays: Number(f.retentionDays.value),
       });
       save(texts, api, 'PATCH', patch, 'Saved.');
     });
