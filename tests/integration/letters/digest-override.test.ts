@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
-import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns/kazakhstan.seed';
+import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets, sweepLetters } from '../../../src/modules/letters';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
