@@ -132,6 +132,15 @@ describe('List-Unsubscribe on letters to delegations', () => {
     }, 10_000, 'every letter sent');
     expect(letters.filter((l) => l.messageId === digest.messageId)).toHaveLength(2);
     expect(toMission('FR')).toHaveLength(sentBefore + 2);
+
+    // The rates count messages: three letters went as two (one single, one digest), besides the
+    // three writers' confirmations; the other campaign's one letter and one confirmation.
+    const sentOf = async (slug: string) => {
+      const answer = await fetch(`${api.url}/api/admin/deliverability`, { headers: auth });
+      return ((await answer.json()) as { campaigns: Array<{ slug: string; sent: number }> }).campaigns.find((c) => c.slug === slug)!.sent;
+    };
+    await eventually(async () => (await sentOf(KAZAKHSTAN_SLUG)) === 2 + 3, 10_000, 'five Kazakhstan messages counted');
+    await eventually(async () => (await sentOf(other.slug)) === 1 + 1, 10_000, 'two messages of the other campaign counted');
   }, 90_000);
 
   it('a tampered or foreign token is a 4xx problem+json and changes nothing; so is a POST without One-Click', async () => {
