@@ -10,18 +10,14 @@
  * with the same Message-ID. So every letter must reach the server at least once, and only letters
  * that were `sending` when the worker died may reach it twice.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import type { RunningWorkers } from '../../../src/worker-runtime';
 import { eventually, LogCollector, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
 import { confirmByEmail, sign } from '../../support/letters';
 import { SmtpRecorder } from '../../support/smtp-recorder';
+import { WorkerChildren } from '../../support/worker-children';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const WORKER = path.join(ROOT, 'dist', 'workers', 'letters.worker.js');
 const LEASE_SECONDS = '5';
 const SUPPORTERS = 8;
 /** The server's pause before answering each message: ~40 letters a second over 4 connections. */
@@ -33,17 +29,12 @@ let smtp: SmtpRecorder;
 let api: TestApi;
 let workers: RunningWorkers | undefined;
 let campaignId: string;
-const children = new Set<ChildProcess>();
-const childLog: string[] = [];
+const workerChildren = new WorkerChildren('letters.worker.js');
 /** This process's warnings, among them the sweeper's `letters swept`. */
 const logs = new LogCollector();
 
-// Never leave a worker behind, even when jest itself is torn down.
-const killChildrenNow = () => { for (const child of children) child.kill('SIGKILL'); };
-process.once('exit', killChildrenNow);
-
 beforeAll(async () => {
-  buildWorkerIfStale();
+  workerChildren.buildIfStale();
   smtp = await SmtpRecorder.start();
   api = await startTestApi({
     SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true', LETTERS_SEND_LEASE_SECONDS: LEASE_SECONDS, LOG_LEVEL: 'warn',
@@ -56,8 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([...children].map(killChild));
-  process.off('exit', killChildrenNow);
+  await workerChildren.killAll();
   await workers?.stop();
   await api?.close();
   await smtp?.stop();
@@ -82,9 +72,9 @@ describe('a letters worker killed mid-batch', () => {
     await eventually(() => letterMessages().length >= KILL_AFTER || first.exitCode !== null, 20_000, `${KILL_AFTER} letters at the server`)
       .catch((error: Error) => { throw withDiagnostics(error); });
     if (first.exitCode !== null) throw withDiagnostics(new Error('the first worker exited before it was killed'));
-    await killChild(first);
+    await workerChildren.kill(first);
     const killedAt = Date.now();
-    childLog.push(`[test] killed at ${new Date(killedAt).toISOString()}\n`);
+    workerChildren.log.push(`[test] killed at ${new Date(killedAt).toISOString()}\n`);
 
     const atKill = await statusCounts();
     const sendingAtKill = new Set((await api.platform.db.letter.findMany({ where: { campaignId, status: 'sending' }, select: { id: true } })).map((l) => l.id));
@@ -172,63 +162,13 @@ function withDiagnostics(error: Error, counts?: Record<string, number>, unsent?:
     + `\nsweeps: ${JSON.stringify(sweeps())}; warnings here:\n${logs.lines.filter((l) => l.msg !== 'letters swept').slice(-10).map((l) => JSON.stringify(l)).join('\n')}`
     + (counts ? `\nletter statuses: ${JSON.stringify(counts)}` : '')
     + (unsent ? `\nunsent letters:\n${unsent}` : '')
-    + `\nworker output (last lines):\n${childLog.join('').split('\n').slice(-30).join('\n')}`;
+    + `\nworker output (last lines):\n${workerChildren.tail()}`;
   return error;
 }
 
-/** The compiled letters worker, consuming this file's queue (same prefix) and database. */
-function startLettersWorker(name: string): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: process.env.DATABASE_URL,
-    REDIS_URL: process.env.REDIS_URL,
-    QUEUE_PREFIX: api.platform.config.QUEUE_PREFIX,
-    SMTP_URL: smtp.url,
-    SMTP_POOL_SIZE: '4',
-    SECRET_KEY: process.env.SECRET_KEY,
-    ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS,
-    PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL,
-    LETTERS_CAP_DISABLED: 'true',
-    LETTERS_SEND_LEASE_SECONDS: LEASE_SECONDS,
-  };
-  const child = spawn(process.execPath, [WORKER], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const capture = (chunk: Buffer) => { childLog.push(`[${name}] ${chunk.toString()}`); };
-  child.stdout?.on('data', capture);
-  child.stderr?.on('data', capture);
-  child.once('exit', (code, signal) => {
-    children.delete(child);
-    if (signal !== 'SIGKILL') childLog.push(`[${name}] exited: code ${code}, signal ${signal}\n`);
+function startLettersWorker(name: string) {
+  return workerChildren.start(name, {
+    QUEUE_PREFIX: api.platform.config.QUEUE_PREFIX, SMTP_URL: smtp.url, SMTP_POOL_SIZE: '4',
+    LETTERS_CAP_DISABLED: 'true', LETTERS_SEND_LEASE_SECONDS: LEASE_SECONDS,
   });
-  return child;
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-/** `npm test` builds first; a direct `jest` run builds here when dist/ is missing or older than the sources. */
-function buildWorkerIfStale(): void {
-  const built = fs.existsSync(WORKER) ? fs.statSync(WORKER).mtimeMs : 0;
-  if (built > newestSource([path.join(ROOT, 'src'), path.join(ROOT, 'workers')])) return;
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`node scripts/build.mjs failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-function newestSource(dirs: string[]): number {
-  let newest = 0;
-  const visit = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  };
-  for (const dir of dirs) if (fs.existsSync(dir)) visit(dir);
-  return newest;
 }

@@ -9,18 +9,14 @@
  * Message-ID. So every eligible supporter gets the update, nobody else does, and only a recipient
  * that was `sending` at the kill may get it twice.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { RunningWorkers } from '../../../src/worker-runtime';
 import { logIn, makeAccount, makeToken } from '../../support/admin';
 import { createCampaign } from '../../support/fixtures';
 import { eventually, LogCollector, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
 import { mailingMessages, seedSupporters, type SupporterKind } from '../../support/mailings';
 import { SmtpRecorder } from '../../support/smtp-recorder';
+import { WorkerChildren } from '../../support/worker-children';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const WORKER = path.join(ROOT, 'dist', 'workers', 'mailings.worker.js');
 const LEASE_SECONDS = '5';
 /** The server's pause before answering each message, so the kill lands with messages in flight. */
 const ACCEPT_DELAY_MS = 50;
@@ -29,14 +25,10 @@ const KILL_AFTER = 150;
 let smtp: SmtpRecorder;
 let api: TestApi;
 let workers: RunningWorkers | undefined;
-const children = new Set<ChildProcess>();
-const childLog: string[] = [];
+const workerChildren = new WorkerChildren('mailings.worker.js');
 const logs = new LogCollector();
-const killChildrenNow = () => { for (const child of children) child.kill('SIGKILL'); };
-process.once('exit', killChildrenNow);
-
 beforeAll(async () => {
-  buildWorkerIfStale();
+  workerChildren.buildIfStale();
   smtp = await SmtpRecorder.start();
   api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', MAILINGS_SEND_LEASE_SECONDS: LEASE_SECONDS, MAILINGS_PER_MINUTE: '100000', LOG_LEVEL: 'warn' }, { logStream: logs });
   // The relay (with the mailing sweeper) here; mailings only in the child.
@@ -44,8 +36,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([...children].map(killChild));
-  process.off('exit', killChildrenNow);
+  await workerChildren.killAll();
   await workers?.stop();
   await api?.close();
   await smtp?.stop();
@@ -75,7 +66,7 @@ describe('a mailings worker killed mid-send', () => {
     await eventually(() => mailingMessages(smtp, id).length >= KILL_AFTER || first.exitCode !== null, 30_000, `${KILL_AFTER} messages at the server`)
       .catch((error: Error) => { throw withDiagnostics(error); });
     if (first.exitCode !== null) throw withDiagnostics(new Error('the first worker exited before it was killed'));
-    await killChild(first);
+    await workerChildren.kill(first);
     const killedAt = Date.now();
     const sendingAtKill = new Set((await api.platform.db.mailingRecipient.findMany({ where: { mailingId: id, status: 'sending' }, select: { id: true } })).map((r) => r.id));
     const receivedAtKill = mailingMessages(smtp, id).length;
@@ -104,52 +95,13 @@ describe('a mailings worker killed mid-send', () => {
 });
 
 function withDiagnostics(error: Error): Error {
-  error.message += `\nwarnings here:\n${logs.lines.slice(-10).map((l) => JSON.stringify(l)).join('\n')}\nworker output:\n${childLog.join('').split('\n').slice(-30).join('\n')}`;
+  error.message += `\nwarnings here:\n${logs.lines.slice(-10).map((l) => JSON.stringify(l)).join('\n')}\nworker output:\n${workerChildren.tail()}`;
   return error;
 }
 
-function startMailingsWorker(name: string): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn',
-    DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: api.platform.config.QUEUE_PREFIX,
-    SMTP_URL: smtp.url, SMTP_POOL_SIZE: '4', SECRET_KEY: process.env.SECRET_KEY, ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS,
-    PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL, MAILINGS_SEND_LEASE_SECONDS: LEASE_SECONDS, MAILINGS_PER_MINUTE: '100000',
-  };
-  const child = spawn(process.execPath, [WORKER], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const capture = (chunk: Buffer) => { childLog.push(`[${name}] ${chunk.toString()}`); };
-  child.stdout?.on('data', capture);
-  child.stderr?.on('data', capture);
-  child.once('exit', (code, signal) => {
-    children.delete(child);
-    if (signal !== 'SIGKILL') childLog.push(`[${name}] exited: code ${code}, signal ${signal}\n`);
+function startMailingsWorker(name: string) {
+  return workerChildren.start(name, {
+    QUEUE_PREFIX: api.platform.config.QUEUE_PREFIX, SMTP_URL: smtp.url, SMTP_POOL_SIZE: '4',
+    MAILINGS_SEND_LEASE_SECONDS: LEASE_SECONDS, MAILINGS_PER_MINUTE: '100000',
   });
-  return child;
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-function buildWorkerIfStale(): void {
-  const built = fs.existsSync(WORKER) ? fs.statSync(WORKER).mtimeMs : 0;
-  if (built > newestSource([path.join(ROOT, 'src'), path.join(ROOT, 'workers')])) return;
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`node scripts/build.mjs failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-function newestSource(dirs: string[]): number {
-  let newest = 0;
-  const visit = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  };
-  for (const dir of dirs) if (fs.existsSync(dir)) visit(dir);
-  return newest;
 }
