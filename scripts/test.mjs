@@ -26,11 +26,30 @@ function run(label, command, args) {
 if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) run('npm ci', npm, ['ci', '--no-audit', '--no-fund']);
 if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) run('prisma generate', process.execPath, ['scripts/prisma.mjs', 'generate']);
 run('Type-check', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
-// Lint: typescript-eslint and the module graph (eslint.config.mjs; README "How it is built").
-run('Lint', process.execPath, [path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
-// Some tests run the compiled worker as a child process, to kill it mid-send.
-run('Build', process.execPath, ['scripts/build.mjs']);
+// Lint (typescript-eslint and the module graph: eslint.config.mjs, README "How it is built") and
+// the build (some tests run the compiled worker as a child process, to kill it mid-send) at once.
+await runTogether([
+  ['Lint', process.execPath, [path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']],
+  ['Build', process.execPath, ['scripts/build.mjs']],
+]);
 runQuietly('Tests', process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);
+
+/** Runs independent steps side by side (each is CPU-bound and single-threaded); any failure stops the run. */
+async function runTogether(steps) {
+  const results = await Promise.all(steps.map(([label, command, args]) => new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', NODE_OPTIONS } });
+    child.on('close', (status) => {
+      if (status === 0) console.log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      resolve({ label, status });
+    });
+  })));
+  const failed = results.find((result) => result.status !== 0);
+  if (failed) {
+    console.error(`\n${failed.label} failed.`);
+    process.exit(failed.status ?? 1);
+  }
+}
 
 /**
  * Runs must be quiet (issue 14): a process warning printed by any test process (jest's workers,

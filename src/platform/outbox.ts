@@ -15,13 +15,26 @@ export async function addToOutbox<N extends JobName>(db: DbClient, job: N, paylo
   return (await addManyToOutbox(db, job, [{ payload, dedupeKey, runAt }])) === 1;
 }
 
+/**
+ * An outbox row, checked: the payload against its job's schema, the dedupe key as a BullMQ job id.
+ * Every row is made here, also by a statement that writes its row in the same SQL as the change
+ * (signing does, see supporters.repository.ts `recordSigning`).
+ */
+export function outboxRow<N extends JobName>(job: N, payload: JobPayload<N>, dedupeKey: string, runAt?: Date) {
+  checkDedupeKey(dedupeKey);
+  return { queue: jobQueue[job], jobName: job, payload: jobPayloads[job].parse(payload), dedupeKey, runAt: runAt ?? null };
+}
+
+/** Dedupe keys become BullMQ job ids, which must not contain ":". A prefix a statement completes is checked the same way. */
+export function checkDedupeKey(key: string): string {
+  if (key.includes(':')) throw new Error('dedupe keys become BullMQ job ids, which must not contain ":"');
+  return key;
+}
+
 /** Returns how many rows were new: a row whose dedupe key exists already is skipped. */
 export async function addManyToOutbox<N extends JobName>(db: DbClient, job: N, events: Array<{ payload: JobPayload<N>; dedupeKey: string; runAt?: Date }>): Promise<number> {
   if (events.length === 0) return 0;
-  const rows = events.map(({ payload, dedupeKey, runAt }) => {
-    if (dedupeKey.includes(':')) throw new Error('dedupe keys become BullMQ job ids, which must not contain ":"');
-    return { queue: jobQueue[job], jobName: job, payload: jobPayloads[job].parse(payload), dedupeKey, runAt: runAt ?? null };
-  });
+  const rows = events.map(({ payload, dedupeKey, runAt }) => outboxRow(job, payload, dedupeKey, runAt));
   const { count } = await db.outboxEvent.createMany({ data: rows, skipDuplicates: true });
   return count;
 }

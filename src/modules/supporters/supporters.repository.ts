@@ -38,16 +38,23 @@ export interface TypedSigner {
   country: string | null;
 }
 
+/**
+ * The confirmation email a signing queues, as outbox rows checked by `outboxRow`: the statement
+ * picks the variant (a first signing, or a repeat of a pending or confirmed one) and the key.
+ */
 export interface SigningEmail {
   queue: string;
   jobName: string;
   /** The signing attempt's id: the attempt row and the job's payload. */
   attemptId: string;
   locale: string;
+  /** The checked payload of each variant the statement may choose. */
+  payloads: { new: unknown; repeat_pending: unknown; repeat_confirmed: unknown };
   /** Dedupe key of a first signing's email. */
   newKey: string;
-  /** A repeat's key is `confirm-<signature id>-repeat-<window>`: one reminder per signature and window. */
-  repeatWindow: number;
+  /** A repeat's key is `<repeatKeyPrefix><signature id><repeatKeySuffix>`: one reminder per signature and window. */
+  repeatKeyPrefix: string;
+  repeatKeySuffix: string;
 }
 
 export interface SigningOutcome {
@@ -91,9 +98,10 @@ export async function recordSigning(db: DbClient, s: NewSignature, email: Signin
     ), email AS (
       INSERT INTO outbox_events (queue, job_name, payload, dedupe_key)
       SELECT ${email.queue}, ${email.jobName},
-        jsonb_build_object('attemptId', ${email.attemptId}::text, 'variant',
-          CASE WHEN signature.inserted THEN 'new' WHEN signature.status = 'confirmed' THEN 'repeat_confirmed' ELSE 'repeat_pending' END),
-        CASE WHEN signature.inserted THEN ${email.newKey}::text ELSE 'confirm-' || signature.id || '-repeat-' || ${email.repeatWindow}::bigint END
+        CASE WHEN signature.inserted THEN ${JSON.stringify(email.payloads.new)}::jsonb
+          WHEN signature.status = 'confirmed' THEN ${JSON.stringify(email.payloads.repeat_confirmed)}::jsonb
+          ELSE ${JSON.stringify(email.payloads.repeat_pending)}::jsonb END,
+        CASE WHEN signature.inserted THEN ${email.newKey}::text ELSE ${email.repeatKeyPrefix}::text || signature.id || ${email.repeatKeySuffix}::text END
       FROM signature
       WHERE signature.inserted OR signature.status <> 'invalidated'
       ON CONFLICT (dedupe_key) DO NOTHING

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import { AppError, fieldError } from '../../platform/errors';
 import { DEFAULT_LOCALE } from '../../platform/i18n';
-import { JOBS, jobPayloads, jobQueue } from '../../platform/queues';
+import { JOBS } from '../../platform/queues';
+import { checkDedupeKey, outboxRow } from '../../platform/outbox';
 import { getOpenCampaignForSigning } from '../campaigns';
 import { actionTokenFor } from './action-tokens';
 import { partnerOf } from './partner-token';
@@ -13,6 +14,7 @@ import { ipSourceHash } from '../../platform/network-hash';
 import { emailLookupHash, seal, SEALED } from './personal-data';
 import { applyTransition } from './signatures.ledger';
 import * as supporters from './supporters.repository';
+import type { SigningEmail } from './supporters.repository';
 import type { SigningRequest } from './supporters.schemas';
 
 /** The answer to every signing, first or repeated or discarded: nothing in it tells them apart. */
@@ -63,8 +65,6 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   // Only a partner on the campaign's allowlist is recorded; anything else is as if there were none.
   const partner = partnerOf(platform, campaign, input.partner);
   const source = input.source ?? (partner ? 'embed' : undefined);
-  // The payload is built in SQL (its variant depends on the signature found); this checks its shape.
-  jobPayloads[JOBS.sendConfirmation].parse({ attemptId, variant: 'new' });
   // Ids are made here, not by the database, because every envelope is sealed for its row (the
   // statement inserts supporter and signature at once). A supporter or signature that exists
   // keeps its id and its envelopes; these ids, and what was sealed for them, are then unused.
@@ -90,18 +90,28 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
       ipHash: ipSourceHash(platform, context.ip),
       consentUpdates: input.consent.updates,
       consentWordingId: input.consent.wording,
-    }, {
-      queue: jobQueue[JOBS.sendConfirmation],
-      jobName: JOBS.sendConfirmation,
-      attemptId,
-      locale,
-      newKey: `confirm-${attemptId}`,
-      repeatWindow: Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS),
-    }, typed);
+    }, confirmationEmailOf(attemptId, locale, now), typed);
     // A repeat moves the same rows by zero: both paths make the same statements, so the time of
     // the answer does not tell a new signing from a repeated one.
     await applyTransition(tx, [signature.ledger], 'sign');
     return signature;
   });
   return { kind: 'signed', signatureId: outcome.id, attemptId, inserted: outcome.inserted, actionToken: actionTokenFor(platform, attemptId, now) };
+}
+
+/** The confirmation email's outbox rows, one per variant the signing statement may choose, each checked as every outbox row is. */
+function confirmationEmailOf(attemptId: string, locale: string, now: Date): SigningEmail {
+  const job = JOBS.sendConfirmation;
+  const row = (variant: 'new' | 'repeat_pending' | 'repeat_confirmed') => outboxRow(job, { attemptId, variant }, `confirm-${attemptId}`);
+  const first = row('new');
+  return {
+    queue: first.queue,
+    jobName: first.jobName,
+    attemptId,
+    locale,
+    payloads: { new: first.payload, repeat_pending: row('repeat_pending').payload, repeat_confirmed: row('repeat_confirmed').payload },
+    newKey: first.dedupeKey,
+    repeatKeyPrefix: checkDedupeKey('confirm-'),
+    repeatKeySuffix: checkDedupeKey(`-repeat-${Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS)}`),
+  };
 }
