@@ -26,6 +26,32 @@ const MODULES = FLOORS.flat();
 const floorOf = (name) => FLOORS.findIndex((floor) => floor.includes(name));
 const anyDepth = '^(\\.\\./)+';
 
+/** Rooms inside a module, lowest first, kept like floors: through their faces, and only downwards. */
+const ROOMS = {
+  letters: [['targets', 'templates'], ['delivery'], ['step']],
+};
+
+/** Patterns of one graph: `names` on `floors`, seen from `name`; `prefix` is how an import climbs to them. */
+function graphPatterns(name, floors, prefix, what, whats) {
+  const all = floors.flat();
+  const floor = (n) => floors.findIndex((f) => f.includes(n));
+  const others = all.filter((other) => other !== name);
+  const notBelow = others.filter((other) => floor(other) >= floor(name));
+  const patterns = [{ regex: `${prefix}(${others.join('|')})/.+`, message: `Import another ${what} through its face (index.ts), never one of its files.` }];
+  if (notBelow.length > 0) {
+    patterns.push({ regex: `${prefix}(${notBelow.join('|')})(/.*)?$`, message: `${name} may import only ${whats} on a lower floor (eslint.config.mjs): this one is on its floor or above.` });
+  }
+  return patterns;
+}
+
+function roomsOf(module) {
+  const floors = ROOMS[module] ?? [];
+  return floors.flat().map((room) => ({
+    files: [`src/modules/${module}/${room}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...moduleGraph(module).rules['no-restricted-imports'][1].patterns, ...graphPatterns(room, floors, '^\\.\\./', `room of ${module}`, `rooms of ${module}`)] }] },
+  }));
+}
+
 /** Rules for the files of one module: other modules only through their face, and only downwards. */
 function moduleGraph(name) {
   const others = MODULES.filter((other) => other !== name);
@@ -64,6 +90,7 @@ export default tseslint.config(
     },
   },
   ...MODULES.map(moduleGraph),
+  ...MODULES.flatMap(roomsOf),
   {
     files: ['src/platform/**/*.ts'],
     rules: {

@@ -1,4 +1,4 @@
-import { CSV_COLUMNS } from '../../../src/modules/letters/targets.csv';
+import { CSV_COLUMNS } from '../../../src/modules/letters/targets/targets.csv';
 import type { Role } from '../../../src/modules/admin';
 import { call, logIn, makeAccount, makeToken } from '../../support/admin';
 import { createCampaign } from '../../support/fixtures';

@@ -1,4 +1,4 @@
-import { CSV_COLUMNS } from '../../../src/modules/letters/targets.csv';
+import { CSV_COLUMNS } from '../../../src/modules/letters/targets/targets.csv';
 import { call, logIn, makeAccount, makeToken } from '../../support/admin';
 import { startTestApi, type TestApi } from '../../support/harness';
 

@@ -1,6 +1,6 @@
 import { seedKazakhstanCampaign, seedKazakhstanTranslations, kazakhstanTranslations, kazakhstanDemands, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTranslatedDefaultTemplates } from '../../../src/modules/letters';
-import { validateTemplate } from '../../../src/modules/letters/templates.engine';
+import { validateTemplate } from '../../../src/modules/letters/templates/templates.engine';
 import { createCampaign } from '../../support/fixtures';
 import { startTestApi, type TestApi } from '../../support/harness';
 

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { localiseCampaign, kazakhstanTranslations, kazakhstanDemands, kazakhstanSummary } from '../../../src/modules/campaigns';
-import { compileTemplate, DEFAULT_LETTER_TRANSLATIONS, validateTemplate } from '../../../src/modules/letters/templates.engine';
-import { buildLetterContext } from '../../../src/modules/letters/templates.service';
+import { compileTemplate, DEFAULT_LETTER_TRANSLATIONS, validateTemplate } from '../../../src/modules/letters/templates/templates.engine';
+import { buildLetterContext } from '../../../src/modules/letters/templates/templates.service';
 
 const GOLDEN_DIR = path.resolve(__dirname, '..', '..', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

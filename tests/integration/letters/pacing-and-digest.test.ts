@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { seedKazakhstanCampaign, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { DelegationPacer, seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
-import { spacingMs } from '../../../src/modules/letters/throttle';
+import { spacingMs } from '../../../src/modules/letters/delivery/throttle';
 import { createRedis } from '../../../src/platform/redis';
 import { createCampaign } from '../../support/fixtures';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';

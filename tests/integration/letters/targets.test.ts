@@ -2,11 +2,11 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { targetsRouter } from '../../../src/modules/letters';
-import { CSV_COLUMNS } from '../../../src/modules/letters/targets.csv';
+import { CSV_COLUMNS } from '../../../src/modules/letters/targets/targets.csv';
 import {
   findDeliverableAddresses, findTargetsForSelection, recordAddressFailure, recordAddressSuccess,
-} from '../../../src/modules/letters/targets.repository';
-import { membersFile, placeholderAddress, seedTargets } from '../../../src/modules/letters/targets.seed';
+} from '../../../src/modules/letters/targets/targets.repository';
+import { membersFile, placeholderAddress, seedTargets } from '../../../src/modules/letters/targets/targets.seed';
 import { closePlatform, createPlatform, type Platform } from '../../../src/platform/context';
 import type { Db } from '../../../src/platform/db';
 import { createHttpApp } from '../../../src/platform/http/app';

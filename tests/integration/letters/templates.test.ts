@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { kazakhstanDemands } from '../../../src/modules/campaigns';
-import { DEFAULT_LETTER } from '../../../src/modules/letters/templates.engine';
-import { getLetterRenderer, seedDefaultTemplate } from '../../../src/modules/letters/templates.service';
+import { DEFAULT_LETTER } from '../../../src/modules/letters/templates/templates.engine';
+import { getLetterRenderer, seedDefaultTemplate } from '../../../src/modules/letters/templates/templates.service';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
 

@@ -1,4 +1,4 @@
-import { letterFromName, supporterDisplayName } from '../../../src/modules/letters/display-name';
+import { letterFromName, supporterDisplayName } from '../../../src/modules/letters/templates/display-name';
 
 describe('the From name of a letter', () => {
   it('is the supporter\'s name, always "via" the campaign', () => {

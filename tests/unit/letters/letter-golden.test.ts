@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { kazakhstanDemands } from '../../../src/modules/campaigns';
-import type { RenderedLetter } from '../../../src/modules/letters/letter-context';
-import { compileTemplate, DEFAULT_LETTER, renderDigest } from '../../../src/modules/letters/templates.engine';
-import { buildLetterContext } from '../../../src/modules/letters/templates.service';
+import type { RenderedLetter } from '../../../src/modules/letters/templates/letter-context';
+import { compileTemplate, DEFAULT_LETTER, renderDigest } from '../../../src/modules/letters/templates/templates.engine';
+import { buildLetterContext } from '../../../src/modules/letters/templates/templates.service';
 
 const GOLDEN_DIR = path.resolve(__dirname, '..', '..', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

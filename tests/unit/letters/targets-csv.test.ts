@@ -1,7 +1,7 @@
 import {
   CSV_COLUMNS, escapeFormula, MAX_CSV_ROWS, parseTargetsCsv, targetsToCsv, unescapeFormula, type CsvParseResult, type TargetRecord,
-} from '../../../src/modules/letters/targets.csv';
-import { isPlaceholderAddress } from '../../../src/modules/letters/targets.schemas';
+} from '../../../src/modules/letters/targets/targets.csv';
+import { isPlaceholderAddress } from '../../../src/modules/letters/targets/targets.schemas';
 
 const HEADER = CSV_COLUMNS.join(',');
 const KZ = 'KZ,Kazakhstan,Asia-Pacific,false,,Permanent Mission of Kazakhstan to the United Nations Office at Geneva,Europe/Zurich,Excellency,ru,true,,mission.kz@delegations.example.org';

@@ -1,10 +1,10 @@
 import { kazakhstanDemands } from '../../../src/modules/campaigns';
-import type { LetterContext } from '../../../src/modules/letters/letter-context';
+import type { LetterContext } from '../../../src/modules/letters/templates/letter-context';
 import {
   compileTemplate, DEFAULT_LETTER, DIGEST_LETTER, isEmptyLetter, paragraphsHtml, renderDigest, sanitiseContext,
   validateTemplate, type TemplateParts,
-} from '../../../src/modules/letters/templates.engine';
-import { buildLetterContext } from '../../../src/modules/letters/templates.service';
+} from '../../../src/modules/letters/templates/templates.engine';
+import { buildLetterContext } from '../../../src/modules/letters/templates/templates.service';
 import { AppError } from '../../../src/platform/errors';
 
 const valid: TemplateParts = {
