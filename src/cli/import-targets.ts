@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const db = createDb(config.DATABASE_URL, 2);
   try {
-    const result = await importTargets(db, text);
+    const result = await importTargets(db, text, 'cli');
     console.log(`Imported ${file}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`);
     return 0;
   } catch (error) {

@@ -1,4 +1,6 @@
 import type { Platform } from '../../../platform/context';
+import { AppError } from '../../../platform/errors';
+import { audit, type AdminPrincipal } from '../../admin';
 import type { DbClient } from '../../../platform/db';
 import { addManyToOutbox } from '../../../platform/outbox';
 import { JOBS } from '../../../platform/queues';
@@ -56,14 +58,17 @@ export function letterJobId(letterId: string, suffix?: number | string): string 
   return suffix === undefined ? `letter-${letterId}` : `letter-${letterId}-${typeof suffix === 'number' ? `retry-${suffix}` : suffix}`;
 }
 
-/** An admin's retry of failed (dead) or flagged letters. */
-/** `alsoInTransaction` (the audit row) commits with the retry, or neither does. */
-export async function retryLetters(platform: Platform, letterIds: string[], alsoInTransaction?: (tx: DbClient, retried: number) => Promise<void>): Promise<number> {
+/**
+ * An admin's retry of failed (dead) or flagged letters, audited in the retry's transaction. Asked
+ * for one letter by id (`one`), a letter that cannot be retried is a 404 and nothing is written.
+ */
+export async function retryLetters(platform: Platform, actor: AdminPrincipal, letterIds: string[], one = false): Promise<number> {
   return platform.db.$transaction(async (tx) => {
     const requeued = await letters.requeue(tx, letterIds);
+    if (one && requeued.length === 0) throw new AppError('letter_not_found', { key: 'staff.noRetryableLetter' });
     const retryOf = new Map(requeued.map((l) => [l.id, l.attempts]));
     await enqueueDeliveries(tx, requeued.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })), retryOf);
-    await alsoInTransaction?.(tx, requeued.length);
+    await audit(tx, actor, 'letters.retry', one ? letterIds[0]! : null, one ? { retried: requeued.length } : { requested: letterIds.length, retried: requeued.length });
     return requeued.length;
   });
 }

@@ -1,11 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import type { Platform } from '../../../platform/context';
-import { AppError } from '../../../platform/errors';
 import { requireJson } from '../../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi';
 import { z } from '../../../platform/http/zod';
-import { adminActor, adminAuth, audit } from '../../admin';
+import { adminActor, adminAuth } from '../../admin';
 import { slugParams } from '../../../platform/http/params';
 import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
 import { requestLetters } from './letters.service';
@@ -37,16 +36,13 @@ export function lettersRouter(platform: Platform): Router {
 
   router.post('/api/admin/letters/:id/retry', requireRole('editor'), async (req, res) => {
     const { id } = letterIdParams.parse(req.params);
-    const retried = await retryLetters(platform, [id], async (tx, count) => {
-      if (count === 0) throw new AppError('letter_not_found', { key: 'staff.noRetryableLetter' });
-      await audit(tx, adminActor(res), 'letters.retry', id, { retried: count });
-    });
+    const retried = await retryLetters(platform, adminActor(res), [id], true);
     res.status(202).json({ retried });
   });
 
   router.post('/api/admin/letters/retry', requireRole('editor'), requireJson, async (req, res) => {
     const { ids } = retryManyRequest.parse(req.body);
-    const retried = await retryLetters(platform, ids, (tx, count) => audit(tx, adminActor(res), 'letters.retry', null, { requested: ids.length, retried: count }));
+    const retried = await retryLetters(platform, adminActor(res), ids);
     res.status(202).json({ retried });
   });
 

@@ -6,7 +6,7 @@ import { requireJson } from '../../../platform/http/content-type';
 import { verifyUtf8Body } from '../../../platform/http/text-input';
 import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi';
 import { z } from '../../../platform/http/zod';
-import { adminActor, adminAuth, audit } from '../../admin';
+import { adminActor, adminAuth } from '../../admin';
 import { slugParams } from '../../../platform/http/params';
 import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
 import {
@@ -39,14 +39,14 @@ export function targetsRouter(platform: Platform): Router {
 
   router.post('/api/admin/targets/import', requireRole('editor'), requireCsv, express.text({ type: 'text/csv', limit: '1mb', verify: verifyUtf8Body }), async (req, res) => {
     if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', { key: 'staff.sendCsv' });
-    const result = await importTargets(platform.db, req.body, (tx, counts) => audit(tx, adminActor(res), 'targets.import', null, { ...counts }));
+    const result = await importTargets(platform.db, req.body, adminActor(res));
     res.set('Cache-Control', 'no-store').json(result);
   });
 
   router.patch('/api/admin/targets/:iso2', requireRole('editor'), requireJson, async (req, res) => {
     const { iso2 } = iso2Params.parse(req.params);
     const patch = targetPatchSchema.parse(req.body);
-    const target = await updateTarget(platform.db, iso2, patch, (tx) => audit(tx, adminActor(res), 'targets.update', iso2, { fields: Object.keys(patch) }));
+    const target = await updateTarget(platform.db, iso2, patch, adminActor(res));
     res.set('Cache-Control', 'no-store').json(target);
   });
 

@@ -1,3 +1,4 @@
+import { audit, type AdminPrincipal } from '../../admin';
 import { normaliseEmail } from '../../supporters';
 import type { Db, DbClient } from '../../../platform/db';
 import { AppError, fieldError, type FieldError } from '../../../platform/errors';
@@ -20,10 +21,10 @@ const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
  * is written. Otherwise each delegation is created or updated by iso2 in one transaction.
  * Delegations missing from the file are left alone (deactivate them with active=false).
  */
-/** Runs inside the write's transaction (the audit row), so the write and its record commit together. */
-export type AlsoInTransaction<T> = (tx: DbClient, result: T) => Promise<void>;
+/** Who changed the delegations: staff, or the `targets:import` command; audited in the write's transaction. */
+export type TargetsActor = AdminPrincipal | 'cli';
 
-export async function importTargets(db: Db, csv: string, alsoInTransaction?: AlsoInTransaction<ImportResult>): Promise<ImportResult> {
+export async function importTargets(db: Db, csv: string, actor: TargetsActor): Promise<ImportResult> {
   const parsed = parseTargetsCsv(csv);
   if (!parsed.ok) throw csvInvalid(parsed.errors);
   const rows = parsed.rows;
@@ -32,7 +33,7 @@ export async function importTargets(db: Db, csv: string, alsoInTransaction?: Als
     const existing = new Map((await targets.findByIso2sWithAddresses(tx, rows.map((row) => row.iso2))).map((t) => [t.iso2, t]));
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
     for (const { line: _line, ...row } of rows) result[await saveTarget(tx, existing.get(row.iso2), row)] += 1;
-    await alsoInTransaction?.(tx, result);
+    await audit(tx, actor, 'targets.import', null, { ...result });
     return result;
   }, WRITE_TRANSACTION);
 }
@@ -43,7 +44,7 @@ export function csvInvalid(errors: CsvLineError[]): AppError {
 }
 
 /** Changes one delegation with the same rules as the import. */
-export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, alsoInTransaction?: AlsoInTransaction<void>) {
+export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, actor: AdminPrincipal) {
   await db.$transaction(async (tx) => {
     await targets.lockTargets(tx);
     const current = await targets.findByIso2WithAddresses(tx, iso2);
@@ -65,7 +66,7 @@ export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, als
       }
       await targets.setAddressHealth(tx, current.id, wanted, health);
     }
-    await alsoInTransaction?.(tx, undefined);
+    await audit(tx, actor, 'targets.update', iso2, { fields: Object.keys(patch) });
   }, WRITE_TRANSACTION);
   const saved = await targets.findByIso2WithAddresses(db, iso2);
   if (!saved) throw new AppError('target_not_found', { key: 'staff.noDelegation', params: { iso2 } });

@@ -1,6 +1,7 @@
 import { countryName } from '../../../platform/countries';
+import { audit, type AdminPrincipal } from '../../admin';
 import { findLocalisedTexts } from '../../campaigns';
-import type { DbClient } from '../../../platform/db';
+import type { Db, DbClient } from '../../../platform/db';
 import { AppError } from '../../../platform/errors';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import {
@@ -18,12 +19,16 @@ export interface SavedTemplate extends TemplateParts {
 }
 
 /** Stores a template after checking it; a template with errors is refused with every line that is wrong. */
-export async function saveTemplate(platform: { db: DbClient }, slug: string, language: string, parts: TemplateParts): Promise<SavedTemplate> {
-  const campaign = await requireCampaign(platform.db, slug);
+/** An editor's template, checked, saved and audited in one transaction. */
+export async function saveTemplate(db: Db, actor: AdminPrincipal, slug: string, language: string, parts: TemplateParts): Promise<SavedTemplate> {
   const errors = validateTemplate(parts);
   if (errors.length) throw new AppError('template_invalid', { key: 'staff.templateHasErrors', params: { count: errors.length } }, templateFieldErrors(errors));
-  const saved = await templates.upsertTemplate(platform.db, campaign.id, language, parts);
-  return shape(saved);
+  return db.$transaction(async (tx) => {
+    const campaign = await requireCampaign(tx, slug);
+    const saved = await templates.upsertTemplate(tx, campaign.id, language, parts);
+    await audit(tx, actor, 'templates.save', slug, { language });
+    return shape(saved);
+  });
 }
 
 /** The campaign's template in `language` (with the usual fallbacks), or the default letter. */
