@@ -11,7 +11,7 @@ import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler, resolveAddressRequest } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
 import { IpHashRetention } from './modules/supporters/ip-hash-retention';
-import { MailingSweeper, sendMailingHandler } from './modules/mailings';
+import { MailingSweeper, sendMailingHandler, sendMailingTestHandler } from './modules/mailings';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -64,6 +64,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
         [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer),
         [JOBS.sendErasureLink]: erasureLinkEmailHandler(platform, mailer),
         [JOBS.sendLetterApproval]: letterApprovalEmailHandler(platform, mailer),
+        [JOBS.sendMailingTest]: sendMailingTestHandler(platform, mailer),
         [JOBS.resolveAddressRequest]: async (job) => resolveAddressRequest(platform, jobPayloads[JOBS.resolveAddressRequest].parse(job.data).requestId),
       },
       connection,

@@ -152,6 +152,23 @@ export async function finishIfDone(db: DbClient, mailingId: string): Promise<boo
   return changed > 0;
 }
 
+/**
+ * Tests an account asked for in the last hour (their audit rows), with the account's advisory lock
+ * held to the transaction's end: the count and the new test's row are one step.
+ */
+export async function countRecentTests(db: DbClient, accountId: string): Promise<number> {
+  await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('mailing-test:' || ${accountId}))`;
+  const [row] = await db.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM audit_events WHERE action = 'mailings.test' AND actor_account_id = ${accountId}::uuid AND at > now() - interval '1 hour'`;
+  return row?.n ?? 0;
+}
+
+/** The address a staff member's test goes to (disabled accounts get none). */
+export async function findAccountAddress(db: DbClient, accountId: string): Promise<string | null> {
+  const account = await db.adminAccount.findUnique({ where: { id: accountId }, select: { email: true, disabledAt: true } });
+  return account && !account.disabledAt ? account.email : null;
+}
+
 export async function findCampaignBySlug(db: DbClient, slug: string): Promise<{ id: string; language: string } | null> {
   return db.campaign.findUnique({ where: { slug }, select: { id: true, language: true } });
 }
