@@ -14,8 +14,20 @@ export const MAX_RECIPIENT_ATTEMPTS = 5;
 export interface MailingDeliveryDeps {
   platform: Platform;
   mailer: Transporter;
-  /** Recipients claimed and sent at once (through the pooled transport). */
+  /** The fewest recipients claimed and sent at once (through the pooled transport): its width. */
   batchSize: number;
+}
+
+/** The most recipients one batch claims: a pause or cancel still stops a run within a moment. */
+export const MAX_BATCH = 50;
+
+/**
+ * About one second of the mailing's rate per batch, never fewer than the pool's width. At high
+ * rates the per-batch work (re-reading the mailing, the claim) is spread over more messages, and
+ * more are in flight on the pool; at the default rate a batch stays as small as the pool.
+ */
+export function batchSizeFor(ratePerMinute: number, poolWidth: number): number {
+  return Math.min(MAX_BATCH, Math.max(poolWidth, Math.floor(ratePerMinute / 60)));
 }
 
 /**
@@ -43,7 +55,8 @@ export function sendMailingHandler(deps: MailingDeliveryDeps) {
       if (!campaign) return 'skipped: campaign gone';
       renderer ??= new MailingRenderer(platform, mailing, campaign);
       const started = Date.now();
-      const batch = await repo.claimRecipients(platform.db, mailingId, deps.batchSize);
+      const rate = mailing.ratePerMinute ?? platform.config.MAILINGS_PER_MINUTE;
+      const batch = await repo.claimRecipients(platform.db, mailingId, batchSizeFor(rate, deps.batchSize));
       if (batch.length === 0) {
         // Rows still `sending` belong to another worker (or a dead one: the sweeper re-drives them).
         return (await repo.finishIfDone(platform.db, mailingId)) ? `done after ${sent}` : `waiting for leased recipients after ${sent}`;
@@ -52,7 +65,7 @@ export function sendMailingHandler(deps: MailingDeliveryDeps) {
       sent += outcomes.filter((o) => o === 'sent').length;
       // A server refusing for now: back off through the job's retries rather than spin on the same rows.
       if (outcomes.includes('queued')) throw new Error('temporary SMTP failures; retrying the run');
-      const spacing = (batch.length * 60_000) / (mailing.ratePerMinute ?? platform.config.MAILINGS_PER_MINUTE);
+      const spacing = (batch.length * 60_000) / rate;
       const wait = started + spacing - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }

@@ -117,14 +117,16 @@ export interface ClaimedRecipient {
 
 /**
  * Claims up to `limit` queued recipients (queued → sending, with the lease starting now). Several
- * workers may claim at once; each row goes to one. Only a claimed row is sent.
+ * workers may claim at once; each row goes to one. Only a claimed row is sent. In no particular
+ * order: an ORDER BY would sort every queued row of the mailing at each claim (a 20,000-recipient
+ * mailing re-sorted 2,000 times), where the (mailing_id, status) index stops at the limit.
  */
 export async function claimRecipients(db: DbClient, mailingId: string, limit: number): Promise<ClaimedRecipient[]> {
   return db.$queryRaw<ClaimedRecipient[]>`
     WITH claimed AS (
       UPDATE mailing_recipients r SET status = 'sending', sending_at = now(), attempts = r.attempts + 1
       FROM (SELECT id FROM mailing_recipients WHERE mailing_id = ${mailingId}::uuid AND status = 'queued'
-            ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED) c
+            LIMIT ${limit} FOR UPDATE SKIP LOCKED) c
       WHERE r.id = c.id
       RETURNING r.id, r.supporter_id, r.signature_id, r.language, r.attempts
     )
