@@ -21,6 +21,7 @@ const message = {
 const transport = nodemailer.createTransport({ pool: true, maxConnections: poolSize, host: '127.0.0.1', port, secure: false, ignoreTLS: true });
 
 const started = Date.now();
+const cpuBefore = process.cpuUsage();
 let next = 0;
 let failed = 0;
 await Promise.all(Array.from({ length: inFlight }, async () => {
@@ -35,5 +36,6 @@ await Promise.all(Array.from({ length: inFlight }, async () => {
   }
 }));
 const seconds = (Date.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
 transport.close();
-process.send({ type: 'result', sent: count - failed, failed, startedAt: started, seconds, bytes: raw.length });
+process.send({ type: 'result', sent: count - failed, failed, startedAt: started, seconds, bytes: raw.length, cpuSeconds: (cpu.user + cpu.system) / 1e6 });

@@ -58,6 +58,7 @@ export async function mailingsPart({ databaseUrl, pool, sink }) {
       recipients: counts.recipients, received: done.received, seconds: round(seconds), perSecond: round(done.received / seconds),
       counts, status: counts.status, timedOut: done.timedOut,
       cpuSeconds: stack.sampler.window(before, after).worker.cpuSeconds,
+      apiCpuSeconds: stack.sampler.window(before, after).api.cpuSeconds,
       memory: memorySummary(readProbe(memoryFile, before.at, after.at), done.progress, before.at),
       sample: await sampleWait,
     };
@@ -73,12 +74,13 @@ export async function mailingsPart({ databaseUrl, pool, sink }) {
   const result = await helper.next('result');
   const counted = await sink.count();
   const ceilingSeconds = counted.lastAt ? (counted.lastAt - result.startedAt) / 1000 : result.seconds;
-  const ceiling = { sent: result.sent, received: counted.received, failed: result.failed, seconds: round(ceilingSeconds), perSecond: round(counted.received / ceilingSeconds), inFlight: IN_FLIGHT, poolSize: POOL_SIZE };
+  const ceiling = { sent: result.sent, received: counted.received, failed: result.failed, seconds: round(ceilingSeconds), perSecond: round(counted.received / ceilingSeconds), inFlight: IN_FLIGHT, poolSize: POOL_SIZE,
+    cpuSeconds: round(result.cpuSeconds), cpuMsPerMessage: round((result.cpuSeconds * 1000) / Math.max(1, result.sent), 2) };
 
   const { sample, ...figures } = clarion;
   const r = ratio(clarion.perSecond, ceiling.perSecond);
   return {
-    clarion: { ...figures, messageBytes: sample.raw.length },
+    clarion: { ...figures, messageBytes: sample.raw.length, cpuMsPerMessage: round(((figures.cpuSeconds ?? 0) * 1000) / Math.max(1, figures.received), 2) },
     ceiling,
     ratio: r,
     goals: {

@@ -145,6 +145,17 @@ export async function recordOutcome(db: DbClient, recipientId: string, outcome: 
     WHERE id = ${recipientId}::uuid AND status = 'sending'`;
 }
 
+export interface AcceptedMessage { recipientId: string; smtpResponse: string }
+
+/** recordOutcome(…, 'sent', …) for a whole batch in one statement; rows no longer `sending` are left alone. */
+export async function recordSent(db: DbClient, accepted: AcceptedMessage[]): Promise<void> {
+  if (accepted.length === 0) return;
+  await db.$executeRaw`
+    UPDATE mailing_recipients r SET status = 'sent', last_smtp_response = a.response, sent_at = now(), sending_at = NULL
+    FROM unnest(${accepted.map((a) => a.recipientId)}::uuid[], ${accepted.map((a) => a.smtpResponse)}::text[]) AS a(id, response)
+    WHERE r.id = a.id AND r.status = 'sending'`;
+}
+
 /** A mailing with nobody left queued or mid-send is done. */
 export async function finishIfDone(db: DbClient, mailingId: string): Promise<boolean> {
   const changed = await db.$executeRaw`
