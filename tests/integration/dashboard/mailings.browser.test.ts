@@ -141,3 +141,13 @@ it('sends the update, pauses and resumes it, and the counts reach sent = recipie
   expect(await button('pause').count()).toBe(0);
   expect(await button('send').count()).toBe(0);
 });
+
+it('shows a viewer the updates and their counts, without a form or a button', async () => {
+  const viewerPage = await browser.newPage();
+  await logInThroughPage(viewerPage, stack.api.url, await makeAccount(db(), 'viewer'), `/admin/campaigns/${campaign.slug}/mailings`);
+  await viewerPage.locator('#mailings tbody tr >> nth=0 >> .status', { hasText: 'Done' }).waitFor();
+  expect((await viewerPage.textContent('#mailings tbody tr >> nth=0 >> .count-sent'))?.trim()).toBe(String(RECIPIENTS));
+  expect(await viewerPage.locator('#mailing-form').count()).toBe(0);
+  expect(await viewerPage.locator('#mailings button').count()).toBe(0);
+  expect(await viewerPage.textContent('main')).toContain('needs the editor role');
+});
