@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- signing|oracle|letters|metrics|export ...]`: Clarion under load on this machine, each
+// `npm run bench [-- signing|oracle|letters|mailings|metrics|export ...]`: Clarion under load on this machine, each
 // figure beside a ceiling measured in the same run. See README "Performance".
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,12 +12,13 @@ import { startSink } from './lib/sink.mjs';
 import { clarionEnv } from './lib/stack.mjs';
 import { exportPart } from './parts/export.mjs';
 import { lettersPart } from './parts/letters.mjs';
+import { mailingsPart } from './parts/mailings.mjs';
 import { metricsPart } from './parts/metrics.mjs';
 import { oraclePart } from './parts/oracle.mjs';
 import { loadSignatures } from './parts/dataset.mjs';
 import { signingPart } from './parts/signing.mjs';
 
-const PARTS = ['signing', 'oracle', 'letters', 'metrics', 'export'];
+const PARTS = ['signing', 'oracle', 'letters', 'mailings', 'metrics', 'export'];
 
 async function main() {
   const asked = process.argv.slice(2);
@@ -60,6 +61,7 @@ async function main() {
     if (parts.includes('signing')) await run('signing', () => signingPart(context));
     if (parts.includes('oracle')) await run('oracle', () => oraclePart(context));
     if (parts.includes('letters')) await run('letters', () => lettersPart(context));
+    if (parts.includes('mailings')) await run('mailings', () => mailingsPart(context));
     if (parts.includes('metrics') || parts.includes('export')) {
       await run('dataset', () => loadSignatures(context));
       if (!report.errors.dataset) {

@@ -10,7 +10,7 @@ import { createRedis } from './platform/redis';
 import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler, IpHashRetention, resolveAddressRequest } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
-import { MailingSweeper, sendMailingHandler } from './modules/mailings';
+import { MailingSweeper, sendMailingHandler, sendMailingTestHandler } from './modules/mailings';
 import { RetentionSchedule } from './modules/retention';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
@@ -66,6 +66,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
         [JOBS.sendConfirmation]: confirmationEmailHandler(platform, mailer),
         [JOBS.sendErasureLink]: erasureLinkEmailHandler(platform, mailer),
         [JOBS.sendLetterApproval]: letterApprovalEmailHandler(platform, mailer),
+        [JOBS.sendMailingTest]: sendMailingTestHandler(platform, mailer),
         [JOBS.resolveAddressRequest]: async (job) => resolveAddressRequest(platform, jobPayloads[JOBS.resolveAddressRequest].parse(job.data).requestId),
       },
       connection,

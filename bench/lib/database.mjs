@@ -25,7 +25,7 @@ export function connect(databaseUrl, max = 4) {
 /** Everything a part wrote; the campaigns, delegations and templates of the seed stay. */
 export async function emptyPartData(pool) {
   await pool.query(`TRUNCATE signatures, supporters, signing_attempts, letters, letter_approvals, address_requests, supporter_mail_quota, mail_suppressions, outbox_events, campaign_counters,
-    signature_rollups_hourly, signature_rollups_country, signature_rollups_source, audit_events RESTART IDENTITY CASCADE`);
+    signature_rollups_hourly, signature_rollups_country, signature_rollups_source, audit_events, mailings, mailing_versions, mailing_recipients, consent_withdrawals RESTART IDENTITY CASCADE`);
   await pool.query("DELETE FROM campaigns WHERE slug LIKE 'bench-%'");
 }
 

@@ -52,6 +52,23 @@ export function renderReport(report) {
     out.push(`\nWorker RSS over the run (s: MB): ${l.clarion.workerRss.map(([ms, mb]) => `${Math.round(ms / 1000)}: ${mb}`).join(', ')}. Letter states after: ${JSON.stringify(l.clarion.states)}.`);
   }
 
+  if (r.mailings) {
+    const m = r.mailings;
+    const mem = m.clarion.memory;
+    out.push(`\n### Mailings (one update to ${fmt(m.clarion.recipients)} supporters, ${fmt(m.clarion.messageBytes)} bytes each; ceiling: pooled nodemailer alone, ${m.ceiling.poolSize} connections, ${m.ceiling.inFlight} in flight)\n`);
+    out.push(table(
+      ['path', 'messages/s', 'seconds', 'received', 'worker RSS start / peak / end MB', 'RSS slope MB per 10k msgs', 'live heap start / peak / end MB', 'live heap slope MB per 10k msgs', 'CPU s (ms per message)', 'ratio', 'goal ≥ 70 %', 'memory flat'],
+      [
+        ['Clarion (send → last message)', fmt(m.clarion.perSecond), fmt(m.clarion.seconds), fmt(m.clarion.received),
+          `${fmt(mem.rss?.startMb)} / ${fmt(mem.rss?.peakMb)} / ${fmt(mem.rss?.endMb)}`, fmt(mem.rss?.slopeMbPer10kMessages),
+          `${fmt(mem.liveHeap?.startMb)} / ${fmt(mem.liveHeap?.peakMb)} / ${fmt(mem.liveHeap?.endMb)}`, fmt(mem.liveHeap?.slopeMbPer10kMessages),
+          `worker ${fmt(m.clarion.cpuSeconds)} (${fmt(m.clarion.cpuMsPerMessage)})`, pct(m.ratio), goal(m.goals.ratioAtLeast70), goal(m.goals.memoryFlat)],
+        ['ceiling: nodemailer pool', fmt(m.ceiling.perSecond), fmt(m.ceiling.seconds), fmt(m.ceiling.received), '–', '–', '–', '–', `${fmt(m.ceiling.cpuSeconds)} (${fmt(m.ceiling.cpuMsPerMessage)})`, '', '', ''],
+      ],
+    ));
+    out.push(`\nLive heap: heap used right after a full collection, every 2 s (bench/children/memory-probe.cjs); heap used as sampled every 250 ms, garbage included: ${fmt(mem.heapUsed?.startMb)} / ${fmt(mem.heapUsed?.peakMb)} / ${fmt(mem.heapUsed?.endMb)} MB. Slopes by least squares after the first fifth (warm-up); per minute: RSS ${fmt(mem.rss?.slopeMbPerMinute)} MB, live heap ${fmt(mem.liveHeap?.slopeMbPerMinute)} MB. Worker memory over the run (s: RSS / live heap MB): ${(mem.series ?? []).map(([s, rss, heap]) => `${s}: ${rss} / ${heap}`).join(', ')}. Counts after: ${JSON.stringify(m.clarion.counts)}; each recipient once: ${goal(m.goals.everyoneOnce)}.`);
+  }
+
   if (r.dataset) {
     const d = r.dataset;
     out.push(`\nData for metrics and export: ${fmt(d.signatures)} signatures over ${d.countries} countries and 90 days (${d.signatures_size}; supporters ${d.supporters_size}; rollup rows: ${fmt(d.rollups_hourly)} hourly, ${fmt(d.rollups_country)} by country, ${fmt(d.rollups_source)} by source), loaded in ${d.loadSeconds} s.`);

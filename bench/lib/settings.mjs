@@ -1,5 +1,5 @@
 // Every knob of the benchmark, read once from the environment, with the defaults of a full run.
-// Shorter runs while developing: BENCH_SECONDS=5 BENCH_LETTERS=2000 BENCH_ROWS=100000 npm run bench.
+// Shorter runs while developing: BENCH_SECONDS=5 BENCH_LETTERS=2000 BENCH_MAILINGS=2000 BENCH_ROWS=100000 npm run bench.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ export const settings = {
   /** Requests per path (fresh address, known address) for each call of the oracle part. */
   oracleSamples: int('BENCH_ORACLE_SAMPLES', 300),
   letters: int('BENCH_LETTERS', 20_000),
+  /** Recipients of the mailings part's one campaign update (memory is judged over all of them). */
+  mailings: int('BENCH_MAILINGS', 20_000),
   rows: int('BENCH_ROWS', 1_000_000),
   metricsCalls: int('BENCH_METRICS_CALLS', 50),
   /** Full scans are slow by nature; fewer calls keep the run short (their p95 is then near the max). */

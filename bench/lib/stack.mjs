@@ -31,13 +31,14 @@ export function clarionEnv({ databaseUrl, smtpPort, port }) {
   };
 }
 
-export async function startStack({ databaseUrl, smtpPort, worker = true, label }) {
+/** `env`: more variables for both processes; `workerEnv`: for the worker only (e.g. a memory probe). */
+export async function startStack({ databaseUrl, smtpPort, worker = true, label, env: extra = {}, workerEnv = {} }) {
   const port = await freePort();
-  const env = clarionEnv({ databaseUrl, smtpPort, port });
+  const env = { ...clarionEnv({ databaseUrl, smtpPort, port }), ...extra };
   const profileDir = settings.cpuProfile ? path.join(resultsDir, 'profiles', runId) : undefined;
   if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
   const api = startNode(`api-${label}`, 'dist/src/server.js', env, { cpuProfileDir: profileDir });
-  const workerProc = worker ? startNode(`worker-${label}`, 'dist/workers/index.js', env, { cpuProfileDir: profileDir }) : null;
+  const workerProc = worker ? startNode(`worker-${label}`, 'dist/workers/index.js', { ...env, ...workerEnv }, { cpuProfileDir: profileDir }) : null;
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/readyz`);
   const sampler = new MemorySampler({ api: api.pid, ...(workerProc ? { worker: workerProc.pid } : {}) });

@@ -1,16 +1,15 @@
-// Part 2, letters: N letters held for confirmed signings, released at once (one release job per
-// signing, as confirming does), through outbox, relay, queue, worker, rendering and pooled SMTP to
-// the sink. The ceiling sends as many copies of one of those letters with pooled nodemailer alone.
-import { createRequire } from 'node:module';
-import path from 'node:path';
+// Part 2, letters: N letters held for confirmed signings, released at once as their mailboxes'
+// approvals release them (queued, one delivery job per letter in the outbox), through relay, queue,
+// worker, rendering and pooled SMTP to the sink. The ceiling sends as many copies of one of those
+// letters with pooled nodemailer alone.
+import { randomUUID } from 'node:crypto';
 import { emptyPartData } from '../lib/database.mjs';
+import { seal, SEALED } from '../lib/envelopes.mjs';
 import { forkHelper } from '../lib/processes.mjs';
-import { root, runSecrets, settings } from '../lib/settings.mjs';
+import { settings } from '../lib/settings.mjs';
 import { startStack } from '../lib/stack.mjs';
 import { ratio, round } from '../lib/stats.mjs';
 
-const require = createRequire(import.meta.url);
-const { DataCipher } = require(path.join(root, 'dist', 'src', 'platform', 'crypto.js'));
 const TIMEOUT_MS = Number(process.env.BENCH_LETTERS_TIMEOUT_S ?? 480) * 1000;
 const POOL_SIZE = 5; // SMTP_POOL_SIZE's default, which the bench leaves alone
 const IN_FLIGHT = Math.max(POOL_SIZE * 4, 8); // the letters worker's concurrency (worker-runtime.ts)
@@ -27,8 +26,10 @@ export async function lettersPart({ databaseUrl, pool, sink }) {
     sampleWait.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
     const before = stack.sampler.mark();
     const releasedAt = Date.now();
-    await pool.query(`INSERT INTO outbox_events (queue, job_name, payload, dedupe_key)
-      SELECT 'letters', 'letters.release.held', jsonb_build_object('attemptId', id), 'release-' || id FROM signing_attempts`);
+    // What approving every request at once does (approvals.service releaseApproved + enqueueDeliveries).
+    await pool.query(`WITH released AS (UPDATE letters SET status = 'queued', queued_at = now() WHERE status = 'held' RETURNING id)
+      INSERT INTO outbox_events (queue, job_name, payload, dedupe_key)
+      SELECT 'letters', 'letters.send.letter', jsonb_build_object('letterId', id), 'letter-' || id FROM released`);
     const done = await waitForMessages(sink, prepared.letters, releasedAt);
     const after = stack.sampler.mark();
     const rows = await settledStates(pool, prepared.letters);
@@ -70,43 +71,51 @@ export async function lettersPart({ databaseUrl, pool, sink }) {
   };
 }
 
-/** Supporters with confirmed signings and signing attempts, and their letters held, set-based. */
+/**
+ * Supporters with confirmed signings and signing attempts, and their letters held. Ids are made
+ * here, so each envelope is sealed for its own row: the supporter's email and name, the
+ * signature's city, each letter's copy of the paragraph.
+ */
 async function prepareHeldLetters(pool, total) {
   const [{ id: campaignId }] = (await pool.query("SELECT id FROM campaigns WHERE slug = 'kazakhstan'")).rows;
   const targets = (await pool.query('SELECT id FROM targets WHERE council_member AND active ORDER BY iso2')).rows.map((r) => r.id);
   const supporters = Math.ceil(total / targets.length);
-  const [id, material] = runSecrets.encryptionKeys.split(':');
-  const cipher = new DataCipher([{ id, key: Buffer.from(material, 'base64') }]);
-  const people = Array.from({ length: supporters }, (_, i) => ({
-    email: cipher.seal(`writer.${i}@writers.bench.example`, 'supporter.email'),
-    name: cipher.seal(`Bench Writer ${i}`, 'supporter.name'),
-    city: cipher.seal('Almaty', 'signature.city'),
-    paragraph: cipher.seal(`As a supporter from Almaty (${i}), I ask your delegation to speak for the prisoners at the Council's next session.`, 'letter.paragraph'),
-  }));
+  const people = Array.from({ length: supporters }, (_, i) => {
+    const id = randomUUID();
+    const signatureId = randomUUID();
+    return {
+      id, signatureId, attemptId: randomUUID(),
+      email: seal(`writer.${i}@writers.bench.example`, SEALED.supporterEmail, id),
+      name: seal(`Bench Writer ${i}`, SEALED.supporterName, id),
+      city: seal('Almaty', SEALED.signatureCity, signatureId),
+    };
+  });
+  const letters = [];
+  for (const [i, person] of people.entries()) {
+    for (const targetId of targets) {
+      if (letters.length === total) break;
+      const id = randomUUID();
+      const paragraph = `As a supporter from Almaty (${i}), I ask your delegation to speak for the prisoners at the Council's next session.`;
+      letters.push({ id, supporterId: person.id, attemptId: person.attemptId, targetId, paragraph: seal(paragraph, SEALED.letterParagraph, id) });
+    }
+  }
+  const column = (rows, key) => rows.map((r) => r[key]);
   await pool.query(`
-    WITH p AS (
-      SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS p(email, name, city, paragraph, n)
-    ), s AS (
-      INSERT INTO supporters (email_hash, email_encrypted, name_encrypted)
-      SELECT decode(md5('writer' || n) || md5('w' || n), 'hex'), email, name FROM p
-      RETURNING id, email_hash
-    ), sig AS (
-      INSERT INTO signatures (campaign_id, supporter_id, status, country, city_encrypted, email_domain, consent_updates, consent_wording_id, consented_at, confirmed_at)
-      SELECT $1::uuid, s.id, 'confirmed', 'KZ', p.city, 'writers.bench.example', false, 'kazakhstan-consent-v1', now(), now()
-      FROM s JOIN p ON s.email_hash = decode(md5('writer' || p.n) || md5('w' || p.n), 'hex')
-      RETURNING id, supporter_id
-    ), att AS (
-      INSERT INTO signing_attempts (signature_id, confirmed_at, email_queued)
-      SELECT id, now(), true FROM sig RETURNING id, signature_id
-    )
-    INSERT INTO letters (campaign_id, supporter_id, target_id, attempt_id, status, paragraph_encrypted)
-    SELECT $1::uuid, sig.supporter_id, t.id, att.id, 'held', p.paragraph
-    FROM att JOIN sig ON sig.id = att.signature_id JOIN s ON s.id = sig.supporter_id
-      JOIN p ON s.email_hash = decode(md5('writer' || p.n) || md5('w' || p.n), 'hex')
-      CROSS JOIN unnest($6::uuid[]) AS t(id)`,
-  [campaignId, people.map((p) => p.email), people.map((p) => p.name), people.map((p) => p.city), people.map((p) => p.paragraph), targets]);
-  // Exactly `total` letters: the surplus of the last supporter is removed.
-  await pool.query('DELETE FROM letters WHERE id IN (SELECT id FROM letters ORDER BY id OFFSET $1)', [total]);
+    INSERT INTO supporters (id, email_hash, email_encrypted, name_encrypted)
+    SELECT id, decode(md5('writer' || n) || md5('w' || n), 'hex'), email, name
+    FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS p(id, email, name, n)`, [column(people, 'id'), column(people, 'email'), column(people, 'name')]);
+  await pool.query(`
+    INSERT INTO signatures (id, campaign_id, supporter_id, status, country, city_encrypted, email_domain, consent_updates, consent_wording_id, consented_at, confirmed_at)
+    SELECT sid, $1::uuid, pid, 'confirmed', 'KZ', city, 'writers.bench.example', false, 'kazakhstan-consent-v1', now(), now()
+    FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS p(sid, pid, city)`, [campaignId, column(people, 'signatureId'), column(people, 'id'), column(people, 'city')]);
+  await pool.query(`
+    INSERT INTO signing_attempts (id, campaign_id, signature_id, confirmed_at, email_queued)
+    SELECT aid, $1::uuid, sid, now(), true FROM unnest($2::uuid[], $3::uuid[]) AS p(aid, sid)`, [campaignId, column(people, 'attemptId'), column(people, 'signatureId')]);
+  await pool.query(`
+    INSERT INTO letters (id, campaign_id, supporter_id, target_id, attempt_id, status, paragraph_encrypted)
+    SELECT id, $1::uuid, pid, tid, aid, 'held', paragraph
+    FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[]) AS l(id, pid, tid, aid, paragraph)`,
+  [campaignId, column(letters, 'id'), column(letters, 'supporterId'), column(letters, 'targetId'), column(letters, 'attemptId'), column(letters, 'paragraph')]);
   const { rows } = await pool.query('SELECT count(*)::int AS n FROM letters');
   return { letters: rows[0].n, supporters, targets: targets.length };
 }

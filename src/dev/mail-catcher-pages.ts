@@ -109,6 +109,9 @@ export function renderMessage(m: CaughtMessage): string {
     ['Message-ID', m.messageId],
     ['Envelope from', m.envelope.from],
     ['Envelope to', m.envelope.to.join(', ')],
+    // What a mail client builds its unsubscribe button from (campaign updates, reminders).
+    ['List-Unsubscribe', headerOf(m.raw, 'List-Unsubscribe')],
+    ['List-Unsubscribe-Post', headerOf(m.raw, 'List-Unsubscribe-Post')],
   ];
   const headers = fields
     .filter(([, value]) => value !== '')
@@ -131,6 +134,14 @@ ${headers}
 ${textPart}
 ${htmlPart}`,
   );
+}
+
+/** A header as written in the raw source, unfolded ('' when absent). */
+function headerOf(raw: string, name: string): string {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? '';
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/);
+  const line = unfolded.find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line ? line.slice(name.length + 1).trim() : '';
 }
 
 export function renderNotFound(): string {

@@ -127,6 +127,8 @@ export const configSchema = z.object({
   MAILINGS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** How long an update may stay `sending` to one recipient before the sweeper queues it again. */
   MAILINGS_SEND_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+  /** "Send a test to myself": tests per staff account per rolling hour (each one is an email sent). */
+  MAILINGS_TESTS_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(10),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** How often the reconciliation pass looks for owed jobs that Redis lost (platform/reconcile.ts). */
   OUTBOX_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(10_000),

@@ -21,6 +21,7 @@ export const JOBS = {
   resolveAddressRequest: 'supporters.resolve.address-request',
   sendLetterApproval: 'letters.send.approval',
   sendMailing: 'mailings.send.mailing',
+  sendMailingTest: 'mailings.send.test',
 } as const;
 
 export const jobPayloads = {
@@ -46,6 +47,8 @@ export const jobPayloads = {
   [JOBS.sendErasureLink]: z.object({ supporterId: z.uuid(), locale: z.enum(['en', 'ru', 'kk']) }).strict(),
   /** Sends a mailing's queued recipients until none is left or it is paused or cancelled; `run` is its generation. */
   [JOBS.sendMailing]: z.object({ mailingId: z.uuid(), run: z.number().int().min(1) }).strict(),
+  /** "Send a test to myself": the mailing, rendered with sample data, to the account's own address (looked up by the worker). */
+  [JOBS.sendMailingTest]: z.object({ mailingId: z.uuid(), accountId: z.uuid(), language: z.enum(['en', 'ru', 'kk']).optional() }).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
@@ -60,4 +63,6 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JOBS.resolveAddressRequest]: QUEUES.email,
   [JOBS.sendLetterApproval]: QUEUES.email,
   [JOBS.sendMailing]: QUEUES.mailings,
+  // One message, sent as promptly as a confirmation: not behind long mailing runs.
+  [JOBS.sendMailingTest]: QUEUES.email,
 };

@@ -69,6 +69,17 @@ export function editingPagesRouter(platform: Platform, views: Views, requireRole
     res.type('html').send(views.page('sources', { title: `Signing sources: ${campaign.title}`, campaign, ...chrome(res), scripts: scripts('sources.js') }));
   });
 
+  router.get('/admin/campaigns/:slug/mailings', viewer, noStore, async (req, res) => {
+    const { slug } = slugParams.parse(req.params);
+    const campaign = await getCampaignForAdmin(platform.db, slug);
+    const translations = LOCALES.filter((lang) => lang !== campaign.language).map((lang) => ({ lang, name: LANGUAGE_NAMES[lang] ?? lang }));
+    res.type('html').send(views.page('mailings', {
+      title: `Updates: ${campaign.title}`, campaign, campaignLanguage: LANGUAGE_NAMES[campaign.language] ?? campaign.language,
+      languages: languageOptions(campaign.language), translations, variables: 'campaign.title, campaign.slug, supporter.name',
+      testsPerHour: platform.config.MAILINGS_TESTS_PER_HOUR, ...chrome(res), scripts: scripts('mailings.js'),
+    }));
+  });
+
   router.get('/admin/targets', viewer, noStore, (_req, res) => {
     res.type('html').send(views.page('targets', { title: 'Delegations', groups: UN_GROUPS, ...chrome(res), scripts: scripts('targets.js') }));
   });

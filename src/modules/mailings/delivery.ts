@@ -14,8 +14,20 @@ export const MAX_RECIPIENT_ATTEMPTS = 5;
 export interface MailingDeliveryDeps {
   platform: Platform;
   mailer: Transporter;
-  /** Recipients claimed and sent at once (through the pooled transport). */
+  /** The fewest recipients claimed and sent at once (through the pooled transport): its width. */
   batchSize: number;
+}
+
+/** The most recipients one batch claims: a pause or cancel still stops a run within a moment. */
+export const MAX_BATCH = 50;
+
+/**
+ * About one second of the mailing's rate per batch, never fewer than the pool's width. At high
+ * rates the per-batch work (re-reading the mailing, the claim) is spread over more messages, and
+ * more are in flight on the pool; at the default rate a batch stays as small as the pool.
+ */
+export function batchSizeFor(ratePerMinute: number, poolWidth: number): number {
+  return Math.min(MAX_BATCH, Math.max(poolWidth, Math.floor(ratePerMinute / 60)));
 }
 
 /**
@@ -35,6 +47,7 @@ export function sendMailingHandler(deps: MailingDeliveryDeps) {
     let renderer: MailingRenderer | undefined;
     let campaign: repo.CampaignForMail | null = null;
     let sent = 0;
+    const recorder = new SentRecorder(platform.db);
     for (;;) {
       const mailing = await repo.findMailing(platform.db, mailingId);
       if (!mailing) return 'skipped: mailing gone';
@@ -43,23 +56,51 @@ export function sendMailingHandler(deps: MailingDeliveryDeps) {
       if (!campaign) return 'skipped: campaign gone';
       renderer ??= new MailingRenderer(platform, mailing, campaign);
       const started = Date.now();
-      const batch = await repo.claimRecipients(platform.db, mailingId, deps.batchSize);
+      const rate = mailing.ratePerMinute ?? platform.config.MAILINGS_PER_MINUTE;
+      const batch = await repo.claimRecipients(platform.db, mailingId, batchSizeFor(rate, deps.batchSize));
       if (batch.length === 0) {
         // Rows still `sending` belong to another worker (or a dead one: the sweeper re-drives them).
         return (await repo.finishIfDone(platform.db, mailingId)) ? `done after ${sent}` : `waiting for leased recipients after ${sent}`;
       }
-      const outcomes = await Promise.all(batch.map((recipient) => sendOne(deps, renderer!, campaign!, mailingId, recipient)));
+      const outcomes = await Promise.all(batch.map((recipient) => sendOne(deps, renderer!, campaign!, mailingId, recipient, recorder)));
       sent += outcomes.filter((o) => o === 'sent').length;
       // A server refusing for now: back off through the job's retries rather than spin on the same rows.
       if (outcomes.includes('queued')) throw new Error('temporary SMTP failures; retrying the run');
-      const spacing = (batch.length * 60_000) / (mailing.ratePerMinute ?? platform.config.MAILINGS_PER_MINUTE);
+      const spacing = (batch.length * 60_000) / rate;
       const wait = started + spacing - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   };
 }
 
-async function sendOne(deps: MailingDeliveryDeps, renderer: MailingRenderer, campaign: repo.CampaignForMail, mailingId: string, recipient: repo.ClaimedRecipient): Promise<repo.RecipientOutcome> {
+/**
+ * Records accepted messages as `sent` in small groups: those the server accepts within a few
+ * milliseconds (10) of each other share one statement (a statement per message was most of the
+ * worker's database work). Each sender still waits for its own row to be written, so a crash
+ * leaves unrecorded only what was accepted in the last few milliseconds, as before.
+ */
+export class SentRecorder {
+  private group: { rows: repo.AcceptedMessage[]; written: Promise<void> } | undefined;
+
+  constructor(private readonly db: Platform['db'], private readonly gatherMs = 10) {}
+
+  record(row: repo.AcceptedMessage): Promise<void> {
+    if (!this.group) {
+      const rows: repo.AcceptedMessage[] = [];
+      const written = new Promise<void>((resolve, reject) => {
+        setTimeout(() => {
+          this.group = undefined;
+          repo.recordSent(this.db, rows).then(resolve, reject);
+        }, this.gatherMs);
+      });
+      this.group = { rows, written };
+    }
+    this.group.rows.push(row);
+    return this.group.written;
+  }
+}
+
+async function sendOne(deps: MailingDeliveryDeps, renderer: MailingRenderer, campaign: repo.CampaignForMail, mailingId: string, recipient: repo.ClaimedRecipient, recorder: SentRecorder): Promise<repo.RecipientOutcome> {
   const { platform } = deps;
   if (recipient.stopped) {
     await repo.recordOutcome(platform.db, recipient.id, 'skipped_unsubscribed', null);
@@ -83,7 +124,7 @@ async function sendOne(deps: MailingDeliveryDeps, renderer: MailingRenderer, cam
       messageId: `<mailing-${recipient.id}@${domain}>`,
       headers: { ...unsubscribeHeaders(link), 'X-Clarion-Mailing': mailingId },
     });
-    await repo.recordOutcome(platform.db, recipient.id, 'sent', String(info.response ?? '250 accepted').slice(0, 300));
+    await recorder.record({ recipientId: recipient.id, smtpResponse: String(info.response ?? '250 accepted').slice(0, 300) });
     return 'sent';
   } catch (error) {
     const failure = describeSmtpError(error);

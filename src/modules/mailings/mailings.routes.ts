@@ -1,14 +1,15 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Platform } from '../../platform/context';
+import { AppError } from '../../platform/errors';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { adminActor, adminAuth } from '../admin';
 import { slugParams } from '../../platform/http/params';
 import {
-  createMailingSchema, mailingActionSchema, mailingCreatedSchema, mailingIdParams, mailingListSchema, mailingPreviewSchema, mailingSchema, renderedMailingSchema,
+  createMailingSchema, mailingActionSchema, mailingCreatedSchema, mailingIdParams, mailingListSchema, mailingPreviewSchema, mailingSchema, mailingTestQueuedSchema, renderedMailingSchema,
 } from './mailings.schemas';
-import { cancelMailing, createMailing, getMailing, listMailings, pauseMailing, previewMailing, resumeMailing, sendMailing } from './mailings.service';
+import { cancelMailing, createMailing, getMailing, listMailings, pauseMailing, previewMailing, resumeMailing, sendMailing, sendTestMailing } from './mailings.service';
 
 /** Campaign updates: editors write and send, viewers read. Every write is audited in its transaction. */
 export function mailingsRouter(platform: Platform): Router {
@@ -43,6 +44,12 @@ export function mailingsRouter(platform: Platform): Router {
     const { id } = mailingIdParams.parse(req.params);
     res.status(202).set('Cache-Control', 'no-store').json(state(await sendMailing(platform, adminActor(res), id)));
   });
+  // The body is optional (a language); with one, it must be JSON like every other write's.
+  router.post('/api/admin/mailings/:id/test', requireRole('editor'), jsonIfAny, async (req, res) => {
+    const { id } = mailingIdParams.parse(req.params);
+    const { language } = mailingPreviewSchema.parse(req.body ?? {});
+    res.status(202).set('Cache-Control', 'no-store').json(await sendTestMailing(platform, adminActor(res), id, language));
+  });
   for (const [action, run] of [['pause', pauseMailing], ['resume', resumeMailing], ['cancel', cancelMailing]] as const) {
     router.post(`/api/admin/mailings/:id/${action}`, requireRole('editor'), async (req, res) => {
       const { id } = mailingIdParams.parse(req.params);
@@ -51,6 +58,12 @@ export function mailingsRouter(platform: Platform): Router {
   }
   return router;
 }
+
+/** No body (none, or Content-Length: 0), or a JSON one. req.is answers false for a body of another type. */
+const jsonIfAny: RequestHandler = (req, _res, next) => {
+  if (req.get('content-length') !== '0' && req.is(['application/json', 'application/*+json']) === false) throw new AppError('unsupported_media_type', { key: 'staff.sendJsonOrNothing' });
+  next();
+};
 
 const state = (mailing: { id: string; status: string }) => ({ id: mailing.id, status: mailing.status });
 
@@ -85,6 +98,18 @@ export function describeMailingsApi(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'As a supporter would receive it', content: { 'application/json': { schema: renderedMailingSchema } } },
       400: problemResponse('Invalid fields (see errors[])'), ...unauthorised, 404: problemResponse('No such mailing'), 415: problemResponse('Not JSON'),
+    },
+  });
+  registry.registerPath({
+    method: 'post', path: '/api/admin/mailings/{id}/test', operationId: 'testMailing',
+    summary: 'Send the mailing, as the preview renders it and marked [TEST], to your own account\'s address only',
+    description: 'Queued through the outbox (202). Sample supporter data and a demo unsubscribe link that names nobody. '
+      + 'Any state; at most MAILINGS_TESTS_PER_HOUR per account per hour (429 beyond); audited as mailings.test. The bootstrap token has no address: 403.',
+    tags, security: ADMIN_SECURITY, request: { params: mailingIdParams, body: { required: false, content: { 'application/json': { schema: mailingPreviewSchema } } } },
+    responses: {
+      202: { description: 'Queued', content: { 'application/json': { schema: mailingTestQueuedSchema } } },
+      400: problemResponse('Invalid fields (see errors[])'), ...unauthorised, 404: problemResponse('No such mailing'), 415: problemResponse('Not JSON'),
+      429: problemResponse('Too many tests from this account in the last hour'),
     },
   });
   const actions = [

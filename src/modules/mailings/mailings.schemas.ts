@@ -60,5 +60,7 @@ export const mailingPreviewSchema = z.object({
 
 export const renderedMailingSchema = z.object({ language: z.string(), subject: z.string(), text: z.string(), html: z.string() }).openapi('RenderedMailing');
 
+export const mailingTestQueuedSchema = z.object({ id: z.uuid(), queued: z.literal(true) }).openapi('MailingTestQueued');
+
 export type CreateMailing = z.infer<typeof createMailingSchema>;
 export type MailingCounts = z.infer<typeof mailingCountsSchema>;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
 import { AppError, fieldError, type ProblemKey } from '../../platform/errors';
@@ -126,11 +127,40 @@ function view(mailing: repo.MailingRow, counts: MailingCounts): MailingView {
   };
 }
 
+/** What previews and tests show where a supporter's name and unsubscribe link would be: a sample and a demo link that names nobody. */
+export const SAMPLE_SUPPORTER_NAME = 'Aigerim';
+export const demoUnsubscribeUrl = (platform: Platform) => `${platform.config.PUBLIC_BASE_URL}/unsubscribe/preview`;
+
 /** The mailing as a sample supporter would receive it in `language` (nothing is sent or stored). */
 export async function previewMailing(platform: Platform, id: string, language?: string): Promise<{ language: string; subject: string; text: string; html: string }> {
   const mailing = await repo.findMailing(platform.db, id);
   if (!mailing) throw new AppError('not_found', { key: 'staff.noMailing' });
   const campaign = (await repo.findCampaignForMail(platform.db, mailing.campaignId))!;
   const renderer = new MailingRenderer(platform, mailing, campaign);
-  return renderer.render(language ?? mailing.language, 'Aigerim', `${platform.config.PUBLIC_BASE_URL}/unsubscribe/preview`);
+  return renderer.render(language ?? mailing.language, SAMPLE_SUPPORTER_NAME, demoUnsubscribeUrl(platform));
 }
+
+/**
+ * "Send a test to myself": queues the mailing, rendered as the preview renders it, for the
+ * actor's own account address only. The job names the account, never an address; the worker
+ * reads the address then. Allowed in any state (a test changes nothing of the mailing), limited to
+ * MAILINGS_TESTS_PER_HOUR per account, counted from the audit rows under a per-account lock, so
+ * two clicks at once cannot both slip under the limit.
+ */
+export async function sendTestMailing(platform: Platform, actor: AdminPrincipal, id: string, language?: string): Promise<{ id: string; queued: true }> {
+  const accountId = actor.accountId;
+  if (!accountId) throw new AppError('forbidden', { key: 'staff.testNeedsAccount' });
+  const limit = platform.config.MAILINGS_TESTS_PER_HOUR;
+  await platform.db.$transaction(async (tx) => {
+    if (!(await repo.lockMailing(tx, id))) throw new AppError('not_found', { key: 'staff.noMailing' });
+    const sentLastHour = await repo.countRecentTests(tx, accountId);
+    if (sentLastHour >= limit) {
+      throw new AppError('rate_limited', { key: 'staff.testsPerHour', params: { limit } });
+    }
+    await addToOutbox(tx, JOBS.sendMailingTest, { mailingId: id, accountId, ...(language ? { language: language as 'en' | 'ru' | 'kk' } : {}) }, `mailing-test-${randomUUID()}`);
+    await audit(tx, actor, TEST_AUDIT_ACTION, id, { language: language ?? null });
+  });
+  return { id, queued: true };
+}
+
+export const TEST_AUDIT_ACTION = 'mailings.test';

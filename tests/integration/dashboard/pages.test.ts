@@ -90,7 +90,7 @@ it('serves Chart.js and its own files itself, and 404 for anything else there', 
 });
 
 describe('the editing pages', () => {
-  const pages = () => ['/admin/new-campaign', `/admin/campaigns/${slug}/edit`, `/admin/campaigns/${slug}/letter-template`, `/admin/campaigns/${slug}/sources`, '/admin/targets', '/admin/accounts'];
+  const pages = () => ['/admin/new-campaign', `/admin/campaigns/${slug}/edit`, `/admin/campaigns/${slug}/letter-template`, `/admin/campaigns/${slug}/sources`, `/admin/campaigns/${slug}/mailings`, '/admin/targets', '/admin/accounts'];
 
   it('send a browser without a session to the login page', async () => {
     for (const path of pages()) {
@@ -107,7 +107,7 @@ describe('the editing pages', () => {
   });
 
   it('show a viewer the other pages without forms, inline scripts or inline handlers', async () => {
-    for (const path of pages().slice(1, 5)) {
+    for (const path of pages().slice(1, 6)) {
       const page = await call(api.url, 'GET', path, { headers: { ...html, cookie: viewer.cookie } });
       expect([path, page.status, page.headers.get('cache-control')]).toEqual([path, 200, 'no-store']);
       expect(page.text).not.toContain('<form');
@@ -123,7 +123,7 @@ describe('the editing pages', () => {
   });
 
   it('serve their scripts', async () => {
-    for (const file of ['forms.js', 'demand-rows.js', 'campaign-new.js', 'campaign-edit.js', 'template.js', 'sources.js', 'targets.js', 'accounts.js']) {
+    for (const file of ['forms.js', 'demand-rows.js', 'campaign-new.js', 'campaign-edit.js', 'template.js', 'sources.js', 'mailings.js', 'targets.js', 'accounts.js']) {
       expect([file, (await fetch(`${api.url}/admin/static/${file}`)).status]).toEqual([file, 200]);
     }
   });

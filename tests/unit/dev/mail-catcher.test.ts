@@ -111,6 +111,18 @@ describe('dev mail catcher', () => {
     expect(list.headers.get('content-security-policy')).toContain("script-src 'none'");
   });
 
+  it('shows the unsubscribe headers a mail client builds its button from, unfolded, and none when absent', async () => {
+    const url = `https://clarion.test/unsubscribe/${'t'.repeat(90)}?lang=en`;
+    await send({ subject: 'Update', text: 'x', headers: { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } });
+    await send({ subject: 'Confirm', text: 'x' });
+    const [plain, update] = (await getJson<ApiMessage[]>('/api/messages')).body;
+
+    const page = (await getText(`/messages/${update?.id}`)).body;
+    expect(page).toContain(`<dt>List-Unsubscribe</dt><dd>&lt;${url}&gt;</dd>`);
+    expect(page).toContain('<dt>List-Unsubscribe-Post</dt><dd>List-Unsubscribe=One-Click</dd>');
+    expect((await getText(`/messages/${plain?.id}`)).body).not.toContain('List-Unsubscribe');
+  });
+
   it('escapes a script tag in the subject on the list and message pages', async () => {
     await send({ subject: '<script>alert(1)</script>', text: 'x' });
     const [listed] = (await getJson<ApiMessage[]>('/api/messages')).body;
