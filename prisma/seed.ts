@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     await seedDefaultTemplate(db, campaignId);
     await seedTranslatedDefaultTemplates(db, campaignId);
     const targets = await seedTargets(db);
-    console.log(`Seeded the campaign "kazakhstan" (with Russian and Kazakh texts), its default letter in English and Russian, and ${targets.created} new delegations (${targets.existing} already there).`);
+    console.log(
+      `Seeded the campaign "kazakhstan" (with Russian and Kazakh texts), its default letter in English and Russian, and ${targets.created} new delegations (${targets.existing} already there).`,
+    );
   } finally {
     await db.$disconnect();
   }

@@ -31,6 +31,8 @@ run('Type-check', process.execPath, [path.join(root, 'node_modules', 'typescript
 await runTogether([
   ['Lint', process.execPath, [path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']],
   ['Build', process.execPath, ['scripts/build.mjs']],
+  // Formatting is Prettier's (.prettierrc.json); `npm run format` applies it.
+  ['Format', process.execPath, [path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', 'src/**/*.ts', 'workers/**/*.ts', 'tests/**/*.ts', 'prisma/**/*.ts']],
 ]);
 runQuietly('Tests', process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);
 

@@ -17,38 +17,72 @@ import { describeErasureApi, erasureRouter } from './modules/erasure';
 import { describeRetentionApi, retentionRouter } from './modules/retention';
 import { deliverabilityRouter, describeDeliverabilityApi, describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
 import { describeMailingsApi, mailingsRouter } from './modules/mailings';
-import { approvalRouter, describeDigestOverridesApi, describeLettersApi, digestOverridesRouter, describeTargetsApi, describeTemplatesApi, letterStepRouter, lettersRouter, targetsRouter, templatesRouter } from './modules/letters';
+import {
+  approvalRouter,
+  describeDigestOverridesApi,
+  describeLettersApi,
+  digestOverridesRouter,
+  describeTargetsApi,
+  describeTemplatesApi,
+  letterStepRouter,
+  lettersRouter,
+  targetsRouter,
+  templatesRouter,
+} from './modules/letters';
 
 /** The whole HTTP API in one app, as the server runs it and as tests drive it in-process. */
 export function buildApi(platform: Platform): Express {
-  const openApi = buildOpenApiDocument([describeCampaignsApi, describeSupportersApi, describeProofOfWorkApi, describeTargetsApi, describeTemplatesApi, describeLettersApi, describeMetricsApi, describeAdminApi, describeCampaignsAdminApi, describeErasureApi, describeRetentionApi, describeProviderWebhooksApi, describeMailingsApi, describeDigestOverridesApi, describeDeliverabilityApi], platform.config.PUBLIC_BASE_URL);
+  const openApi = buildOpenApiDocument(
+    [
+      describeCampaignsApi,
+      describeSupportersApi,
+      describeProofOfWorkApi,
+      describeTargetsApi,
+      describeTemplatesApi,
+      describeLettersApi,
+      describeMetricsApi,
+      describeAdminApi,
+      describeCampaignsAdminApi,
+      describeErasureApi,
+      describeRetentionApi,
+      describeProviderWebhooksApi,
+      describeMailingsApi,
+      describeDigestOverridesApi,
+      describeDeliverabilityApi,
+    ],
+    platform.config.PUBLIC_BASE_URL,
+  );
   const metrics = metricsModule(platform);
-  return createHttpApp(platform, [
-    healthRouter(platform),
-    proofOfWorkRouter(platform),
-    staticRouter(),
-    publicRouter(platform),
-    signingPagesRouter(platform),
-    embedRouter(platform),
-    docsRouter(openApi),
-    campaignsRouter(platform),
-    supportersRouter(platform),
-    notMeRouter(platform),
-    unsubscribeRouter(platform),
-    targetsRouter(platform),
-    digestOverridesRouter(platform),
-    templatesRouter(platform),
-    lettersRouter(platform),
-    letterStepRouter(platform),
-    approvalRouter(platform),
-    adminRouter(platform),
-    campaignsAdminRouter(platform),
-    mailingsRouter(platform),
-    dashboardRouter(platform),
-    erasureRouter(platform),
-    retentionRouter(platform),
-    providerWebhooksRouter(platform),
-    deliverabilityRouter(platform),
-    metrics.router,
-  ], [metrics.httpMetrics, campaignCors(platform)]);
+  return createHttpApp(
+    platform,
+    [
+      healthRouter(platform),
+      proofOfWorkRouter(platform),
+      staticRouter(),
+      publicRouter(platform),
+      signingPagesRouter(platform),
+      embedRouter(platform),
+      docsRouter(openApi),
+      campaignsRouter(platform),
+      supportersRouter(platform),
+      notMeRouter(platform),
+      unsubscribeRouter(platform),
+      targetsRouter(platform),
+      digestOverridesRouter(platform),
+      templatesRouter(platform),
+      lettersRouter(platform),
+      letterStepRouter(platform),
+      approvalRouter(platform),
+      adminRouter(platform),
+      campaignsAdminRouter(platform),
+      mailingsRouter(platform),
+      dashboardRouter(platform),
+      erasureRouter(platform),
+      retentionRouter(platform),
+      providerWebhooksRouter(platform),
+      deliverabilityRouter(platform),
+      metrics.router,
+    ],
+    [metrics.httpMetrics, campaignCors(platform)],
+  );
 }

@@ -20,10 +20,11 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   platform.logger.info({ port, url: config.PUBLIC_BASE_URL }, 'API listening');
   onShutdown(platform.logger, [
-    () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    }),
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
     () => closePlatform(platform),
   ]);
 }

@@ -43,11 +43,29 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
 
   if (parts.relay) {
     const queues = createQueues(connection, config);
-    const relay = new OutboxRelay(platform.db, queues, logger.child({ component: 'outbox-relay' }), config.OUTBOX_POLL_MS, config.OUTBOX_RECONCILE_AFTER_SECONDS);
-    const reconciler = new OutboxReconciler(platform.db, queues, logger.child({ component: 'outbox-reconciler' }), config.OUTBOX_RECONCILE_INTERVAL_MS, { afterSeconds: config.OUTBOX_RECONCILE_AFTER_SECONDS });
-    const sweeper = new LetterSweeper(platform, queues[QUEUES.letters], logger.child({ component: 'letter-sweeper' }), Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000));
+    const relay = new OutboxRelay(
+      platform.db,
+      queues,
+      logger.child({ component: 'outbox-relay' }),
+      config.OUTBOX_POLL_MS,
+      config.OUTBOX_RECONCILE_AFTER_SECONDS,
+    );
+    const reconciler = new OutboxReconciler(platform.db, queues, logger.child({ component: 'outbox-reconciler' }), config.OUTBOX_RECONCILE_INTERVAL_MS, {
+      afterSeconds: config.OUTBOX_RECONCILE_AFTER_SECONDS,
+    });
+    const sweeper = new LetterSweeper(
+      platform,
+      queues[QUEUES.letters],
+      logger.child({ component: 'letter-sweeper' }),
+      Math.max(config.LETTERS_SEND_LEASE_SECONDS * 500, 5_000),
+    );
     const retention = new IpHashRetention(platform.db, config.IP_HASH_RETENTION_DAYS, logger.child({ component: 'ip-hash-retention' }));
-    const mailingSweeper = new MailingSweeper(platform, queues[QUEUES.mailings], logger.child({ component: 'mailing-sweeper' }), Math.max(config.MAILINGS_SEND_LEASE_SECONDS * 250, 2_000));
+    const mailingSweeper = new MailingSweeper(
+      platform,
+      queues[QUEUES.mailings],
+      logger.child({ component: 'mailing-sweeper' }),
+      Math.max(config.MAILINGS_SEND_LEASE_SECONDS * 250, 2_000),
+    );
     const personalDataRetention = new RetentionSchedule(platform, logger.child({ component: 'retention' }));
     relay.start();
     sweeper.start();
@@ -55,7 +73,15 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     reconciler.start();
     retention.start();
     personalDataRetention.start();
-    stops.push(() => reconciler.stop(), () => retention.stop(), () => personalDataRetention.stop(), () => sweeper.stop(), () => mailingSweeper.stop(), () => relay.stop(), () => closeQueues(queues));
+    stops.push(
+      () => reconciler.stop(),
+      () => retention.stop(),
+      () => personalDataRetention.stop(),
+      () => sweeper.stop(),
+      () => mailingSweeper.stop(),
+      () => relay.stop(),
+      () => closeQueues(queues),
+    );
   }
 
   if (parts.email) {
@@ -77,7 +103,10 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       logger: logger.child({ component: 'email-worker' }),
     });
     // Let jobs in flight finish (bounded by the process's shutdown grace) before the pool closes.
-    stops.push(() => closeWorker(worker, connection), async () => mailer.close());
+    stops.push(
+      () => closeWorker(worker, connection),
+      async () => mailer.close(),
+    );
   }
 
   if (parts.letters ?? parts.email) {
@@ -98,7 +127,10 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       concurrency: Math.max(config.SMTP_POOL_SIZE * 4, 8),
       logger: logger.child({ component: 'letters-worker' }),
     });
-    stops.push(() => closeWorker(worker, connection), async () => mailer.close());
+    stops.push(
+      () => closeWorker(worker, connection),
+      async () => mailer.close(),
+    );
   }
 
   if (parts.mailings ?? parts.email) {
@@ -114,7 +146,10 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       concurrency: 4,
       logger: logger.child({ component: 'mailings-worker' }),
     });
-    stops.push(() => closeWorker(worker, connection), async () => mailer.close());
+    stops.push(
+      () => closeWorker(worker, connection),
+      async () => mailer.close(),
+    );
   }
 
   return {

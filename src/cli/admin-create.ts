@@ -30,7 +30,12 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const db = createDb(config.DATABASE_URL, 2);
   try {
-    const { account, password: used } = await createAccount(db, { email: args.email, role: args.role, ...(password !== undefined ? { password } : {}) }, null, 'cli');
+    const { account, password: used } = await createAccount(
+      db,
+      { email: args.email, role: args.role, ...(password !== undefined ? { password } : {}) },
+      null,
+      'cli',
+    );
     if (password === undefined) {
       console.log(`Created ${account.role} ${account.email}. Password (shown once; store it now):\n${used}`);
     } else {
@@ -70,7 +75,12 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  console.error('admin:create failed:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error('admin:create failed:', error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

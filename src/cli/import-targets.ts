@@ -43,7 +43,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  console.error('Import failed:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error('Import failed:', error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

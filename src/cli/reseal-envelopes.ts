@@ -19,7 +19,9 @@ async function main(): Promise<number> {
     if (resealed.length > 0) console.log(`Re-sealed envelopes bound to their rows: ${resealed.map(([column, count]) => `${column} ${count}`).join(', ')}.`);
     const left = Object.entries(await envelopesNotCurrent(platform)).filter(([, count]) => count > 0);
     if (left.length > 0) {
-      console.warn(`Envelopes left that could not be re-sealed (key missing from ENCRYPTION_KEYS, or not this row's): ${left.map(([column, count]) => `${column} ${count}`).join(', ')}. See README "Rotating keys".`);
+      console.warn(
+        `Envelopes left that could not be re-sealed (key missing from ENCRYPTION_KEYS, or not this row's): ${left.map(([column, count]) => `${column} ${count}`).join(', ')}. See README "Rotating keys".`,
+      );
     }
     return 0;
   } finally {
@@ -27,7 +29,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  console.error('Re-sealing envelopes failed:', error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error('Re-sealing envelopes failed:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

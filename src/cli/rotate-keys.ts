@@ -18,7 +18,9 @@ async function main(): Promise<number> {
     for (const [column, count] of Object.entries(resealed)) console.log(`  ${column}: ${count}`);
     const left = Object.entries(await envelopesNotCurrent(platform)).filter(([, count]) => count > 0);
     if (left.length > 0) {
-      console.error(`Envelopes still under another key or in the old format: ${left.map(([column, count]) => `${column} ${count}`).join(', ')}. Keep the old key and run this again.`);
+      console.error(
+        `Envelopes still under another key or in the old format: ${left.map(([column, count]) => `${column} ${count}`).join(', ')}. Keep the old key and run this again.`,
+      );
       return 1;
     }
     console.log(`No envelope is left under any key other than "${current}" or in the old format: the old keys can be removed from ENCRYPTION_KEYS.`);
@@ -28,7 +30,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  console.error('Key rotation failed:', error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error('Key rotation failed:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -27,7 +27,9 @@ export function watchRedisConnection(client: Redis, logger: Logger, name: string
 /** Errors that only say the connection is down; the connection's watcher has logged the outage. */
 export function isConnectionError(error: unknown): boolean {
   const text = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? ''} ${error.name} ${error.message}` : String(error);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|enableOfflineQueue|getaddrinfo|socket hang up|Command timed out|LOADING/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|Connection is closed|Stream isn't writeable|MaxRetriesPerRequest|enableOfflineQueue|getaddrinfo|socket hang up|Command timed out|LOADING/i.test(
+    text,
+  );
 }
 
 function reasonOf(error: Error): string {

@@ -45,8 +45,5 @@ export function createPlatform(config: Config, role: string, logDestination?: No
 
 export async function closePlatform(platform: Platform): Promise<void> {
   // QUIT needs a connection; without one (Redis down) only disconnect() stops the reconnecting.
-  await Promise.allSettled([
-    platform.db.$disconnect().finally(() => platform.pool.end()),
-    platform.redis.quit().catch(() => platform.redis.disconnect()),
-  ]);
+  await Promise.allSettled([platform.db.$disconnect().finally(() => platform.pool.end()), platform.redis.quit().catch(() => platform.redis.disconnect())]);
 }

@@ -32,7 +32,10 @@ const AUTH_TAG_BYTES = 16;
  * another row or column (copied or tampered with). Its message names the column, never a value.
  */
 export class EnvelopeRefused extends AppError {
-  constructor(readonly sealedColumn: string, readonly reason: 'malformed' | 'unknown_key' | 'not_this_row') {
+  constructor(
+    readonly sealedColumn: string,
+    readonly reason: 'malformed' | 'unknown_key' | 'not_this_row',
+  ) {
     // The client gets the generic detail; the column and reason are for the log only.
     super('sealed_data_refused', { key: 'problems.detail.sealedDataRefused' });
     this.name = 'EnvelopeRefused';
@@ -71,7 +74,14 @@ export class DataCipher {
   open(envelope: string, sealed: SealedColumnRef, rowId: string): string {
     const [version, keyId, iv, tag, ciphertext, extra] = envelope.split('.');
     const where = `${sealed.table}.${sealed.column}`;
-    if ((version !== ENVELOPE_VERSION && version !== LEGACY_VERSION) || !keyId || iv === undefined || tag === undefined || ciphertext === undefined || extra !== undefined) {
+    if (
+      (version !== ENVELOPE_VERSION && version !== LEGACY_VERSION) ||
+      !keyId ||
+      iv === undefined ||
+      tag === undefined ||
+      ciphertext === undefined ||
+      extra !== undefined
+    ) {
       throw new EnvelopeRefused(where, 'malformed');
     }
     const key = this.byId.get(keyId);

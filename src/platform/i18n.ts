@@ -28,7 +28,10 @@ function loadCatalogue(locale: Locale, dir = LOCALES_DIR): Catalogue {
   const entries = new Map<string, string>();
   const localeDir = path.join(dir, locale);
   if (!fs.existsSync(localeDir)) return entries;
-  for (const file of fs.readdirSync(localeDir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(localeDir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const namespace = path.basename(file, '.json');
     const content = JSON.parse(fs.readFileSync(path.join(localeDir, file), 'utf8')) as Record<string, unknown>;
     for (const [key, text] of Object.entries(content)) {
@@ -57,7 +60,7 @@ export function translator(locale: Locale): Translate {
   const lookup = (key: string): string | undefined => own.get(key) ?? fallback.get(key);
   return (key, params = {}) => {
     const count = params.count;
-    const text = (typeof count === 'number' ? lookup(`${key}.${plurals.select(count)}`) ?? lookup(`${key}.other`) : undefined) ?? lookup(key);
+    const text = (typeof count === 'number' ? (lookup(`${key}.${plurals.select(count)}`) ?? lookup(`${key}.other`)) : undefined) ?? lookup(key);
     if (text === undefined) throw new Error(`no translation for "${key}"`);
     return text.replace(PLACEHOLDER, (whole, name: string) => {
       const value = params[name];

@@ -6,8 +6,25 @@ import pino, { type Logger } from 'pino';
  * The redaction list is a second line of defence for objects logged by mistake.
  */
 export const REDACTED_PATHS = [
-  'email', '*.email', 'name', '*.name', 'ip', '*.ip', 'token', '*.token', 'password', '*.password',
-  'req.headers', 'req.remoteAddress', 'req.url', 'body', '*.body', 'to', '*.to', 'replyTo', '*.replyTo',
+  'email',
+  '*.email',
+  'name',
+  '*.name',
+  'ip',
+  '*.ip',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'req.headers',
+  'req.remoteAddress',
+  'req.url',
+  'body',
+  '*.body',
+  'to',
+  '*.to',
+  'replyTo',
+  '*.replyTo',
 ];
 
 /**
@@ -33,10 +50,22 @@ function causesOf(error: unknown): unknown[] {
 
 /** What a database error may say in a log: which error, which codes, where in our code. */
 function withheldDatabaseError(error: object): Record<string, unknown> {
-  const e = error as { name?: string; code?: unknown; clientVersion?: unknown; stack?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown; kind?: unknown } } } };
+  const e = error as {
+    name?: string;
+    code?: unknown;
+    clientVersion?: unknown;
+    stack?: unknown;
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown; kind?: unknown } } };
+  };
   const cause = e.meta?.driverAdapterError?.cause;
   const sqlState = cause?.originalCode ?? cause?.code ?? (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined);
-  const frames = typeof e.stack === 'string' ? e.stack.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') : undefined;
+  const frames =
+    typeof e.stack === 'string'
+      ? e.stack
+          .split('\n')
+          .filter((line) => /^\s+at /.test(line))
+          .join('\n')
+      : undefined;
   return {
     type: e.name ?? 'Error',
     message: `${e.name ?? 'Error'}${typeof e.code === 'string' ? ` ${e.code}` : ''} (message withheld: database errors quote request values)`,
@@ -52,7 +81,9 @@ export function serializeError(error: unknown): unknown {
   const database = causesOf(error).find(isDatabaseError);
   if (database) {
     const outer = error as { name?: string };
-    return error === database ? withheldDatabaseError(database) : { type: outer.name ?? 'Error', message: 'caused by a database error', cause: withheldDatabaseError(database as object) };
+    return error === database
+      ? withheldDatabaseError(database)
+      : { type: outer.name ?? 'Error', message: 'caused by a database error', cause: withheldDatabaseError(database as object) };
   }
   return error instanceof Error ? pino.stdSerializers.err(error) : error;
 }

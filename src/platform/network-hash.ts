@@ -53,7 +53,10 @@ export function networkOf(ip: string): string | null {
   // An IPv4 client of a dual-stack socket, however the mapped address is spelled (::ffff:c000:201
   // too): its network is the IPv4 address, or every such client would share the /64 `::`.
   if (groups.slice(0, 5).every((group) => group === '0000') && groups[5] === 'ffff') {
-    return groups.slice(6).flatMap((group) => [parseInt(group.slice(0, 2), 16), parseInt(group.slice(2), 16)]).join('.');
+    return groups
+      .slice(6)
+      .flatMap((group) => [parseInt(group.slice(0, 2), 16), parseInt(group.slice(2), 16)])
+      .join('.');
   }
   return `${groups.slice(0, 4).join(':')}::/64`;
 }

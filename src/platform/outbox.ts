@@ -32,14 +32,25 @@ export function checkDedupeKey(key: string): string {
 }
 
 /** Returns how many rows were new: a row whose dedupe key exists already is skipped. */
-export async function addManyToOutbox<N extends JobName>(db: DbClient, job: N, events: Array<{ payload: JobPayload<N>; dedupeKey: string; runAt?: Date }>): Promise<number> {
+export async function addManyToOutbox<N extends JobName>(
+  db: DbClient,
+  job: N,
+  events: Array<{ payload: JobPayload<N>; dedupeKey: string; runAt?: Date }>,
+): Promise<number> {
   if (events.length === 0) return 0;
   const rows = events.map(({ payload, dedupeKey, runAt }) => outboxRow(job, payload, dedupeKey, runAt));
   const { count } = await db.outboxEvent.createMany({ data: rows, skipDuplicates: true });
   return count;
 }
 
-const OutboxRow = z.strictObject({ id: sql.bigint, queue: sql.text, job_name: sql.text, payload: z.unknown(), dedupe_key: sql.text, run_at: sql.timestamp.nullable() });
+const OutboxRow = z.strictObject({
+  id: sql.bigint,
+  queue: sql.text,
+  job_name: sql.text,
+  payload: z.unknown(),
+  dedupe_key: sql.text,
+  run_at: sql.timestamp.nullable(),
+});
 type OutboxRow = z.infer<typeof OutboxRow>;
 
 export type QueuesByName = Record<QueueName, Queue>;
@@ -59,30 +70,39 @@ const REDIS_ADD_TIMEOUT_MS = 10_000;
 export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize = 200, checkAfterSeconds = 30): Promise<number> {
   // Rows are locked only once Redis answers, so an unreachable Redis holds up no other relay.
   await withTimeout(Promise.all(Object.values(queues).map(assertConnected)), REDIS_CHECK_TIMEOUT_MS, 'Redis is not connected');
-  return db.$transaction(async (tx) => {
-    const rows = await sqlRows(tx, OutboxRow)`
+  return db.$transaction(
+    async (tx) => {
+      const rows = await sqlRows(tx, OutboxRow)`
       SELECT id, queue, job_name, payload, dedupe_key, run_at FROM outbox_events
       WHERE relayed_at IS NULL ORDER BY id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
-    if (rows.length === 0) return 0;
-    const byQueue = new Map<string, OutboxRow[]>();
-    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
-    for (const [queueName, queueRows] of byQueue) {
-      const queue = queues[queueName as QueueName];
-      if (!queue) throw new Error(`outbox row for unknown queue "${queueName}"`);
-      const now = Date.now();
-      // Jobs added after the timeout (Redis back late) are harmless: the rows stay unrelayed, and
-      // relaying them again maps to the same job ids.
-      await withTimeout(queue.addBulk(queueRows.map((row) => ({
-        name: row.job_name,
-        data: row.payload,
-        opts: { jobId: row.dedupe_key, ...(row.run_at && row.run_at.getTime() > now ? { delay: row.run_at.getTime() - now } : {}) },
-      }))), REDIS_ADD_TIMEOUT_MS, 'Redis did not take the jobs');
-    }
-    await tx.$executeRaw`
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<string, OutboxRow[]>();
+      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+      for (const [queueName, queueRows] of byQueue) {
+        const queue = queues[queueName as QueueName];
+        if (!queue) throw new Error(`outbox row for unknown queue "${queueName}"`);
+        const now = Date.now();
+        // Jobs added after the timeout (Redis back late) are harmless: the rows stay unrelayed, and
+        // relaying them again maps to the same job ids.
+        await withTimeout(
+          queue.addBulk(
+            queueRows.map((row) => ({
+              name: row.job_name,
+              data: row.payload,
+              opts: { jobId: row.dedupe_key, ...(row.run_at && row.run_at.getTime() > now ? { delay: row.run_at.getTime() - now } : {}) },
+            })),
+          ),
+          REDIS_ADD_TIMEOUT_MS,
+          'Redis did not take the jobs',
+        );
+      }
+      await tx.$executeRaw`
       UPDATE outbox_events SET relayed_at = now(), check_at = greatest(now(), run_at) + make_interval(secs => ${checkAfterSeconds})
       WHERE id = ANY(${rows.map((r) => r.id)}::bigint[])`;
-    return rows.length;
-  }, { timeout: 30_000 });
+      return rows.length;
+    },
+    { timeout: 30_000 },
+  );
 }
 
 async function assertConnected(queue: Queue): Promise<void> {
@@ -95,7 +115,12 @@ async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Pr
   let timer: NodeJS.Timeout | undefined;
   work.catch(() => undefined); // abandoned work that fails later is not an unhandled rejection
   try {
-    return await Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); })]);
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -62,7 +62,8 @@ function isMostlySequence(value: string): boolean {
 export function weakSecretReason(value: string): string | undefined {
   if (PUBLISHED_VALUES.has(value)) return 'is a published placeholder (.env.example or docker-compose.yml); generate a fresh value';
   if (PLACEHOLDER_WORDS.test(value)) return 'looks like a placeholder; generate a fresh random value';
-  if (estimatedBits(value) < MIN_ESTIMATED_BITS || isRepetition(value) || isMostlySequence(value)) return 'has too little entropy (repeated or predictable characters); generate a fresh random value';
+  if (estimatedBits(value) < MIN_ESTIMATED_BITS || isRepetition(value) || isMostlySequence(value))
+    return 'has too little entropy (repeated or predictable characters); generate a fresh random value';
   return undefined;
 }
 
@@ -81,8 +82,9 @@ export function weakKeyReason(material: string, key: Buffer): string | undefined
  * `trust proxy` = true believes every X-Forwarded-For hop, so any client picks its own source address
  * and walks past every per-network limit. Name the hops or subnets of your proxies instead.
  */
-export const TRUST_EVERY_HOP_EXPLANATION = 'true trusts every hop: any client could then choose its own source address '
-  + 'and bypass the per-network limits. Name your proxies instead: "loopback", a number of hops (e.g. 1), or subnets';
+export const TRUST_EVERY_HOP_EXPLANATION =
+  'true trusts every hop: any client could then choose its own source address ' +
+  'and bypass the per-network limits. Name your proxies instead: "loopback", a number of hops (e.g. 1), or subnets';
 
 export function trustsEveryHop(value: string): boolean {
   return ['true', 'yes', 'all', '*'].includes(value.trim().toLowerCase());

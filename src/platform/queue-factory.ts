@@ -31,7 +31,11 @@ export function createQueues(connection: ConnectionOptions, config: QueueConfig)
       },
     }),
     // One long job per mailing run; a failed run is retried, and the sweeper re-drives one that gave up.
-    [QUEUES.mailings]: new Queue(QUEUES.mailings, { connection, prefix, defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: config.EMAIL_RETRY_BASE_MS } } }),
+    [QUEUES.mailings]: new Queue(QUEUES.mailings, {
+      connection,
+      prefix,
+      defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: config.EMAIL_RETRY_BASE_MS } },
+    }),
   };
   // A queue re-emits its connection's errors; the connection's watcher logs the outage once
   // (connection-watch.ts), and an 'error' event without a listener would end the process.

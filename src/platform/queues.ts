@@ -25,14 +25,16 @@ export const JOBS = {
 } as const;
 
 export const jobPayloads = {
-  [JOBS.sendConfirmation]: z.object({
-    attemptId: z.uuid(),
-    /**
-     * Which email: the supporter learns whether this was a first or a repeated signing; `letters`
-     * asks a supporter who had confirmed before to confirm the letters of a new signing.
-     */
-    variant: z.enum(['new', 'repeat_pending', 'repeat_confirmed', 'letters']),
-  }).strict(),
+  [JOBS.sendConfirmation]: z
+    .object({
+      attemptId: z.uuid(),
+      /**
+       * Which email: the supporter learns whether this was a first or a repeated signing; `letters`
+       * asks a supporter who had confirmed before to confirm the letters of a new signing.
+       */
+      variant: z.enum(['new', 'repeat_pending', 'repeat_confirmed', 'letters']),
+    })
+    .strict(),
   /** Retired: confirming a signature no longer releases letters. Jobs still in Redis are skipped. */
   [JOBS.releaseHeldLetters]: z.object({ attemptId: z.uuid() }).strict(),
   /** The email that shows a letters request (delegations, paragraph, name) to its mailbox for approval. */
@@ -42,7 +44,15 @@ export const jobPayloads = {
   /** `slotAt`: the pacing slot this job already holds, set when the job delayed itself to wait for it. */
   [JOBS.sendLetter]: z.object({ letterId: z.uuid(), slotAt: z.number().int().optional() }).strict(),
   /** `periodMinutes`: the period the letters waited for (a delegation's override makes it a day); older jobs lack it. */
-  [JOBS.sendDigest]: z.object({ campaignId: z.uuid(), targetId: z.uuid(), periodStart: z.iso.datetime(), periodMinutes: z.number().int().positive().optional(), slotAt: z.number().int().optional() }).strict(),
+  [JOBS.sendDigest]: z
+    .object({
+      campaignId: z.uuid(),
+      targetId: z.uuid(),
+      periodStart: z.iso.datetime(),
+      periodMinutes: z.number().int().positive().optional(),
+      slotAt: z.number().int().optional(),
+    })
+    .strict(),
   /** `locale`: the language the request was made in, for the email's words. */
   [JOBS.sendErasureLink]: z.object({ supporterId: z.uuid(), locale: z.enum(['en', 'ru', 'kk']) }).strict(),
   /** Sends a mailing's queued recipients until none is left or it is paused or cancelled; `run` is its generation. */

@@ -63,9 +63,18 @@ export async function reconcileOutbox(db: Db, queues: QueuesByName, options: Rec
   const liveAgain: Array<{ id: bigint; seconds: number }> = [];
   rows.forEach((row, index) => {
     switch (verdicts[index]) {
-      case 'done': done.push(row.id); result.markedDone += 1; break;
-      case 'lost': lost.push(row.id); result.redriven[row.job_name] = (result.redriven[row.job_name] ?? 0) + 1; break;
-      case 'retried': result.retried += 1; liveAgain.push({ id: row.id, seconds: options.afterSeconds }); break;
+      case 'done':
+        done.push(row.id);
+        result.markedDone += 1;
+        break;
+      case 'lost':
+        lost.push(row.id);
+        result.redriven[row.job_name] = (result.redriven[row.job_name] ?? 0) + 1;
+        break;
+      case 'retried':
+        result.retried += 1;
+        liveAgain.push({ id: row.id, seconds: options.afterSeconds });
+        break;
       default:
         result.live += 1;
         liveAgain.push({ id: row.id, seconds: Math.min(Math.max(options.afterSeconds, row.age_seconds), MAX_RECHECK_SECONDS) });
@@ -121,7 +130,9 @@ export class OutboxReconciler {
   start(): void {
     const tick = () => {
       if (this.running) return; // a slow pass (Redis or PostgreSQL struggling) is not stacked on
-      this.running = this.passOnce().finally(() => { this.running = undefined; });
+      this.running = this.passOnce().finally(() => {
+        this.running = undefined;
+      });
     };
     this.timer = setInterval(tick, this.intervalMs);
     tick();

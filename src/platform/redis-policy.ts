@@ -14,10 +14,13 @@ export async function checkRedisPolicy(redis: Redis, config: Pick<Config, 'NODE_
   let policy: string | undefined;
   let appendOnly: string | undefined;
   try {
-    policy = (await redis.call('CONFIG', 'GET', 'maxmemory-policy') as string[])[1];
-    appendOnly = (await redis.call('CONFIG', 'GET', 'appendonly') as string[])[1];
+    policy = ((await redis.call('CONFIG', 'GET', 'maxmemory-policy')) as string[])[1];
+    appendOnly = ((await redis.call('CONFIG', 'GET', 'appendonly')) as string[])[1];
   } catch (error) {
-    logger.info({ reason: error instanceof Error ? error.message.slice(0, 120) : String(error) }, 'could not read the Redis configuration (CONFIG refused); make sure maxmemory-policy is noeviction');
+    logger.info(
+      { reason: error instanceof Error ? error.message.slice(0, 120) : String(error) },
+      'could not read the Redis configuration (CONFIG refused); make sure maxmemory-policy is noeviction',
+    );
     return;
   }
   if (appendOnly === 'no') logger.warn('Redis runs without AOF: a restart empties the queues, and owed jobs are re-driven from PostgreSQL after a delay');
@@ -28,11 +31,19 @@ export async function checkRedisPolicy(redis: Redis, config: Pick<Config, 'NODE_
 }
 
 /** Waits for the first connection, at most `timeoutMs`; a Redis that is down is checked by nobody. */
-export async function checkRedisPolicyWhenConnected(redis: Redis, config: Pick<Config, 'NODE_ENV' | 'REDIS_ALLOW_EVICTION'>, logger: Logger, timeoutMs = 5_000): Promise<void> {
+export async function checkRedisPolicyWhenConnected(
+  redis: Redis,
+  config: Pick<Config, 'NODE_ENV' | 'REDIS_ALLOW_EVICTION'>,
+  logger: Logger,
+  timeoutMs = 5_000,
+): Promise<void> {
   if (redis.status !== 'ready') {
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
-      redis.once('ready', () => { clearTimeout(timer); resolve(true); });
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
     });
     if (!ready) {
       logger.warn('Redis did not answer at start; its eviction policy was not checked');

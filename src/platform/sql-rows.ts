@@ -16,7 +16,10 @@ export function sqlRows<Row extends z.ZodType>(db: Pick<DbClient, '$queryRaw'>, 
   return async (strings: TemplateStringsArray, ...values: unknown[]): Promise<Array<z.infer<Row>>> => {
     const result = rows.safeParse(await db.$queryRaw<unknown[]>(strings, ...values));
     if (result.success) return result.data;
-    const where = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.')} (${issue.code})`).join(', ');
+    const where = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.')} (${issue.code})`)
+      .join(', ');
     throw new Error(`rows of "${strings[0]!.trim().split(/\s+/).slice(0, 6).join(' ')}…" do not match their schema: ${where}`);
   };
 }

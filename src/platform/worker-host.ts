@@ -37,25 +37,29 @@ export function startQueueWorker(options: {
   locks: LockSettings;
 }): Worker {
   const { logger, db } = options;
-  const worker = new Worker(options.queue, async (job, token) => {
-    const handler = options.handlers[job.name];
-    if (!handler) throw new Error(`no handler for job "${job.name}"`);
-    try {
-      const result = await handler(job, token);
-      await recordJobCompletion(db, job.id, logger);
-      return result;
-    } catch (error) {
-      if (isFinalFailure(job, error)) await recordJobCompletion(db, job.id, logger);
-      throw error;
-    }
-  }, {
-    connection: options.connection,
-    prefix: options.prefix,
-    concurrency: options.concurrency,
-    lockDuration: options.locks.lockMs,
-    stalledInterval: options.locks.stalledCheckMs,
-    maxStalledCount: 3,
-  });
+  const worker = new Worker(
+    options.queue,
+    async (job, token) => {
+      const handler = options.handlers[job.name];
+      if (!handler) throw new Error(`no handler for job "${job.name}"`);
+      try {
+        const result = await handler(job, token);
+        await recordJobCompletion(db, job.id, logger);
+        return result;
+      } catch (error) {
+        if (isFinalFailure(job, error)) await recordJobCompletion(db, job.id, logger);
+        throw error;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.locks.lockMs,
+      stalledInterval: options.locks.stalledCheckMs,
+      maxStalledCount: 3,
+    },
+  );
   worker.on('completed', (job, result) => logger.debug({ jobId: job.id, job: job.name, result }, 'job done'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, error: failureSummary(error) }, 'job failed'));
   worker.on('stalled', (jobId) => logger.info({ jobId }, 'stalled job taken back (its worker died)'));

@@ -20,8 +20,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
   const contexts: BrowserContext[] = [];
@@ -41,7 +46,12 @@ export async function launchBrowser(): Promise<TestBrowser> {
 
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-export interface AxeViolation { id: string; impact: string | null; help: string; targets: string[] }
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
 
 /**
  * Runs axe-core in the page and returns the serious and critical violations (an empty list is a pass).
@@ -50,7 +60,16 @@ export interface AxeViolation { id: string; impact: string | null; help: string;
 export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run(
+            context: unknown,
+            options: unknown,
+          ): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }>;
+        };
+      }
+    ).axe;
     const result = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => String(n.target.join(' '))) }));
   });
@@ -67,8 +86,16 @@ const DESKTOP = { width: 1280, height: 900 };
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   for (const viewport of [DESKTOP, PHONE]) {
     await page.setViewportSize(viewport);
-    expect({ what, viewport: viewport.width, violations: await seriousAccessibilityViolations(page) }).toEqual({ what, viewport: viewport.width, violations: [] });
-    expect({ what, viewport: viewport.width, width: await page.evaluate<number>('document.documentElement.scrollWidth') }).toEqual({ what, viewport: viewport.width, width: viewport.width });
+    expect({ what, viewport: viewport.width, violations: await seriousAccessibilityViolations(page) }).toEqual({
+      what,
+      viewport: viewport.width,
+      violations: [],
+    });
+    expect({ what, viewport: viewport.width, width: await page.evaluate<number>('document.documentElement.scrollWidth') }).toEqual({
+      what,
+      viewport: viewport.width,
+      width: viewport.width,
+    });
   }
   await page.setViewportSize(DESKTOP);
 }

@@ -66,7 +66,9 @@ async function redisReady(platform: Platform, timeoutMs: number): Promise<void> 
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     once(platform.redis, 'ready').catch(() => undefined),
-    new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
   ]);
   clearTimeout(timer);
 }
@@ -84,7 +86,9 @@ export async function startTestStack(overrides: Record<string, string> = {}, opt
   const api = await startTestApi({ SMTP_URL: smtp.url, ...overrides }, options);
   const workers = startTestWorkers(api);
   return {
-    smtp, api, workers,
+    smtp,
+    api,
+    workers,
     async stop() {
       await workers.stop();
       await api.close();
@@ -112,7 +116,10 @@ export class LogCollector extends Writable {
   }
 
   get lines(): Array<Record<string, unknown>> {
-    return this.text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    return this.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 }
 

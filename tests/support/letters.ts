@@ -5,7 +5,12 @@ import { postJson, type TestApi } from './harness';
 export async function sign(api: TestApi, slug: string, wording: string, overrides: Record<string, unknown> = {}) {
   const email = `writer-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.net`;
   const answer = await postJson(`${api.url}/api/campaigns/${slug}/signatures`, {
-    email, name: 'Aigerim Writer', country: 'KZ', city: 'Almaty', consent: { updates: false, wording }, ...overrides,
+    email,
+    name: 'Aigerim Writer',
+    country: 'KZ',
+    city: 'Almaty',
+    consent: { updates: false, wording },
+    ...overrides,
   });
   if (answer.status !== 202) throw new Error(`signing failed: ${answer.status} ${answer.text}`);
   return { email, actionToken: (answer.json as { actionToken: string }).actionToken };

@@ -7,18 +7,32 @@ import type { RecordedMessage, SmtpRecorder } from './smtp-recorder';
 /** What kind of supporter to seed; `eligible` is the one a mailing must reach. */
 export type SupporterKind = 'eligible' | 'unconfirmed' | 'no_consent' | 'suppressed' | 'unsubscribed' | 'invalidated';
 
-export interface SeededSupporter { id: string; email: string; kind: SupporterKind; locale: string; country: string }
+export interface SeededSupporter {
+  id: string;
+  email: string;
+  kind: SupporterKind;
+  locale: string;
+  country: string;
+}
 
 /**
  * Supporters written straight into the tables the signing path writes (supporters, signatures,
  * signing_attempts, mail_suppressions), sealed and hashed with the platform's own keys, in a few
  * statements: a thousand signings through the API would take minutes on this machine.
  */
-export async function seedSupporters(platform: Platform, campaign: { id: string; wording: string }, kinds: SupporterKind[], options: { locales?: string[]; countries?: string[] } = {}): Promise<SeededSupporter[]> {
+export async function seedSupporters(
+  platform: Platform,
+  campaign: { id: string; wording: string },
+  kinds: SupporterKind[],
+  options: { locales?: string[]; countries?: string[] } = {},
+): Promise<SeededSupporter[]> {
   const tag = randomUUID().slice(0, 8);
   const seeded = kinds.map((kind, i) => ({
-    id: randomUUID(), email: `mailing-${tag}-${i}@example.org`, kind,
-    locale: options.locales?.[i % options.locales.length] ?? 'en', country: options.countries?.[i % options.countries.length] ?? 'KZ',
+    id: randomUUID(),
+    email: `mailing-${tag}-${i}@example.org`,
+    kind,
+    locale: options.locales?.[i % options.locales.length] ?? 'en',
+    country: options.countries?.[i % options.countries.length] ?? 'KZ',
   }));
   const hex = (s: SeededSupporter) => emailLookupHash(platform, canonicalEmail(s.email)).toString('hex');
   await platform.db.$executeRaw`
@@ -35,7 +49,9 @@ export async function seedSupporters(platform: Platform, campaign: { id: string;
     INSERT INTO signing_attempts (campaign_id, signature_id, locale, confirmed_at, email_queued)
     SELECT ${campaign.id}::uuid, sid, l, now(), true FROM unnest(${signatureIds}::uuid[], ${seeded.map((s) => s.locale)}::text[]) AS t(sid, l)`;
   const suppressed = seeded.filter((s) => s.kind === 'suppressed').map(hex);
-  if (suppressed.length) await platform.db.$executeRaw`INSERT INTO mail_suppressions (email_hash, reason) SELECT decode(h, 'hex'), 'bounced' FROM unnest(${suppressed}::text[]) AS t(h)`;
+  if (suppressed.length)
+    await platform.db
+      .$executeRaw`INSERT INTO mail_suppressions (email_hash, reason) SELECT decode(h, 'hex'), 'bounced' FROM unnest(${suppressed}::text[]) AS t(h)`;
   return seeded;
 }
 

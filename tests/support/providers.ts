@@ -25,8 +25,27 @@ function selfSignedCertificate(): { key: string; cert: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clarion-sns-'));
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
   const pair = { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') };
   fs.rmSync(dir, { recursive: true, force: true });
@@ -69,11 +88,20 @@ export async function startFakeSnsSide(): Promise<FakeSnsSide> {
 }
 
 /** A signed SNS message as SNS posts it (SignatureVersion 2). */
-export function snsMessage(side: FakeSnsSide, fields: { Type: string; TopicArn: string; Message: string; Timestamp?: string; SubscribeURL?: string; Token?: string }): Record<string, string> & { Message: string } {
+export function snsMessage(
+  side: FakeSnsSide,
+  fields: { Type: string; TopicArn: string; Message: string; Timestamp?: string; SubscribeURL?: string; Token?: string },
+): Record<string, string> & { Message: string } {
   const unsigned: Record<string, string> & { Message: string } = {
-    Type: fields.Type, MessageId: randomBytes(16).toString('hex'), TopicArn: fields.TopicArn, Message: fields.Message,
-    Timestamp: fields.Timestamp ?? new Date().toISOString(), SignatureVersion: '2', SigningCertURL: side.certUrl,
-    ...(fields.SubscribeURL ? { SubscribeURL: fields.SubscribeURL } : {}), ...(fields.Token ? { Token: fields.Token } : {}),
+    Type: fields.Type,
+    MessageId: randomBytes(16).toString('hex'),
+    TopicArn: fields.TopicArn,
+    Message: fields.Message,
+    Timestamp: fields.Timestamp ?? new Date().toISOString(),
+    SignatureVersion: '2',
+    SigningCertURL: side.certUrl,
+    ...(fields.SubscribeURL ? { SubscribeURL: fields.SubscribeURL } : {}),
+    ...(fields.Token ? { Token: fields.Token } : {}),
   };
   return { ...unsigned, Signature: side.sign(unsigned) };
 }
@@ -81,15 +109,23 @@ export function snsMessage(side: FakeSnsSide, fields: { Type: string; TopicArn: 
 /** An SES event notification's Message (JSON text). */
 export function sesEvent(kind: 'Bounce' | 'Complaint', options: { source: string; recipient: string; bounceType?: 'Permanent' | 'Transient' }): string {
   const mail = { timestamp: new Date().toISOString(), source: options.source, messageId: randomBytes(8).toString('hex'), destination: [options.recipient] };
-  return JSON.stringify(kind === 'Bounce'
-    ? { notificationType: 'Bounce', bounce: { bounceType: options.bounceType ?? 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: options.recipient }] }, mail }
-    : { notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: options.recipient }], complaintFeedbackType: 'abuse' }, mail });
+  return JSON.stringify(
+    kind === 'Bounce'
+      ? {
+          notificationType: 'Bounce',
+          bounce: { bounceType: options.bounceType ?? 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: options.recipient }] },
+          mail,
+        }
+      : { notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: options.recipient }], complaintFeedbackType: 'abuse' }, mail },
+  );
 }
 
 /** A Mailgun webhook call, signed with the key (or not, when no key is given). */
 export function mailgunCall(signingKey: string, eventData: Record<string, unknown>, options: { timestamp?: number; token?: string } = {}) {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const token = options.token ?? randomBytes(25).toString('hex');
-  const signature = createHmac('sha256', signingKey).update(timestamp + token).digest('hex');
+  const signature = createHmac('sha256', signingKey)
+    .update(timestamp + token)
+    .digest('hex');
   return { signature: { timestamp, token, signature }, 'event-data': { id: randomBytes(8).toString('hex'), timestamp: Number(timestamp), ...eventData } };
 }

@@ -65,7 +65,13 @@ function rawHeaders(parsed: ParsedMail): Map<string, string> {
   for (const { key, line } of parsed.headerLines) {
     const name = key.toLowerCase();
     if (headers.has(name)) continue;
-    headers.set(name, line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+    headers.set(
+      name,
+      line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    );
   }
   return headers;
 }

@@ -14,7 +14,14 @@ export async function anyAttemptForActionToken(platform: Platform, token: string
     if (verified.ok) {
       return platform.db.signingAttempt.findUniqueOrThrow({
         where: { id: verified.payload },
-        select: { id: true, locale: true, confirmedAt: true, signatureId: true, campaignId: true, signature: { select: { id: true, supporterId: true, status: true, campaign: { select: { slug: true } } } } },
+        select: {
+          id: true,
+          locale: true,
+          confirmedAt: true,
+          signatureId: true,
+          campaignId: true,
+          signature: { select: { id: true, supporterId: true, status: true, campaign: { select: { slug: true } } } },
+        },
       });
     }
   }

@@ -12,7 +12,9 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export class WorkerChildren {
   readonly log: string[] = [];
   private readonly running = new Set<ChildProcess>();
-  private readonly killNow = () => { for (const child of this.running) child.kill('SIGKILL'); };
+  private readonly killNow = () => {
+    for (const child of this.running) child.kill('SIGKILL');
+  };
   private readonly script: string;
 
   /** `worker` is a file of dist/workers, e.g. `letters.worker.js`. */
@@ -32,13 +34,20 @@ export class WorkerChildren {
   /** Starts the worker with the test's database, Redis and secrets, plus `env`. */
   start(name: string, env: Record<string, string>): ChildProcess {
     const inherited: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'warn',
-      DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL,
-      SECRET_KEY: process.env.SECRET_KEY, ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS, PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL,
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: process.env.DATABASE_URL,
+      REDIS_URL: process.env.REDIS_URL,
+      SECRET_KEY: process.env.SECRET_KEY,
+      ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS,
+      PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL,
     };
     const child = spawn(process.execPath, [this.script], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.running.add(child);
-    const capture = (chunk: Buffer) => { this.log.push(`[${name}] ${chunk.toString()}`); };
+    const capture = (chunk: Buffer) => {
+      this.log.push(`[${name}] ${chunk.toString()}`);
+    };
     child.stdout?.on('data', capture);
     child.stderr?.on('data', capture);
     child.once('exit', (code, signal) => {

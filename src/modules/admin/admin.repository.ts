@@ -2,7 +2,17 @@ import type { DbClient } from '../../platform/db';
 import { Prisma } from '../../platform/db';
 import type { Role } from './admin.schemas';
 
-const accountSelect = { id: true, email: true, role: true, canExport: true, passwordHash: true, failedLogins: true, lockedUntil: true, createdAt: true, disabledAt: true } as const;
+const accountSelect = {
+  id: true,
+  email: true,
+  role: true,
+  canExport: true,
+  passwordHash: true,
+  failedLogins: true,
+  lockedUntil: true,
+  createdAt: true,
+  disabledAt: true,
+} as const;
 
 export function findAccountByEmail(db: DbClient, email: string) {
   return db.adminAccount.findUnique({ where: { email }, select: accountSelect });
@@ -51,7 +61,12 @@ export function insertSession(db: DbClient, data: { id: Buffer; accountId: strin
 export function findSessionWithAccount(db: DbClient, id: Buffer) {
   return db.adminSession.findUnique({
     where: { id: new Uint8Array(id) },
-    select: { csrfToken: true, expiresAt: true, lastSeenAt: true, account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } } },
+    select: {
+      csrfToken: true,
+      expiresAt: true,
+      lastSeenAt: true,
+      account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } },
+    },
   });
 }
 
@@ -84,7 +99,13 @@ export function revokeToken(db: DbClient, id: string, at: Date) {
 export function findTokenByHash(db: DbClient, tokenHash: Buffer) {
   return db.apiToken.findUnique({
     where: { tokenHash: new Uint8Array(tokenHash) },
-    select: { id: true, role: true, revokedAt: true, lastUsedAt: true, account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } } },
+    select: {
+      id: true,
+      role: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } },
+    },
   });
 }
 
@@ -96,7 +117,17 @@ export async function enabledOwnerExists(db: DbClient): Promise<boolean> {
   return (await db.adminAccount.findFirst({ where: { role: 'owner', disabledAt: null }, select: { id: true } })) !== null;
 }
 
-export function insertAuditEvent(db: DbClient, data: { actorAccountId: string | null; actorTokenId: string | null; actor: string | null; action: string; subject: string | null; details?: Prisma.InputJsonValue }) {
+export function insertAuditEvent(
+  db: DbClient,
+  data: {
+    actorAccountId: string | null;
+    actorTokenId: string | null;
+    actor: string | null;
+    action: string;
+    subject: string | null;
+    details?: Prisma.InputJsonValue;
+  },
+) {
   return db.auditEvent.create({ data, select: { id: true } });
 }
 

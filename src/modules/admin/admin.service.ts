@@ -51,9 +51,22 @@ export function sha256(value: string | Buffer): Buffer {
  * Records an admin write. `details` must stay small and never carry a supporter's personal data:
  * counts, codes and ids only.
  */
-export async function audit(db: DbClient, actor: AdminPrincipal | 'cli' | null, action: string, subject: string | null, details?: Prisma.InputJsonValue): Promise<void> {
+export async function audit(
+  db: DbClient,
+  actor: AdminPrincipal | 'cli' | null,
+  action: string,
+  subject: string | null,
+  details?: Prisma.InputJsonValue,
+): Promise<void> {
   const principal = actor === 'cli' ? null : actor;
-  await repo.insertAuditEvent(db, { actorAccountId: principal?.accountId ?? null, actorTokenId: principal?.tokenId ?? null, actor: actor === 'cli' ? 'cli' : actorKind(principal), action, subject, ...(details !== undefined ? { details } : {}) });
+  await repo.insertAuditEvent(db, {
+    actorAccountId: principal?.accountId ?? null,
+    actorTokenId: principal?.tokenId ?? null,
+    actor: actor === 'cli' ? 'cli' : actorKind(principal),
+    action,
+    subject,
+    ...(details !== undefined ? { details } : {}),
+  });
 }
 
 function actorKind(actor: AdminPrincipal | null): string | null {
@@ -69,7 +82,9 @@ export async function createAccount(db: Db, input: { email: string; role: Role; 
   if (!email.success) throw new AppError('validation_failed', { key: 'staff.notAnEmail' }, [fieldError('email', 'staff.field.notAnEmail')]);
   const password = input.password ?? generatePassword();
   if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AppError('validation_failed', { key: 'staff.passwordTooShort', params: { min: MIN_PASSWORD_LENGTH } }, [fieldError('password', 'staff.field.tooShort')]);
+    throw new AppError('validation_failed', { key: 'staff.passwordTooShort', params: { min: MIN_PASSWORD_LENGTH } }, [
+      fieldError('password', 'staff.field.tooShort'),
+    ]);
   }
   const passwordHash = await hashPassword(password);
   const account = await db.$transaction(async (tx) => {
@@ -104,7 +119,15 @@ export async function changeAccount(db: Db, id: string, patch: { role?: Role; di
 }
 
 function shapeAccount(a: NonNullable<Awaited<ReturnType<typeof repo.findAccountById>>>) {
-  return { id: a.id, email: a.email, role: a.role, canExport: exportAllowed(a.canExport, a.role), createdAt: a.createdAt, disabled: a.disabledAt !== null, locked: a.lockedUntil !== null && a.lockedUntil > new Date() };
+  return {
+    id: a.id,
+    email: a.email,
+    role: a.role,
+    canExport: exportAllowed(a.canExport, a.role),
+    createdAt: a.createdAt,
+    disabled: a.disabledAt !== null,
+    locked: a.lockedUntil !== null && a.lockedUntil > new Date(),
+  };
 }
 
 // --- sessions -------------------------------------------------------------------------------
@@ -130,7 +153,7 @@ export async function login(db: Db, context: LoginContext, input: { email: strin
   const email = input.email.trim().toLowerCase();
   const attempt = await countLoginAttempt(context.redis, config, email, context.networkKey);
   let gate = gates.get(config);
-  if (!gate) gates.set(config, gate = new HashingGate(config.ADMIN_LOGIN_HASH_CONCURRENCY, config.ADMIN_LOGIN_HASH_QUEUE));
+  if (!gate) gates.set(config, (gate = new HashingGate(config.ADMIN_LOGIN_HASH_CONCURRENCY, config.ADMIN_LOGIN_HASH_QUEUE)));
   const account = await repo.findAccountByEmail(db, email);
   const ok = await gate.run(() => verifyPassword(account?.passwordHash, input.password));
   if (ok === undefined) throw new RetryLater(1, 'not_ready', { key: 'staff.loginsBusy' });
@@ -154,7 +177,16 @@ export async function login(db: Db, context: LoginContext, input: { email: strin
   const sessionHash = sha256(secret);
   const csrfToken = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + config.ADMIN_SESSION_MAX_HOURS * 3_600_000);
-  const principal: AdminPrincipal = { via: 'session', role: account.role, canExport: exportAllowed(account.canExport, account.role), accountId: account.id, tokenId: null, email: account.email, csrfToken, sessionHash };
+  const principal: AdminPrincipal = {
+    via: 'session',
+    role: account.role,
+    canExport: exportAllowed(account.canExport, account.role),
+    accountId: account.id,
+    tokenId: null,
+    email: account.email,
+    csrfToken,
+    sessionHash,
+  };
   await db.$transaction(async (tx) => {
     await repo.insertSession(tx, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
     await audit(tx, principal, 'session.login', account.id);
@@ -181,7 +213,16 @@ export async function resolveSession(db: DbClient, config: AuthConfig, cookieVal
   }
   // At most one write a minute per session for the idle clock.
   if (now - session.lastSeenAt.getTime() > 60_000) await repo.touchSession(db, sessionHash, new Date(now));
-  return { via: 'session', role: session.account.role, canExport: exportAllowed(session.account.canExport, session.account.role), accountId: session.account.id, tokenId: null, email: session.account.email, csrfToken: session.csrfToken, sessionHash };
+  return {
+    via: 'session',
+    role: session.account.role,
+    canExport: exportAllowed(session.account.canExport, session.account.role),
+    accountId: session.account.id,
+    tokenId: null,
+    email: session.account.email,
+    csrfToken: session.csrfToken,
+    sessionHash,
+  };
 }
 
 // --- tokens ---------------------------------------------------------------------------------

@@ -34,18 +34,20 @@ export function adminAuth(platform: Pick<Platform, 'db' | 'config'>) {
     return principal;
   };
 
-  const requireRole = (min: Role): RequestHandler => async (req, res, next) => {
-    let principal: AdminPrincipal;
-    try {
-      principal = await authenticate(req);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'unauthorised') res.setHeader('WWW-Authenticate', 'Bearer realm="clarion-admin"');
-      throw error;
-    }
-    if (!roleAtLeast(principal.role, min)) throw new AppError('forbidden', { key: 'staff.needsRole', params: { role: min } });
-    res.locals.admin = principal;
-    next();
-  };
+  const requireRole =
+    (min: Role): RequestHandler =>
+    async (req, res, next) => {
+      let principal: AdminPrincipal;
+      try {
+        principal = await authenticate(req);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'unauthorised') res.setHeader('WWW-Authenticate', 'Bearer realm="clarion-admin"');
+        throw error;
+      }
+      if (!roleAtLeast(principal.role, min)) throw new AppError('forbidden', { key: 'staff.needsRole', params: { role: min } });
+      res.locals.admin = principal;
+      next();
+    };
 
   /**
    * Exports of supporters' personal data: any role, but only with the export permission (by

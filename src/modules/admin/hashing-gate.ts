@@ -8,7 +8,10 @@ export class HashingGate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly concurrency: number, private readonly queue: number) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly queue: number,
+  ) {}
 
   /** Runs `work` when a slot is free; undefined when the queue is full (refuse the request). */
   async run<T>(work: () => Promise<T>): Promise<T | undefined> {
@@ -22,7 +25,8 @@ export class HashingGate {
       return await work();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.running--;
     }
   }

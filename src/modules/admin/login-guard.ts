@@ -23,7 +23,10 @@ import { AppError, type ProblemText } from '../../platform/errors';
  * exists), so refusals never tell whether an address has an account. A successful login takes its
  * own attempt back and clears its (account, network) counter.
  */
-export type LoginGuardConfig = Pick<Config, 'QUEUE_PREFIX' | 'ADMIN_LOGIN_MAX_FAILURES' | 'ADMIN_LOGIN_LOCK_MINUTES' | 'ADMIN_LOGIN_ACCOUNT_MAX_FAILURES' | 'ADMIN_LOGIN_NETWORK_PER_MINUTE'>;
+export type LoginGuardConfig = Pick<
+  Config,
+  'QUEUE_PREFIX' | 'ADMIN_LOGIN_MAX_FAILURES' | 'ADMIN_LOGIN_LOCK_MINUTES' | 'ADMIN_LOGIN_ACCOUNT_MAX_FAILURES' | 'ADMIN_LOGIN_NETWORK_PER_MINUTE'
+>;
 
 export interface LoginAttempt {
   /** Over the per-account (all networks) limit: the account should be locked. */
@@ -33,7 +36,11 @@ export interface LoginAttempt {
 }
 
 export class RetryLater extends AppError {
-  constructor(readonly retryAfterSeconds: number, code: 'rate_limited' | 'not_ready', detail: ProblemText) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    code: 'rate_limited' | 'not_ready',
+    detail: ProblemText,
+  ) {
     super(code, detail);
   }
 }
@@ -57,10 +64,14 @@ export async function countLoginAttempt(redis: Redis, config: LoginGuardConfig, 
   const lockMs = config.ADMIN_LOGIN_LOCK_MINUTES * 60_000;
   let counts: number[];
   try {
-    const replies = await redis.multi()
-      .incr(network).pexpire(network, 60_000, 'NX')
-      .incr(pair).pexpire(pair, lockMs, 'NX')
-      .incr(account).pexpire(account, lockMs, 'NX')
+    const replies = await redis
+      .multi()
+      .incr(network)
+      .pexpire(network, 60_000, 'NX')
+      .incr(pair)
+      .pexpire(pair, lockMs, 'NX')
+      .incr(account)
+      .pexpire(account, lockMs, 'NX')
       .exec();
     if (!replies || replies.some(([error]) => error)) throw new Error('login counters: a command failed');
     counts = [replies[0]![1], replies[2]![1], replies[4]![1]].map(Number);
@@ -78,7 +89,12 @@ export async function countLoginAttempt(redis: Redis, config: LoginGuardConfig, 
   return {
     accountLimitReached: accountCount >= config.ADMIN_LOGIN_ACCOUNT_MAX_FAILURES,
     succeeded: async () => {
-      await redis.multi().del(pair).decr(account).exec().catch(() => undefined);
+      await redis
+        .multi()
+        .del(pair)
+        .decr(account)
+        .exec()
+        .catch(() => undefined);
     },
   };
 }

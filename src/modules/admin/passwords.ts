@@ -5,7 +5,12 @@ import { randomBytes } from 'node:crypto';
 export const MIN_PASSWORD_LENGTH = 12;
 
 // OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): a login costs tens of milliseconds.
-const OPTIONS = { algorithm: 2 /* Algorithm.Argon2id: a const enum, not importable under isolatedModules */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const OPTIONS = {
+  algorithm: 2 /* Algorithm.Argon2id: a const enum, not importable under isolatedModules */,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);

@@ -15,7 +15,9 @@ import { sql, sqlRows } from '../../platform/sql-rows';
 export const COMPLAINT_WARNING_RATE = 0.0008;
 export const COMPLAINT_LIMIT_RATE = 0.001;
 
-const levelSchema = z.enum(['ok', 'warning', 'over_limit']).openapi({ description: `warning: complaint rate ≥ ${COMPLAINT_WARNING_RATE * 100} %; over_limit: ≥ ${COMPLAINT_LIMIT_RATE * 100} % (the Gmail/Yahoo limit)` });
+const levelSchema = z.enum(['ok', 'warning', 'over_limit']).openapi({
+  description: `warning: complaint rate ≥ ${COMPLAINT_WARNING_RATE * 100} %; over_limit: ≥ ${COMPLAINT_LIMIT_RATE * 100} % (the Gmail/Yahoo limit)`,
+});
 
 const ratesSchema = z.object({
   sent: z.number().int().openapi({ description: 'Messages accepted in the window (letters, digests, campaign updates, confirmations and reminders)' }),
@@ -29,14 +31,16 @@ const ratesSchema = z.object({
 
 export const deliverabilityQuery = z.object({ days: z.coerce.number().int().min(1).max(90).default(30) }).strict();
 
-export const deliverabilitySchema = z.object({
-  windowDays: z.number().int(),
-  thresholds: z.object({ complaintWarning: z.number(), complaintLimit: z.number() }),
-  campaigns: z.array(ratesSchema.extend({ slug: z.string(), title: z.string(), domain: z.string() })),
-  domains: z.array(ratesSchema.extend({ domain: z.string() })),
-  /** Reports whose message named no campaign (the older per-delegation/per-supporter return paths, or erased rows). */
-  unattributed: z.object({ hardBounces: z.number().int(), softBounces: z.number().int(), complaints: z.number().int() }),
-}).openapi('Deliverability');
+export const deliverabilitySchema = z
+  .object({
+    windowDays: z.number().int(),
+    thresholds: z.object({ complaintWarning: z.number(), complaintLimit: z.number() }),
+    campaigns: z.array(ratesSchema.extend({ slug: z.string(), title: z.string(), domain: z.string() })),
+    domains: z.array(ratesSchema.extend({ domain: z.string() })),
+    /** Reports whose message named no campaign (the older per-delegation/per-supporter return paths, or erased rows). */
+    unattributed: z.object({ hardBounces: z.number().int(), softBounces: z.number().int(), complaints: z.number().int() }),
+  })
+  .openapi('Deliverability');
 export type Deliverability = z.infer<typeof deliverabilitySchema>;
 
 type Counts = { sent: number; hardBounces: number; softBounces: number; complaints: number };
@@ -50,7 +54,8 @@ export function ratesFor(counts: Counts) {
   const complaintRate = counts.sent > 0 ? counts.complaints / counts.sent : null;
   // Complaints about mail sent before the window, with nothing sent in it: as bad as it gets.
   const effective = complaintRate ?? (counts.complaints > 0 ? 1 : 0);
-  const complaintLevel = effective >= COMPLAINT_LIMIT_RATE ? 'over_limit' as const : effective >= COMPLAINT_WARNING_RATE ? 'warning' as const : 'ok' as const;
+  const complaintLevel =
+    effective >= COMPLAINT_LIMIT_RATE ? ('over_limit' as const) : effective >= COMPLAINT_WARNING_RATE ? ('warning' as const) : ('ok' as const);
   return { ...counts, bounceRate, complaintRate, complaintLevel };
 }
 

@@ -45,8 +45,10 @@ interface Party {
 async function partyOf(tx: DbClient, subject: BounceSubject): Promise<Party> {
   const none = { targetId: null, supporterId: null, campaignId: null, mailingId: null, letterId: null, mailingRecipientId: null };
   switch (subject.kind) {
-    case 'target': return { ...none, kind: 'target', targetId: subject.id };
-    case 'supporter': return { ...none, kind: 'supporter', supporterId: subject.id };
+    case 'target':
+      return { ...none, kind: 'target', targetId: subject.id };
+    case 'supporter':
+      return { ...none, kind: 'supporter', supporterId: subject.id };
     case 'letter': {
       const row = await sqlRow(tx, LetterParty)`SELECT campaign_id::text, target_id::text FROM letters WHERE id = ${subject.id}::uuid`;
       return { ...none, kind: 'target', targetId: row?.target_id ?? null, campaignId: row?.campaign_id ?? null, letterId: row ? subject.id : null };
@@ -61,7 +63,14 @@ async function partyOf(tx: DbClient, subject: BounceSubject): Promise<Party> {
       const row = await sqlRow(tx, RecipientParty)`
         SELECT r.supporter_id::text, r.mailing_id::text, m.campaign_id::text FROM mailing_recipients r JOIN mailings m ON m.id = r.mailing_id
         WHERE r.id = ${subject.id}::uuid`;
-      return { ...none, kind: 'supporter', supporterId: row?.supporter_id ?? null, mailingId: row?.mailing_id ?? null, campaignId: row?.campaign_id ?? null, mailingRecipientId: row ? subject.id : null };
+      return {
+        ...none,
+        kind: 'supporter',
+        supporterId: row?.supporter_id ?? null,
+        mailingId: row?.mailing_id ?? null,
+        campaignId: row?.campaign_id ?? null,
+        mailingRecipientId: row ? subject.id : null,
+      };
     }
   }
 }
@@ -75,10 +84,13 @@ export async function takeReport(platform: Platform, subject: BounceSubject, rep
   for (const verdict of report.verdicts) {
     const fresh = await platform.db.$transaction(async (tx) => {
       const party = await partyOf(tx, subject);
-      const addressId = party.targetId && verdict.recipient
-        ? (await tx.$queryRaw<{ id: string }[]>`
-            SELECT id::text AS id FROM target_addresses WHERE target_id = ${party.targetId}::uuid AND lower(email) = ${verdict.recipient}`)[0]?.id ?? null
-        : null;
+      const addressId =
+        party.targetId && verdict.recipient
+          ? ((
+              await tx.$queryRaw<{ id: string }[]>`
+            SELECT id::text AS id FROM target_addresses WHERE target_id = ${party.targetId}::uuid AND lower(email) = ${verdict.recipient}`
+            )[0]?.id ?? null)
+          : null;
       // Never a supporter's id here: a supporter's report names only the campaign and the mailing.
       const inserted = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO delivery_reports (report_key, subject_kind, target_id, kind, status, address_id, campaign_id, mailing_id, letter_id)

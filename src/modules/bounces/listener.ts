@@ -52,18 +52,20 @@ export async function startBounceListener(platform: Platform, options: { host: s
       callback();
     },
     onData(stream, session: Session, callback) {
-      readLimited(stream).then(async (raw) => {
-        if (!raw) return callback(smtpError(552, 'Report too large'));
-        const report = await parseReport(raw);
-        let recorded = 0;
-        for (const subject of session.subjects ?? []) recorded += (await takeReport(platform, subject, report, raw)).recorded;
-        logger.info({ verdicts: report.verdicts.map((v) => v.kind), recorded }, 'delivery report received');
-        callback();
-      }).catch((error: unknown) => {
-        // Temporary: the sending server keeps the report and tries again later.
-        logger.warn({ errorClass: error instanceof Error ? error.name : typeof error }, 'delivery report not recorded');
-        callback(smtpError(451, 'Try again later'));
-      });
+      readLimited(stream)
+        .then(async (raw) => {
+          if (!raw) return callback(smtpError(552, 'Report too large'));
+          const report = await parseReport(raw);
+          let recorded = 0;
+          for (const subject of session.subjects ?? []) recorded += (await takeReport(platform, subject, report, raw)).recorded;
+          logger.info({ verdicts: report.verdicts.map((v) => v.kind), recorded }, 'delivery report received');
+          callback();
+        })
+        .catch((error: unknown) => {
+          // Temporary: the sending server keeps the report and tries again later.
+          logger.warn({ errorClass: error instanceof Error ? error.name : typeof error }, 'delivery report not recorded');
+          callback(smtpError(451, 'Try again later'));
+        });
     },
   });
   server.on('error', (error) => logger.warn({ errorClass: error.name }, 'bounces listener error'));

@@ -24,15 +24,19 @@ export interface ParsedReport {
 
 /** Header-style fields, grouped: RFC 3464's per-message group, then one group per recipient. */
 function fieldGroups(body: string): Array<Map<string, string>> {
-  return body.replace(/\r\n/g, '\n').split(/\n\s*\n/).map((block) => {
-    const fields = new Map<string, string>();
-    // Folded lines continue the field above them.
-    for (const line of block.replace(/\n[ \t]+/g, ' ').split('\n')) {
-      const colon = line.indexOf(':');
-      if (colon > 0) fields.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-    }
-    return fields;
-  }).filter((group) => group.size > 0);
+  return body
+    .replace(/\r\n/g, '\n')
+    .split(/\n\s*\n/)
+    .map((block) => {
+      const fields = new Map<string, string>();
+      // Folded lines continue the field above them.
+      for (const line of block.replace(/\n[ \t]+/g, ' ').split('\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0) fields.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      }
+      return fields;
+    })
+    .filter((group) => group.size > 0);
 }
 
 /** `rfc822; someone@example.org` → `someone@example.org`. */
@@ -48,7 +52,11 @@ function deliveryVerdicts(body: string): RecipientVerdict[] {
     const action = group.get('action')?.toLowerCase();
     if (action !== 'failed') continue;
     const status = /^([245])\.\d{1,3}\.\d{1,3}/.exec(group.get('status') ?? '')?.[0] ?? null;
-    verdicts.push({ kind: status?.startsWith('4') ? 'soft' : 'hard', recipient: addressField(group.get('final-recipient') ?? group.get('original-recipient')), status });
+    verdicts.push({
+      kind: status?.startsWith('4') ? 'soft' : 'hard',
+      recipient: addressField(group.get('final-recipient') ?? group.get('original-recipient')),
+      status,
+    });
   }
   return verdicts;
 }

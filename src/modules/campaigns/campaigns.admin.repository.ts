@@ -5,23 +5,48 @@ import { sql, sqlRow } from '../../platform/sql-rows';
 /** The queries behind campaign management (`/api/admin/campaigns`). */
 
 const campaignFields = {
-  id: true, slug: true, title: true, summary: true, statement: true, language: true, status: true,
-  sourceOrganisation: true, sourceUrl: true, statementDate: true, signatureGoal: true,
-  senderName: true, senderEmail: true, letterMode: true, digestPeriodMinutes: true, letterTestMode: true,
-  countPendingPublicly: true, embedOrigins: true, proofOfWork: true, closedAt: true, retentionDays: true, createdAt: true, updatedAt: true,
+  id: true,
+  slug: true,
+  title: true,
+  summary: true,
+  statement: true,
+  language: true,
+  status: true,
+  sourceOrganisation: true,
+  sourceUrl: true,
+  statementDate: true,
+  signatureGoal: true,
+  senderName: true,
+  senderEmail: true,
+  letterMode: true,
+  digestPeriodMinutes: true,
+  letterTestMode: true,
+  countPendingPublicly: true,
+  embedOrigins: true,
+  proofOfWork: true,
+  closedAt: true,
+  retentionDays: true,
+  createdAt: true,
+  updatedAt: true,
 } as const satisfies Prisma.CampaignSelect;
 const demandsQuery = {
-  select: { position: true, title: true, quote: true }, orderBy: { position: 'asc' },
+  select: { position: true, title: true, quote: true },
+  orderBy: { position: 'asc' },
 } satisfies Prisma.Campaign$demandsArgs;
 const wordingsQuery = {
-  select: { id: true, text: true, current: true, createdAt: true }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  select: { id: true, text: true, current: true, createdAt: true },
+  orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
 } satisfies Prisma.Campaign$consentWordingsArgs;
 const translationsQuery = {
-  select: { language: true, title: true, summary: true, demands: true, updatedAt: true }, orderBy: { language: 'asc' },
+  select: { language: true, title: true, summary: true, demands: true, updatedAt: true },
+  orderBy: { language: 'asc' },
 } satisfies Prisma.Campaign$translationsArgs;
 
 const adminSelect = {
-  ...campaignFields, demands: demandsQuery, consentWordings: wordingsQuery, translations: translationsQuery,
+  ...campaignFields,
+  demands: demandsQuery,
+  consentWordings: wordingsQuery,
+  translations: translationsQuery,
 } satisfies Prisma.CampaignSelect;
 
 export type AdminCampaignRow = NonNullable<Awaited<ReturnType<typeof findBySlugForAdmin>>>;
@@ -104,7 +129,12 @@ export function findTranslations(db: DbClient, campaignId: string) {
   return db.campaignTranslation.findMany({ where: { campaignId }, select: { language: true, demands: true } });
 }
 
-export function upsertTranslation(db: DbClient, campaignId: string, language: string, data: { title: string; summary: string | null; demands: Prisma.InputJsonValue }) {
+export function upsertTranslation(
+  db: DbClient,
+  campaignId: string,
+  language: string,
+  data: { title: string; summary: string | null; demands: Prisma.InputJsonValue },
+) {
   return db.campaignTranslation.upsert({
     where: { campaignId_language: { campaignId, language } },
     create: { campaignId, language, ...data },

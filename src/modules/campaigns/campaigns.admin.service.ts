@@ -20,9 +20,14 @@ const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 30_000 };
 export async function listCampaigns(db: DbClient) {
   const [rows, counters] = await Promise.all([repo.listForAdmin(db), repo.countersByCampaign(db)]);
   return rows.map((c) => ({
-    slug: c.slug, title: c.title, status: c.status, language: c.language, goal: c.signatureGoal,
+    slug: c.slug,
+    title: c.title,
+    status: c.status,
+    language: c.language,
+    goal: c.signatureGoal,
     counts: counters.get(c.id) ?? { confirmed: 0, pending: 0, invalidated: 0 },
-    createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString(),
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
   }));
 }
 
@@ -39,10 +44,18 @@ export async function createCampaign(db: Db, input: CampaignCreateRequest, actor
     const taken = new AppError('conflict', { key: 'staff.slugTaken', params: { slug: input.slug } });
     if (await repo.slugExists(tx, input.slug)) throw taken;
     const inserted = await repo.insertCampaign(tx, {
-      slug: input.slug, title: input.title, summary: input.summary ?? null, statement: input.statement, language: input.language,
-      sourceOrganisation: input.source.organisation, sourceUrl: input.source.url ?? null,
+      slug: input.slug,
+      title: input.title,
+      summary: input.summary ?? null,
+      statement: input.statement,
+      language: input.language,
+      sourceOrganisation: input.source.organisation,
+      sourceUrl: input.source.url ?? null,
       statementDate: input.source.date ? new Date(`${input.source.date}T00:00:00Z`) : null,
-      signatureGoal: input.goal, senderName: input.sender.name, senderEmail: input.sender.email, status: 'draft',
+      signatureGoal: input.goal,
+      senderName: input.sender.name,
+      senderEmail: input.sender.email,
+      status: 'draft',
     });
     if (!inserted) throw taken;
     const { id } = inserted;
@@ -57,7 +70,7 @@ export async function createCampaign(db: Db, input: CampaignCreateRequest, actor
 export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchRequest, actor: AdminPrincipal) {
   await db.$transaction(async (tx) => {
     const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
+    const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
     if (!current) throw notFound(slug);
 
     if (patch.status && patch.status !== current.status && !STATUS_TRANSITIONS[current.status].includes(patch.status)) {
@@ -66,8 +79,11 @@ export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchR
     if (patch.statement !== undefined) {
       const missing = quotesMissingFrom(patch.statement, current.demands);
       if (missing.length) {
-        throw new AppError('validation_failed', { key: 'staff.statementLosesQuote' },
-          missing.map((i) => ({ field: 'statement', message: `no longer contains the quote of demand ${current.demands[i]!.position}` })));
+        throw new AppError(
+          'validation_failed',
+          { key: 'staff.statementLosesQuote' },
+          missing.map((i) => ({ field: 'statement', message: `no longer contains the quote of demand ${current.demands[i]!.position}` })),
+        );
       }
     }
 
@@ -115,16 +131,18 @@ export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchR
 export async function replaceCampaignDemands(db: Db, slug: string, demands: Array<{ title: string; quote: string }>, actor: AdminPrincipal) {
   await db.$transaction(async (tx) => {
     const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
+    const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
     if (!current) throw notFound(slug);
     const missing = quotesMissingFrom(current.statement, demands);
     if (missing.length) throw new AppError('validation_failed', { key: 'staff.quoteVerbatim' }, missing.map(quoteError));
 
     await repo.replaceDemands(tx, current.id, demands);
-    const unchanged = new Set(demands.flatMap((d, i) => {
-      const before = current.demands.find((old) => old.position === i + 1);
-      return before && before.title === d.title && before.quote === d.quote ? [i + 1] : [];
-    }));
+    const unchanged = new Set(
+      demands.flatMap((d, i) => {
+        const before = current.demands.find((old) => old.position === i + 1);
+        return before && before.title === d.title && before.quote === d.quote ? [i + 1] : [];
+      }),
+    );
     for (const translation of await repo.findTranslations(tx, current.id)) {
       const kept = translatedDemands(translation.demands).filter((d) => unchanged.has(d.position));
       if (kept.length !== translatedDemands(translation.demands).length) await repo.setTranslationDemands(tx, current.id, translation.language, kept);
@@ -137,7 +155,7 @@ export async function replaceCampaignDemands(db: Db, slug: string, demands: Arra
 export async function putTranslation(db: Db, slug: string, language: string, input: TranslationRequest, actor: AdminPrincipal) {
   await db.$transaction(async (tx) => {
     const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && await repo.findBySlugForAdminInTransaction(tx, slug);
+    const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
     if (!current) throw notFound(slug);
     if (language === current.language) {
       throw new AppError('validation_failed', { key: 'staff.ownLanguage', params: { language } }, [fieldError('lang', 'staff.field.ownLanguage')]);
@@ -197,26 +215,48 @@ type TranslatedDemand = { position: number; title: string; quote: string };
 
 function translatedDemands(value: unknown): TranslatedDemand[] {
   if (!Array.isArray(value)) return [];
-  return value.filter((d): d is TranslatedDemand => typeof d === 'object' && d !== null && typeof (d as TranslatedDemand).position === 'number'
-    && typeof (d as TranslatedDemand).title === 'string' && typeof (d as TranslatedDemand).quote === 'string');
+  return value.filter(
+    (d): d is TranslatedDemand =>
+      typeof d === 'object' &&
+      d !== null &&
+      typeof (d as TranslatedDemand).position === 'number' &&
+      typeof (d as TranslatedDemand).title === 'string' &&
+      typeof (d as TranslatedDemand).quote === 'string',
+  );
 }
 
 function shape(row: repo.AdminCampaignRow, counts: { confirmed: number; pending: number; invalidated: number }) {
   const current = row.consentWordings.find((w) => w.current);
   return {
-    slug: row.slug, title: row.title, status: row.status, language: row.language, goal: row.signatureGoal, counts,
-    createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(),
-    summary: row.summary, statement: row.statement,
+    slug: row.slug,
+    title: row.title,
+    status: row.status,
+    language: row.language,
+    goal: row.signatureGoal,
+    counts,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    summary: row.summary,
+    statement: row.statement,
     source: { organisation: row.sourceOrganisation, url: row.sourceUrl, date: row.statementDate ? row.statementDate.toISOString().slice(0, 10) : null },
     sender: { name: row.senderName, email: row.senderEmail },
-    letterMode: row.letterMode, digestPeriodMinutes: row.digestPeriodMinutes, letterTestMode: row.letterTestMode,
-    countPendingPublicly: row.countPendingPublicly, embedOrigins: row.embedOrigins, proofOfWork: row.proofOfWork,
-    retentionDays: row.retentionDays, closedAt: row.closedAt ? row.closedAt.toISOString() : null,
+    letterMode: row.letterMode,
+    digestPeriodMinutes: row.digestPeriodMinutes,
+    letterTestMode: row.letterTestMode,
+    countPendingPublicly: row.countPendingPublicly,
+    embedOrigins: row.embedOrigins,
+    proofOfWork: row.proofOfWork,
+    retentionDays: row.retentionDays,
+    closedAt: row.closedAt ? row.closedAt.toISOString() : null,
     demands: row.demands,
     consent: current ? { wording: current.id, text: current.text } : null,
     consentWordings: row.consentWordings.map((w) => ({ id: w.id, text: w.text, current: w.current, createdAt: w.createdAt.toISOString() })),
     translations: row.translations.map((t) => ({
-      language: t.language, title: t.title, summary: t.summary, demands: translatedDemands(t.demands), updatedAt: t.updatedAt.toISOString(),
+      language: t.language,
+      title: t.title,
+      summary: t.summary,
+      demands: translatedDemands(t.demands),
+      updatedAt: t.updatedAt.toISOString(),
     })),
   };
 }

@@ -4,13 +4,27 @@ import { z } from 'zod';
 import { sql, sqlRow } from '../../platform/sql-rows';
 
 const SigningCampaignRow = z.strictObject({
-  id: sql.uuid, status: z.enum(['draft', 'live', 'closed']), proofOfWork: sql.bool, embedOrigins: z.array(sql.text), wordingKnown: sql.bool,
+  id: sql.uuid,
+  status: z.enum(['draft', 'live', 'closed']),
+  proofOfWork: sql.bool,
+  embedOrigins: z.array(sql.text),
+  wordingKnown: sql.bool,
 });
 
 /** Every query about campaigns, their demands and counters (read here; the supporters' ledger writes them). */
 export const campaignSelect = {
-  id: true, slug: true, title: true, statement: true, sourceOrganisation: true, sourceUrl: true,
-  statementDate: true, status: true, signatureGoal: true, countPendingPublicly: true, senderName: true, senderEmail: true,
+  id: true,
+  slug: true,
+  title: true,
+  statement: true,
+  sourceOrganisation: true,
+  sourceUrl: true,
+  statementDate: true,
+  status: true,
+  signatureGoal: true,
+  countPendingPublicly: true,
+  senderName: true,
+  senderEmail: true,
   proofOfWork: true,
 } as const;
 

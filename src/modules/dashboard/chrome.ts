@@ -5,7 +5,11 @@ import { pageActor } from './page-guard';
 export function chrome(res: Response) {
   const actor = pageActor(res);
   return {
-    email: actor.email ?? 'API token', role: actor.role, isOwner: actor.role === 'owner', canEdit: actor.role !== 'viewer', csrfToken: actor.csrfToken ?? '',
+    email: actor.email ?? 'API token',
+    role: actor.role,
+    isOwner: actor.role === 'owner',
+    canEdit: actor.role !== 'viewer',
+    csrfToken: actor.csrfToken ?? '',
     // The export routes refuse staff without the permission; the pages do not offer them the buttons.
     canExport: actor.canExport,
   };

@@ -26,7 +26,10 @@ export function dashboardRouter(platform: Platform): Router {
   const views = new Views([path.join(__dirname, 'pages')]);
   const { requireRole } = adminAuth(platform);
   const viewer = pageGuard(requireRole, 'viewer');
-  const noStore: RequestHandler = (_req, res, next) => { res.set('Cache-Control', 'no-store'); next(); };
+  const noStore: RequestHandler = (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
 
   router.get('/admin/static/chart.umd.min.js', (_req, res) => {
     res.sendFile(CHART_JS, { maxAge: '1h' });
@@ -39,14 +42,24 @@ export function dashboardRouter(platform: Platform): Router {
 
   // The form is sent by login.js; without JavaScript it lands here, and the dashboard needs JavaScript anyway.
   router.post('/admin/login', noStore, (_req, res) => {
-    res.status(400).type('html').send(views.page('login', {
-      title: 'Log in', next: '/admin', error: 'The dashboard needs JavaScript: turn it on for this site and log in again.', scripts: ['/admin/static/login.js'],
-    }));
+    res
+      .status(400)
+      .type('html')
+      .send(
+        views.page('login', {
+          title: 'Log in',
+          next: '/admin',
+          error: 'The dashboard needs JavaScript: turn it on for this site and log in again.',
+          scripts: ['/admin/static/login.js'],
+        }),
+      );
   });
 
   router.get('/admin', viewer, noStore, async (_req, res) => {
     const campaigns = (await listCampaignsForAdmin(platform.db)).map((c) => ({
-      ...c, statusLabel: STATUS_LABELS[c.status], progress: percent(c.counts.confirmed, c.goal),
+      ...c,
+      statusLabel: STATUS_LABELS[c.status],
+      progress: percent(c.counts.confirmed, c.goal),
     }));
     res.type('html').send(views.page('campaigns', { title: 'Campaigns', campaigns, ...chrome(res), scripts: ['/admin/static/nav.js'] }));
   });
@@ -55,28 +68,38 @@ export function dashboardRouter(platform: Platform): Router {
 
   // The dry run, rendered here (counts only); owners get the button that runs it.
   router.get('/admin/retention', pageGuard(requireRole, 'editor'), noStore, async (_req, res) => {
-    res.type('html').send(views.page('retention', {
-      title: 'Retention', preview: await previewRetention(platform), ...chrome(res),
-      scripts: ['/admin/static/nav.js', '/admin/static/forms.js', '/admin/static/retention.js'],
-    }));
+    res.type('html').send(
+      views.page('retention', {
+        title: 'Retention',
+        preview: await previewRetention(platform),
+        ...chrome(res),
+        scripts: ['/admin/static/nav.js', '/admin/static/forms.js', '/admin/static/retention.js'],
+      }),
+    );
   });
 
   router.get('/admin/campaigns/:slug', viewer, noStore, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const campaign = await getCampaignForAdmin(platform.db, slug);
     const base = platform.config.PUBLIC_BASE_URL;
-    res.type('html').send(views.page('campaign', {
-      title: campaign.title,
-      campaign,
-      statusLabel: STATUS_LABELS[campaign.status],
-      statusOptions: [campaign.status, ...STATUS_TRANSITIONS[campaign.status]].map((value) => ({ value, label: STATUS_LABELS[value], selected: value === campaign.status })),
-      embedOriginsText: campaign.embedOrigins.join('\n'),
-      publicUrl: `${base}/c/${campaign.slug}`,
-      iframeSnippet: `<iframe src="${base}/c/${campaign.slug}/embed" title="${attribute(campaign.title)}" width="100%" height="720" style="border:0" loading="lazy"></iframe>`,
-      scriptSnippet: `<script src="${base}/embed.js" data-campaign="${campaign.slug}" async></script>`,
-      ...chrome(res),
-      scripts: ['/admin/static/nav.js', '/admin/static/chart.umd.min.js', '/admin/static/campaign.js', '/admin/static/deliverability.js'],
-    }));
+    res.type('html').send(
+      views.page('campaign', {
+        title: campaign.title,
+        campaign,
+        statusLabel: STATUS_LABELS[campaign.status],
+        statusOptions: [campaign.status, ...STATUS_TRANSITIONS[campaign.status]].map((value) => ({
+          value,
+          label: STATUS_LABELS[value],
+          selected: value === campaign.status,
+        })),
+        embedOriginsText: campaign.embedOrigins.join('\n'),
+        publicUrl: `${base}/c/${campaign.slug}`,
+        iframeSnippet: `<iframe src="${base}/c/${campaign.slug}/embed" title="${attribute(campaign.title)}" width="100%" height="720" style="border:0" loading="lazy"></iframe>`,
+        scriptSnippet: `<script src="${base}/embed.js" data-campaign="${campaign.slug}" async></script>`,
+        ...chrome(res),
+        scripts: ['/admin/static/nav.js', '/admin/static/chart.umd.min.js', '/admin/static/campaign.js', '/admin/static/deliverability.js'],
+      }),
+    );
   });
 
   router.use(queueBoardRouter(platform, requireRole));

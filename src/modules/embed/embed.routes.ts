@@ -41,39 +41,45 @@ export function embedRouter(platform: Platform): Router {
     const embeddable = params.success ? await findEmbeddableCampaign(platform.db, params.data.slug) : null;
     const campaign = embeddable && params.success ? await campaignForPage(platform, params.data.slug, locale) : null;
     if (!embeddable || !campaign) {
-      res.status(404).type('html').send(views.page('embed-missing', { title: t('embed.missing'), locale }));
+      res
+        .status(404)
+        .type('html')
+        .send(views.page('embed-missing', { title: t('embed.missing'), locale }));
       return;
     }
     allowFramingBy(res, embeddable.embedOrigins);
     // The partner names itself (embed.js passes its page's origin); only a listed origin is believed.
     const partner = normaliseOrigin(req.query.partner);
     const listed = isAllowedOrigin(embeddable, partner) ? partner : null;
-    const form = campaign.status === 'live' && campaign.consent
-      ? signingFormHtml({
-        action: `/api/campaigns/${campaign.slug}/signatures`,
+    const form =
+      campaign.status === 'live' && campaign.consent
+        ? signingFormHtml({
+            action: `/api/campaigns/${campaign.slug}/signatures`,
+            locale,
+            campaignSlug: campaign.slug,
+            consent: campaign.consent,
+            formStarted: formStartedToken(platform),
+            ttlDays: confirmationLinkDays(platform),
+            hidden: { source: 'embed', ...(listed ? { partner: partnerToken(platform, embeddable.id, listed) } : {}) },
+            compact: true,
+            idPrefix: 'embed',
+            letterTarget: '_top',
+            proofOfWork: campaign.proofOfWork,
+          })
+        : null;
+    res.type('html').send(
+      views.page('embed', {
+        title: campaign.title,
         locale,
-        campaignSlug: campaign.slug,
-        consent: campaign.consent,
-        formStarted: formStartedToken(platform),
-        ttlDays: confirmationLinkDays(platform),
-        hidden: { source: 'embed', ...(listed ? { partner: partnerToken(platform, embeddable.id, listed) } : {}) },
-        compact: true,
-        idPrefix: 'embed',
-        letterTarget: '_top',
-        proofOfWork: campaign.proofOfWork,
-      })
-      : null;
-    res.type('html').send(views.page('embed', {
-      title: campaign.title,
-      locale,
-      styles: campaign.proofOfWork ? [...PROOF_OF_WORK_ASSETS.styles] : [],
-      scripts: [...(campaign.proofOfWork ? PROOF_OF_WORK_ASSETS.scripts : []), SIGNING_SCRIPT, FRAME_SCRIPT],
-      campaign,
-      form,
-      closed: campaign.status === 'closed',
-      parentOrigin: listed ?? '',
-      fullPage: `/c/${campaign.slug}?lang=${locale}`,
-    }));
+        styles: campaign.proofOfWork ? [...PROOF_OF_WORK_ASSETS.styles] : [],
+        scripts: [...(campaign.proofOfWork ? PROOF_OF_WORK_ASSETS.scripts : []), SIGNING_SCRIPT, FRAME_SCRIPT],
+        campaign,
+        form,
+        closed: campaign.status === 'closed',
+        parentOrigin: listed ?? '',
+        fullPage: `/c/${campaign.slug}?lang=${locale}`,
+      }),
+    );
   });
 
   return router;

@@ -10,7 +10,10 @@ export function allowFramingBy(res: Response, origins: readonly string[]): void 
   const ancestors = ["'self'", ...origins].join(' ');
   const current = res.getHeader('Content-Security-Policy');
   const policy = typeof current === 'string' ? current : "default-src 'self'";
-  const directives = policy.split(';').map((d) => d.trim()).filter((d) => d && !/^frame-ancestors\b/i.test(d));
+  const directives = policy
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d && !/^frame-ancestors\b/i.test(d));
   res.setHeader('Content-Security-Policy', [...directives, `frame-ancestors ${ancestors}`].join(';'));
   res.removeHeader('X-Frame-Options');
 }

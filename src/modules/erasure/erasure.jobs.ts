@@ -26,7 +26,12 @@ export function erasureLinkEmailHandler(platform: Platform, mailer: Transporter)
     }
 
     const t = translator(locale);
-    const data = { locale, name: open(platform, supporter.nameEncrypted, SEALED.supporterName, supporter.id), link: erasureLink(platform, supporter.id, locale), senderName: campaign.senderName };
+    const data = {
+      locale,
+      name: open(platform, supporter.nameEncrypted, SEALED.supporterName, supporter.id),
+      link: erasureLink(platform, supporter.id, locale),
+      senderName: campaign.senderName,
+    };
     const senderDomain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
     const to = open(platform, supporter.emailEncrypted, SEALED.supporterEmail, supporter.id);
     try {

@@ -29,9 +29,11 @@ export function findSupporterForMail(db: DbClient, supporterId: string) {
 
 /** Locks the supporters' signatures and reads them as the ledger needs them to forget them. */
 export async function lockSignaturesOfMany(db: DbClient, supporterIds: readonly string[]): Promise<LedgerSignature[]> {
-  return readLedgerRows(await db.$queryRaw<unknown[]>`
+  return readLedgerRows(
+    await db.$queryRaw<unknown[]>`
     SELECT ${ledgerColumns('s')}, s.status::text AS "from", 'absent' AS "to"
-    FROM signatures s WHERE s.supporter_id = ANY(${[...supporterIds]}::uuid[]) ORDER BY s.id FOR UPDATE`);
+    FROM signatures s WHERE s.supporter_id = ANY(${[...supporterIds]}::uuid[]) ORDER BY s.id FOR UPDATE`,
+  );
 }
 
 /**

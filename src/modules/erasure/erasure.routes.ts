@@ -22,7 +22,11 @@ export function erasureRouter(platform: Platform): Router {
   const views = new Views([path.join(__dirname, 'pages'), SHARED_VIEWS_DIR]);
   const { requireRole } = adminAuth(platform);
   const page = (res: Response, locale: Locale, name: string, titleKey: string, data: object = {}, status = 200) => {
-    res.status(status).set('Cache-Control', 'no-store').type('html').send(views.page(name, { title: translator(locale)(titleKey), locale, ...data }));
+    res
+      .status(status)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(views.page(name, { title: translator(locale)(titleKey), locale, ...data }));
   };
 
   router.get('/erase', (req, res) => page(res, negotiateLocale(req), 'erase-request', 'erasure.request.title'));

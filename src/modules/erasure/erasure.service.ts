@@ -42,7 +42,11 @@ export function supporterForToken(platform: Platform, token: string): string {
   return verified.payload;
 }
 
-export interface ErasureResult { erased: boolean; signatures: number; letters: number }
+export interface ErasureResult {
+  erased: boolean;
+  signatures: number;
+  letters: number;
+}
 
 export async function eraseByToken(platform: Platform, token: string): Promise<ErasureResult> {
   return eraseSupporter(platform, supporterForToken(platform, token));
@@ -63,7 +67,11 @@ export async function eraseByEmail(platform: Platform, email: string, actor: Adm
 }
 
 /** `alsoInTransaction` runs in the erasure's transaction with its result (staff erasure's audit row). */
-export async function eraseSupporter(platform: Platform, supporterId: string, alsoInTransaction?: (tx: DbClient, result: ErasureResult) => Promise<void>): Promise<ErasureResult> {
+export async function eraseSupporter(
+  platform: Platform,
+  supporterId: string,
+  alsoInTransaction?: (tx: DbClient, result: ErasureResult) => Promise<void>,
+): Promise<ErasureResult> {
   return platform.db.$transaction(async (tx) => {
     const result = await eraseIn(tx, supporterId);
     if (alsoInTransaction) await alsoInTransaction(tx, result);
@@ -76,7 +84,11 @@ async function eraseIn(tx: DbClient, supporterId: string): Promise<ErasureResult
   return supporters === 0 ? { erased: false, signatures: 0, letters: 0 } : { erased: true, signatures, letters };
 }
 
-export interface BatchErasureResult { supporters: number; signatures: number; letters: number }
+export interface BatchErasureResult {
+  supporters: number;
+  signatures: number;
+  letters: number;
+}
 
 /**
  * Erases these supporters in the caller's transaction: the counts forget their signatures, then

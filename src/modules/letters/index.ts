@@ -1,4 +1,20 @@
 export { approvalRouter, describeLettersApi, letterApprovalEmailHandler, lettersRouter, letterStepRouter } from './step';
 export { describeTargetsApi, recordAddressFailure, seedTargets, targetsRouter, UN_GROUPS } from './targets';
-export { compileMailingTemplate, describeTemplatesApi, type MailingContext, seedDefaultTemplate, seedTranslatedDefaultTemplates, templatesRouter, templateUpdateSchema } from './templates';
-export { DelegationPacer, describeDigestOverridesApi, digestOverridesRouter, LetterSweeper, sendDigestHandler, sendLetterHandler, sweepLetters } from './delivery';
+export {
+  compileMailingTemplate,
+  describeTemplatesApi,
+  type MailingContext,
+  seedDefaultTemplate,
+  seedTranslatedDefaultTemplates,
+  templatesRouter,
+  templateUpdateSchema,
+} from './templates';
+export {
+  DelegationPacer,
+  describeDigestOverridesApi,
+  digestOverridesRouter,
+  LetterSweeper,
+  sendDigestHandler,
+  sendLetterHandler,
+  sweepLetters,
+} from './delivery';

@@ -82,7 +82,10 @@ export function sendMailingHandler(deps: MailingDeliveryDeps) {
 export class SentRecorder {
   private group: { rows: repo.AcceptedMessage[]; written: Promise<void> } | undefined;
 
-  constructor(private readonly db: Platform['db'], private readonly gatherMs = 10) {}
+  constructor(
+    private readonly db: Platform['db'],
+    private readonly gatherMs = 10,
+  ) {}
 
   record(row: repo.AcceptedMessage): Promise<void> {
     if (!this.group) {
@@ -100,7 +103,14 @@ export class SentRecorder {
   }
 }
 
-async function sendOne(deps: MailingDeliveryDeps, renderer: MailingRenderer, campaign: repo.CampaignForMail, mailingId: string, recipient: repo.ClaimedRecipient, recorder: SentRecorder): Promise<repo.RecipientOutcome> {
+async function sendOne(
+  deps: MailingDeliveryDeps,
+  renderer: MailingRenderer,
+  campaign: repo.CampaignForMail,
+  mailingId: string,
+  recipient: repo.ClaimedRecipient,
+  recorder: SentRecorder,
+): Promise<repo.RecipientOutcome> {
   const { platform } = deps;
   if (recipient.stopped) {
     await repo.recordOutcome(platform.db, recipient.id, 'skipped_unsubscribed', null);

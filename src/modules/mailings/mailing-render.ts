@@ -4,7 +4,12 @@ import { findLocalisedTexts } from '../campaigns';
 import { compileMailingTemplate } from '../letters';
 import type { CampaignForMail, MailingRow } from './mailings.repository';
 
-export interface RenderedMailing { language: string; subject: string; text: string; html: string }
+export interface RenderedMailing {
+  language: string;
+  subject: string;
+  text: string;
+  html: string;
+}
 
 /**
  * Renders a mailing for one recipient: the version in their language, else the mailing's main
@@ -15,11 +20,17 @@ export class MailingRenderer {
   private readonly compiled = new Map<string, ReturnType<typeof compileMailingTemplate>>();
   private readonly titles = new Map<string, string>();
 
-  constructor(private readonly platform: Platform, private readonly mailing: Pick<MailingRow, 'language' | 'versions'>, private readonly campaign: CampaignForMail) {}
+  constructor(
+    private readonly platform: Platform,
+    private readonly mailing: Pick<MailingRow, 'language' | 'versions'>,
+    private readonly campaign: CampaignForMail,
+  ) {}
 
   async render(language: string, supporterName: string, unsubscribeLink: string): Promise<RenderedMailing> {
-    const version = this.mailing.versions.find((v) => v.language === language)
-      ?? this.mailing.versions.find((v) => v.language === this.mailing.language) ?? this.mailing.versions[0]!;
+    const version =
+      this.mailing.versions.find((v) => v.language === language) ??
+      this.mailing.versions.find((v) => v.language === this.mailing.language) ??
+      this.mailing.versions[0]!;
     let render = this.compiled.get(version.language);
     if (!render) this.compiled.set(version.language, (render = compileMailingTemplate(version)));
     const title = await this.titleIn(version.language);
@@ -31,15 +42,19 @@ export class MailingRenderer {
       language: version.language,
       subject: body.subject,
       text: `${body.text.trimEnd()}\n\n-- \n${why}\n${unsubscribe}\n`,
-      html: `${body.html}\n<hr>\n<p style="font-size:small;color:#555">${esc(why)}<br>\n`
-        + `<a href="${esc(unsubscribeLink)}">${esc(t('email.unsubscribeLabel'))}</a></p>\n`,
+      html:
+        `${body.html}\n<hr>\n<p style="font-size:small;color:#555">${esc(why)}<br>\n` +
+        `<a href="${esc(unsubscribeLink)}">${esc(t('email.unsubscribeLabel'))}</a></p>\n`,
     };
   }
 
   private async titleIn(language: string): Promise<string> {
     let title = this.titles.get(language);
     if (title === undefined) {
-      title = language === this.campaign.language ? this.campaign.title : (await findLocalisedTexts(this.platform.db, this.campaign.id, language))?.title ?? this.campaign.title;
+      title =
+        language === this.campaign.language
+          ? this.campaign.title
+          : ((await findLocalisedTexts(this.platform.db, this.campaign.id, language))?.title ?? this.campaign.title);
       this.titles.set(language, title);
     }
     return title;

@@ -19,8 +19,17 @@ export interface MailingRow {
 }
 
 const mailingSelect = {
-  id: true, campaignId: true, status: true, language: true, languages: true, countries: true, ratePerMinute: true, run: true,
-  createdAt: true, finishedAt: true, campaign: { select: { slug: true } },
+  id: true,
+  campaignId: true,
+  status: true,
+  language: true,
+  languages: true,
+  countries: true,
+  ratePerMinute: true,
+  run: true,
+  createdAt: true,
+  finishedAt: true,
+  campaign: { select: { slug: true } },
   versions: { select: { language: true, subject: true, text: true, html: true } },
 } as const;
 
@@ -39,7 +48,13 @@ export async function lockMailing(db: DbClient, id: string): Promise<{ status: M
   return row;
 }
 
-export async function createMailing(db: DbClient, campaignId: string, language: string, filters: { languages: string[]; countries: string[] }, versions: Array<{ language: string; subject: string; text: string; html: string | null }>): Promise<string> {
+export async function createMailing(
+  db: DbClient,
+  campaignId: string,
+  language: string,
+  filters: { languages: string[]; countries: string[] },
+  versions: Array<{ language: string; subject: string; text: string; html: string | null }>,
+): Promise<string> {
   const created = await db.mailing.create({
     data: { campaignId, language, languages: filters.languages, countries: filters.countries, versions: { create: versions } },
     select: { id: true },
@@ -53,7 +68,10 @@ export async function createMailing(db: DbClient, campaignId: string, language: 
  * wasn't me", unsubscribed from all), narrowed by the signing's language and the country given.
  * Unique per (mailing, supporter): running it twice adds nobody twice.
  */
-export async function materialiseRecipients(db: DbClient, mailing: { id: string; campaignId: string; language: string; languages: string[]; countries: string[] }): Promise<number> {
+export async function materialiseRecipients(
+  db: DbClient,
+  mailing: { id: string; campaignId: string; language: string; languages: string[]; countries: string[] },
+): Promise<number> {
   return db.$executeRaw`
     INSERT INTO mailing_recipients (mailing_id, supporter_id, signature_id, language)
     SELECT ${mailing.id}::uuid, s.supporter_id, s.id, coalesce(la.locale, ${mailing.language})
@@ -68,7 +86,12 @@ export async function materialiseRecipients(db: DbClient, mailing: { id: string;
     ON CONFLICT (mailing_id, supporter_id) DO NOTHING`;
 }
 
-export async function setStatus(db: DbClient, id: string, status: MailingRow['status'], extra: { run?: number; ratePerMinute?: number; sendRequested?: boolean } = {}): Promise<void> {
+export async function setStatus(
+  db: DbClient,
+  id: string,
+  status: MailingRow['status'],
+  extra: { run?: number; ratePerMinute?: number; sendRequested?: boolean } = {},
+): Promise<void> {
   await db.mailing.update({
     where: { id },
     data: {
@@ -87,7 +110,10 @@ export async function cancelQueuedRecipients(db: DbClient, mailingId: string): P
 }
 
 export async function countRecipients(db: DbClient, mailingIds: string[]): Promise<Map<string, MailingCounts>> {
-  const rows = mailingIds.length === 0 ? [] : await db.$queryRaw<{ mailing_id: string; status: string; n: number }[]>`
+  const rows =
+    mailingIds.length === 0
+      ? []
+      : await db.$queryRaw<{ mailing_id: string; status: string; n: number }[]>`
     SELECT mailing_id, status::text AS status, count(*)::int AS n FROM mailing_recipients WHERE mailing_id = ANY(${mailingIds}::uuid[]) GROUP BY 1, 2`;
   const counts = new Map<string, MailingCounts>();
   for (const id of mailingIds) counts.set(id, { recipients: 0, queued: 0, sent: 0, failed: 0, bounced: 0, unsubscribed: 0 });
@@ -146,7 +172,10 @@ export async function recordOutcome(db: DbClient, recipientId: string, outcome: 
     WHERE id = ${recipientId}::uuid AND status = 'sending'`;
 }
 
-export interface AcceptedMessage { recipientId: string; smtpResponse: string }
+export interface AcceptedMessage {
+  recipientId: string;
+  smtpResponse: string;
+}
 
 /** recordOutcome(…, 'sent', …) for a whole batch in one statement; rows no longer `sending` are left alone. */
 export async function recordSent(db: DbClient, accepted: AcceptedMessage[]): Promise<void> {
@@ -188,7 +217,12 @@ export async function findCampaignBySlug(db: DbClient, slug: string): Promise<{ 
 }
 
 export interface CampaignForMail {
-  id: string; slug: string; title: string; language: string; senderName: string; senderEmail: string;
+  id: string;
+  slug: string;
+  title: string;
+  language: string;
+  senderName: string;
+  senderEmail: string;
 }
 
 export async function findCampaignForMail(db: DbClient, id: string): Promise<CampaignForMail | null> {

@@ -17,8 +17,17 @@ import type { CreateMailing, MailingCounts } from './mailings.schemas';
  */
 
 export interface MailingView {
-  id: string; campaign: string; status: repo.MailingRow['status']; subject: string; language: string; languages: string[]; countries: string[];
-  ratePerMinute: number | null; createdAt: string; finishedAt: string | null; counts: MailingCounts;
+  id: string;
+  campaign: string;
+  status: repo.MailingRow['status'];
+  subject: string;
+  language: string;
+  languages: string[];
+  countries: string[];
+  ratePerMinute: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+  counts: MailingCounts;
 }
 
 type Actor = AdminPrincipal | null;
@@ -40,7 +49,11 @@ export async function createMailing(platform: Platform, actor: Actor, slug: stri
       compileMailingTemplate(version);
     } catch (error) {
       if (error instanceof AppError && version !== main) {
-        throw new AppError(error.code, { key: 'staff.inTranslation', params: { detail: error.detail ?? '', language: version.language } }, error.errors.map((e) => ({ ...e, field: `translations.${version.language}.${e.field}` })));
+        throw new AppError(
+          error.code,
+          { key: 'staff.inTranslation', params: { detail: error.detail ?? '', language: version.language } },
+          error.errors.map((e) => ({ ...e, field: `translations.${version.language}.${e.field}` })),
+        );
       }
       throw error;
     }
@@ -107,7 +120,10 @@ export async function listMailings(db: DbClient, slug: string): Promise<MailingV
   const campaign = await repo.findCampaignBySlug(db, slug);
   if (!campaign) throw new AppError('campaign_not_found', { key: 'staff.noCampaignSlug' });
   const mailings = await repo.listMailings(db, campaign.id);
-  const counts = await repo.countRecipients(db, mailings.map((m) => m.id));
+  const counts = await repo.countRecipients(
+    db,
+    mailings.map((m) => m.id),
+  );
   return mailings.map((m) => view(m, counts.get(m.id)!));
 }
 
@@ -121,9 +137,17 @@ async function requireState(db: DbClient, id: string, allowed: Array<repo.Mailin
 function view(mailing: repo.MailingRow, counts: MailingCounts): MailingView {
   const main = mailing.versions.find((v) => v.language === mailing.language) ?? mailing.versions[0];
   return {
-    id: mailing.id, campaign: mailing.campaign.slug, status: mailing.status, subject: main?.subject ?? '', language: mailing.language,
-    languages: mailing.languages, countries: mailing.countries, ratePerMinute: mailing.ratePerMinute,
-    createdAt: mailing.createdAt.toISOString(), finishedAt: mailing.finishedAt?.toISOString() ?? null, counts,
+    id: mailing.id,
+    campaign: mailing.campaign.slug,
+    status: mailing.status,
+    subject: main?.subject ?? '',
+    language: mailing.language,
+    languages: mailing.languages,
+    countries: mailing.countries,
+    ratePerMinute: mailing.ratePerMinute,
+    createdAt: mailing.createdAt.toISOString(),
+    finishedAt: mailing.finishedAt?.toISOString() ?? null,
+    counts,
   };
 }
 
@@ -132,7 +156,11 @@ export const SAMPLE_SUPPORTER_NAME = 'Aigerim';
 export const demoUnsubscribeUrl = (platform: Platform) => `${platform.config.PUBLIC_BASE_URL}/unsubscribe/preview`;
 
 /** The mailing as a sample supporter would receive it in `language` (nothing is sent or stored). */
-export async function previewMailing(platform: Platform, id: string, language?: string): Promise<{ language: string; subject: string; text: string; html: string }> {
+export async function previewMailing(
+  platform: Platform,
+  id: string,
+  language?: string,
+): Promise<{ language: string; subject: string; text: string; html: string }> {
   const mailing = await repo.findMailing(platform.db, id);
   if (!mailing) throw new AppError('not_found', { key: 'staff.noMailing' });
   const campaign = (await repo.findCampaignForMail(platform.db, mailing.campaignId))!;
@@ -157,7 +185,12 @@ export async function sendTestMailing(platform: Platform, actor: AdminPrincipal,
     if (sentLastHour >= limit) {
       throw new AppError('rate_limited', { key: 'staff.testsPerHour', params: { limit } });
     }
-    await addToOutbox(tx, JOBS.sendMailingTest, { mailingId: id, accountId, ...(language ? { language: language as 'en' | 'ru' | 'kk' } : {}) }, `mailing-test-${randomUUID()}`);
+    await addToOutbox(
+      tx,
+      JOBS.sendMailingTest,
+      { mailingId: id, accountId, ...(language ? { language: language as 'en' | 'ru' | 'kk' } : {}) },
+      `mailing-test-${randomUUID()}`,
+    );
     await audit(tx, actor, TEST_AUDIT_ACTION, id, { language: language ?? null });
   });
   return { id, queued: true };

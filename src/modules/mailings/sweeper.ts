@@ -34,7 +34,8 @@ export async function sweepMailings(platform: Platform, queue: Queue): Promise<{
     const restarted = await platform.db.$transaction(async (tx) => {
       const next = mailing.run + 1;
       // Only if nobody (a resume, another sweeper) moved the run on meanwhile.
-      const changed = await tx.$executeRaw`UPDATE mailings SET run = ${next}, updated_at = now() WHERE id = ${mailing.id}::uuid AND run = ${mailing.run} AND status = 'sending'`;
+      const changed =
+        await tx.$executeRaw`UPDATE mailings SET run = ${next}, updated_at = now() WHERE id = ${mailing.id}::uuid AND run = ${mailing.run} AND status = 'sending'`;
       if (changed === 0) return false;
       await addToOutbox(tx, JOBS.sendMailing, { mailingId: mailing.id, run: next }, mailingJobId(mailing.id, next));
       return true;
@@ -52,15 +53,24 @@ export class MailingSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
-  constructor(private readonly platform: Platform, private readonly queue: Queue, private readonly logger: Logger, private readonly intervalMs: number) {}
+  constructor(
+    private readonly platform: Platform,
+    private readonly queue: Queue,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     const tick = () => {
       if (this.running) return;
       this.running = sweepMailings(this.platform, this.queue)
-        .then((result) => { if (result.leasesExpired || result.runsRestarted) this.logger.warn(result, 'mailings swept'); })
+        .then((result) => {
+          if (result.leasesExpired || result.runsRestarted) this.logger.warn(result, 'mailings swept');
+        })
         .catch((error: unknown) => this.logger.warn({ err: error }, 'mailing sweep failed; will retry'))
-        .finally(() => { this.running = undefined; });
+        .finally(() => {
+          this.running = undefined;
+        });
     };
     tick();
     this.timer = setInterval(tick, this.intervalMs);

@@ -19,13 +19,34 @@ import { campaignBySlug } from './metrics.service';
 const PAGE = 5000;
 
 export const SIGNATURE_COLUMNS = [
-  'signed_at', 'confirmed_at', 'status', 'name', 'email', 'country', 'city', 'comment',
-  'consent_updates', 'consent_wording', 'source', 'utm_source', 'utm_medium', 'utm_campaign',
+  'signed_at',
+  'confirmed_at',
+  'status',
+  'name',
+  'email',
+  'country',
+  'city',
+  'comment',
+  'consent_updates',
+  'consent_wording',
+  'source',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
 ] as const;
 
 export const LETTER_COLUMNS = [
-  'created_at', 'delegation_iso2', 'delegation', 'status', 'attempts', 'queued_at', 'sent_at', 'failed_at',
-  'last_smtp_response', 'review_reason', 'supporter_name',
+  'created_at',
+  'delegation_iso2',
+  'delegation',
+  'status',
+  'attempts',
+  'queued_at',
+  'sent_at',
+  'failed_at',
+  'last_smtp_response',
+  'review_reason',
+  'supporter_name',
 ] as const;
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -46,7 +67,9 @@ export function csvCell(value: string | null | undefined): string {
 const bool = (value: string | null | undefined) => (value == null ? null : value === 't' ? 'true' : 'false');
 
 /** Options for tests: a small page shows the page boundaries. */
-export interface ExportOptions { pageSize?: number }
+export interface ExportOptions {
+  pageSize?: number;
+}
 
 /** The header, then one string of lines per page; the next page is being read while one is made. */
 async function* csvChunks(
@@ -80,16 +103,23 @@ export interface SignatureExport {
 }
 
 export async function signatureExport(
-  platform: Pick<Platform, 'db' | 'pool' | 'cipher'>, slug: string, query: SignaturesExportQuery, options: ExportOptions = {},
+  platform: Pick<Platform, 'db' | 'pool' | 'cipher'>,
+  slug: string,
+  query: SignaturesExportQuery,
+  options: ExportOptions = {},
 ): Promise<SignatureExport> {
   const campaign = await campaignBySlug(platform.db, slug);
   const pageSize = options.pageSize ?? PAGE;
   const filters: repo.SignatureFilters = {
-    campaignId: campaign.id, state: query.state, country: query.country,
-    from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined,
+    campaignId: campaign.id,
+    state: query.state,
+    country: query.country,
+    from: query.from ? new Date(query.from) : undefined,
+    to: query.to ? new Date(query.to) : undefined,
   };
   // Each envelope opens for its own row: name and email for the supporter (r[16]), city and comment for the signature (r[0]).
-  const reveal = (envelope: string | null | undefined, column: SealedColumn, rowId: string | null) => (envelope ? openPersonalData(platform, envelope, column, rowId ?? '') : null);
+  const reveal = (envelope: string | null | undefined, column: SealedColumn, rowId: string | null) =>
+    envelope ? openPersonalData(platform, envelope, column, rowId ?? '') : null;
   return {
     filename: `${campaign.slug}-signatures-${query.state}${query.country ? `-${query.country}` : ''}.csv`,
     async writeTo(out) {
@@ -99,9 +129,11 @@ export async function signatureExport(
         rows += 1;
         const country = r[7] ?? 'unknown';
         byCountry[country] = (byCountry[country] ?? 0) + 1;
-        return `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(reveal(r[5], SEALED.supporterName, r[16]!))},${csvCell(reveal(r[6], SEALED.supporterEmail, r[16]!))},`
-          + `${csvCell(r[7])},${csvCell(reveal(r[8], SEALED.signatureCity, r[0]!))},${csvCell(reveal(r[9], SEALED.signatureComment, r[0]!))},${csvCell(bool(r[10]))},`
-          + `${csvCell(r[11])},${csvCell(r[12])},${csvCell(r[13])},${csvCell(r[14])},${csvCell(r[15])}\n`;
+        return (
+          `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(reveal(r[5], SEALED.supporterName, r[16]!))},${csvCell(reveal(r[6], SEALED.supporterEmail, r[16]!))},` +
+          `${csvCell(r[7])},${csvCell(reveal(r[8], SEALED.signatureCity, r[0]!))},${csvCell(reveal(r[9], SEALED.signatureComment, r[0]!))},${csvCell(bool(r[10]))},` +
+          `${csvCell(r[11])},${csvCell(r[12])},${csvCell(r[13])},${csvCell(r[14])},${csvCell(r[15])}\n`
+        );
       };
       const read = (after: repo.ExportCursor | null) => repo.signaturePage(platform.pool, filters, after, pageSize);
       await pipeline(toStream(csvChunks(SIGNATURE_COLUMNS, read, line, pageSize)), out);
@@ -115,11 +147,18 @@ export async function deliveryManifest(platform: Pick<Platform, 'db' | 'pool' | 
   const campaign = await campaignBySlug(platform.db, slug);
   const exporter = await signatureExport(platform, slug, query);
   const hash = createHash('sha256');
-  const sink = new Writable({ write(chunk: Buffer, _encoding, done) { hash.update(chunk); done(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done();
+    },
+  });
   const { rows, byCountry } = await exporter.writeTo(sink);
   return {
     campaign: {
-      slug: campaign.slug, title: campaign.title, statement: campaign.statement,
+      slug: campaign.slug,
+      title: campaign.title,
+      statement: campaign.statement,
       source: { organisation: campaign.sourceOrganisation, url: campaign.sourceUrl, date: campaign.statementDate?.toISOString().slice(0, 10) ?? null },
       demands: campaign.demands,
     },
@@ -139,8 +178,8 @@ export async function letterExport(platform: Pick<Platform, 'db' | 'pool' | 'cip
     filename: `${campaign.slug}-letters.csv`,
     async writeTo(out: NodeJS.WritableStream): Promise<void> {
       const line = (r: Array<string | null>) =>
-        `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(r[5])},${csvCell(r[6])},${csvCell(r[7])},${csvCell(r[8])},`
-        + `${csvCell(r[9])},${csvCell(r[10])},${csvCell(r[11])},${csvCell(openPersonalData(platform, r[12] ?? '', SEALED.supporterName, r[13] ?? ''))}\n`;
+        `${csvCell(r[2])},${csvCell(r[3])},${csvCell(r[4])},${csvCell(r[5])},${csvCell(r[6])},${csvCell(r[7])},${csvCell(r[8])},` +
+        `${csvCell(r[9])},${csvCell(r[10])},${csvCell(r[11])},${csvCell(openPersonalData(platform, r[12] ?? '', SEALED.supporterName, r[13] ?? ''))}\n`;
       const read = (after: repo.ExportCursor | null) => repo.letterPage(platform.pool, campaign.id, after, pageSize);
       await pipeline(toStream(csvChunks(LETTER_COLUMNS, read, line, pageSize)), out);
     },

@@ -31,18 +31,27 @@ export async function invalidateSignatures(db: Db, slug: string, body: Invalidat
   const by = actor.email ?? (actor.tokenId ? `token ${actor.tokenId}` : 'bootstrap token');
   // The condition names a source hash or a domain, never a supporter. One audit row per batch, in
   // the batch's transaction: a batch that committed is always on record.
-  return inBatches(db, async (tx) => (await invalidateMatching(tx, condition, by, body.reason, BATCH)).map((s) => countedAs(s.from)),
-    (tx, changed, batch) => audit(tx, actor, 'signatures.invalidate', slug, { ...body, changed, batch }));
+  return inBatches(
+    db,
+    async (tx) => (await invalidateMatching(tx, condition, by, body.reason, BATCH)).map((s) => countedAs(s.from)),
+    (tx, changed, batch) => audit(tx, actor, 'signatures.invalidate', slug, { ...body, changed, batch }),
+  );
 }
 
 export async function restoreSignatures(db: Db, slug: string, body: RestoreBody, actor: AdminPrincipal) {
   const campaign = await campaignBySlug(db, slug);
   const condition = toCondition(campaign.id, body);
-  return inBatches(db, async (tx) => (await restoreMatching(tx, condition, body.reason, BATCH)).map((s) => countedAs(s.to)),
-    (tx, changed, batch) => audit(tx, actor, 'signatures.restore', slug, { ...body, changed, batch }));
+  return inBatches(
+    db,
+    async (tx) => (await restoreMatching(tx, condition, body.reason, BATCH)).map((s) => countedAs(s.to)),
+    (tx, changed, batch) => audit(tx, actor, 'signatures.restore', slug, { ...body, changed, batch }),
+  );
 }
 
-function toCondition(campaignId: string, body: { ipHash?: string | undefined; emailDomain?: string | undefined; from?: string | undefined; to?: string | undefined }): SignatureCondition {
+function toCondition(
+  campaignId: string,
+  body: { ipHash?: string | undefined; emailDomain?: string | undefined; from?: string | undefined; to?: string | undefined },
+): SignatureCondition {
   return {
     campaignId,
     ipHash: body.ipHash ? Buffer.from(body.ipHash, 'hex') : undefined,
@@ -64,12 +73,15 @@ function countedAs(standing: LedgerSignature['from']): CountedAs {
 async function inBatches(db: Db, change: (tx: Tx) => Promise<CountedAs[]>, auditBatch: (tx: Tx, changed: number, batch: number) => Promise<void>) {
   const result = { changed: 0, byPreviousStatus: { confirmed: 0, pending: 0 } };
   for (let batch = 1; ; batch++) {
-    const rows = await db.$transaction(async (tx) => {
-      const changed = await change(tx);
-      // The first batch is audited even when it changed nothing: the request itself is on record.
-      if (changed.length > 0 || batch === 1) await auditBatch(tx, changed.length, batch);
-      return changed;
-    }, { timeout: 30_000 });
+    const rows = await db.$transaction(
+      async (tx) => {
+        const changed = await change(tx);
+        // The first batch is audited even when it changed nothing: the request itself is on record.
+        if (changed.length > 0 || batch === 1) await auditBatch(tx, changed.length, batch);
+        return changed;
+      },
+      { timeout: 30_000 },
+    );
     result.changed += rows.length;
     for (const status of rows) result.byPreviousStatus[status] += 1;
     if (rows.length < BATCH) return result;

@@ -16,8 +16,16 @@ export function findCampaignForMetrics(db: DbClient, slug: string) {
   return db.campaign.findUnique({
     where: { slug },
     select: {
-      id: true, slug: true, title: true, status: true, statement: true, sourceOrganisation: true, sourceUrl: true, statementDate: true,
-      signatureGoal: true, countPendingPublicly: true,
+      id: true,
+      slug: true,
+      title: true,
+      status: true,
+      statement: true,
+      sourceOrganisation: true,
+      sourceUrl: true,
+      statementDate: true,
+      signatureGoal: true,
+      countPendingPublicly: true,
       demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
     },
   });
@@ -146,10 +154,16 @@ const asText = { getTypeParser: () => (value: string) => value };
 const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Where the next page starts: the last row's created_at as PostgreSQL prints it and its id. */
-export interface ExportCursor { cursor: string; id: string }
+export interface ExportCursor {
+  cursor: string;
+  id: string;
+}
 
 /** A page of export rows as arrays of text cells, and where the next page would start. */
-export interface ExportPage { rows: Array<Array<string | null>>; last: ExportCursor | null }
+export interface ExportPage {
+  rows: Array<Array<string | null>>;
+  last: ExportCursor | null;
+}
 
 async function exportPage(pool: PgPool, text: string, values: unknown[]): Promise<ExportPage> {
   const result = await pool.query<Array<string | null>>({ text, values, rowMode: 'array', types: asText });
@@ -172,7 +186,9 @@ export function signaturePage(pool: PgPool, f: SignatureFilters, after: ExportCu
     values.push(after.cursor, after.id);
     afterClause = 'AND (s.created_at, s.id) > ($7::timestamp, $8::uuid)';
   }
-  return exportPage(pool, `
+  return exportPage(
+    pool,
+    `
     SELECT s.id, s.created_at::text, ${iso('s.created_at')}, ${iso('s.confirmed_at')}, s.status::text,
       p.name_encrypted, p.email_encrypted, s.country, s.city_encrypted, s.comment_encrypted,
       s.consent_updates, s.consent_wording_id, s.source, s.utm_source, s.utm_medium, s.utm_campaign, p.id
@@ -183,7 +199,9 @@ export function signaturePage(pool: PgPool, f: SignatureFilters, after: ExportCu
       AND ($4::timestamptz IS NULL OR s.created_at >= $4::timestamptz)
       AND ($5::timestamptz IS NULL OR s.created_at < $5::timestamptz)
       ${afterClause}
-    ORDER BY s.created_at, s.id LIMIT $6`, values);
+    ORDER BY s.created_at, s.id LIMIT $6`,
+    values,
+  );
 }
 
 /**
@@ -197,12 +215,16 @@ export function letterPage(pool: PgPool, campaignId: string, after: ExportCursor
     values.push(after.cursor, after.id);
     afterClause = 'AND (l.created_at, l.id) > ($3::timestamp, $4::uuid)';
   }
-  return exportPage(pool, `
+  return exportPage(
+    pool,
+    `
     SELECT l.id, l.created_at::text, ${iso('l.created_at')}, t.iso2, t.mission_name, l.status::text, l.attempts,
       ${iso('l.queued_at')}, ${iso('l.sent_at')}, ${iso('l.failed_at')}, l.last_smtp_response, l.review_reason, p.name_encrypted, p.id
     FROM letters l JOIN targets t ON t.id = l.target_id JOIN supporters p ON p.id = l.supporter_id
     WHERE l.campaign_id = $1::uuid ${afterClause}
-    ORDER BY l.created_at, l.id LIMIT $2`, values);
+    ORDER BY l.created_at, l.id LIMIT $2`,
+    values,
+  );
 }
 
 // ─── Fraud clean-up ───

@@ -11,7 +11,15 @@ import { slugParams } from '../../platform/http/params';
 import { deliveryManifest, letterExport, LETTER_COLUMNS, signatureExport, SIGNATURE_COLUMNS } from './exports';
 import { invalidateSignatures, restoreSignatures, signingSources } from './fraud';
 import {
-  campaignMetricsSchema, invalidationBody, invalidationResultSchema, manifestSchema, metricsQuery, restoreBody, signaturesExportQuery, sourcesQuery, sourcesSchema,
+  campaignMetricsSchema,
+  invalidationBody,
+  invalidationResultSchema,
+  manifestSchema,
+  metricsQuery,
+  restoreBody,
+  signaturesExportQuery,
+  sourcesQuery,
+  sourcesSchema,
 } from './metrics.schemas';
 import { campaignMetrics } from './metrics.service';
 import type { Prometheus } from './prometheus';
@@ -24,7 +32,10 @@ export function metricsRouter(platform: Platform, parts: { prometheus: Prometheu
   // Per route, since this router is mounted at the root and sees every request.
   const { requireRole, requireExport } = adminAuth(platform);
   const guard = { read: requireRole('viewer'), write: requireRole('editor'), exports: requireExport };
-  const noStore: RequestHandler = (_req, res, next) => { res.set('Cache-Control', 'no-store'); next(); };
+  const noStore: RequestHandler = (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
   const base = '/api/admin/campaigns/:slug';
 
   router.get('/metrics', requireMetricsToken(platform.config.METRICS_TOKEN), async (_req, res) => {
@@ -103,57 +114,104 @@ function digest(value: string): Buffer {
 }
 
 export function describeMetricsApi(registry: OpenAPIRegistry): void {
-  const unauthorised = { 401: problemResponse('Not logged in, or an unknown token'), 403: problemResponse('Not allowed (figures: viewer; exports of personal data: the export permission, editors and owners by default; invalidate and restore: editor)') };
+  const unauthorised = {
+    401: problemResponse('Not logged in, or an unknown token'),
+    403: problemResponse(
+      'Not allowed (figures: viewer; exports of personal data: the export permission, editors and owners by default; invalidate and restore: editor)',
+    ),
+  };
   const tags = ['Admin: metrics and exports'];
   const params = slugParams;
   const notFound = { 404: problemResponse('No such campaign') };
   const csv = (columns: readonly string[]) => ({ 'text/csv': { schema: z.string().openapi({ example: `${columns.join(',')}\n` }) } });
 
   registry.registerPath({
-    method: 'get', path: '/api/admin/campaigns/{slug}/metrics', tags, security: ADMIN_SECURITY,
-    summary: 'A campaign\'s figures: counts, goal, letters, countries, sources, funnel, series, queues',
-    description: 'Read from exact counters and hourly rollups kept in the signing transaction, never a scan of signatures. '
-      + 'Series buckets are local hours or days in `tz` (day buckets group UTC hours by their local date); empty buckets are zeros.',
+    method: 'get',
+    path: '/api/admin/campaigns/{slug}/metrics',
+    tags,
+    security: ADMIN_SECURITY,
+    summary: "A campaign's figures: counts, goal, letters, countries, sources, funnel, series, queues",
+    description:
+      'Read from exact counters and hourly rollups kept in the signing transaction, never a scan of signatures. ' +
+      'Series buckets are local hours or days in `tz` (day buckets group UTC hours by their local date); empty buckets are zeros.',
     request: { params, query: metricsQuery.in },
-    responses: { 200: { description: 'Figures', content: { 'application/json': { schema: campaignMetricsSchema } } }, 400: problemResponse('Bad query'), ...unauthorised, ...notFound },
+    responses: {
+      200: { description: 'Figures', content: { 'application/json': { schema: campaignMetricsSchema } } },
+      400: problemResponse('Bad query'),
+      ...unauthorised,
+      ...notFound,
+    },
   });
   registry.registerPath({
-    method: 'get', path: '/api/admin/campaigns/{slug}/signatures.csv', tags, security: ADMIN_SECURITY,
+    method: 'get',
+    path: '/api/admin/campaigns/{slug}/signatures.csv',
+    tags,
+    security: ADMIN_SECURITY,
     summary: 'Stream the signatures as CSV (default: confirmed), in signing order',
     description: 'Cells a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading single quote.',
     request: { params, query: signaturesExportQuery },
     responses: { 200: { description: 'The file', content: csv(SIGNATURE_COLUMNS) }, 400: problemResponse('Bad query'), ...unauthorised, ...notFound },
   });
   registry.registerPath({
-    method: 'get', path: '/api/admin/campaigns/{slug}/delivery-package/manifest.json', tags, security: ADMIN_SECURITY,
+    method: 'get',
+    path: '/api/admin/campaigns/{slug}/delivery-package/manifest.json',
+    tags,
+    security: ADMIN_SECURITY,
     summary: 'The delivery manifest: campaign, statement, demands, counts by country and the SHA-256 of signatures.csv with the same filters',
     request: { params, query: signaturesExportQuery },
-    responses: { 200: { description: 'Manifest', content: { 'application/json': { schema: manifestSchema } } }, 400: problemResponse('Bad query'), ...unauthorised, ...notFound },
+    responses: {
+      200: { description: 'Manifest', content: { 'application/json': { schema: manifestSchema } } },
+      400: problemResponse('Bad query'),
+      ...unauthorised,
+      ...notFound,
+    },
   });
   registry.registerPath({
-    method: 'get', path: '/api/admin/campaigns/{slug}/letters.csv', tags, security: ADMIN_SECURITY,
+    method: 'get',
+    path: '/api/admin/campaigns/{slug}/letters.csv',
+    tags,
+    security: ADMIN_SECURITY,
     summary: 'Stream the letters with their delivery state as CSV (no supporter address, no paragraph)',
     request: { params },
     responses: { 200: { description: 'The file', content: csv(LETTER_COLUMNS) }, ...unauthorised, ...notFound },
   });
   registry.registerPath({
-    method: 'get', path: '/api/admin/campaigns/{slug}/sources', tags, security: ADMIN_SECURITY,
+    method: 'get',
+    path: '/api/admin/campaigns/{slug}/sources',
+    tags,
+    security: ADMIN_SECURITY,
     summary: 'Recent signing sources: signatures by source-network hash and by email domain, busiest first (50 each)',
     request: { params, query: sourcesQuery.in },
-    responses: { 200: { description: 'Sources', content: { 'application/json': { schema: sourcesSchema } } }, 400: problemResponse('Bad window'), ...unauthorised, ...notFound },
+    responses: {
+      200: { description: 'Sources', content: { 'application/json': { schema: sourcesSchema } } },
+      400: problemResponse('Bad window'),
+      ...unauthorised,
+      ...notFound,
+    },
   });
   for (const [action, body, summary] of [
     ['invalidate', invalidationBody, 'Invalidate matching signatures: they leave counts and the default export, and stay recorded with who and why'],
     ['restore', restoreBody, 'Undo invalidations: matching signatures return to the status they had'],
   ] as const) {
     registry.registerPath({
-      method: 'post', path: `/api/admin/campaigns/{slug}/signatures/${action}`, tags, security: ADMIN_SECURITY, summary,
+      method: 'post',
+      path: `/api/admin/campaigns/{slug}/signatures/${action}`,
+      tags,
+      security: ADMIN_SECURITY,
+      summary,
       request: { params, body: { content: { 'application/json': { schema: body } } } },
-      responses: { 200: { description: 'How many changed', content: { 'application/json': { schema: invalidationResultSchema } } }, 400: problemResponse('No condition, or a bad one'), ...unauthorised, ...notFound },
+      responses: {
+        200: { description: 'How many changed', content: { 'application/json': { schema: invalidationResultSchema } } },
+        400: problemResponse('No condition, or a bad one'),
+        ...unauthorised,
+        ...notFound,
+      },
     });
   }
   registry.registerPath({
-    method: 'get', path: '/metrics', tags: ['Operations'],
+    method: 'get',
+    path: '/metrics',
+    tags: ['Operations'],
     summary: 'Prometheus metrics (bearer METRICS_TOKEN when configured)',
     security: [{ metricsToken: [] }],
     responses: {

@@ -58,11 +58,18 @@ export async function campaignMetrics(db: DbClient, queues: QueueHealth, slug: s
     letters: letterCounts(letters),
     byCountry: byCountry.map((r) => ({ country: orNull(r.country), ...counting(r) })),
     bySource: bySource.map((r) => ({
-      source: orNull(r.source), utmSource: orNull(r.utm_source), utmMedium: orNull(r.utm_medium), utmCampaign: orNull(r.utm_campaign), ...counting(r),
+      source: orNull(r.source),
+      utmSource: orNull(r.utm_source),
+      utmMedium: orNull(r.utm_medium),
+      utmCampaign: orNull(r.utm_campaign),
+      ...counting(r),
     })),
     funnel: { signed: supporters, confirmed: signatures.confirmed, wroteLetter: writers },
     lettersByDelegation: [...delegations.values()].map((d) => ({
-      iso2: d.iso2, country: d.country, total: d.rows.reduce((n, r) => n + r.n, 0), byStatus: letterCounts(d.rows),
+      iso2: d.iso2,
+      country: d.country,
+      total: d.rows.reduce((n, r) => n + r.n, 0),
+      byStatus: letterCounts(d.rows),
     })),
     series: {
       bucket: query.bucket,

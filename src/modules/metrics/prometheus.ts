@@ -22,20 +22,41 @@ export class Prometheus {
   private readonly owedOverdue: Gauge<'kind' | 'age'>;
   private readonly owedOldest: Gauge<'kind'>;
 
-  constructor(private readonly platform: Pick<Platform, 'db'>, private readonly queues: QueueHealth) {
+  constructor(
+    private readonly platform: Pick<Platform, 'db'>,
+    private readonly queues: QueueHealth,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({
-      name: 'clarion_http_request_duration_seconds', help: 'HTTP request duration by method, route pattern and status.',
-      labelNames: ['method', 'route', 'status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+      name: 'clarion_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route pattern and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
     });
-    this.signatures = new Gauge({ name: 'clarion_signatures', help: 'Signatures by status, all campaigns (from the exact counters).', labelNames: ['status'], registers });
+    this.signatures = new Gauge({
+      name: 'clarion_signatures',
+      help: 'Signatures by status, all campaigns (from the exact counters).',
+      labelNames: ['status'],
+      registers,
+    });
     this.letters = new Gauge({ name: 'clarion_letters', help: 'Letters by state, all campaigns.', labelNames: ['status'], registers });
     this.queueJobs = new Gauge({ name: 'clarion_queue_jobs', help: 'BullMQ jobs per queue and state.', labelNames: ['queue', 'state'], registers });
     this.outboxUnrelayed = new Gauge({ name: 'clarion_outbox_unrelayed', help: 'Outbox rows not yet relayed to BullMQ.', registers });
     this.outboxLag = new Gauge({ name: 'clarion_outbox_lag_seconds', help: 'Age of the oldest unrelayed outbox row (0 when none).', registers });
-    this.owedOverdue = new Gauge({ name: 'clarion_owed_jobs_overdue', help: 'Owed jobs (outbox rows whose job has not completed) due more than a minute ago, by job name and time since due.', labelNames: ['kind', 'age'], registers });
-    this.owedOldest = new Gauge({ name: 'clarion_owed_jobs_oldest_seconds', help: 'How long the oldest overdue owed job of each kind has waited since due.', labelNames: ['kind'], registers });
+    this.owedOverdue = new Gauge({
+      name: 'clarion_owed_jobs_overdue',
+      help: 'Owed jobs (outbox rows whose job has not completed) due more than a minute ago, by job name and time since due.',
+      labelNames: ['kind', 'age'],
+      registers,
+    });
+    this.owedOldest = new Gauge({
+      name: 'clarion_owed_jobs_oldest_seconds',
+      help: 'How long the oldest overdue owed job of each kind has waited since due.',
+      labelNames: ['kind'],
+      registers,
+    });
   }
 
   /** Times every request; the label is the route pattern (never the URL, which may carry tokens). */
@@ -50,7 +71,10 @@ export class Prometheus {
 
   async scrape(): Promise<{ contentType: string; body: string }> {
     const [signatures, letters, queues, outbox, owed] = await Promise.all([
-      repo.signatureTotals(this.platform.db), repo.letterCountsByStatus(this.platform.db), this.queues.counts(), repo.outboxLag(this.platform.db),
+      repo.signatureTotals(this.platform.db),
+      repo.letterCountsByStatus(this.platform.db),
+      this.queues.counts(),
+      repo.outboxLag(this.platform.db),
       repo.overdueOwedWork(this.platform.db),
     ]);
     for (const status of ['pending', 'confirmed', 'invalidated'] as const) this.signatures.set({ status }, signatures[status]);

@@ -17,14 +17,16 @@ export class QueueHealth {
 
   async counts(): Promise<Record<string, QueueCounts | null>> {
     this.queues ??= createQueues(this.platform.redis, this.platform.config);
-    const entries = await Promise.all(Object.entries(this.queues).map(async ([name, queue]) => {
-      try {
-        const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), 1_500);
-        return [name, Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s] ?? 0])) as QueueCounts] as const;
-      } catch {
-        return [name, null] as const;
-      }
-    }));
+    const entries = await Promise.all(
+      Object.entries(this.queues).map(async ([name, queue]) => {
+        try {
+          const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), 1_500);
+          return [name, Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s] ?? 0])) as QueueCounts] as const;
+        } catch {
+          return [name, null] as const;
+        }
+      }),
+    );
     return Object.fromEntries(entries);
   }
 }
@@ -32,7 +34,12 @@ export class QueueHealth {
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), ms); })]);
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }

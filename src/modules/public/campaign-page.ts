@@ -44,20 +44,21 @@ export async function renderCampaignPage(platform: Platform, input: CampaignPage
   if (!campaign) return renderNotFound(platform, input.locale);
   const t = translator(input.locale);
   const hasErrors = (input.errors?.length ?? 0) > 0;
-  const form = campaign.status === 'live' && campaign.consent
-    ? signingFormHtml({
-      action: `/api/campaigns/${campaign.slug}/signatures#signing`,
-      locale: input.locale,
-      campaignSlug: campaign.slug,
-      consent: campaign.consent,
-      formStarted: input.formStarted ?? formStartedToken(platform),
-      ttlDays: confirmationLinkDays(platform),
-      hidden: input.hidden ?? {},
-      values: input.values ?? {},
-      errors: input.errors ?? [],
-      proofOfWork: campaign.proofOfWork,
-    })
-    : null;
+  const form =
+    campaign.status === 'live' && campaign.consent
+      ? signingFormHtml({
+          action: `/api/campaigns/${campaign.slug}/signatures#signing`,
+          locale: input.locale,
+          campaignSlug: campaign.slug,
+          consent: campaign.consent,
+          formStarted: input.formStarted ?? formStartedToken(platform),
+          ttlDays: confirmationLinkDays(platform),
+          hidden: input.hidden ?? {},
+          values: input.values ?? {},
+          errors: input.errors ?? [],
+          proofOfWork: campaign.proofOfWork,
+        })
+      : null;
   const html = views.page('campaign', {
     title: hasErrors ? t('page.campaign.errorTitle', { title: campaign.title }) : campaign.title,
     locale: input.locale,
@@ -66,7 +67,10 @@ export async function renderCampaignPage(platform: Platform, input: CampaignPage
     // The widget registers before our script, which waits for its answer before posting.
     scripts: [...(campaign.proofOfWork ? PROOF_OF_WORK_ASSETS.scripts : []), CAMPAIGN_SCRIPT],
     campaign,
-    statementParagraphs: campaign.statement.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean),
+    statementParagraphs: campaign.statement
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter(Boolean),
     sourceDate: formatDate(campaign.source.date, input.locale),
     // Set by staff, but still only ever a web link: never a javascript: or data: URL.
     sourceUrl: campaign.source.url && /^https?:\/\//i.test(campaign.source.url) ? campaign.source.url : null,
@@ -99,7 +103,10 @@ function countView(campaign: CampaignForPage, locale: Locale) {
   const own = allCatalogues().get(locale)!;
   const english = allCatalogues().get(DEFAULT_LOCALE)!;
   const forms = (['zero', 'one', 'two', 'few', 'many', 'other'] as const)
-    .map((category) => ({ category, text: own.get(`page.count.label.${category}`) ?? (locale === DEFAULT_LOCALE ? english.get(`page.count.label.${category}`) : undefined) }))
+    .map((category) => ({
+      category,
+      text: own.get(`page.count.label.${category}`) ?? (locale === DEFAULT_LOCALE ? english.get(`page.count.label.${category}`) : undefined),
+    }))
     .filter((form): form is { category: typeof form.category; text: string } => form.text !== undefined);
   const value = campaign.counts.public;
   return {

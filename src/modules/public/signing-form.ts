@@ -84,7 +84,10 @@ export function formErrorView(errors: FieldError[], locale: Locale, idPrefix = '
   const list: FormErrorView['list'] = [];
   const seen = new Set<string>();
   // In the order the fields appear, whatever order the checks found them in.
-  const rank = (field: string) => { const at = FIELD_ORDER.indexOf(fieldMessage(field)?.anchor ?? ''); return at < 0 ? FIELD_ORDER.length : at; };
+  const rank = (field: string) => {
+    const at = FIELD_ORDER.indexOf(fieldMessage(field)?.anchor ?? '');
+    return at < 0 ? FIELD_ORDER.length : at;
+  };
   for (const error of [...errors].sort((a, b) => rank(a.field) - rank(b.field))) {
     const known = fieldMessage(error.field);
     const message = t(known?.key ?? 'errors.form.general');
@@ -101,22 +104,43 @@ export function signingFormHtml(options: SigningFormOptions): Handlebars.SafeStr
   const values = options.values ?? {};
   const errors = formErrorView(options.errors ?? [], options.locale, idPrefix);
   const t = translator(options.locale);
-  return new Handlebars.SafeString(views.render('partials/signing-form', {
-    ...options,
-    id: idPrefix,
-    values,
-    errors: errors.byField,
-    errorList: errors.list,
-    hidden: options.hidden ?? {},
-    countries: countriesIn(options.locale).map((c) => ({ ...c, selected: c.code === values.country?.toUpperCase() })),
-    signedMessage: signedMessageHtml({ locale: options.locale, campaignSlug: options.campaignSlug, ttlDays: options.ttlDays, actionToken: '', letterTarget: options.letterTarget }),
-    // The JavaScript shows the same texts as the server would, in the page's language.
-    scriptTexts: { network: t('errors.form.network'), general: t('errors.form.general'), closed: t('errors.form.closed'), rateLimited: t('errors.form.rateLimited'), sending: t('page.form.sending') },
-  }));
+  return new Handlebars.SafeString(
+    views.render('partials/signing-form', {
+      ...options,
+      id: idPrefix,
+      values,
+      errors: errors.byField,
+      errorList: errors.list,
+      hidden: options.hidden ?? {},
+      countries: countriesIn(options.locale).map((c) => ({ ...c, selected: c.code === values.country?.toUpperCase() })),
+      signedMessage: signedMessageHtml({
+        locale: options.locale,
+        campaignSlug: options.campaignSlug,
+        ttlDays: options.ttlDays,
+        actionToken: '',
+        letterTarget: options.letterTarget,
+      }),
+      // The JavaScript shows the same texts as the server would, in the page's language.
+      scriptTexts: {
+        network: t('errors.form.network'),
+        general: t('errors.form.general'),
+        closed: t('errors.form.closed'),
+        rateLimited: t('errors.form.rateLimited'),
+        sending: t('page.form.sending'),
+      },
+    }),
+  );
 }
 
 /** What a supporter reads after signing (page or script): check your email, then the letter step. */
-export function signedMessageHtml(data: { locale: Locale; campaignSlug: string; ttlDays: number; actionToken: string; letterTarget?: string | undefined; headingLevel?: 1 | 2 }): Handlebars.SafeString {
+export function signedMessageHtml(data: {
+  locale: Locale;
+  campaignSlug: string;
+  ttlDays: number;
+  actionToken: string;
+  letterTarget?: string | undefined;
+  headingLevel?: 1 | 2;
+}): Handlebars.SafeString {
   return new Handlebars.SafeString(views.render('partials/signed-message', { ...data, h1: data.headingLevel === 1, letterOffer: letterOfferHtml(data) }));
 }
 

@@ -56,7 +56,13 @@ export async function answerRefusedForm(platform: Platform, req: Request, res: R
   // Which fields, never what was in them.
   req.log.info({ fields: errors.map((e) => e.field) }, 'signing form refused');
   const page = await renderCampaignPage(platform, {
-    slug, locale, hidden: carriedFields(req.body), values: typedValues(req.body), errors, formStarted: postedFormStarted(req.body), status,
+    slug,
+    locale,
+    hidden: carriedFields(req.body),
+    values: typedValues(req.body),
+    errors,
+    formStarted: postedFormStarted(req.body),
+    status,
   });
   res.status(page.status).set('Cache-Control', 'no-store').type('html').send(page.html);
   return true;
@@ -64,12 +70,18 @@ export async function answerRefusedForm(platform: Platform, req: Request, res: R
 
 export function answerSignedPage(platform: Platform, res: Response, slug: string, locale: Locale, actionToken: string): void {
   const t = translator(locale);
-  res.status(202).set('Cache-Control', 'no-store').type('html').send(views.page('signed', {
-    title: t('page.signed.title'),
-    locale,
-    languages: languageLinks(`/c/${slug}`, locale),
-    message: signedMessageHtml({ locale, campaignSlug: slug, ttlDays: confirmationLinkDays(platform), actionToken, headingLevel: 1 }),
-  }));
+  res
+    .status(202)
+    .set('Cache-Control', 'no-store')
+    .type('html')
+    .send(
+      views.page('signed', {
+        title: t('page.signed.title'),
+        locale,
+        languages: languageLinks(`/c/${slug}`, locale),
+        message: signedMessageHtml({ locale, campaignSlug: slug, ttlDays: confirmationLinkDays(platform), actionToken, headingLevel: 1 }),
+      }),
+    );
 }
 
 export function confirmPage(token: string, locale: Locale, attempt: { confirmedAt: Date | null; signature: { campaign: { title: string } } }): string {
@@ -83,7 +95,12 @@ export function confirmPage(token: string, locale: Locale, attempt: { confirmedA
   });
 }
 
-export function confirmedPage(token: string, locale: Locale, result: { status: 'confirmed' | 'already_confirmed'; campaign: { slug: string; title: string } }, letterStep: { actionToken: string } | null): string {
+export function confirmedPage(
+  token: string,
+  locale: Locale,
+  result: { status: 'confirmed' | 'already_confirmed'; campaign: { slug: string; title: string } },
+  letterStep: { actionToken: string } | null,
+): string {
   return views.page('confirmed', {
     title: translator(locale)(result.status === 'confirmed' ? 'page.confirmed.title' : 'page.confirmed.alreadyTitle'),
     locale,
@@ -96,7 +113,13 @@ export function confirmedPage(token: string, locale: Locale, result: { status: '
 }
 
 /** An expired or broken link: say which, and offer a new link (or, with no campaign to name, the campaigns). */
-export async function linkProblemPage(platform: Platform, token: string, locale: Locale, code: 'token_invalid' | 'token_expired', campaign: { slug: string; title: string } | null): Promise<string> {
+export async function linkProblemPage(
+  platform: Platform,
+  token: string,
+  locale: Locale,
+  code: 'token_invalid' | 'token_expired',
+  campaign: { slug: string; title: string } | null,
+): Promise<string> {
   const t = translator(locale);
   const expired = code === 'token_expired';
   return views.page('link-problem', {
@@ -120,19 +143,37 @@ function resendFormHtml(slug: string, locale: Locale, email = '', errors: FieldE
 /** The answer to asking for a new link: the same whether or not the address had signed. */
 export function resentPage(res: Response, slug: string, locale: Locale): void {
   const t = translator(locale);
-  res.status(202).set('Cache-Control', 'no-store').type('html').send(views.page('resent', {
-    title: t('page.resent.title'), locale, languages: languageLinks(`/c/${slug}`, locale), slug,
-  }));
+  res
+    .status(202)
+    .set('Cache-Control', 'no-store')
+    .type('html')
+    .send(
+      views.page('resent', {
+        title: t('page.resent.title'),
+        locale,
+        languages: languageLinks(`/c/${slug}`, locale),
+        slug,
+      }),
+    );
 }
 
 /** A resend form with an address that is not one: the form again, with the error beside the field. */
 export function resendRefusedPage(res: Response, slug: string, locale: Locale, body: unknown, error: ZodError): void {
   const t = translator(locale);
   const email = typedValues(body).email ?? '';
-  res.status(400).set('Cache-Control', 'no-store').type('html').send(views.page('resend', {
-    title: t('page.resend.errorTitle'), locale, languages: languageLinks(`/c/${slug}`, locale), slug,
-    resendForm: resendFormHtml(slug, locale, email, fieldErrorsOf(error)),
-  }));
+  res
+    .status(400)
+    .set('Cache-Control', 'no-store')
+    .type('html')
+    .send(
+      views.page('resend', {
+        title: t('page.resend.errorTitle'),
+        locale,
+        languages: languageLinks(`/c/${slug}`, locale),
+        slug,
+        resendForm: resendFormHtml(slug, locale, email, fieldErrorsOf(error)),
+      }),
+    );
 }
 
 export async function sendNotFoundPage(platform: Platform, res: Response, locale: Locale): Promise<void> {
@@ -144,9 +185,18 @@ export async function sendNotFoundPage(platform: Platform, res: Response, locale
 export function answerLimitedPage(req: Request, res: Response, retryAfterSeconds: number): boolean {
   const locale = pageLocale(req);
   const slug = typeof req.params.slug === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/.test(req.params.slug) ? req.params.slug : null;
-  res.status(429).set('Cache-Control', 'no-store').type('html').send(views.page('limited', {
-    title: translator(locale)('page.limited.title'), locale, slug, seconds: retryAfterSeconds,
-    ...(slug ? { languages: languageLinks(`/c/${slug}`, locale) } : {}),
-  }));
+  res
+    .status(429)
+    .set('Cache-Control', 'no-store')
+    .type('html')
+    .send(
+      views.page('limited', {
+        title: translator(locale)('page.limited.title'),
+        locale,
+        slug,
+        seconds: retryAfterSeconds,
+        ...(slug ? { languages: languageLinks(`/c/${slug}`, locale) } : {}),
+      }),
+    );
   return true;
 }

@@ -12,11 +12,27 @@ import { slugParams } from '../../platform/http/params';
 import type { Locale } from '../../platform/i18n';
 import { findPublicCampaignId } from '../campaigns';
 import {
-  campaignOfLink, confirmSignature, inspectConfirmation, localeOfLink, recordAddressRequest, resendRequest, signingRateLimits, signingRequest,
-  signPetition, tokenParams,
+  campaignOfLink,
+  confirmSignature,
+  inspectConfirmation,
+  localeOfLink,
+  recordAddressRequest,
+  resendRequest,
+  signingRateLimits,
+  signingRequest,
+  signPetition,
+  tokenParams,
 } from '../supporters';
 import {
-  answerLimitedPage, answerRefusedForm, answerSignedPage, confirmedPage, confirmPage, linkProblemPage, resendRefusedPage, resentPage, sendNotFoundPage,
+  answerLimitedPage,
+  answerRefusedForm,
+  answerSignedPage,
+  confirmedPage,
+  confirmPage,
+  linkProblemPage,
+  resendRefusedPage,
+  resentPage,
+  sendNotFoundPage,
 } from './signing-pages';
 
 export function signingPagesRouter(platform: Platform): Router {
@@ -111,5 +127,8 @@ async function sendLinkProblem(res: Response, platform: Platform, req: Request, 
   const token = tokenParams.safeParse(req.params);
   const campaign = token.success ? await campaignOfLink(platform, token.data.token) : null;
   const html = await linkProblemPage(platform, token.success ? token.data.token : '', locale, error.code, campaign);
-  res.status(error.code === 'token_expired' ? 410 : 400).type('html').send(html);
+  res
+    .status(error.code === 'token_expired' ? 410 : 400)
+    .type('html')
+    .send(html);
 }

@@ -53,7 +53,11 @@ export async function lockExpiredSignatures(tx: DbClient, campaignId: string, li
     SELECT s.id::text AS id, s.supporter_id::text AS "supporterId" FROM signatures s JOIN supporters p ON p.id = s.supporter_id
     WHERE s.campaign_id = ${campaignId}::uuid AND s.status <> 'pending' AND p.anonymised_at IS NULL
     ORDER BY s.id LIMIT ${limit} FOR UPDATE OF s`;
-  if (rows.length > 0) await lockSupporters(tx, rows.map((r) => r.supporterId));
+  if (rows.length > 0)
+    await lockSupporters(
+      tx,
+      rows.map((r) => r.supporterId),
+    );
   return rows;
 }
 
@@ -62,19 +66,38 @@ export async function lockSupporters(tx: DbClient, supporterIds: readonly string
   await tx.$executeRaw`SELECT 1 FROM supporters WHERE id = ANY(${[...new Set(supporterIds)]}::uuid[]) ORDER BY id FOR UPDATE`;
 }
 
-export interface StandIn { id: string; emailHash: Buffer; emailEncrypted: string; nameEncrypted: string }
+export interface StandIn {
+  id: string;
+  emailHash: Buffer;
+  emailEncrypted: string;
+  nameEncrypted: string;
+}
 
 export async function insertStandIns(tx: DbClient, standIns: readonly StandIn[], now: Date): Promise<void> {
   await tx.supporter.createMany({
-    data: standIns.map((s) => ({ id: s.id, emailHash: new Uint8Array(s.emailHash), emailEncrypted: s.emailEncrypted, nameEncrypted: s.nameEncrypted, anonymisedAt: now })),
+    data: standIns.map((s) => ({
+      id: s.id,
+      emailHash: new Uint8Array(s.emailHash),
+      emailEncrypted: s.emailEncrypted,
+      nameEncrypted: s.nameEncrypted,
+      anonymisedAt: now,
+    })),
   });
 }
 
-export interface Move { signatureId: string; from: string; to: string }
+export interface Move {
+  signatureId: string;
+  from: string;
+  to: string;
+}
 
-const moves = (list: readonly Move[]) => Prisma.sql`(VALUES ${Prisma.join(list.map((m) => Prisma.sql`(${m.signatureId}::uuid, ${m.from}::uuid, ${m.to}::uuid)`))}) AS m (signature_id, old_supporter, new_supporter)`;
+const moves = (list: readonly Move[]) =>
+  Prisma.sql`(VALUES ${Prisma.join(list.map((m) => Prisma.sql`(${m.signatureId}::uuid, ${m.from}::uuid, ${m.to}::uuid)`))}) AS m (signature_id, old_supporter, new_supporter)`;
 
-export interface AnonymisedCounts { letters: number; lettersDeleted: number }
+export interface AnonymisedCounts {
+  letters: number;
+  lettersDeleted: number;
+}
 
 /**
  * Moves each signature, with its letters, mailing rows and this campaign's withdrawals, from its
@@ -150,7 +173,12 @@ export interface CampaignPreview {
 }
 
 const PreviewRow = z.strictObject({
-  unconfirmedSignatures: sql.bigint, unconfirmedLetters: sql.bigint, signatures: sql.bigint, supporters: sql.bigint, letters: sql.bigint, discardedAttempts: sql.bigint,
+  unconfirmedSignatures: sql.bigint,
+  unconfirmedLetters: sql.bigint,
+  signatures: sql.bigint,
+  supporters: sql.bigint,
+  letters: sql.bigint,
+  discardedAttempts: sql.bigint,
 });
 
 /** What a run would do to this campaign now, counted with the same conditions the run uses. */
@@ -173,8 +201,12 @@ export async function previewCampaign(db: DbClient, campaign: CampaignRef, cutof
          AND (a.name_encrypted IS NOT NULL OR a.city_encrypted IS NOT NULL)) AS "discardedAttempts"`;
   const n = (v: bigint | undefined) => Number(v ?? 0);
   return {
-    unconfirmedSignatures: n(row?.unconfirmedSignatures), unconfirmedLetters: n(row?.unconfirmedLetters),
-    signatures: n(row?.signatures), supporters: n(row?.supporters), letters: n(row?.letters), discardedAttempts: n(row?.discardedAttempts),
+    unconfirmedSignatures: n(row?.unconfirmedSignatures),
+    unconfirmedLetters: n(row?.unconfirmedLetters),
+    signatures: n(row?.signatures),
+    supporters: n(row?.supporters),
+    letters: n(row?.letters),
+    discardedAttempts: n(row?.discardedAttempts),
   };
 }
 

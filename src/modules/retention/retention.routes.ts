@@ -44,21 +44,33 @@ export function describeRetentionApi(registry: OpenAPIRegistry): void {
   const tags = ['Admin: retention'];
   const security = ADMIN_SECURITY;
   registry.registerPath({
-    method: 'get', path: '/api/admin/retention/preview', tags, security,
+    method: 'get',
+    path: '/api/admin/retention/preview',
+    tags,
+    security,
     summary: 'Dry run: what the next retention run would delete or anonymise, per campaign (counts only)',
     responses: {
       200: { description: 'The counts', content: { 'application/json': { schema: retentionPreviewSchema } } },
-      400: problemResponse('Query parameters were sent (there are none)'), 401: problemResponse('No valid session or token'), 403: problemResponse('Editors and owners only'),
+      400: problemResponse('Query parameters were sent (there are none)'),
+      401: problemResponse('No valid session or token'),
+      403: problemResponse('Editors and owners only'),
     },
   });
   registry.registerPath({
-    method: 'post', path: '/api/admin/retention/run', tags, security,
+    method: 'post',
+    path: '/api/admin/retention/run',
+    tags,
+    security,
     summary: 'Run retention now (the same run the worker schedules); audited with its counts',
-    description: 'Deletes signatures never confirmed within UNCONFIRMED_RETENTION_DAYS (open campaigns too) and anonymises supporters\' data on campaigns closed longer than their retention. Counts and rollups of anonymised signatures do not change.',
+    description:
+      "Deletes signatures never confirmed within UNCONFIRMED_RETENTION_DAYS (open campaigns too) and anonymises supporters' data on campaigns closed longer than their retention. Counts and rollups of anonymised signatures do not change.",
     request: { body: { required: false, content: { 'application/json': { schema: runRequest } } } },
     responses: {
       200: { description: 'What the run did', content: { 'application/json': { schema: retentionRunSchema } } },
-      400: problemResponse('A body other than {}'), 401: problemResponse('No valid session or token'), 403: problemResponse('Owners only, or a cookie write without X-CSRF-Token'), 415: problemResponse('A body that is not JSON'),
+      400: problemResponse('A body other than {}'),
+      401: problemResponse('No valid session or token'),
+      403: problemResponse('Owners only, or a cookie write without X-CSRF-Token'),
+      415: problemResponse('A body that is not JSON'),
     },
   });
 }

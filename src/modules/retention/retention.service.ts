@@ -46,9 +46,20 @@ export interface RetentionCounts {
   discardedAttempts: number;
 }
 
-export const zeroCounts = (): RetentionCounts => ({ unconfirmedSignatures: 0, unconfirmedLetters: 0, signatures: 0, letters: 0, supportersErased: 0, discardedAttempts: 0 });
+export const zeroCounts = (): RetentionCounts => ({
+  unconfirmedSignatures: 0,
+  unconfirmedLetters: 0,
+  signatures: 0,
+  letters: 0,
+  supportersErased: 0,
+  discardedAttempts: 0,
+});
 
-export interface RetentionRun { run: string; counts: RetentionCounts; campaigns: Record<string, RetentionCounts> }
+export interface RetentionRun {
+  run: string;
+  counts: RetentionCounts;
+  campaigns: Record<string, RetentionCounts>;
+}
 
 export type RetentionActor = AdminPrincipal | 'schedule';
 
@@ -72,23 +83,29 @@ export async function runRetention(platform: Platform, actor: RetentionActor, no
     }, BATCH_TRANSACTION);
 
   for (const campaign of campaigns) {
-    while (await inBatch(async (tx) => {
-      const moved = await expireUnconfirmed(tx, campaign, cutoff, batch);
-      if (moved) addTo(perCampaign(campaign.slug), moved);
-      return moved;
-    }));
+    while (
+      await inBatch(async (tx) => {
+        const moved = await expireUnconfirmed(tx, campaign, cutoff, batch);
+        if (moved) addTo(perCampaign(campaign.slug), moved);
+        return moved;
+      })
+    );
   }
   for (const campaign of campaigns.filter((c) => c.expired)) {
-    while (await inBatch(async (tx) => {
-      const moved = await anonymiseBatch(platform, tx, campaign.id, batch, now);
-      if (moved) addTo(perCampaign(campaign.slug), moved);
-      return moved;
-    }));
-    while (await inBatch(async (tx) => {
-      const discardedAttempts = await repo.scrubDiscardedAttempts(tx, campaign.id, batch);
-      if (discardedAttempts > 0) addTo(perCampaign(campaign.slug), { discardedAttempts });
-      return discardedAttempts > 0 ? { discardedAttempts } : null;
-    }));
+    while (
+      await inBatch(async (tx) => {
+        const moved = await anonymiseBatch(platform, tx, campaign.id, batch, now);
+        if (moved) addTo(perCampaign(campaign.slug), moved);
+        return moved;
+      })
+    );
+    while (
+      await inBatch(async (tx) => {
+        const discardedAttempts = await repo.scrubDiscardedAttempts(tx, campaign.id, batch);
+        if (discardedAttempts > 0) addTo(perCampaign(campaign.slug), { discardedAttempts });
+        return discardedAttempts > 0 ? { discardedAttempts } : null;
+      })
+    );
   }
   await platform.db.$transaction(async (tx) => {
     await repo.deleteOldMailQuota(tx);
@@ -103,8 +120,14 @@ async function expireUnconfirmed(tx: DbClient, campaign: repo.CampaignRef, cutof
   if (rows.length === 0) return null;
   const owners = rows.map((r) => r.supporterId);
   await repo.lockSupporters(tx, owners);
-  const unconfirmedLetters = await repo.countLettersOf(tx, rows.map((r) => r.id));
-  const expired = await expireSignatures(tx, rows.map((r) => r.id));
+  const unconfirmedLetters = await repo.countLettersOf(
+    tx,
+    rows.map((r) => r.id),
+  );
+  const expired = await expireSignatures(
+    tx,
+    rows.map((r) => r.id),
+  );
   const erased = await erase(tx, await repo.withoutSignatures(tx, owners));
   return { unconfirmedSignatures: expired.length, unconfirmedLetters, supportersErased: erased.supporters };
 }
@@ -117,7 +140,13 @@ async function anonymiseBatch(platform: Platform, tx: DbClient, campaignId: stri
   await repo.insertStandIns(tx, standIns, now);
   const moves = rows.map((r, i) => ({ signatureId: r.id, from: r.supporterId, to: standIns[i]!.id }));
   const { letters } = await repo.anonymiseSignatures(tx, campaignId, moves);
-  const erased = await erase(tx, await repo.withoutSignatures(tx, rows.map((r) => r.supporterId)));
+  const erased = await erase(
+    tx,
+    await repo.withoutSignatures(
+      tx,
+      rows.map((r) => r.supporterId),
+    ),
+  );
   return { signatures: rows.length, letters, supportersErased: erased.supporters };
 }
 
@@ -150,7 +179,10 @@ function addTo(into: RetentionCounts, add: Partial<RetentionCounts>): void {
 class RunRecord {
   private auditId: bigint | null = null;
 
-  constructor(private readonly actor: RetentionActor, private readonly result: RetentionRun) {}
+  constructor(
+    private readonly actor: RetentionActor,
+    private readonly result: RetentionRun,
+  ) {}
 
   async add(tx: DbClient, moved: Partial<RetentionCounts>): Promise<void> {
     const counts = { ...this.result.counts };
@@ -192,9 +224,16 @@ export async function previewRetention(platform: Platform, now = new Date()): Pr
   const campaigns: RetentionPreview['campaigns'] = [];
   for (const campaign of await repo.campaigns(platform.db, now)) {
     const p = await repo.previewCampaign(platform.db, campaign, cutoff);
-    const counts = { unconfirmedSignatures: p.unconfirmedSignatures, unconfirmedLetters: p.unconfirmedLetters, signatures: p.signatures, letters: p.letters, discardedAttempts: p.discardedAttempts };
+    const counts = {
+      unconfirmedSignatures: p.unconfirmedSignatures,
+      unconfirmedLetters: p.unconfirmedLetters,
+      signatures: p.signatures,
+      letters: p.letters,
+      discardedAttempts: p.discardedAttempts,
+    };
     addTo(totals, counts);
-    if (Object.values(counts).some((n) => n > 0) || campaign.expired) campaigns.push({ slug: campaign.slug, expired: campaign.expired, ...counts, supporters: p.supporters });
+    if (Object.values(counts).some((n) => n > 0) || campaign.expired)
+      campaigns.push({ slug: campaign.slug, expired: campaign.expired, ...counts, supporters: p.supporters });
   }
   totals.supportersErased = await repo.previewErasedSupporters(platform.db, now, cutoff);
   return { unconfirmedRetentionDays: platform.config.UNCONFIRMED_RETENTION_DAYS, totals, campaigns };

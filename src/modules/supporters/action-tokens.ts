@@ -59,14 +59,18 @@ export async function actionContext(platform: Platform, token: string): Promise<
   const { signature } = attempt;
   const typedName = attempt.nameEncrypted;
   const signer = typedName
-    ? { name: open(platform, typedName, SEALED.attemptName, attempt.id), city: attempt.cityEncrypted ? open(platform, attempt.cityEncrypted, SEALED.attemptCity, attempt.id) : null, countryCode: attempt.country }
-    : verified && signature
-      // A link's own attempt (a resent link) typed nothing: its mailbox owner sees what they gave.
-      ? {
-        name: open(platform, signature.supporter.nameEncrypted, SEALED.supporterName, signature.supporterId),
-        city: signature.cityEncrypted ? open(platform, signature.cityEncrypted, SEALED.signatureCity, signature.id) : null,
-        countryCode: signature.country,
+    ? {
+        name: open(platform, typedName, SEALED.attemptName, attempt.id),
+        city: attempt.cityEncrypted ? open(platform, attempt.cityEncrypted, SEALED.attemptCity, attempt.id) : null,
+        countryCode: attempt.country,
       }
+    : verified && signature
+      ? // A link's own attempt (a resent link) typed nothing: its mailbox owner sees what they gave.
+        {
+          name: open(platform, signature.supporter.nameEncrypted, SEALED.supporterName, signature.supporterId),
+          city: signature.cityEncrypted ? open(platform, signature.cityEncrypted, SEALED.signatureCity, signature.id) : null,
+          countryCode: signature.country,
+        }
       : { name: '', city: null, countryCode: null };
   return {
     attemptId: attempt.id,

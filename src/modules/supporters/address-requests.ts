@@ -20,7 +20,13 @@ export type AddressRequestKind = 'resend' | 'erasure';
 /** At most one erasure email per supporter per hour, however often the form is sent. */
 const ERASURE_EMAIL_WINDOW_MS = 3600 * 1000;
 
-export async function recordAddressRequest(platform: Platform, kind: AddressRequestKind, email: string, campaignId: string | null, locale: Locale): Promise<void> {
+export async function recordAddressRequest(
+  platform: Platform,
+  kind: AddressRequestKind,
+  email: string,
+  campaignId: string | null,
+  locale: Locale,
+): Promise<void> {
   const id = randomUUID();
   const emailHash = emailLookupHash(platform, canonicalEmail(email));
   await platform.db.$transaction(async (tx) => {
@@ -49,7 +55,13 @@ export async function resolveAddressRequest(platform: Platform, requestId: strin
     const window = Math.floor(now.getTime() / REPEAT_EMAIL_WINDOW_MS);
     const queued = await addToOutbox(tx, JOBS.sendConfirmation, { attemptId, variant: 'repeat_pending' }, `confirm-${signature.id}-repeat-${window}`);
     if (!queued) return 'skipped: a link was sent in this window';
-    await supporters.insertAttempt(tx, { id: attemptId, campaignId: request.campaignId!, signatureId: signature.id, emailQueued: true, locale: request.locale });
+    await supporters.insertAttempt(tx, {
+      id: attemptId,
+      campaignId: request.campaignId!,
+      signatureId: signature.id,
+      emailQueued: true,
+      locale: request.locale,
+    });
     return 'confirmation link queued';
   });
 }

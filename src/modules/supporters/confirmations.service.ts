@@ -51,8 +51,10 @@ export async function confirmSignature(platform: Platform, token: string) {
   const attempt = await inspectConfirmation(platform, token);
   const { signature } = attempt;
   const outcome = await platform.db.$transaction((tx) => confirmAttempt(tx, attempt.id, signature.id));
-  const offerLetters = outcome.firstUse && signature.campaign.status === 'live'
-    && !(await supporters.hasWrittenLetters(platform.db, signature.supporterId, signature.campaign.id));
+  const offerLetters =
+    outcome.firstUse &&
+    signature.campaign.status === 'live' &&
+    !(await supporters.hasWrittenLetters(platform.db, signature.supporterId, signature.campaign.id));
   return {
     status: outcome.signatureConfirmed ? ('confirmed' as const) : ('already_confirmed' as const),
     campaign: { slug: signature.campaign.slug, title: signature.campaign.title },

@@ -10,7 +10,15 @@ export { actionContext, type ActionContext } from './action-tokens';
 export { mayMailSupporter, notMeLink, suppressAfterReport } from './mail-gate';
 export { recordAddressRequest, resolveAddressRequest } from './address-requests';
 export { canonicalEmail, normaliseEmail } from './email-address';
-export { emailLookupHash, open as openPersonalData, openValue as openSealedValue, SEALED, seal as sealPersonalData, type SealedColumn, type SealedValue } from './personal-data';
+export {
+  emailLookupHash,
+  open as openPersonalData,
+  openValue as openSealedValue,
+  SEALED,
+  seal as sealPersonalData,
+  type SealedColumn,
+  type SealedValue,
+} from './personal-data';
 import { SEALED, seal } from './personal-data';
 import type { Platform } from '../../platform/context';
 
@@ -19,7 +27,17 @@ export function sealLetterParagraph(platform: Pick<Platform, 'cipher'>, paragrap
   return seal(platform, paragraph, SEALED.letterParagraph, letterId);
 }
 export { formStartedToken } from './form-timing';
-export { applyTransition, COUNTER_SLOTS, computeDeltas, ledgerColumns, readLedgerRows, TRANSITIONS, type LedgerSignature, type Standing, type Transition } from './signatures.ledger';
+export {
+  applyTransition,
+  COUNTER_SLOTS,
+  computeDeltas,
+  ledgerColumns,
+  readLedgerRows,
+  TRANSITIONS,
+  type LedgerSignature,
+  type Standing,
+  type Transition,
+} from './signatures.ledger';
 export { confirmPending, expireSignatures, invalidateMatching, restoreMatching, type SignatureCondition } from './signatures.changes';
 export { unsubscribeRouter } from './unsubscribe.routes';
 export { unsubscribeHeaders, unsubscribeUrl, withdrawConsent, type UnsubscribeScope } from './unsubscribe';

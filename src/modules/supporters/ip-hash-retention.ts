@@ -26,12 +26,19 @@ export class IpHashRetention {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
-  constructor(private readonly db: Db, private readonly retentionDays: number, private readonly logger: Logger, private readonly intervalMs = 3_600_000) {}
+  constructor(
+    private readonly db: Db,
+    private readonly retentionDays: number,
+    private readonly logger: Logger,
+    private readonly intervalMs = 3_600_000,
+  ) {}
 
   start(): void {
     const tick = () => {
       this.running = clearExpiredIpHashes(this.db, this.retentionDays)
-        .then((cleared) => { if (cleared > 0) this.logger.info({ cleared }, 'source-network hashes past retention cleared'); })
+        .then((cleared) => {
+          if (cleared > 0) this.logger.info({ cleared }, 'source-network hashes past retention cleared');
+        })
         .catch((error: unknown) => this.logger.warn({ err: error }, 'clearing old source-network hashes failed; will retry'));
     };
     tick();

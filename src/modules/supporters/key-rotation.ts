@@ -63,11 +63,13 @@ async function reSealColumn(platform: Pick<Platform, 'db' | 'cipher'>, sealed: S
         throw error;
       }
     });
-    await platform.db.$transaction(openable.map((row) => {
-      const resealed = platform.cipher.seal(row.plaintext, sealed, row.id);
-      // Only if unchanged since it was read: a concurrent write (e.g. erasure) wins.
-      return platform.db.$executeRaw`UPDATE ${t} SET ${c} = ${resealed} WHERE id = ${row.id}::uuid AND ${c} = ${row.envelope}`;
-    }));
+    await platform.db.$transaction(
+      openable.map((row) => {
+        const resealed = platform.cipher.seal(row.plaintext, sealed, row.id);
+        // Only if unchanged since it was read: a concurrent write (e.g. erasure) wins.
+        return platform.db.$executeRaw`UPDATE ${t} SET ${c} = ${resealed} WHERE id = ${row.id}::uuid AND ${c} = ${row.envelope}`;
+      }),
+    );
     done += openable.length;
     lastId = rows.at(-1)!.id;
   }

@@ -16,7 +16,10 @@ export function notMeRouter(platform: Platform): Router {
 
   function answer(req: Request, res: Response, state: { done?: boolean; resumed?: boolean; problem?: boolean }, status = 200): void {
     const locale = negotiateLocale(req);
-    res.status(status).set('Cache-Control', 'no-store').type('html')
+    res
+      .status(status)
+      .set('Cache-Control', 'no-store')
+      .type('html')
       .send(views.page('not-me', { title: translator(locale)('page.notMe.title'), locale, token: req.params.token, ...state }));
   }
 
@@ -33,14 +36,23 @@ export function notMeRouter(platform: Platform): Router {
     answer(req, res, await act(supporterId));
   };
 
-  router.get('/not-me/:token', withSupporter(async () => ({})));
-  router.post('/not-me/:token', withSupporter(async (id) => {
-    await stopMailTo(platform.db, id);
-    return { done: true };
-  }));
-  router.post('/not-me/:token/undo', withSupporter(async (id) => {
-    await resumeMailTo(platform.db, id);
-    return { resumed: true };
-  }));
+  router.get(
+    '/not-me/:token',
+    withSupporter(async () => ({})),
+  );
+  router.post(
+    '/not-me/:token',
+    withSupporter(async (id) => {
+      await stopMailTo(platform.db, id);
+      return { done: true };
+    }),
+  );
+  router.post(
+    '/not-me/:token/undo',
+    withSupporter(async (id) => {
+      await resumeMailTo(platform.db, id);
+      return { resumed: true };
+    }),
+  );
   return router;
 }

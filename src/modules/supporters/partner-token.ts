@@ -19,7 +19,11 @@ export function partnerToken(platform: Pick<Platform, 'tokens'>, campaignId: str
  * The partner origin a token names for this campaign, if it is still on the campaign's allowlist
  * (read with the campaign, so signing asks the database nothing more); null otherwise.
  */
-export function partnerOf(platform: Pick<Platform, 'tokens'>, campaign: { id: string; embedOrigins: readonly string[] }, token: string | undefined): string | null {
+export function partnerOf(
+  platform: Pick<Platform, 'tokens'>,
+  campaign: { id: string; embedOrigins: readonly string[] },
+  token: string | undefined,
+): string | null {
   if (!token) return null;
   const verified = platform.tokens.verify(PARTNER_PURPOSE, token);
   if (!verified.ok) return null;

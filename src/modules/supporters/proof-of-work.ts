@@ -74,7 +74,13 @@ export async function verifyProofOfWork(platform: Pick<Platform, 'config' | 'red
   if (!result.verified) throw refusal('problems.message.isNotValid');
   // Once only: the first to claim the signature wins, until the challenge would have expired.
   const ttlMs = Math.max(1000, (challenge.parameters.expiresAt ?? 0) * 1000 - Date.now() + 1000);
-  const claimed = await platform.redis.set(`${platform.config.QUEUE_PREFIX}:${REPLAY_PREFIX}${challenge.signature}`, '1', 'PX', Math.min(ttlMs, CHALLENGE_TTL_MS + 60_000), 'NX');
+  const claimed = await platform.redis.set(
+    `${platform.config.QUEUE_PREFIX}:${REPLAY_PREFIX}${challenge.signature}`,
+    '1',
+    'PX',
+    Math.min(ttlMs, CHALLENGE_TTL_MS + 60_000),
+    'NX',
+  );
   if (claimed !== 'OK') throw refusal('problems.message.usedAlready');
 }
 
@@ -82,14 +88,27 @@ type ChallengeLike = Parameters<AltchaLib['verifySolution']>[0]['challenge'] & {
 
 function isChallenge(value: unknown): value is ChallengeLike {
   const c = value as { parameters?: Record<string, unknown>; signature?: unknown } | null;
-  return !!c && typeof c === 'object' && typeof c.signature === 'string' && c.signature.length <= 200 && !!c.parameters && typeof c.parameters === 'object'
-    && c.parameters.algorithm === ALGORITHM && typeof c.parameters.nonce === 'string' && typeof c.parameters.salt === 'string'
-    && c.parameters.cost === 1 && typeof c.parameters.keyPrefix === 'string' && typeof c.parameters.expiresAt === 'number';
+  return (
+    !!c &&
+    typeof c === 'object' &&
+    typeof c.signature === 'string' &&
+    c.signature.length <= 200 &&
+    !!c.parameters &&
+    typeof c.parameters === 'object' &&
+    c.parameters.algorithm === ALGORITHM &&
+    typeof c.parameters.nonce === 'string' &&
+    typeof c.parameters.salt === 'string' &&
+    c.parameters.cost === 1 &&
+    typeof c.parameters.keyPrefix === 'string' &&
+    typeof c.parameters.expiresAt === 'number'
+  );
 }
 
 function isSolution(value: unknown): value is { counter: number; derivedKey: string } {
   const s = value as { counter?: unknown; derivedKey?: unknown } | null;
-  return !!s && typeof s === 'object' && Number.isInteger(s.counter) && (s.counter as number) >= 0 && typeof s.derivedKey === 'string' && s.derivedKey.length <= 200;
+  return (
+    !!s && typeof s === 'object' && Number.isInteger(s.counter) && (s.counter as number) >= 0 && typeof s.derivedKey === 'string' && s.derivedKey.length <= 200
+  );
 }
 
 // The widget package's `require` entry is dist/main/altcha.umd.cjs: its dist folder is two levels up.
@@ -130,7 +149,8 @@ export function describeProofOfWorkApi(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/api/altcha/challenge',
     summary: 'A proof-of-work challenge (ALTCHA v2, SHA-256) for signing a campaign that requires one',
-    description: 'Solve it (the ALTCHA widget does), then send the base64 JSON payload {challenge, solution} as `altcha` with the signing. Each challenge expires after 10 minutes and is accepted once.',
+    description:
+      'Solve it (the ALTCHA widget does), then send the base64 JSON payload {challenge, solution} as `altcha` with the signing. Each challenge expires after 10 minutes and is accepted once.',
     tags: ['Signing'],
     responses: { 200: { description: 'A signed challenge', content: { 'application/json': { schema: { type: 'object' } } } } },
   });

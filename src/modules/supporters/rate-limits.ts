@@ -72,8 +72,15 @@ class RecoveringRedisStore extends RedisStore {
   }
 }
 
-function limiter(platform: Platform, name: string, windowMs: number, limit: number,
-  keyGenerator: NonNullable<Options['keyGenerator']>, skip?: Options['skip'], answerLimited?: LimitedAnswer): RequestHandler {
+function limiter(
+  platform: Platform,
+  name: string,
+  windowMs: number,
+  limit: number,
+  keyGenerator: NonNullable<Options['keyGenerator']>,
+  skip?: Options['skip'],
+  answerLimited?: LimitedAnswer,
+): RequestHandler {
   // Store errors (Redis down) go to our log, not the console; they carry no request data.
   const log = platform.logger.child({ component: 'rate-limits', limiter: name });
   const storeLogger = {

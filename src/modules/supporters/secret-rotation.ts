@@ -16,7 +16,10 @@ export async function reHashEmails(platform: Platform): Promise<{ checked: numbe
   let rehashed = 0;
   for (let lastId = '00000000-0000-0000-0000-000000000000'; ;) {
     const rows = await platform.db.supporter.findMany({
-      where: { id: { gt: lastId }, anonymisedAt: null }, orderBy: { id: 'asc' }, take: BATCH, select: { id: true, emailHash: true, emailEncrypted: true },
+      where: { id: { gt: lastId }, anonymisedAt: null },
+      orderBy: { id: 'asc' },
+      take: BATCH,
+      select: { id: true, emailHash: true, emailEncrypted: true },
     });
     if (rows.length === 0) return { checked, rehashed };
     const changes = rows.flatMap((row) => {

@@ -10,11 +10,13 @@ import { applyTransition, ledgerColumns, readLedgerRows, type LedgerSignature } 
 
 /** pending → confirmed, exactly once however many times the link is used; null when nothing changed. */
 export async function confirmPending(tx: DbClient, signatureId: string): Promise<LedgerSignature | null> {
-  const rows = readLedgerRows(await tx.$queryRaw<unknown[]>`
+  const rows = readLedgerRows(
+    await tx.$queryRaw<unknown[]>`
     UPDATE signatures s SET status = 'confirmed', confirmed_at = now()
     FROM (SELECT id, status FROM signatures WHERE id = ${signatureId}::uuid AND status = 'pending' FOR UPDATE) old
     WHERE s.id = old.id
-    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`);
+    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`,
+  );
   await applyTransition(tx, rows, 'confirm');
   return rows[0] ?? null;
 }
@@ -40,26 +42,30 @@ function conditionSql(c: SignatureCondition) {
  * (who, when, why, and the status to return to) but leave the counts.
  */
 export async function invalidateMatching(tx: DbClient, c: SignatureCondition, by: string, reason: string, limit: number): Promise<LedgerSignature[]> {
-  const rows = readLedgerRows(await tx.$queryRaw<unknown[]>`
+  const rows = readLedgerRows(
+    await tx.$queryRaw<unknown[]>`
     UPDATE signatures s SET status = 'invalidated', status_before_invalidation = s.status,
       invalidated_at = now(), invalidated_by = ${by}, invalidation_reason = ${reason}
     FROM (SELECT id, status FROM signatures WHERE ${conditionSql(c)} AND status <> 'invalidated' ORDER BY id LIMIT ${limit} FOR UPDATE) old
     WHERE s.id = old.id
-    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`);
+    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`,
+  );
   await applyTransition(tx, rows, 'invalidate');
   return rows;
 }
 
 /** Undoes invalidations: each signature returns to the status it had (pending if that was not kept). */
 export async function restoreMatching(tx: DbClient, c: SignatureCondition, reason: string | undefined, limit: number): Promise<LedgerSignature[]> {
-  const rows = readLedgerRows(await tx.$queryRaw<unknown[]>`
+  const rows = readLedgerRows(
+    await tx.$queryRaw<unknown[]>`
     UPDATE signatures s SET status = coalesce(s.status_before_invalidation, 'pending'), status_before_invalidation = NULL,
       invalidated_at = NULL, invalidated_by = NULL, invalidation_reason = NULL
     FROM (SELECT id, status FROM signatures WHERE ${conditionSql(c)} AND status = 'invalidated'
             AND (${reason ?? null}::text IS NULL OR invalidation_reason = ${reason ?? null}::text)
           ORDER BY id LIMIT ${limit} FOR UPDATE) old
     WHERE s.id = old.id
-    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`);
+    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`,
+  );
   await applyTransition(tx, rows, 'restore');
   return rows;
 }
@@ -70,11 +76,13 @@ export async function restoreMatching(tx: DbClient, c: SignatureCondition, reaso
  */
 export async function expireSignatures(tx: DbClient, signatureIds: readonly string[]): Promise<LedgerSignature[]> {
   if (signatureIds.length === 0) return [];
-  const rows = readLedgerRows(await tx.$queryRaw<unknown[]>`
+  const rows = readLedgerRows(
+    await tx.$queryRaw<unknown[]>`
     DELETE FROM signatures s
     USING (SELECT id, status FROM signatures WHERE id = ANY(${[...signatureIds]}::uuid[]) AND status = 'pending' ORDER BY id FOR UPDATE) old
     WHERE s.id = old.id
-    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", 'absent' AS "to"`);
+    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", 'absent' AS "to"`,
+  );
   await applyTransition(tx, rows, 'expire');
   return rows;
 }

@@ -16,11 +16,26 @@ export const STANDINGS = ['absent', 'pending', 'confirmed', 'invalidated'] as co
 const MOVES = {
   // A repeated signing changes nothing, but moves the same rows by zero: the statements a new and a
   // repeated signing make must not differ, or their time would tell them apart.
-  sign: [['absent', 'pending'], ['pending', 'pending'], ['confirmed', 'confirmed'], ['invalidated', 'invalidated']],
+  sign: [
+    ['absent', 'pending'],
+    ['pending', 'pending'],
+    ['confirmed', 'confirmed'],
+    ['invalidated', 'invalidated'],
+  ],
   confirm: [['pending', 'confirmed']],
-  invalidate: [['pending', 'invalidated'], ['confirmed', 'invalidated']],
-  restore: [['invalidated', 'pending'], ['invalidated', 'confirmed']],
-  erase: [['pending', 'absent'], ['confirmed', 'absent'], ['invalidated', 'absent']],
+  invalidate: [
+    ['pending', 'invalidated'],
+    ['confirmed', 'invalidated'],
+  ],
+  restore: [
+    ['invalidated', 'pending'],
+    ['invalidated', 'confirmed'],
+  ],
+  erase: [
+    ['pending', 'absent'],
+    ['confirmed', 'absent'],
+    ['invalidated', 'absent'],
+  ],
   // Retention deletes signatures that were never confirmed.
   expire: [['pending', 'absent']],
 } as const satisfies Record<string, ReadonlyArray<readonly [Standing, Standing]>>;
@@ -42,10 +57,25 @@ export interface LedgerSignature {
   to: Standing;
 }
 
-export interface CounterDelta { campaignId: string; pending: number; confirmed: number; invalidated: number }
+export interface CounterDelta {
+  campaignId: string;
+  pending: number;
+  confirmed: number;
+  invalidated: number;
+}
 /** `signed` is every signature that exists (invalidated ones too); `confirmed`, `invalidated` by status now. */
-export interface RollupCounts { signed: number; confirmed: number; invalidated: number }
-export interface SourceKey { campaignId: string; source: string; utmSource: string; utmMedium: string; utmCampaign: string }
+export interface RollupCounts {
+  signed: number;
+  confirmed: number;
+  invalidated: number;
+}
+export interface SourceKey {
+  campaignId: string;
+  source: string;
+  utmSource: string;
+  utmMedium: string;
+  utmCampaign: string;
+}
 
 /** Deltas summed per row of each table, sorted by key. Absent dimensions are '' as in the tables. */
 export interface LedgerDeltas {
@@ -84,11 +114,26 @@ export function computeDeltas(signatures: readonly LedgerSignature[], transition
     counter.invalidated += moved.invalidated;
     // A signature's counts stay in the hour it was made, whatever happens to it later.
     const hour = new Date(Math.floor(s.createdAt.getTime() / HOUR_MS) * HOUR_MS);
-    add(entry(hourly, key(s.campaignId, hour.toISOString()), () => ({ campaignId: s.campaignId, hour, ...zero() })), moved);
+    add(
+      entry(hourly, key(s.campaignId, hour.toISOString()), () => ({ campaignId: s.campaignId, hour, ...zero() })),
+      moved,
+    );
     const place = s.country ?? '';
-    add(entry(country, key(s.campaignId, place), () => ({ campaignId: s.campaignId, country: place, ...zero() })), moved);
-    const sourceKey: SourceKey = { campaignId: s.campaignId, source: s.source ?? '', utmSource: s.utmSource ?? '', utmMedium: s.utmMedium ?? '', utmCampaign: s.utmCampaign ?? '' };
-    add(entry(source, key(...Object.values(sourceKey)), () => ({ ...sourceKey, ...zero() })), moved);
+    add(
+      entry(country, key(s.campaignId, place), () => ({ campaignId: s.campaignId, country: place, ...zero() })),
+      moved,
+    );
+    const sourceKey: SourceKey = {
+      campaignId: s.campaignId,
+      source: s.source ?? '',
+      utmSource: s.utmSource ?? '',
+      utmMedium: s.utmMedium ?? '',
+      utmCampaign: s.utmCampaign ?? '',
+    };
+    add(
+      entry(source, key(...Object.values(sourceKey)), () => ({ ...sourceKey, ...zero() })),
+      moved,
+    );
   }
   const sourceRows = sorted(source);
   return {
@@ -96,7 +141,8 @@ export function computeDeltas(signatures: readonly LedgerSignature[], transition
     hourly: sorted(hourly),
     country: sorted(country),
     source: sourceRows,
-    shrunkSources: sourceRows.filter((r) => r.signed < 0)
+    shrunkSources: sourceRows
+      .filter((r) => r.signed < 0)
       .map(({ campaignId, source: s, utmSource, utmMedium, utmCampaign }) => ({ campaignId, source: s, utmSource, utmMedium, utmCampaign })),
   };
 }

@@ -103,10 +103,18 @@ async function dropEmptySources(tx: DbClient, keys: SourceKey[]): Promise<void> 
 async function moveCounts(tx: DbClient, d: LedgerDeltas): Promise<void> {
   const slot = Math.floor(Math.random() * COUNTER_SLOTS);
   const counters = Prisma.join(d.counters.map((c) => Prisma.sql`(${c.campaignId}::uuid, ${c.pending}::int, ${c.confirmed}::int, ${c.invalidated}::int)`));
-  const hourly = Prisma.join(d.hourly.map((r) => Prisma.sql`(${r.campaignId}::uuid, ${r.hour}::timestamptz, ${r.signed}::int, ${r.confirmed}::int, ${r.invalidated}::int)`));
-  const country = Prisma.join(d.country.map((r) => Prisma.sql`(${r.campaignId}::uuid, ${r.country}::text, ${r.signed}::int, ${r.confirmed}::int, ${r.invalidated}::int)`));
-  const source = Prisma.join(d.source.map((r) => Prisma.sql`(${r.campaignId}::uuid, ${r.source}::text, ${r.utmSource}::text, ${r.utmMedium}::text, ${r.utmCampaign}::text,
-    ${r.signed}::int, ${r.confirmed}::int, ${r.invalidated}::int)`));
+  const hourly = Prisma.join(
+    d.hourly.map((r) => Prisma.sql`(${r.campaignId}::uuid, ${r.hour}::timestamptz, ${r.signed}::int, ${r.confirmed}::int, ${r.invalidated}::int)`),
+  );
+  const country = Prisma.join(
+    d.country.map((r) => Prisma.sql`(${r.campaignId}::uuid, ${r.country}::text, ${r.signed}::int, ${r.confirmed}::int, ${r.invalidated}::int)`),
+  );
+  const source = Prisma.join(
+    d.source.map(
+      (r) => Prisma.sql`(${r.campaignId}::uuid, ${r.source}::text, ${r.utmSource}::text, ${r.utmMedium}::text, ${r.utmCampaign}::text,
+    ${r.signed}::int, ${r.confirmed}::int, ${r.invalidated}::int)`,
+    ),
+  );
   await tx.$executeRaw`
     WITH counters AS (
       INSERT INTO campaign_counters AS c (campaign_id, slot, pending, confirmed, invalidated)

@@ -36,9 +36,10 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
 
     // The language the supporter signed in; the campaign's title in it when it has that translation.
     const locale: Locale = isLocale(attempt.locale) ? attempt.locale : DEFAULT_LOCALE;
-    const campaignTitle = locale === attempt.locale
-      ? signature.campaign.titleInLocale
-      : (await findLocalisedTexts(platform.db, signature.campaign.id, locale))?.title ?? signature.campaign.title;
+    const campaignTitle =
+      locale === attempt.locale
+        ? signature.campaign.titleInLocale
+        : ((await findLocalisedTexts(platform.db, signature.campaign.id, locale))?.title ?? signature.campaign.title);
     // A reminder (someone signed again with this address) was not asked for by the mailbox's owner
     // just now: it carries the one-click unsubscribe link. A first confirmation does not: it is the request.
     const reminder = variant === 'repeat_pending' || variant === 'repeat_confirmed';

@@ -120,7 +120,10 @@ export async function recordSigning(db: DbClient, s: NewSignature, email: Signin
   return { id, status, inserted, emailQueued, ledger: readLedgerRows([row])[0]! };
 }
 
-export async function insertAttempt(db: DbClient, attempt: { id: string; campaignId: string; signatureId: string | null; emailQueued: boolean; locale?: string; typed?: TypedSigner }): Promise<void> {
+export async function insertAttempt(
+  db: DbClient,
+  attempt: { id: string; campaignId: string; signatureId: string | null; emailQueued: boolean; locale?: string; typed?: TypedSigner },
+): Promise<void> {
   await db.$executeRaw`
     INSERT INTO signing_attempts (id, campaign_id, signature_id, email_queued, locale, name_encrypted, city_encrypted, country)
     VALUES (${attempt.id}::uuid, ${attempt.campaignId}::uuid, ${attempt.signatureId}::uuid, ${attempt.emailQueued}, ${attempt.locale ?? 'en'},
@@ -170,9 +173,22 @@ export async function findAttemptWithSignature(db: DbClient, attemptId: string) 
 const signatureStatus = z.enum(['pending', 'confirmed', 'invalidated']);
 
 const AttemptForMailRow = z.strictObject({
-  id: sql.uuid, confirmed_at: sql.timestamp.nullable(), locale: sql.text, letters: sql.int,
-  signature_id: sql.uuid, status: signatureStatus, supporter_id: sql.uuid, email_hash: sql.text, email_encrypted: sql.text, name_encrypted: sql.text,
-  campaign_id: sql.uuid, slug: sql.text, title: sql.text, sender_name: sql.text, sender_email: sql.text, campaign_language: sql.text,
+  id: sql.uuid,
+  confirmed_at: sql.timestamp.nullable(),
+  locale: sql.text,
+  letters: sql.int,
+  signature_id: sql.uuid,
+  status: signatureStatus,
+  supporter_id: sql.uuid,
+  email_hash: sql.text,
+  email_encrypted: sql.text,
+  name_encrypted: sql.text,
+  campaign_id: sql.uuid,
+  slug: sql.text,
+  title: sql.text,
+  sender_name: sql.text,
+  sender_email: sql.text,
+  campaign_language: sql.text,
   translated_title: sql.text.nullable(),
 });
 
@@ -206,8 +222,20 @@ export async function findAttemptForMail(db: DbClient, attemptId: string) {
     signature: {
       id: row.signature_id,
       status: row.status,
-      supporter: { id: row.supporter_id, emailHash: Buffer.from(row.email_hash, 'hex'), emailEncrypted: row.email_encrypted, nameEncrypted: row.name_encrypted },
-      campaign: { id: row.campaign_id, slug: row.slug, title: row.title, titleInLocale: localiseTitle({ language: row.campaign_language, title: row.title }, row.locale, row.translated_title), senderName: row.sender_name, senderEmail: row.sender_email },
+      supporter: {
+        id: row.supporter_id,
+        emailHash: Buffer.from(row.email_hash, 'hex'),
+        emailEncrypted: row.email_encrypted,
+        nameEncrypted: row.name_encrypted,
+      },
+      campaign: {
+        id: row.campaign_id,
+        slug: row.slug,
+        title: row.title,
+        titleInLocale: localiseTitle({ language: row.campaign_language, title: row.title }, row.locale, row.translated_title),
+        senderName: row.sender_name,
+        senderEmail: row.sender_email,
+      },
     },
   };
 }
@@ -224,7 +252,10 @@ export async function hasWrittenLetters(db: DbClient, supporterId: string, campa
   return (await db.letter.findFirst({ where: { supporterId, campaignId }, select: { id: true } })) !== null;
 }
 
-export async function insertAddressRequest(db: DbClient, request: { id: string; kind: string; emailHash: Buffer; campaignId: string | null; locale: string }): Promise<void> {
+export async function insertAddressRequest(
+  db: DbClient,
+  request: { id: string; kind: string; emailHash: Buffer; campaignId: string | null; locale: string },
+): Promise<void> {
   await db.$executeRaw`
     INSERT INTO address_requests (id, kind, email_hash, campaign_id, locale)
     VALUES (${request.id}::uuid, ${request.kind}, ${request.emailHash}, ${request.campaignId}::uuid, ${request.locale})`;

@@ -10,13 +10,14 @@ import { findPublicCampaignId } from '../campaigns';
 import { recordAddressRequest } from './address-requests';
 import { confirmSignature } from './confirmations.service';
 import { signingRateLimits } from './rate-limits';
-import {
-  confirmationAnswer, confirmationRequest, resendAnswer, resendRequest, signingAnswer, signingRequest,
-} from './supporters.schemas';
+import { confirmationAnswer, confirmationRequest, resendAnswer, resendRequest, signingAnswer, signingRequest } from './supporters.schemas';
 import { SIGNING_ANSWER, signPetition } from './supporters.service';
 
 /** The answer to a request for a new link, known address or not. */
-const RESEND_ANSWER = { status: 'received', message: 'If this address has a signature here that is waiting for confirmation, we have sent it a new confirmation link.' } as const;
+const RESEND_ANSWER = {
+  status: 'received',
+  message: 'If this address has a signature here that is waiting for confirmation, we have sent it a new confirmation link.',
+} as const;
 
 export function supportersRouter(platform: Platform): Router {
   const router = Router();
@@ -55,7 +56,8 @@ export function describeSupportersApi(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/api/campaigns/{slug}/signatures',
     summary: 'Sign a campaign (double opt-in: the signature stays pending until the emailed link is used)',
-    description: 'Accepts JSON, or form encoding for the no-JavaScript page. A first and a repeated signing get the same answer; the email that follows tells the supporter which it was. Rate-limited per network and per email domain.',
+    description:
+      'Accepts JSON, or form encoding for the no-JavaScript page. A first and a repeated signing get the same answer; the email that follows tells the supporter which it was. Rate-limited per network and per email domain.',
     tags: ['Signing'],
     request: {
       params: slugParams,
@@ -88,7 +90,8 @@ export function describeSupportersApi(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/api/campaigns/{slug}/confirmations/resend',
     summary: 'Ask for a new confirmation link (the answer is the same whether or not the address has signed)',
-    description: 'When the address has a pending signature in the campaign, a fresh confirmation email is queued (at most one an hour per signature). The HTML form of the expired-link page posts to /c/{slug}/resend instead. Rate-limited like signing.',
+    description:
+      'When the address has a pending signature in the campaign, a fresh confirmation email is queued (at most one an hour per signature). The HTML form of the expired-link page posts to /c/{slug}/resend instead. Rate-limited like signing.',
     tags: ['Signing'],
     request: { params: slugParams, body: { content: { 'application/json': { schema: resendRequest } } } },
     responses: {

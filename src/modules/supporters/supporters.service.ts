@@ -39,7 +39,9 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   const now = context.now ?? new Date();
   const campaign = await getOpenCampaignForSigning(platform.db, slug, input.consent.wording);
   if (!campaign.wordingKnown) {
-    throw new AppError('unknown_consent_wording', { key: 'problems.detail.unknownConsent' }, [fieldError('consent.wording', 'problems.message.notConsentWording')]);
+    throw new AppError('unknown_consent_wording', { key: 'problems.detail.unknownConsent' }, [
+      fieldError('consent.wording', 'problems.message.notConsentWording'),
+    ]);
   }
   if (campaign.proofOfWork) await verifyProofOfWork(platform, input.altcha);
 
@@ -54,9 +56,12 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   const locale = input.locale ?? DEFAULT_LOCALE;
   // Bots are told they succeeded: an error would teach them what to change. Their attempt is
   // recorded like any other (without a signature or an email), so its token works downstream too.
-  const discarded = input.website && input.website.trim() !== '' ? ('honeypot' as const)
-    : input.form_started !== undefined && isFormFilledTooFast(platform, input.form_started, now) ? ('too_fast' as const)
-    : null;
+  const discarded =
+    input.website && input.website.trim() !== ''
+      ? ('honeypot' as const)
+      : input.form_started !== undefined && isFormFilledTooFast(platform, input.form_started, now)
+        ? ('too_fast' as const)
+        : null;
   if (discarded) {
     await supporters.insertAttempt(platform.db, { id: attemptId, campaignId: campaign.id, signatureId: null, emailQueued: false, locale, typed });
     return { kind: 'discarded', reason: discarded, actionToken: actionTokenFor(platform, attemptId, now) };
@@ -71,26 +76,31 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
   const supporterId = randomUUID();
   const signatureId = randomUUID();
   const outcome = await platform.db.$transaction(async (tx) => {
-    const signature = await supporters.recordSigning(tx, {
-      supporterId,
-      signatureId,
-      campaignId: campaign.id,
-      emailHash: emailLookupHash(platform, canonicalEmail(input.email)),
-      emailEncrypted: seal(platform, input.email, SEALED.supporterEmail, supporterId),
-      nameEncrypted: seal(platform, input.name, SEALED.supporterName, supporterId),
-      country: input.country ?? null,
-      cityEncrypted: input.city ? seal(platform, input.city, SEALED.signatureCity, signatureId) : null,
-      commentEncrypted: input.comment ? seal(platform, input.comment, SEALED.signatureComment, signatureId) : null,
-      emailDomain: emailDomain(input.email),
-      source: source ?? null,
-      partner,
-      utmSource: input.utm_source ?? null,
-      utmMedium: input.utm_medium ?? null,
-      utmCampaign: input.utm_campaign ?? null,
-      ipHash: ipSourceHash(platform, context.ip),
-      consentUpdates: input.consent.updates,
-      consentWordingId: input.consent.wording,
-    }, confirmationEmailOf(attemptId, locale, now), typed);
+    const signature = await supporters.recordSigning(
+      tx,
+      {
+        supporterId,
+        signatureId,
+        campaignId: campaign.id,
+        emailHash: emailLookupHash(platform, canonicalEmail(input.email)),
+        emailEncrypted: seal(platform, input.email, SEALED.supporterEmail, supporterId),
+        nameEncrypted: seal(platform, input.name, SEALED.supporterName, supporterId),
+        country: input.country ?? null,
+        cityEncrypted: input.city ? seal(platform, input.city, SEALED.signatureCity, signatureId) : null,
+        commentEncrypted: input.comment ? seal(platform, input.comment, SEALED.signatureComment, signatureId) : null,
+        emailDomain: emailDomain(input.email),
+        source: source ?? null,
+        partner,
+        utmSource: input.utm_source ?? null,
+        utmMedium: input.utm_medium ?? null,
+        utmCampaign: input.utm_campaign ?? null,
+        ipHash: ipSourceHash(platform, context.ip),
+        consentUpdates: input.consent.updates,
+        consentWordingId: input.consent.wording,
+      },
+      confirmationEmailOf(attemptId, locale, now),
+      typed,
+    );
     // A repeat moves the same rows by zero: both paths make the same statements, so the time of
     // the answer does not tell a new signing from a repeated one.
     await applyTransition(tx, [signature.ledger], 'sign');

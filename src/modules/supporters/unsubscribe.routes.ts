@@ -19,7 +19,10 @@ export function unsubscribeRouter(platform: Platform): Router {
 
   function answer(req: Request, res: Response, state: Record<string, unknown>, status = 200): void {
     const locale = negotiateLocale(req);
-    res.status(status).set('Cache-Control', 'no-store').type('html')
+    res
+      .status(status)
+      .set('Cache-Control', 'no-store')
+      .type('html')
       .send(views.page('unsubscribe', { title: translator(locale)('page.unsubscribe.title'), locale, token: req.params.token, ...state }));
   }
 

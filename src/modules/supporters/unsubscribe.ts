@@ -60,7 +60,12 @@ export function readUnsubscribeToken(platform: Platform, token: string): { suppo
  * reason `unsubscribed`), which every email to supporters consults, so nothing more goes to it.
  * Returns false when the supporter is gone (erased): there is nothing left to mail anyway.
  */
-export async function withdrawConsent(db: Db, ids: { supporterId: string; campaignId: string }, scope: UnsubscribeScope, via: 'one_click' | 'page'): Promise<boolean> {
+export async function withdrawConsent(
+  db: Db,
+  ids: { supporterId: string; campaignId: string },
+  scope: UnsubscribeScope,
+  via: 'one_click' | 'page',
+): Promise<boolean> {
   const wording = via === 'one_click' ? WITHDRAWAL_WORDING.oneClick : WITHDRAWAL_WORDING[scope];
   return db.$transaction(async (tx) => {
     const supporter = await sqlRow(tx, IdRow)`SELECT id FROM supporters WHERE id = ${ids.supporterId}::uuid FOR UPDATE`;
@@ -80,7 +85,10 @@ export async function withdrawConsent(db: Db, ids: { supporterId: string; campai
 }
 
 /** What the page shows: whether this campaign's updates, or all mail, are already stopped. */
-export async function unsubscribeState(db: Db, ids: { supporterId: string; campaignId: string }): Promise<{ campaign: boolean; all: boolean; campaignTitle: string | null }> {
+export async function unsubscribeState(
+  db: Db,
+  ids: { supporterId: string; campaignId: string },
+): Promise<{ campaign: boolean; all: boolean; campaignTitle: string | null }> {
   const row = await sqlRow(db, StateRow)`
     SELECT EXISTS (SELECT 1 FROM signatures WHERE supporter_id = p.id AND campaign_id = ${ids.campaignId}::uuid AND updates_withdrawn_at IS NOT NULL) AS campaign,
            EXISTS (SELECT 1 FROM mail_suppressions m WHERE m.email_hash = p.email_hash) AS "all",

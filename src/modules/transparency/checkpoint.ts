@@ -18,10 +18,14 @@ export interface Checkpoint {
   readonly extensions: readonly string[];
 }
 
-export type CheckpointErrorCode = 'malformed-note' | 'malformed-checkpoint' | 'not-signed-by-log' | 'bad-signature' | 'ambiguous-key' | 'origin-mismatch' | 'witness-quorum';
+export type CheckpointErrorCode =
+  'malformed-note' | 'malformed-checkpoint' | 'not-signed-by-log' | 'bad-signature' | 'ambiguous-key' | 'origin-mismatch' | 'witness-quorum';
 
 export class CheckpointError extends Error {
-  constructor(readonly code: CheckpointErrorCode, message: string) {
+  constructor(
+    readonly code: CheckpointErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -97,7 +101,8 @@ export function openCheckpoint(note: string | Buffer, policy: CheckpointPolicy):
     if (error instanceof NoteError) throw new CheckpointError(NOTE_ERRORS[error.code], error.message);
     throw error;
   }
-  if (!opened.verified.some((v) => v.verifier === policy.logKey)) throw new CheckpointError('not-signed-by-log', `the checkpoint is not signed by ${policy.logKey.name}`);
+  if (!opened.verified.some((v) => v.verifier === policy.logKey))
+    throw new CheckpointError('not-signed-by-log', `the checkpoint is not signed by ${policy.logKey.name}`);
   const checkpoint = parseCheckpoint(opened.text);
   if (checkpoint.extensions.length > 0 && !policy.allowExtensionLines) throw bad('unexpected extension lines');
   if (policy.origin !== undefined && checkpoint.origin !== policy.origin) {

@@ -1,4 +1,12 @@
-import { CheckpointError, openCheckpoint, type Checkpoint, type CheckpointErrorCode, type CheckpointPolicy, type Cosignature, type OpenedCheckpoint } from './checkpoint';
+import {
+  CheckpointError,
+  openCheckpoint,
+  type Checkpoint,
+  type CheckpointErrorCode,
+  type CheckpointPolicy,
+  type Cosignature,
+  type OpenedCheckpoint,
+} from './checkpoint';
 import { decodeLeaf, LeafFormatError, logIdOf, type RevocationReason } from './leaf.codec';
 import { rootOfLeaves } from './merkle.append';
 import { hashLeaf } from './merkle.hashing';
@@ -131,10 +139,15 @@ export function verifyLog(input: LogVerificationInput): LogVerificationResult {
 
   const receipt = readReceipt(input.receipt, input.origin, fail);
   const tally = tallyLeaves(input.leaves, input.origin, receipt ? commitmentOf(receipt.secret, receipt.origin) : undefined);
-  for (const problem of tally.problems.slice(0, LISTED_LEAF_PROBLEMS)) fail('leaves', 'invalid-leaf', `leaf ${problem.index}: ${problem.message} (${problem.code})`);
+  for (const problem of tally.problems.slice(0, LISTED_LEAF_PROBLEMS))
+    fail('leaves', 'invalid-leaf', `leaf ${problem.index}: ${problem.message} (${problem.code})`);
   if (tally.problemCount > LISTED_LEAF_PROBLEMS) fail('leaves', 'invalid-leaf', `${tally.problemCount - LISTED_LEAF_PROBLEMS} more invalid leaves`);
   if (!Number.isSafeInteger(input.publicCount) || tally.count !== input.publicCount) {
-    fail('count', 'count-mismatch', `the leaves count ${tally.count} signatures (${tally.confirmed} confirmed, ${tally.revoked} revoked), the site says ${input.publicCount}`);
+    fail(
+      'count',
+      'count-mismatch',
+      `the leaves count ${tally.count} signatures (${tally.confirmed} confirmed, ${tally.revoked} revoked), the site says ${input.publicCount}`,
+    );
   }
   const status = receipt ? receiptStatus(receipt, tally.watched, fail) : undefined;
   return {
@@ -156,15 +169,27 @@ function checkConsistency(remembered: string, proof: readonly Buffer[], current:
     return { check: 'consistency', code: 'remembered-checkpoint-invalid', message: `the remembered checkpoint no longer verifies: ${failure.message}` };
   }
   if (old.size > current.size) {
-    return { check: 'consistency', code: 'checkpoint-rollback', message: `the log shrank from ${old.size} to ${current.size} leaves since the remembered checkpoint` };
+    return {
+      check: 'consistency',
+      code: 'checkpoint-rollback',
+      message: `the log shrank from ${old.size} to ${current.size} leaves since the remembered checkpoint`,
+    };
   }
   if (!verifyConsistency(old.size, current.size, old.rootHash, current.rootHash, proof)) {
-    return { check: 'consistency', code: 'inconsistent-checkpoint', message: `the tree of ${current.size} leaves does not extend the remembered one of ${old.size}: history was rewritten` };
+    return {
+      check: 'consistency',
+      code: 'inconsistent-checkpoint',
+      message: `the tree of ${current.size} leaves does not extend the remembered one of ${old.size}: history was rewritten`,
+    };
   }
   return null;
 }
 
-function readReceipt(text: string | undefined, origin: string, fail: (check: VerificationCheck, code: VerificationFailureCode, message: string) => void): Receipt | undefined {
+function readReceipt(
+  text: string | undefined,
+  origin: string,
+  fail: (check: VerificationCheck, code: VerificationFailureCode, message: string) => void,
+): Receipt | undefined {
   if (text === undefined) return undefined;
   let receipt: Receipt;
   try {
@@ -181,7 +206,11 @@ function readReceipt(text: string | undefined, origin: string, fail: (check: Ver
   return receipt;
 }
 
-function receiptStatus(receipt: Receipt, appearances: readonly CommitmentAppearance[], fail: (check: VerificationCheck, code: VerificationFailureCode, message: string) => void): ReceiptStatus {
+function receiptStatus(
+  receipt: Receipt,
+  appearances: readonly CommitmentAppearance[],
+  fail: (check: VerificationCheck, code: VerificationFailureCode, message: string) => void,
+): ReceiptStatus {
   const latest = appearances[appearances.length - 1];
   if (receipt.leafIndex !== undefined && !appearances.some((a) => a.leafIndex === receipt.leafIndex)) {
     fail('receipt', 'receipt-index-mismatch', `the receipt names leaf ${receipt.leafIndex}, which is not its leaf`);
@@ -220,7 +249,8 @@ export function verifyReceiptInclusion(input: ReceiptInclusionInput): { ok: bool
   let matches = false;
   try {
     const event = decodeLeaf(input.leaf);
-    matches = event.type === 'confirmed' && event.logId.equals(logIdOf(receipt.origin)) && event.commitment.equals(commitmentOf(receipt.secret, receipt.origin));
+    matches =
+      event.type === 'confirmed' && event.logId.equals(logIdOf(receipt.origin)) && event.commitment.equals(commitmentOf(receipt.secret, receipt.origin));
   } catch (error) {
     if (!(error instanceof LeafFormatError)) throw error;
   }

@@ -139,7 +139,8 @@ export class MemoryTileStore implements TileReader {
       const key = tileKey(append);
       const tile = this.tiles.get(key) ?? { bytes: Buffer.alloc(TILE_WIDTH * HASH_BYTES), width: 0 };
       const width = append.hashes.length / HASH_BYTES;
-      if (append.offset !== tile.width || append.offset + width > TILE_WIDTH) throw new Error(`tile ${key} holds ${tile.width} hashes, append starts at ${append.offset}`);
+      if (append.offset !== tile.width || append.offset + width > TILE_WIDTH)
+        throw new Error(`tile ${key} holds ${tile.width} hashes, append starts at ${append.offset}`);
       append.hashes.copy(tile.bytes, tile.width * HASH_BYTES);
       tile.width += width;
       this.tiles.set(key, tile);
@@ -151,7 +152,11 @@ export class MemoryTileStore implements TileReader {
   async appendLeafHashes(leafHashes: readonly Buffer[]): Promise<AppendResult> {
     const ids = frontierIds(this.leaves);
     const hashes = ids.length === 0 ? [] : await new TiledNodeReader(this).readNodes(ids);
-    const result = appendLeafHashes(this.leaves, ids.map((id, i) => ({ ...id, hash: hashes[i]! })), leafHashes);
+    const result = appendLeafHashes(
+      this.leaves,
+      ids.map((id, i) => ({ ...id, hash: hashes[i]! })),
+      leafHashes,
+    );
     this.apply(tileAppends(result.nodes));
     return result;
   }

@@ -35,7 +35,13 @@ export function isValidKeyName(name: string): boolean {
 }
 
 export function keyId(name: string, type: number, publicKey: Buffer): number {
-  return createHash('sha256').update(name, 'utf8').update('\n').update(Buffer.from([type])).update(publicKey).digest().readUInt32BE(0);
+  return createHash('sha256')
+    .update(name, 'utf8')
+    .update('\n')
+    .update(Buffer.from([type]))
+    .update(publicKey)
+    .digest()
+    .readUInt32BE(0);
 }
 
 export function hex8(id: number): string {
@@ -91,7 +97,8 @@ export function decodeSignerKey(skey: string): DecodedSignerKey {
   const prefix = 'PRIVATE+KEY+';
   if (!skey.startsWith(prefix)) throw new KeyFormatError('a signer key starts with PRIVATE+KEY+');
   const { name, keyId: id, type, publicKey: seed } = decodeSignerParts(skey.slice(prefix.length));
-  if (seed.length !== ED25519_KEY_BYTES || (type !== SIGNATURE_TYPE_ED25519 && type !== SIGNATURE_TYPE_COSIGNATURE_V1)) throw new KeyFormatError('only Ed25519 signer keys are supported');
+  if (seed.length !== ED25519_KEY_BYTES || (type !== SIGNATURE_TYPE_ED25519 && type !== SIGNATURE_TYPE_COSIGNATURE_V1))
+    throw new KeyFormatError('only Ed25519 signer keys are supported');
   const privateKey = ed25519PrivateKeyFromSeed(seed);
   const publicKey = rawEd25519PublicKey(createPublicKey(privateKey));
   if (keyId(name, type, publicKey) !== id) throw new KeyFormatError('the key ID does not match the key');

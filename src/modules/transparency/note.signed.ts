@@ -14,7 +14,10 @@ import type { NoteSigner, NoteVerifier } from './note.verifiers';
 export type NoteErrorCode = 'malformed' | 'no-verified-signature' | 'invalid-signature' | 'ambiguous-key';
 
 export class NoteError extends Error {
-  constructor(readonly code: NoteErrorCode, message: string) {
+  constructor(
+    readonly code: NoteErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -73,7 +76,8 @@ export function signNote(text: string, signers: readonly NoteSigner[], keep: rea
     .filter((s) => !fresh.some((f) => f.name === s.name && f.keyId === s.keyId))
     .map((s) => {
       const bytes = decodeBase64Strict(s.base64);
-      if (!isValidKeyName(s.name) || !bytes || bytes.length < 5 || bytes.readUInt32BE(0) !== s.keyId) throw malformed('a kept signature does not match its key ID');
+      if (!isValidKeyName(s.name) || !bytes || bytes.length < 5 || bytes.readUInt32BE(0) !== s.keyId)
+        throw malformed('a kept signature does not match its key ID');
       return `${SIGNATURE_PREFIX}${s.name} ${s.base64}\n`;
     });
   return `${text}\n${kept.join('')}${fresh.map((f) => f.line).join('')}`;

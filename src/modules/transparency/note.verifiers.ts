@@ -1,7 +1,14 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import {
-  decodeSignerKey, decodeVerifierKey, ED25519_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519PublicKeyFromRaw, KeyFormatError, keyId,
-  SIGNATURE_TYPE_COSIGNATURE_V1, SIGNATURE_TYPE_ED25519,
+  decodeSignerKey,
+  decodeVerifierKey,
+  ED25519_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  ed25519PublicKeyFromRaw,
+  KeyFormatError,
+  keyId,
+  SIGNATURE_TYPE_COSIGNATURE_V1,
+  SIGNATURE_TYPE_ED25519,
 } from './note.keys';
 
 /**

@@ -77,7 +77,8 @@ export function decodeReceipt(text: string): Receipt {
   const bytes = Buffer.from(encoded, 'base64url');
   if (bytes.toString('base64url') !== encoded || bytes.length < CHECK_BYTES + 2) throw new ReceiptFormatError('the receipt is not canonical base64url');
   const payload = bytes.subarray(0, bytes.length - CHECK_BYTES);
-  if (!checkOf(payload).equals(bytes.subarray(bytes.length - CHECK_BYTES))) throw new ReceiptFormatError('the receipt was not copied whole (its check does not match)');
+  if (!checkOf(payload).equals(bytes.subarray(bytes.length - CHECK_BYTES)))
+    throw new ReceiptFormatError('the receipt was not copied whole (its check does not match)');
   if (payload[0] !== RECEIPT_VERSION) throw new ReceiptFormatError('unknown receipt version');
   const originLength = payload[1]!;
   const origin = payload.subarray(2, 2 + originLength).toString('utf8');

@@ -22,17 +22,21 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
   app.set('query parser', 'simple');
 
   const production = platform.config.NODE_ENV === 'production';
-  app.use(helmet({
-    contentSecurityPolicy: {
-      directives: {
-        'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'frame-ancestors': ["'none'"],
-        // A development server on http://localhost must not send browsers off to https.
-        'upgrade-insecure-requests': production ? [] : null,
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'frame-ancestors': ["'none'"],
+          // A development server on http://localhost must not send browsers off to https.
+          'upgrade-insecure-requests': production ? [] : null,
+        },
       },
-    },
-    strictTransportSecurity: production,
-    referrerPolicy: { policy: 'no-referrer' },
-  }));
+      strictTransportSecurity: production,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
   app.use(requestLogger(platform));
   app.use(compression({ filter: worthCompressing }));
   // Providers' delivery reports can carry a message's headers: more room there, nowhere else.
@@ -41,7 +45,9 @@ export function createHttpApp(platform: Platform, routers: Router[], middleware:
   // Nested fields (consent[updates]) for the no-JavaScript form; bounded so qs cannot be abused.
   // 80 fields: the letter step's form ticks up to 60 countries (the letters API's limit).
   // (`depth` is a body-parser 2 option its type definitions do not list yet.)
-  app.use(express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 80, depth: 2, verify: verifyUtf8Body } as Parameters<typeof express.urlencoded>[0]));
+  app.use(
+    express.urlencoded({ extended: true, limit: '16kb', parameterLimit: 80, depth: 2, verify: verifyUtf8Body } as Parameters<typeof express.urlencoded>[0]),
+  );
   // Once for every operation: NUL, unpaired surrogates and undecodable escapes never reach a route.
   app.use(refuseUnsafeText());
 

@@ -15,7 +15,14 @@ export function answerClientErrors(server: Server): void {
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? 431 : 400;
     const title = tooLarge ? 'Request header fields too large' : 'The request could not be read';
-    const body = JSON.stringify({ type: `urn:clarion:problem:${tooLarge ? 'headers_too_large' : 'malformed_request'}`, title, status, code: tooLarge ? 'headers_too_large' : 'malformed_request' });
-    socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      type: `urn:clarion:problem:${tooLarge ? 'headers_too_large' : 'malformed_request'}`,
+      title,
+      status,
+      code: tooLarge ? 'headers_too_large' : 'malformed_request',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 }

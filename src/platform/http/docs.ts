@@ -3,7 +3,20 @@ import { SHARED_VIEWS_DIR, Views } from '../views';
 
 type OpenApiDocument = {
   info: { title: string; version: string; description?: string };
-  paths?: Record<string, Record<string, { summary?: string; description?: string; tags?: string[]; parameters?: unknown[]; requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, { description?: string }> }>>;
+  paths?: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        description?: string;
+        tags?: string[];
+        parameters?: unknown[];
+        requestBody?: { content?: Record<string, { schema?: unknown }> };
+        responses?: Record<string, { description?: string }>;
+      }
+    >
+  >;
   components?: { schemas?: Record<string, unknown> };
 };
 
@@ -30,9 +43,12 @@ function referenceModel(doc: OpenApiDocument) {
       summary: op.summary,
       description: op.description,
       parameters: op.parameters?.length ? JSON.stringify(op.parameters, null, 2) : undefined,
-      requestBody: op.requestBody?.content ? Object.entries(op.requestBody.content).map(([type, body]) => ({ type, schema: JSON.stringify(body.schema, null, 2) })) : [],
+      requestBody: op.requestBody?.content
+        ? Object.entries(op.requestBody.content).map(([type, body]) => ({ type, schema: JSON.stringify(body.schema, null, 2) }))
+        : [],
       responses: Object.entries(op.responses ?? {}).map(([status, response]) => ({ status, description: response.description })),
-    })));
+    })),
+  );
   const schemas = Object.entries(doc.components?.schemas ?? {}).map(([name, schema]) => ({ name, schema: JSON.stringify(schema, null, 2) }));
   return { info: doc.info, operations, schemas };
 }

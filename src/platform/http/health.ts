@@ -10,8 +10,14 @@ export function healthRouter(platform: Platform): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const [postgres, redis] = await Promise.all([
-      withTimeout(platform.db.$queryRaw`SELECT 1`.then(() => true), 2000),
-      withTimeout(platform.redis.ping().then((answer) => answer === 'PONG'), 2000),
+      withTimeout(
+        platform.db.$queryRaw`SELECT 1`.then(() => true),
+        2000,
+      ),
+      withTimeout(
+        platform.redis.ping().then((answer) => answer === 'PONG'),
+        2000,
+      ),
     ]);
     if (postgres && redis) {
       res.json({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
@@ -26,7 +32,9 @@ export function healthRouter(platform: Platform): Router {
 
 async function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
   try {
     return await Promise.race([check.catch(() => false), timeout]);
   } finally {

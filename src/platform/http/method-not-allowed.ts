@@ -47,7 +47,10 @@ export function methodNotAllowed(app: Express): RequestHandler {
     const allowed = methodsAt(stack, req.path);
     if (allowed.size === 0 || allowed.has(req.method)) return next();
     res.set('Allow', [...allowed].sort().join(', '));
-    throw new AppError('method_not_allowed', { key: 'problems.detail.methodNotAllowed', params: { method: req.method, allowed: [...allowed].sort().join(', ') } });
+    throw new AppError('method_not_allowed', {
+      key: 'problems.detail.methodNotAllowed',
+      params: { method: req.method, allowed: [...allowed].sort().join(', ') },
+    });
   };
 }
 

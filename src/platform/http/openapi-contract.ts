@@ -28,10 +28,19 @@ const problem = (description: string) => ({ description, content: PROBLEM });
 /** `post /api/campaigns/{slug}/signatures` → `postCampaignsBySlugSignatures`: stable and unique per operation. */
 export function derivedOperationId(method: string, path: string): string {
   const capital = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
-  const words = path.split('/').filter((segment) => segment !== '' && segment !== 'api').map((segment) => {
-    const param = /^\{(.+)\}$/.exec(segment);
-    return param ? `By${capital(param[1]!)}` : segment.split(/[^A-Za-z0-9]+/).filter(Boolean).map(capital).join('');
-  });
+  const words = path
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== 'api')
+    .map((segment) => {
+      const param = /^\{(.+)\}$/.exec(segment);
+      return param
+        ? `By${capital(param[1]!)}`
+        : segment
+            .split(/[^A-Za-z0-9]+/)
+            .filter(Boolean)
+            .map(capital)
+            .join('');
+    });
   return `${method.toLowerCase()}${words.join('')}`;
 }
 
@@ -45,7 +54,13 @@ function completeOperation(method: string, path: string, operation: Operation): 
   operation.security ??= [];
   const isAdmin = operation.security.some((requirement) => 'adminToken' in requirement || 'adminSession' in requirement);
 
-  addMissing(operation, '400', problem('Not valid: a field (errors[] names it), text that cannot be stored (NUL, unpaired surrogates, bytes that are not UTF-8) in the path, query or body, or a body that cannot be parsed'));
+  addMissing(
+    operation,
+    '400',
+    problem(
+      'Not valid: a field (errors[] names it), text that cannot be stored (NUL, unpaired surrogates, bytes that are not UTF-8) in the path, query or body, or a body that cannot be parsed',
+    ),
+  );
   if (path.includes('{')) addMissing(operation, '404', problem('Nothing with that name'));
   addMissing(operation, '405', problem('Not answered with this method; `Allow` lists the methods that are'));
   addMissing(operation, '413', problem('The body is larger than this operation accepts (16 KB unless it says otherwise)'));

@@ -36,7 +36,10 @@ function patternsOfMessages(): Pattern[] {
   for (const [key, text] of allCatalogues().get(DEFAULT_LOCALE)!) {
     if (!key.startsWith(prefix)) continue;
     const names = [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-    const source = text.split(PLACEHOLDER).map((part, i) => (i % 2 === 1 ? '(.+?)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+    const source = text
+      .split(PLACEHOLDER)
+      .map((part, i) => (i % 2 === 1 ? '(.+?)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
     messagePatterns.push({ key, regex: new RegExp(`^${source}$`, 's'), names });
   }
   return messagePatterns;

@@ -38,15 +38,22 @@ export function fieldErrorsOf(error: ZodError): FieldError[] {
 /** Body-parser failures carry a `type`; they are the client's fault and must not become 500s. */
 function problemForParserError(error: { type?: string; status?: number }): ProblemSource | undefined {
   switch (error.type) {
-    case 'entity.too.large': return problemFor('payload_too_large', { key: 'problems.detail.bodyTooLarge' });
-    case 'entity.parse.failed': return problemFor('malformed_body', { key: 'problems.detail.bodyNotJson' });
-    case 'encoding.invalid': return problemFor('malformed_body', { key: 'problems.detail.bodyNotUtf8' });
+    case 'entity.too.large':
+      return problemFor('payload_too_large', { key: 'problems.detail.bodyTooLarge' });
+    case 'entity.parse.failed':
+      return problemFor('malformed_body', { key: 'problems.detail.bodyNotJson' });
+    case 'encoding.invalid':
+      return problemFor('malformed_body', { key: 'problems.detail.bodyNotUtf8' });
     case 'charset.unsupported':
-    case 'encoding.unsupported': return problemFor('unsupported_media_type', { key: 'problems.detail.useUtf8' });
-    case 'parameters.too.many': return problemFor('payload_too_large', { key: 'problems.detail.tooManyFormFields' });
+    case 'encoding.unsupported':
+      return problemFor('unsupported_media_type', { key: 'problems.detail.useUtf8' });
+    case 'parameters.too.many':
+      return problemFor('payload_too_large', { key: 'problems.detail.tooManyFormFields' });
     default:
       if (error.status === 404) return problemFor('not_found', { key: 'problems.detail.noSuchResource' });
-      return error.status && error.status >= 400 && error.status < 500 ? problemFor('validation_failed', { key: 'problems.detail.requestUnreadable' }) : undefined;
+      return error.status && error.status >= 400 && error.status < 500
+        ? problemFor('validation_failed', { key: 'problems.detail.requestUnreadable' })
+        : undefined;
   }
 }
 const views = new Views([SHARED_VIEWS_DIR]);
@@ -59,11 +66,15 @@ const views = new Views([SHARED_VIEWS_DIR]);
 function sendUnavailablePage(req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2]): void {
   const fromBody = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>).locale : undefined;
   const locale = isLocale(fromBody) ? fromBody : problemLocaleOf(req);
-  res.status(503).set('Cache-Control', 'no-store').type('html').send(views.page('unavailable', { title: translator(locale)('common.unavailable.title'), locale }));
+  res
+    .status(503)
+    .set('Cache-Control', 'no-store')
+    .type('html')
+    .send(views.page('unavailable', { title: translator(locale)('common.unavailable.title'), locale }));
 }
 
 function wantsPage(req: Parameters<ErrorRequestHandler>[1]): boolean {
-  return !req.path.startsWith('/api/') && req.path !== '/metrics' && (req.accepts(['html', 'json']) === 'html');
+  return !req.path.startsWith('/api/') && req.path !== '/metrics' && req.accepts(['html', 'json']) === 'html';
 }
 
 export function errorMiddleware(logger: Logger, retryAfterSeconds = 5): ErrorRequestHandler {
@@ -74,7 +85,10 @@ export function errorMiddleware(logger: Logger, retryAfterSeconds = 5): ErrorReq
       // Overload comes in floods: one warning a second is enough to see it, with its cause.
       if (Date.now() - lastOverloadLog > 1000) {
         lastOverloadLog = Date.now();
-        logger.warn({ dependency, reason: error instanceof Error ? error.message.slice(0, 200) : String(error), requestId: req.id }, 'answered 503: dependency unavailable');
+        logger.warn(
+          { dependency, reason: error instanceof Error ? error.message.slice(0, 200) : String(error), requestId: req.id },
+          'answered 503: dependency unavailable',
+        );
       }
       if (res.headersSent) return res.end();
       res.setHeader('Retry-After', String(retryAfterSeconds));
@@ -89,8 +103,7 @@ export function errorMiddleware(logger: Logger, retryAfterSeconds = 5): ErrorReq
     if (error instanceof AppError) problem = problemFor(error.code, error.text, error.errors);
     else if (error instanceof ZodError) {
       problem = { ...problemFor('validation_failed', { key: 'problems.detail.fieldsNotValid' }, fieldErrorsOf(error)), issueCodes: fieldIssueCodesOf(error) };
-    }
-    else if (error && typeof error === 'object') problem = problemForParserError(error as { type?: string; status?: number });
+    } else if (error && typeof error === 'object') problem = problemForParserError(error as { type?: string; status?: number });
 
     if (!problem) {
       // Only the id crosses to the client; the log gets the error (never the request body).

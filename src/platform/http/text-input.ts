@@ -82,9 +82,10 @@ export function refuseUnsafeText(): RequestHandler {
   return (req, _res, next) => {
     const url = req.originalUrl;
     const queryAt = url.indexOf('?');
-    const problem = pathProblem(queryAt < 0 ? url : url.slice(0, queryAt))
-      ?? (queryAt < 0 ? null : formEncodedProblem(url.slice(queryAt + 1), '(query)'))
-      ?? bodyProblem(req.body);
+    const problem =
+      pathProblem(queryAt < 0 ? url : url.slice(0, queryAt)) ??
+      (queryAt < 0 ? null : formEncodedProblem(url.slice(queryAt + 1), '(query)')) ??
+      bodyProblem(req.body);
     if (problem) throw new AppError('validation_failed', { key: 'problems.detail.textNotStorable' }, [problem]);
     next();
   };

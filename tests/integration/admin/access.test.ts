@@ -14,7 +14,8 @@ let slug = ':slug'; // the real one is set in beforeAll; this one names the test
 
 // Bouvet Island: no seed or other test in this file uses it.
 const ISO2 = 'BV';
-const csv = () => `${CSV_COLUMNS.join(',')}\n${ISO2},Bouvet Island,Western European and Others,false,,Permanent Mission of Bouvet Island,Europe/Oslo,Excellency,en,true,,office@bv-mission.org\n`;
+const csv = () =>
+  `${CSV_COLUMNS.join(',')}\n${ISO2},Bouvet Island,Western European and Others,false,,Permanent Mission of Bouvet Island,Europe/Oslo,Excellency,en,true,,office@bv-mission.org\n`;
 const template = { language: 'en', subject: 'To {{delegation.country}}', html: '<p>{{delegation.salutation}}</p>', text: '{{delegation.salutation}}\n' };
 
 beforeAll(async () => {
@@ -29,7 +30,14 @@ afterAll(async () => {
   await api.close();
 });
 
-interface Route { method: string; path: () => string; min: Role; ok: number; json?: () => unknown; csv?: () => string }
+interface Route {
+  method: string;
+  path: () => string;
+  min: Role;
+  ok: number;
+  json?: () => unknown;
+  csv?: () => string;
+}
 const routes: Route[] = [
   { method: 'GET', path: () => '/api/admin/targets', min: 'viewer', ok: 200 },
   { method: 'GET', path: () => '/api/admin/targets.csv', min: 'viewer', ok: 200 },
@@ -37,7 +45,13 @@ const routes: Route[] = [
   { method: 'PATCH', path: () => `/api/admin/targets/${ISO2}`, min: 'editor', ok: 200, json: () => ({ salutation: 'Your Excellency' }) },
   { method: 'GET', path: () => `/api/admin/campaigns/${slug}/letter-template`, min: 'viewer', ok: 200 },
   { method: 'PUT', path: () => `/api/admin/campaigns/${slug}/letter-template`, min: 'editor', ok: 200, json: () => template },
-  { method: 'POST', path: () => `/api/admin/campaigns/${slug}/letter-template/preview`, min: 'editor', ok: 200, json: () => ({ iso2: ISO2, supporter: { name: 'A' } }) },
+  {
+    method: 'POST',
+    path: () => `/api/admin/campaigns/${slug}/letter-template/preview`,
+    min: 'editor',
+    ok: 200,
+    json: () => ({ iso2: ISO2, supporter: { name: 'A' } }),
+  },
   { method: 'GET', path: () => '/api/admin/letters?status=failed', min: 'viewer', ok: 200 },
   // No failed letter exists: past the guard, the answer is the domain's 404 / a count of 0.
   { method: 'POST', path: () => '/api/admin/letters/00000000-0000-4000-8000-000000000000/retry', min: 'editor', ok: 404 },
@@ -47,7 +61,13 @@ const routes: Route[] = [
   { method: 'POST', path: () => '/api/admin/tokens', min: 'owner', ok: 201, json: () => ({ name: 'script', role: 'viewer' }) },
   { method: 'DELETE', path: () => '/api/admin/tokens/00000000-0000-4000-8000-000000000000', min: 'owner', ok: 404 },
   { method: 'GET', path: () => '/api/admin/accounts', min: 'owner', ok: 200 },
-  { method: 'POST', path: () => '/api/admin/accounts', min: 'owner', ok: 201, json: () => ({ email: `new-${Date.now()}-${Math.random().toString(36).slice(2)}@staff.example.org`, role: 'viewer' }) },
+  {
+    method: 'POST',
+    path: () => '/api/admin/accounts',
+    min: 'owner',
+    ok: 201,
+    json: () => ({ email: `new-${Date.now()}-${Math.random().toString(36).slice(2)}@staff.example.org`, role: 'viewer' }),
+  },
   { method: 'PATCH', path: () => '/api/admin/accounts/00000000-0000-4000-8000-000000000000', min: 'owner', ok: 404, json: () => ({ role: 'viewer' }) },
   { method: 'GET', path: () => '/api/admin/audit', min: 'owner', ok: 200 },
 ];

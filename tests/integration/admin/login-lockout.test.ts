@@ -9,7 +9,12 @@ import { startTestApi, type TestApi } from '../../support/harness';
 let api: TestApi;
 
 beforeAll(async () => {
-  api = await startTestApi({ ADMIN_LOGIN_MAX_FAILURES: '5', ADMIN_LOGIN_ACCOUNT_MAX_FAILURES: '20', ADMIN_LOGIN_NETWORK_PER_MINUTE: '1000', ADMIN_LOGIN_HASH_QUEUE: '1000' });
+  api = await startTestApi({
+    ADMIN_LOGIN_MAX_FAILURES: '5',
+    ADMIN_LOGIN_ACCOUNT_MAX_FAILURES: '20',
+    ADMIN_LOGIN_NETWORK_PER_MINUTE: '1000',
+    ADMIN_LOGIN_HASH_QUEUE: '1000',
+  });
 });
 afterAll(async () => {
   await api.close();

@@ -104,7 +104,9 @@ describe('API tokens', () => {
     const stored = await api.platform.db.apiToken.findUniqueOrThrow({ where: { id: created.id }, select: { tokenHash: true } });
     expect(Buffer.from(stored.tokenHash)).toHaveLength(32);
 
-    const revoked = await call(api.url, 'DELETE', `/api/admin/tokens/${created.id}`, { headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken } });
+    const revoked = await call(api.url, 'DELETE', `/api/admin/tokens/${created.id}`, {
+      headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken },
+    });
     expect(revoked.status).toBe(204);
     expect((await call(api.url, 'GET', '/api/admin/targets', { headers: auth })).status).toBe(401);
   });
@@ -150,7 +152,9 @@ describe('accounts and the audit log', () => {
     const token = await makeToken(api.url, await logIn(api.url, owner.email, owner.password), 'editor');
     const { slug } = await createCampaign(api.platform.db);
     const put = { language: 'en', subject: 'S', html: '<p>x</p>', text: 'x\n' };
-    expect((await call(api.url, 'PUT', `/api/admin/campaigns/${slug}/letter-template`, { headers: { authorization: `Bearer ${token.token}` }, json: put })).status).toBe(200);
+    expect(
+      (await call(api.url, 'PUT', `/api/admin/campaigns/${slug}/letter-template`, { headers: { authorization: `Bearer ${token.token}` }, json: put })).status,
+    ).toBe(200);
     const event = await api.platform.db.auditEvent.findFirstOrThrow({ where: { action: 'templates.save', subject: slug } });
     expect(event).toMatchObject({ actorAccountId: owner.id, actorTokenId: token.id, details: { language: 'en' } });
   });
@@ -165,7 +169,15 @@ describe('npm run admin:create', () => {
     fs.mkdirSync(path.join(root, 'node_modules/.cache'), { recursive: true });
     outDir = fs.mkdtempSync(path.join(root, 'node_modules/.cache/clarion-admin-cli-'));
     const config = path.join(outDir, 'tsconfig.json');
-    fs.writeFileSync(config, JSON.stringify({ extends: path.join(root, 'tsconfig.json'), compilerOptions: { outDir, rootDir: root, noCheck: true, sourceMap: false, types: [] }, files: [path.join(root, 'src/cli/admin-create.ts')], include: [] }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        extends: path.join(root, 'tsconfig.json'),
+        compilerOptions: { outDir, rootDir: root, noCheck: true, sourceMap: false, types: [] },
+        files: [path.join(root, 'src/cli/admin-create.ts')],
+        include: [],
+      }),
+    );
     const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', config], { encoding: 'utf8' });
     if (tsc.status !== 0) throw new Error(tsc.stdout + tsc.stderr);
   }, 120_000);
@@ -173,12 +185,17 @@ describe('npm run admin:create', () => {
 
   function run(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, [path.join(outDir, 'src/cli/admin-create.js'), ...args], {
-      env: process.env, stdio: ['pipe', 'pipe', 'pipe'],
+      env: process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.stdin.end(stdin ?? '');
     return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
   }

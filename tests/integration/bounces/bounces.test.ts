@@ -37,13 +37,18 @@ afterAll(async () => {
 async function addressesOf(iso2: string): Promise<Array<{ email: string; health: string; softBounceCount: number }>> {
   const answer = await fetch(`${api.url}/api/admin/targets`, { headers: auth });
   expect(answer.status).toBe(200);
-  const { targets } = (await answer.json()) as { targets: Array<{ iso2: string; addresses: Array<{ email: string; health: string; softBounceCount: number }> }> };
+  const { targets } = (await answer.json()) as {
+    targets: Array<{ iso2: string; addresses: Array<{ email: string; health: string; softBounceCount: number }> }>;
+  };
   return targets.find((t) => t.iso2 === iso2)!.addresses;
 }
 
-const patchTarget = (iso2: string, body: unknown) => fetch(`${api.url}/api/admin/targets/${iso2}`, {
-  method: 'PATCH', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
-});
+const patchTarget = (iso2: string, body: unknown) =>
+  fetch(`${api.url}/api/admin/targets/${iso2}`, {
+    method: 'PATCH',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 /** One confirmed supporter's letter to the given delegation, as the mission's server received it. */
 async function letterTo(iso2: string) {
@@ -66,8 +71,17 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
     const rows = await api.platform.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM delivery_reports WHERE kind = 'hard'`;
     expect(Number(rows[0]!.n)).toBe(1);
     // The per-message return path names the letter, so the report knows its campaign too.
-    const sent = await api.platform.db.letter.findFirstOrThrow({ where: { messageId: letter.messageId }, select: { id: true, campaignId: true, targetId: true } });
-    expect(await api.platform.db.deliveryReport.findFirst({ where: { kind: 'hard' } })).toMatchObject({ subjectKind: 'target', targetId: sent.targetId, campaignId: sent.campaignId, letterId: sent.id, mailingId: null });
+    const sent = await api.platform.db.letter.findFirstOrThrow({
+      where: { messageId: letter.messageId },
+      select: { id: true, campaignId: true, targetId: true },
+    });
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { kind: 'hard' } })).toMatchObject({
+      subjectKind: 'target',
+      targetId: sent.targetId,
+      campaignId: sent.campaignId,
+      letterId: sent.id,
+      mailingId: null,
+    });
 
     await deliverReport(listener.port, letter.envelope.from, report);
     const again = await api.platform.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM delivery_reports WHERE kind = 'hard'`;
@@ -77,7 +91,11 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
 
   it('a soft bounce counts and marks the address soft_bounced; delayed reports change nothing', async () => {
     const letter = await letterTo('CH');
-    await deliverReport(listener.port, letter.envelope.from, deliveryStatusReport({ recipient: 'mission.ch@delegations.example.org', action: 'delayed', status: '4.4.7' }));
+    await deliverReport(
+      listener.port,
+      letter.envelope.from,
+      deliveryStatusReport({ recipient: 'mission.ch@delegations.example.org', action: 'delayed', status: '4.4.7' }),
+    );
     expect((await addressesOf('CH'))[0]).toMatchObject({ health: 'active', softBounceCount: 0 });
     await deliverReport(listener.port, letter.envelope.from, deliveryStatusReport({ recipient: 'mission.ch@delegations.example.org', status: '4.2.2' }));
     expect((await addressesOf('CH'))[0]).toMatchObject({ health: 'soft_bounced', softBounceCount: 1 });
@@ -92,13 +110,19 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
     expect(await api.platform.db.deliveryReport.findFirst({ where: { targetId: target.id } })).toMatchObject({ campaignId: null, letterId: null });
   });
 
-  it('a report keeps its delegation and campaign but not the letter\'s id once the supporter is erased', async () => {
+  it("a report keeps its delegation and campaign but not the letter's id once the supporter is erased", async () => {
     const letter = await letterTo('BR');
     await deliverReport(listener.port, letter.envelope.from, deliveryStatusReport({ recipient: 'mission.br@delegations.example.org', status: '5.1.1' }));
-    const sent = await api.platform.db.letter.findFirstOrThrow({ where: { messageId: letter.messageId }, select: { id: true, supporterId: true, campaignId: true, targetId: true } });
+    const sent = await api.platform.db.letter.findFirstOrThrow({
+      where: { messageId: letter.messageId },
+      select: { id: true, supporterId: true, campaignId: true, targetId: true },
+    });
     expect(await api.platform.db.deliveryReport.findFirst({ where: { letterId: sent.id } })).not.toBeNull();
     await api.platform.db.supporter.delete({ where: { id: sent.supporterId } }); // letters go with their supporter
-    expect(await api.platform.db.deliveryReport.findFirst({ where: { targetId: sent.targetId, kind: 'hard' } })).toMatchObject({ letterId: null, campaignId: sent.campaignId });
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { targetId: sent.targetId, kind: 'hard' } })).toMatchObject({
+      letterId: null,
+      campaignId: sent.campaignId,
+    });
   });
 
   it('refuses mail for return paths it did not sign (550 at RCPT) and records nothing', async () => {
@@ -106,10 +130,15 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
     const forged = letter.envelope.from.replace(/-([0-9a-f]{12})@/, (_m, mac: string) => `-${mac.startsWith('0') ? '1' : '0'}${mac.slice(1)}@`);
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: listener.port, secure: false, ignoreTLS: true });
     try {
-      await expect(transport.sendMail({ envelope: { from: '', to: [forged] }, raw: deliveryStatusReport({ recipient: 'mission.it@delegations.example.org', status: '5.1.1' }) }))
-        .rejects.toMatchObject({ responseCode: 550 });
-      await expect(transport.sendMail({ envelope: { from: '', to: [`bounces@${BOUNCE_DOMAIN}`] }, raw: Buffer.from('Subject: x\r\n\r\nx\r\n') }))
-        .rejects.toMatchObject({ responseCode: 550 });
+      await expect(
+        transport.sendMail({
+          envelope: { from: '', to: [forged] },
+          raw: deliveryStatusReport({ recipient: 'mission.it@delegations.example.org', status: '5.1.1' }),
+        }),
+      ).rejects.toMatchObject({ responseCode: 550 });
+      await expect(
+        transport.sendMail({ envelope: { from: '', to: [`bounces@${BOUNCE_DOMAIN}`] }, raw: Buffer.from('Subject: x\r\n\r\nx\r\n') }),
+      ).rejects.toMatchObject({ responseCode: 550 });
     } finally {
       transport.close();
     }

@@ -48,7 +48,9 @@ async function sentMailing(count: number): Promise<{ campaign: TestCampaign; mai
   const campaign = await createCampaign(api.platform.db);
   await seedSupporters(api.platform, campaign, Array<'eligible'>(count).fill('eligible'));
   const created = await fetch(`${api.url}/api/admin/campaigns/${campaign.slug}/mailings`, {
-    method: 'POST', headers: { ...editor, 'content-type': 'application/json' }, body: JSON.stringify({ subject: 'News', text: 'Dear {{supporter.name}}, news.' }),
+    method: 'POST',
+    headers: { ...editor, 'content-type': 'application/json' },
+    body: JSON.stringify({ subject: 'News', text: 'Dear {{supporter.name}}, news.' }),
   });
   expect(created.status).toBe(201);
   const { id } = (await created.json()) as { id: string };
@@ -57,8 +59,21 @@ async function sentMailing(count: number): Promise<{ campaign: TestCampaign; mai
   return { campaign, mailingId: id };
 }
 
-type Rates = { sent: number; hardBounces: number; softBounces: number; complaints: number; bounceRate: number | null; complaintRate: number | null; complaintLevel: string };
-type Answer = { windowDays: number; campaigns: Array<Rates & { slug: string; domain: string }>; domains: Array<Rates & { domain: string }>; unattributed: Record<string, number> };
+type Rates = {
+  sent: number;
+  hardBounces: number;
+  softBounces: number;
+  complaints: number;
+  bounceRate: number | null;
+  complaintRate: number | null;
+  complaintLevel: string;
+};
+type Answer = {
+  windowDays: number;
+  campaigns: Array<Rates & { slug: string; domain: string }>;
+  domains: Array<Rates & { domain: string }>;
+  unattributed: Record<string, number>;
+};
 
 const countsOf = async (id: string) => (await getJson<{ counts: Record<string, number> }>(`/api/admin/mailings/${id}`)).body.counts;
 const ratesOf = async (slug: string, query = '') => (await getJson<Answer>(`/api/admin/deliverability${query}`)).body.campaigns.find((c) => c.slug === slug)!;
@@ -98,8 +113,23 @@ describe('bounces and complaints of campaign updates', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.windowDays).toBe(30);
     const busyRates = answer.body.campaigns.find((c) => c.slug === busy.campaign.slug)!;
-    expect(busyRates).toMatchObject({ domain: 'clarion.example', sent: 20, hardBounces: 1, softBounces: 1, complaints: 1, bounceRate: 0.05, complaintRate: 0.05, complaintLevel: 'over_limit' });
-    expect(answer.body.campaigns.find((c) => c.slug === quiet.campaign.slug)).toMatchObject({ sent: 5, hardBounces: 0, complaints: 0, complaintRate: 0, complaintLevel: 'ok' });
+    expect(busyRates).toMatchObject({
+      domain: 'clarion.example',
+      sent: 20,
+      hardBounces: 1,
+      softBounces: 1,
+      complaints: 1,
+      bounceRate: 0.05,
+      complaintRate: 0.05,
+      complaintLevel: 'over_limit',
+    });
+    expect(answer.body.campaigns.find((c) => c.slug === quiet.campaign.slug)).toMatchObject({
+      sent: 5,
+      hardBounces: 0,
+      complaints: 0,
+      complaintRate: 0,
+      complaintLevel: 'ok',
+    });
     const domain = answer.body.domains.find((d) => d.domain === 'clarion.example')!;
     expect(domain).toMatchObject({ sent: 25, hardBounces: 1, complaints: 1, complaintRate: 0.04, complaintLevel: 'over_limit' });
 
@@ -113,7 +143,7 @@ describe('bounces and complaints of campaign updates', () => {
     expect((await fetch(`${api.url}/api/admin/deliverability`)).status).toBe(401);
   });
 
-  it('the campaign page shows the rates and the warning; a quiet campaign\'s own row is ok, its shared domain still warns', async () => {
+  it("the campaign page shows the rates and the warning; a quiet campaign's own row is ok, its shared domain still warns", async () => {
     let browser: TestBrowser | undefined;
     try {
       browser = await launchBrowser();
@@ -138,7 +168,10 @@ describe('bounces and complaints of campaign updates', () => {
   }, 90_000);
 
   it('counts only what is inside the window: a complaint from 40 days ago is out of the last 30', async () => {
-    await api.platform.db.deliveryReport.updateMany({ where: { mailingId: busy.mailingId, kind: 'complaint' }, data: { createdAt: new Date(Date.now() - 40 * 86_400_000) } });
+    await api.platform.db.deliveryReport.updateMany({
+      where: { mailingId: busy.mailingId, kind: 'complaint' },
+      data: { createdAt: new Date(Date.now() - 40 * 86_400_000) },
+    });
     expect(await ratesOf(busy.campaign.slug)).toMatchObject({ sent: 20, hardBounces: 1, complaints: 0, complaintLevel: 'ok' });
     expect(await ratesOf(busy.campaign.slug, '?days=60')).toMatchObject({ complaints: 1, complaintLevel: 'over_limit' });
   });
@@ -159,7 +192,12 @@ describe('confirmations and reminders', () => {
 
     await deliverReport(listener.port, confirmations[0]!.envelope.from, complaintReport(signers[0]!));
     expect(await ratesOf(campaign.slug)).toMatchObject({ sent: 3, complaints: 1, complaintLevel: 'over_limit' });
-    expect(await api.platform.db.deliveryReport.findFirst({ where: { campaignId: campaign.id } })).toMatchObject({ subjectKind: 'supporter', kind: 'complaint', mailingId: null, letterId: null });
+    expect(await api.platform.db.deliveryReport.findFirst({ where: { campaignId: campaign.id } })).toMatchObject({
+      subjectKind: 'supporter',
+      kind: 'complaint',
+      mailingId: null,
+      letterId: null,
+    });
     // And the address is suppressed, as before.
     const reasons = await api.platform.db.mailSuppression.findMany({ where: { reason: 'complaint' } });
     expect(reasons.length).toBeGreaterThanOrEqual(2);

@@ -23,7 +23,12 @@ let server: Server;
 let url: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ RATE_LIMIT_ENABLED: 'false', SES_SNS_TOPIC_ARNS: TOPIC, MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY, BOUNCE_DOMAIN: 'bounces.clarion.test' });
+  stack = await startTestStack({
+    RATE_LIMIT_ENABLED: 'false',
+    SES_SNS_TOPIC_ARNS: TOPIC,
+    MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY,
+    BOUNCE_DOMAIN: 'bounces.clarion.test',
+  });
   ({ api } = stack);
   await seedKazakhstanCampaign(api.platform.db);
   await seedTargets(api.platform.db);
@@ -41,9 +46,12 @@ afterAll(async () => {
   await stack.stop();
 });
 
-const postSns = (body: unknown) => fetch(`${url}/api/webhooks/ses`, {
-  method: 'POST', headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: JSON.stringify(body),
-});
+const postSns = (body: unknown) =>
+  fetch(`${url}/api/webhooks/ses`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=UTF-8' },
+    body: JSON.stringify(body),
+  });
 const postMailgun = (body: unknown) => postJson(`${url}/api/webhooks/mailgun`, body);
 
 async function delegation(iso2: string) {
@@ -89,7 +97,12 @@ describe('Amazon SES through SNS', () => {
     await expectProblem(await postSns({ ...genuine, Signature: Buffer.from('not a signature').toString('base64') }), 401);
     const otherTopic = snsMessage(sns, { Type: 'Notification', TopicArn: `${TOPIC}-other`, Message: genuine.Message });
     await expectProblem(await postSns(otherTopic), 403);
-    const stale = snsMessage(sns, { Type: 'Notification', TopicArn: TOPIC, Message: genuine.Message, Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() });
+    const stale = snsMessage(sns, {
+      Type: 'Notification',
+      TopicArn: TOPIC,
+      Message: genuine.Message,
+      Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString(),
+    });
     await expectProblem(await postSns(stale), 401);
     const elsewhere = { ...genuine, SigningCertURL: 'https://example.org/cert.pem' };
     await expectProblem(await postSns(elsewhere), 401);
@@ -101,27 +114,47 @@ describe('Amazon SES through SNS', () => {
   });
 
   it('confirms a signed subscription by a GET of its SubscribeURL, and never fetches a URL outside SNS', async () => {
-    const confirmation = snsMessage(sns, { Type: 'SubscriptionConfirmation', TopicArn: TOPIC, Message: 'You have chosen to subscribe', Token: 'tok-1', SubscribeURL: sns.subscribeUrl('tok-1') });
+    const confirmation = snsMessage(sns, {
+      Type: 'SubscriptionConfirmation',
+      TopicArn: TOPIC,
+      Message: 'You have chosen to subscribe',
+      Token: 'tok-1',
+      SubscribeURL: sns.subscribeUrl('tok-1'),
+    });
     const answer = await postSns(confirmation);
     expect(answer.status).toBe(200);
     expect(await answer.json()).toEqual({ status: 'subscribed', recorded: 0 });
     expect(sns.requests).toContain('/subscribe?Token=tok-1');
 
     const seen = sns.requests.length;
-    const ssrf = snsMessage(sns, { Type: 'SubscriptionConfirmation', TopicArn: TOPIC, Message: 'x', Token: 'tok-2', SubscribeURL: 'https://169.254.169.254/latest/meta-data' });
+    const ssrf = snsMessage(sns, {
+      Type: 'SubscriptionConfirmation',
+      TopicArn: TOPIC,
+      Message: 'x',
+      Token: 'tok-2',
+      SubscribeURL: 'https://169.254.169.254/latest/meta-data',
+    });
     await expectProblem(await postSns(ssrf), 503);
     expect(sns.requests.length).toBe(seen);
   });
 
   it('a complaint about a supporter email suppresses the address', async () => {
     const { email, returnPath } = await supporter();
-    const answer = await postSns(snsMessage(sns, { Type: 'Notification', TopicArn: TOPIC, Message: sesEvent('Complaint', { source: returnPath, recipient: email }) }));
+    const answer = await postSns(
+      snsMessage(sns, { Type: 'Notification', TopicArn: TOPIC, Message: sesEvent('Complaint', { source: returnPath, recipient: email }) }),
+    );
     expect(await answer.json()).toEqual({ status: 'recorded', recorded: 1 });
     expect(await suppressionReasons()).toContain('complaint');
   });
 
   it('a signed notification about mail that is not ours is taken and ignored', async () => {
-    const answer = await postSns(snsMessage(sns, { Type: 'Notification', TopicArn: TOPIC, Message: sesEvent('Bounce', { source: 'someone@elsewhere.example', recipient: 'x@y.example' }) }));
+    const answer = await postSns(
+      snsMessage(sns, {
+        Type: 'Notification',
+        TopicArn: TOPIC,
+        Message: sesEvent('Bounce', { source: 'someone@elsewhere.example', recipient: 'x@y.example' }),
+      }),
+    );
     expect(await answer.json()).toEqual({ status: 'ignored', recorded: 0 });
   });
 });

@@ -29,26 +29,50 @@ afterAll(async () => {
 const newCampaign = () => {
   created += 1;
   return {
-    slug: `access-${created}-${Math.random().toString(36).slice(2, 8)}`, title: 'A new campaign', statement: 'Release them. Now.',
-    source: { organisation: 'Test NGO' }, goal: 10, sender: { name: 'Campaign', email: 'campaign@clarion.example' },
-    demands: [{ title: 'Release', quote: 'Release them.' }], consent: { text: 'I agree to be contacted.' },
+    slug: `access-${created}-${Math.random().toString(36).slice(2, 8)}`,
+    title: 'A new campaign',
+    statement: 'Release them. Now.',
+    source: { organisation: 'Test NGO' },
+    goal: 10,
+    sender: { name: 'Campaign', email: 'campaign@clarion.example' },
+    demands: [{ title: 'Release', quote: 'Release them.' }],
+    consent: { text: 'I agree to be contacted.' },
   };
 };
 
-interface Route { method: string; path: () => string; min: Role; ok: number; json?: () => unknown }
+interface Route {
+  method: string;
+  path: () => string;
+  min: Role;
+  ok: number;
+  json?: () => unknown;
+}
 const routes: Route[] = [
   { method: 'GET', path: () => '/api/admin/campaigns', min: 'viewer', ok: 200 },
   { method: 'POST', path: () => '/api/admin/campaigns', min: 'editor', ok: 201, json: newCampaign },
   { method: 'GET', path: () => `/api/admin/campaigns/${slug}`, min: 'viewer', ok: 200 },
   { method: 'PATCH', path: () => `/api/admin/campaigns/${slug}`, min: 'editor', ok: 200, json: () => ({ goal: 250 }) },
-  { method: 'PUT', path: () => `/api/admin/campaigns/${slug}/demands`, min: 'editor', ok: 200, json: () => ({ demands: [{ title: 'Free them', quote: 'Free the prisoners now.' }] }) },
-  { method: 'PUT', path: () => `/api/admin/campaigns/${slug}/translations/ru`, min: 'editor', ok: 200, json: () => ({ title: 'Тестовая кампания', demands: [] }) },
+  {
+    method: 'PUT',
+    path: () => `/api/admin/campaigns/${slug}/demands`,
+    min: 'editor',
+    ok: 200,
+    json: () => ({ demands: [{ title: 'Free them', quote: 'Free the prisoners now.' }] }),
+  },
+  {
+    method: 'PUT',
+    path: () => `/api/admin/campaigns/${slug}/translations/ru`,
+    min: 'editor',
+    ok: 200,
+    json: () => ({ title: 'Тестовая кампания', demands: [] }),
+  },
   // Past the guard, a translation that does not exist is the domain's 404.
   { method: 'DELETE', path: () => `/api/admin/campaigns/${slug}/translations/kk`, min: 'editor', ok: 404 },
 ];
 
 const below: Record<Role, Role | undefined> = { owner: 'editor', editor: 'viewer', viewer: undefined };
-const send = (route: Route, headers: Record<string, string>) => call(api.url, route.method, route.path(), { headers, ...(route.json ? { json: route.json() } : {}) });
+const send = (route: Route, headers: Record<string, string>) =>
+  call(api.url, route.method, route.path(), { headers, ...(route.json ? { json: route.json() } : {}) });
 
 describe.each(routes.map((r) => [`${r.method} ${r.path()}`, r] as const))('%s', (_name, route) => {
   it('answers 401 problem+json without credentials', async () => {
@@ -85,7 +109,10 @@ describe.each(routes.map((r) => [`${r.method} ${r.path()}`, r] as const))('%s', 
 });
 
 it('records every write in the audit log with its actor', async () => {
-  const events = await api.platform.db.auditEvent.findMany({ where: { action: { startsWith: 'campaigns.' } }, select: { action: true, subject: true, actorTokenId: true, actorAccountId: true } });
+  const events = await api.platform.db.auditEvent.findMany({
+    where: { action: { startsWith: 'campaigns.' } },
+    select: { action: true, subject: true, actorTokenId: true, actorAccountId: true },
+  });
   const actions = new Set(events.map((e) => e.action));
   expect([...actions].sort()).toEqual(['campaigns.create', 'campaigns.replace_demands', 'campaigns.translate', 'campaigns.update']);
   expect(events.every((e) => e.actorAccountId !== null)).toBe(true);

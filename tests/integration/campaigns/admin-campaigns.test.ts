@@ -40,8 +40,15 @@ function draft(overrides: Record<string, unknown> = {}) {
   };
 }
 
-const admin = (method: string, path: string, json?: unknown, headers = editor) => call(api.url, method, `/api/admin/campaigns${path}`, { headers, ...(json !== undefined ? { json } : {}) });
-type Campaign = { slug: string; status: string; consent: { wording: string; text: string }; consentWordings: Array<{ id: string; current: boolean; text: string }>; [key: string]: unknown };
+const admin = (method: string, path: string, json?: unknown, headers = editor) =>
+  call(api.url, method, `/api/admin/campaigns${path}`, { headers, ...(json !== undefined ? { json } : {}) });
+type Campaign = {
+  slug: string;
+  status: string;
+  consent: { wording: string; text: string };
+  consentWordings: Array<{ id: string; current: boolean; text: string }>;
+  [key: string]: unknown;
+};
 
 async function created(overrides: Record<string, unknown> = {}): Promise<Campaign> {
   const answer = await admin('POST', '', draft(overrides));
@@ -50,7 +57,10 @@ async function created(overrides: Record<string, unknown> = {}): Promise<Campaig
 }
 
 async function snapshot(slug: string) {
-  return api.platform.db.campaign.findUnique({ where: { slug }, include: { demands: { orderBy: { position: 'asc' } }, consentWordings: true, translations: true } });
+  return api.platform.db.campaign.findUnique({
+    where: { slug },
+    include: { demands: { orderBy: { position: 'asc' } }, consentWordings: true, translations: true },
+  });
 }
 
 function expectProblem(answer: { status: number; headers: Headers }, status: number) {
@@ -65,16 +75,29 @@ describe('creating a campaign', () => {
     expect(answer.status).toBe(201);
     expect(answer.headers.get('location')).toBe(`/api/admin/campaigns/${body.slug}`);
     expect(answer.json).toMatchObject({
-      slug: body.slug, status: 'draft', title: body.title, summary: 'A short summary.', language: 'en', goal: 1000,
+      slug: body.slug,
+      status: 'draft',
+      title: body.title,
+      summary: 'A short summary.',
+      language: 'en',
+      goal: 1000,
       source: { organisation: 'UN Watch', url: 'https://unwatch.org/statement', date: '2025-03-31' },
       sender: { name: 'Free Them', email: 'free@campaigns.example.org' },
-      demands: [{ position: 1, title: 'Release', quote: 'Free the prisoners now.' }, { position: 2, title: 'Inquiry', quote: 'Open an independent inquiry into January.' }],
+      demands: [
+        { position: 1, title: 'Release', quote: 'Free the prisoners now.' },
+        { position: 2, title: 'Inquiry', quote: 'Open an independent inquiry into January.' },
+      ],
       consent: { wording: `${body.slug}-consent-v1`, text: body.consent.text },
-      embedOrigins: [], proofOfWork: false, translations: [], counts: { confirmed: 0, pending: 0, invalidated: 0 },
+      embedOrigins: [],
+      proofOfWork: false,
+      translations: [],
+      counts: { confirmed: 0, pending: 0, invalidated: 0 },
     });
     expect((await fetch(`${api.url}/api/campaigns/${body.slug}`)).status).toBe(404);
     const list = await admin('GET', '', undefined, viewer);
-    expect((list.json as { campaigns: Array<{ slug: string; status: string }> }).campaigns).toContainEqual(expect.objectContaining({ slug: body.slug, status: 'draft' }));
+    expect((list.json as { campaigns: Array<{ slug: string; status: string }> }).campaigns).toContainEqual(
+      expect.objectContaining({ slug: body.slug, status: 'draft' }),
+    );
   });
 
   it.each([
@@ -150,20 +173,38 @@ describe('changing settings', () => {
   it('changes only the fields sent', async () => {
     const { slug } = await created();
     const answer = await admin('PATCH', `/${slug}`, {
-      title: 'New title', summary: null, goal: 5000, letterMode: 'digest', digestPeriodMinutes: 60, letterTestMode: true,
-      countPendingPublicly: true, proofOfWork: true, sender: { name: 'New sender' }, source: { url: null },
+      title: 'New title',
+      summary: null,
+      goal: 5000,
+      letterMode: 'digest',
+      digestPeriodMinutes: 60,
+      letterTestMode: true,
+      countPendingPublicly: true,
+      proofOfWork: true,
+      sender: { name: 'New sender' },
+      source: { url: null },
     });
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({
-      title: 'New title', summary: null, goal: 5000, letterMode: 'digest', digestPeriodMinutes: 60, letterTestMode: true, countPendingPublicly: true,
-      proofOfWork: true, sender: { name: 'New sender', email: 'free@campaigns.example.org' }, source: { organisation: 'UN Watch', url: null, date: '2025-03-31' },
+      title: 'New title',
+      summary: null,
+      goal: 5000,
+      letterMode: 'digest',
+      digestPeriodMinutes: 60,
+      letterTestMode: true,
+      countPendingPublicly: true,
+      proofOfWork: true,
+      sender: { name: 'New sender', email: 'free@campaigns.example.org' },
+      source: { organisation: 'UN Watch', url: null, date: '2025-03-31' },
     });
     expect((await admin('GET', `/${slug}`, undefined, viewer)).json).toEqual(answer.json);
   });
 
   it('normalises and de-duplicates embed origins', async () => {
     const { slug } = await created();
-    const answer = await admin('PATCH', `/${slug}`, { embedOrigins: ['HTTPS://Partner.Example.ORG:443/', 'http://localhost:8080', 'https://partner.example.org', ' https://xn--mnchen-3ya.de '] });
+    const answer = await admin('PATCH', `/${slug}`, {
+      embedOrigins: ['HTTPS://Partner.Example.ORG:443/', 'http://localhost:8080', 'https://partner.example.org', ' https://xn--mnchen-3ya.de '],
+    });
     expect(answer.status).toBe(200);
     expect((answer.json as Campaign).embedOrigins).toEqual(['https://partner.example.org', 'http://localhost:8080', 'https://xn--mnchen-3ya.de']);
     expect((await snapshot(slug))!.embedOrigins).toEqual(['https://partner.example.org', 'http://localhost:8080', 'https://xn--mnchen-3ya.de']);
@@ -171,7 +212,15 @@ describe('changing settings', () => {
 
   it('refuses anything that is not a bare origin, naming each, and changes nothing else in the request', async () => {
     const { slug } = await created();
-    const bad = ['https://partner.example.org/embed', 'ftp://partner.example.org', 'partner.example.org', 'https://user:pw@partner.example.org', 'https://*.example.org', 'https://a.org?x=1', 'javascript:alert(1)'];
+    const bad = [
+      'https://partner.example.org/embed',
+      'ftp://partner.example.org',
+      'partner.example.org',
+      'https://user:pw@partner.example.org',
+      'https://*.example.org',
+      'https://a.org?x=1',
+      'javascript:alert(1)',
+    ];
     const answer = await admin('PATCH', `/${slug}`, { goal: 7, embedOrigins: ['https://fine.example.org', ...bad] });
     expectProblem(answer, 400);
     expect((answer.json as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(bad.map((_, i) => `embedOrigins.${i + 1}`));
@@ -186,7 +235,7 @@ describe('changing settings', () => {
     ['an unknown status', { status: 'archived' }],
     ['a negative goal', { goal: -1 }],
     ['a digest period under five minutes', { digestPeriodMinutes: 1 }],
-    ['a statement that drops a demand\'s quote', { statement: 'Free the prisoners now.' }],
+    ["a statement that drops a demand's quote", { statement: 'Free the prisoners now.' }],
   ])('refuses %s with a 400 and changes nothing', async (_what, patch) => {
     const { slug } = await created();
     const before = await snapshot(slug);
@@ -211,7 +260,10 @@ describe('consent wording', () => {
     expect(answer.status).toBe(200);
     const body = answer.json as Campaign;
     expect(body.consent).toEqual({ wording: `${slug}-consent-v2`, text: 'I agree to hear from Free Them, and may unsubscribe at any time.' });
-    expect(body.consentWordings.map((w) => [w.id, w.current])).toEqual([[`${slug}-consent-v2`, true], [`${slug}-consent-v1`, false]]);
+    expect(body.consentWordings.map((w) => [w.id, w.current])).toEqual([
+      [`${slug}-consent-v2`, true],
+      [`${slug}-consent-v1`, false],
+    ]);
     expect(body.consentWordings[1]!.text).toBe(consent.text);
 
     const publicView = (await (await fetch(`${api.url}/api/campaigns/${slug}`)).json()) as { consent: { wording: string } };
@@ -222,7 +274,9 @@ describe('consent wording', () => {
     // The same text again is no change: no third wording.
     await admin('PATCH', `/${slug}`, { consent: { text: 'I agree to hear from Free Them, and may unsubscribe at any time.' } });
     expect(await api.platform.db.consentWording.count({ where: { campaignId } })).toBe(2);
-    const event = await api.platform.db.auditEvent.findFirst({ where: { action: 'campaigns.update', subject: slug, details: { path: ['consentWording'], equals: `${slug}-consent-v2` } } });
+    const event = await api.platform.db.auditEvent.findFirst({
+      where: { action: 'campaigns.update', subject: slug, details: { path: ['consentWording'], equals: `${slug}-consent-v2` } },
+    });
     expect(event).not.toBeNull();
   });
 });
@@ -230,7 +284,13 @@ describe('consent wording', () => {
 describe('demands', () => {
   it('replaces the ordered list, renumbering positions', async () => {
     const { slug } = await created();
-    const answer = await admin('PUT', `/${slug}/demands`, { demands: [{ title: 'Inquiry first', quote: 'Open an independent inquiry into January.' }, { title: 'Act', quote: 'The Council must act.' }, { title: 'Release', quote: 'Free the prisoners now.' }] });
+    const answer = await admin('PUT', `/${slug}/demands`, {
+      demands: [
+        { title: 'Inquiry first', quote: 'Open an independent inquiry into January.' },
+        { title: 'Act', quote: 'The Council must act.' },
+        { title: 'Release', quote: 'Free the prisoners now.' },
+      ],
+    });
     expect(answer.status).toBe(200);
     expect((answer.json as Campaign).demands).toEqual([
       { position: 1, title: 'Inquiry first', quote: 'Open an independent inquiry into January.' },
@@ -242,9 +302,16 @@ describe('demands', () => {
   it('refuses a quote that is not in the statement and keeps the old list', async () => {
     const { slug } = await created();
     const before = await snapshot(slug);
-    const answer = await admin('PUT', `/${slug}/demands`, { demands: [{ title: 'Act', quote: 'The Council must act.' }, { title: 'Made up', quote: 'Words nobody said.' }] });
+    const answer = await admin('PUT', `/${slug}/demands`, {
+      demands: [
+        { title: 'Act', quote: 'The Council must act.' },
+        { title: 'Made up', quote: 'Words nobody said.' },
+      ],
+    });
     expectProblem(answer, 400);
-    expect((answer.json as { errors: Array<{ field: string }> }).errors).toEqual([{ field: 'demands.1.quote', message: 'must appear verbatim in the statement' }]);
+    expect((answer.json as { errors: Array<{ field: string }> }).errors).toEqual([
+      { field: 'demands.1.quote', message: 'must appear verbatim in the statement' },
+    ]);
     expect(await snapshot(slug)).toEqual(before);
   });
 });
@@ -263,10 +330,15 @@ describe('translations', () => {
     const { slug } = await created();
     const answer = await admin('PUT', `/${slug}/translations/ru`, russian);
     expect(answer.status).toBe(200);
-    expect((answer.json as Campaign).translations).toEqual([{
-      language: 'ru', title: russian.title, summary: russian.summary, updatedAt: expect.any(String),
-      demands: [russian.demands[1], russian.demands[0]],
-    }]);
+    expect((answer.json as Campaign).translations).toEqual([
+      {
+        language: 'ru',
+        title: russian.title,
+        summary: russian.summary,
+        updatedAt: expect.any(String),
+        demands: [russian.demands[1], russian.demands[0]],
+      },
+    ]);
     expect((await admin('GET', `/${slug}`, undefined, viewer)).json).toMatchObject({ translations: [{ language: 'ru', title: russian.title }] });
 
     const again = await admin('PUT', `/${slug}/translations/ru`, { title: 'Свобода', demands: [] });
@@ -278,10 +350,21 @@ describe('translations', () => {
   });
 
   it.each([
-    ['the campaign\'s own language', 'en', russian, 'lang'],
+    ["the campaign's own language", 'en', russian, 'lang'],
     ['a language Clarion does not speak', 'de', russian, 'lang'],
     ['a demand position the campaign does not have', 'kk', { title: 'Атауы', demands: [{ position: 3, title: 'Жоқ', quote: 'Жоқ.' }] }, 'demands.0.position'],
-    ['a position listed twice', 'kk', { title: 'Атауы', demands: [{ position: 1, title: 'А', quote: 'А.' }, { position: 1, title: 'Б', quote: 'Б.' }] }, 'demands.1.position'],
+    [
+      'a position listed twice',
+      'kk',
+      {
+        title: 'Атауы',
+        demands: [
+          { position: 1, title: 'А', quote: 'А.' },
+          { position: 1, title: 'Б', quote: 'Б.' },
+        ],
+      },
+      'demands.1.position',
+    ],
     ['a demand without its quote', 'kk', { title: 'Атауы', demands: [{ position: 1, title: 'А' }] }, 'demands.0.quote'],
   ])('refuses %s with a 400 and stores nothing', async (_what, lang, body, field) => {
     const { slug } = await created();
@@ -294,7 +377,12 @@ describe('translations', () => {
   it('drops translated demands whose original changed when the demands are replaced', async () => {
     const { slug } = await created();
     await admin('PUT', `/${slug}/translations/ru`, russian);
-    await admin('PUT', `/${slug}/demands`, { demands: [{ title: 'Release', quote: 'Free the prisoners now.' }, { title: 'Act', quote: 'The Council must act.' }] });
+    await admin('PUT', `/${slug}/demands`, {
+      demands: [
+        { title: 'Release', quote: 'Free the prisoners now.' },
+        { title: 'Act', quote: 'The Council must act.' },
+      ],
+    });
     const after = (await admin('GET', `/${slug}`, undefined, viewer)).json as { translations: Array<{ demands: unknown[] }> };
     expect(after.translations[0]!.demands).toEqual([russian.demands[1]]);
   });

@@ -4,7 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import {
-  extractSpeech, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, kazakhstanDemands, statementFile,
+  extractSpeech,
+  KAZAKHSTAN_CONSENT_WORDING_ID,
+  KAZAKHSTAN_SLUG,
+  kazakhstanDemands,
+  statementFile,
 } from '../../../src/modules/campaigns/kazakhstan.seed';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
 
@@ -84,7 +88,10 @@ describe('seeding the Kazakhstan campaign', () => {
     await seedKazakhstanCampaign(api.platform.db);
     const before = await publicCampaign();
     const signed = await postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/signatures`, {
-      email: `kz-${Date.now()}@example.org`, name: 'Aigerim', country: 'KZ', consent: { updates: false, wording: KAZAKHSTAN_CONSENT_WORDING_ID },
+      email: `kz-${Date.now()}@example.org`,
+      name: 'Aigerim',
+      country: 'KZ',
+      consent: { updates: false, wording: KAZAKHSTAN_CONSENT_WORDING_ID },
     });
     expect(signed.status).toBe(202);
     const during = await snapshot();
@@ -96,14 +103,26 @@ describe('seeding the Kazakhstan campaign', () => {
 
   it('never reverts what admins changed: title, summary, goal, sender and demands stay as edited', async () => {
     const campaignId = await seedKazakhstanCampaign(api.platform.db);
-    const edited = { title: 'Edited in the dashboard', summary: 'An editor wrote this.', signatureGoal: 25_000, senderName: 'Our NGO', senderEmail: 'letters@ngo.example.net', status: 'closed' as const };
+    const edited = {
+      title: 'Edited in the dashboard',
+      summary: 'An editor wrote this.',
+      signatureGoal: 25_000,
+      senderName: 'Our NGO',
+      senderEmail: 'letters@ngo.example.net',
+      status: 'closed' as const,
+    };
     await api.platform.db.campaign.update({ where: { id: campaignId }, data: edited });
     await api.platform.db.demand.deleteMany({ where: { campaignId, position: { gt: 2 } } });
     await api.platform.db.demand.update({ where: { campaignId_position: { campaignId, position: 1 } }, data: { title: 'An edited demand' } });
     const before = await snapshot();
     try {
       await seedKazakhstanCampaign(api.platform.db);
-      expect(await api.platform.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { title: true, summary: true, signatureGoal: true, senderName: true, senderEmail: true, status: true } })).toEqual(edited);
+      expect(
+        await api.platform.db.campaign.findUniqueOrThrow({
+          where: { id: campaignId },
+          select: { title: true, summary: true, signatureGoal: true, senderName: true, senderEmail: true, status: true },
+        }),
+      ).toEqual(edited);
       expect(await snapshot()).toEqual(before);
     } finally {
       await api.platform.db.campaign.delete({ where: { id: campaignId } }).catch(() => undefined);
@@ -119,10 +138,17 @@ describe('seeding the Kazakhstan campaign', () => {
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clarion-seed-'));
     const config = api.platform.config;
-    fs.writeFileSync(path.join(dir, '.env'), [
-      `DATABASE_URL=${config.DATABASE_URL}`, `REDIS_URL=${config.REDIS_URL}`, 'PUBLIC_BASE_URL=http://localhost:3000',
-      'SECRET_KEY=a-development-secret-key-of-enough-length-0123', `ENCRYPTION_KEYS=k1:${Buffer.alloc(32, 3).toString('base64')}`, '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, '.env'),
+      [
+        `DATABASE_URL=${config.DATABASE_URL}`,
+        `REDIS_URL=${config.REDIS_URL}`,
+        'PUBLIC_BASE_URL=http://localhost:3000',
+        'SECRET_KEY=a-development-secret-key-of-enough-length-0123',
+        `ENCRYPTION_KEYS=k1:${Buffer.alloc(32, 3).toString('base64')}`,
+        '',
+      ].join('\n'),
+    );
     // Nothing of the test environment: only PATH, as in a fresh shell.
     const run = spawnSync(process.execPath, [seed], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
@@ -178,7 +204,10 @@ describe('the public Kazakhstan campaign', () => {
     ['peaceful assembly and the preventative detention of activists', [/peaceful assembly/i, /preventative detention/i]],
     ['jail for defamation', [/defamation/i, /jail|arrest/i]],
     ['extremism laws used against civil society', [/extremism/i, /civil society/i]],
-    ['anti-discrimination law on every listed ground', [/discrimination/i, /age/, /disability/, /ethnicity/, /religion/, /sexual orientation/, /gender identity/]],
+    [
+      'anti-discrimination law on every listed ground',
+      [/discrimination/i, /age/, /disability/, /ethnicity/, /religion/, /sexual orientation/, /gender identity/],
+    ],
     ['real, verifiable change', [/real, verifiable change/i]],
   ])('demands %s', async (_topic, patterns) => {
     const campaign = await publicCampaign();

@@ -45,10 +45,21 @@ beforeAll(async () => {
   const signature = await db.signature.findFirstOrThrow({ where: { campaignId: campaign.id, status: 'confirmed' }, select: { id: true, supporterId: true } });
   const attempt = await db.signingAttempt.findFirstOrThrow({ where: { signatureId: signature.id }, select: { id: true } });
   const target = await db.target.findFirstOrThrow({ where: { active: true }, orderBy: { iso2: 'asc' }, select: { id: true } });
-  failedLetterId = (await db.letter.create({
-    data: { campaignId: campaign.id, supporterId: signature.supporterId, targetId: target.id, attemptId: attempt.id, status: 'failed', attempts: 3, lastSmtpResponse: '550 5.1.1 Mailbox unavailable', failedAt: new Date() },
-    select: { id: true },
-  })).id;
+  failedLetterId = (
+    await db.letter.create({
+      data: {
+        campaignId: campaign.id,
+        supporterId: signature.supporterId,
+        targetId: target.id,
+        attemptId: attempt.id,
+        status: 'failed',
+        attempts: 3,
+        lastSmtpResponse: '550 5.1.1 Mailbox unavailable',
+        failedAt: new Date(),
+      },
+      select: { id: true },
+    })
+  ).id;
 
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -159,15 +170,19 @@ it('retries a failed letter from its Retry button', async () => {
   await row.getByRole('button', { name: /Retry/ }).click();
   await row.locator('.letter-state', { hasText: 'Queued' }).waitFor();
   expect(await text('#retry-message')).toContain('queued again');
-  const letter = await eventually(async () => {
-    const found = await db().letter.findUniqueOrThrow({ where: { id: failedLetterId }, select: { status: true } });
-    return found.status !== 'failed' ? found : null;
-  }, 10_000, 'the letter leaves failed');
+  const letter = await eventually(
+    async () => {
+      const found = await db().letter.findUniqueOrThrow({ where: { id: failedLetterId }, select: { status: true } });
+      return found.status !== 'failed' ? found : null;
+    },
+    10_000,
+    'the letter leaves failed',
+  );
   expect(['queued', 'sending', 'sent']).toContain(letter.status);
   expect(await db().auditEvent.count({ where: { action: 'letters.retry', subject: failedLetterId } })).toBe(1);
 });
 
-it('saves settings, and shows the API\'s reason when an embed origin is not one', async () => {
+it("saves settings, and shows the API's reason when an embed origin is not one", async () => {
   await page.fill('#setting-goal', '250');
   await page.fill('#setting-origins', 'https://partner.example.org/petition');
   await page.click('#settings button[type="submit"]');
@@ -180,8 +195,9 @@ it('saves settings, and shows the API\'s reason when an embed origin is not one'
   await page.click('#settings button[type="submit"]');
   await page.locator('#settings-message', { hasText: 'Saved.' }).waitFor();
   expect(await page.inputValue('#setting-origins')).toBe('https://partner.example.org\nhttp://localhost:8080');
-  expect(await db().campaign.findUniqueOrThrow({ where: { id: campaign.id }, select: { signatureGoal: true, embedOrigins: true, proofOfWork: true } }))
-    .toEqual({ signatureGoal: 250, embedOrigins: ['https://partner.example.org', 'http://localhost:8080'], proofOfWork: true });
+  expect(await db().campaign.findUniqueOrThrow({ where: { id: campaign.id }, select: { signatureGoal: true, embedOrigins: true, proofOfWork: true } })).toEqual(
+    { signatureGoal: 250, embedOrigins: ['https://partner.example.org', 'http://localhost:8080'], proofOfWork: true },
+  );
 
   // Closing signing reloads the page with the choices a closed campaign has.
   await page.selectOption('#setting-status', 'closed');

@@ -34,7 +34,7 @@ const db = () => api.platform.db;
 const text = async (selector: string) => (await page.textContent(selector))?.trim();
 const STATEMENT = 'The Council must act now. Release every journalist held for their work. Allow independent monitors into the country.';
 
-it('creates a campaign through the form, after showing a bad slug\'s error beside the field', async () => {
+it("creates a campaign through the form, after showing a bad slug's error beside the field", async () => {
   await page.click('#new-campaign');
   await page.waitForURL(`${api.url}/admin/new-campaign`);
   expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -70,15 +70,21 @@ it('creates a campaign through the form, after showing a bad slug\'s error besid
   await page.fill('#new-slug', slug);
   await Promise.all([page.waitForURL(`${api.url}/admin/campaigns/${slug}`), page.click('#campaign-new button[type="submit"]')]);
   const saved = await db().campaign.findUniqueOrThrow({
-    where: { slug }, select: { status: true, signatureGoal: true, sourceUrl: true, demands: { select: { position: true, title: true }, orderBy: { position: 'asc' } } },
+    where: { slug },
+    select: { status: true, signatureGoal: true, sourceUrl: true, demands: { select: { position: true, title: true }, orderBy: { position: 'asc' } } },
   });
   expect(saved).toEqual({
-    status: 'draft', signatureGoal: 500, sourceUrl: 'https://watch.example.org/statement',
-    demands: [{ position: 1, title: 'Release the journalists' }, { position: 2, title: 'Let monitors in' }],
+    status: 'draft',
+    signatureGoal: 500,
+    sourceUrl: 'https://watch.example.org/statement',
+    demands: [
+      { position: 1, title: 'Release the journalists' },
+      { position: 2, title: 'Let monitors in' },
+    ],
   });
 });
 
-it('edits the texts, refusing a statement that drops a demand\'s quote', async () => {
+it("edits the texts, refusing a statement that drops a demand's quote", async () => {
   await page.goto(`${api.url}/admin/campaigns/${slug}/edit`);
   await page.waitForSelector('#edit-demands-list-title-1');
   expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -94,8 +100,11 @@ it('edits the texts, refusing a statement that drops a demand\'s quote', async (
   await page.click('#campaign-texts button[type="submit"]');
   await page.locator('#campaign-texts .form-message', { hasText: 'Saved.' }).waitFor();
   expect(await page.getAttribute('#edit-statement', 'aria-invalid')).toBeNull();
-  expect(await db().campaign.findUniqueOrThrow({ where: { slug }, select: { signatureGoal: true, letterTestMode: true, statement: true } }))
-    .toEqual({ signatureGoal: 750, letterTestMode: true, statement: `${STATEMENT} We stand with them.` });
+  expect(await db().campaign.findUniqueOrThrow({ where: { slug }, select: { signatureGoal: true, letterTestMode: true, statement: true } })).toEqual({
+    signatureGoal: 750,
+    letterTestMode: true,
+    statement: `${STATEMENT} We stand with them.`,
+  });
 });
 
 it('replaces the demands, showing a quote that is not in the statement beside its field', async () => {
@@ -116,8 +125,11 @@ it('replaces the demands, showing a quote that is not in the statement beside it
   await page.fill('#edit-demands-list-quote-2', 'Release every journalist held for their work.');
   await page.click('#campaign-demands button[type="submit"]');
   await page.locator('#campaign-demands .form-message', { hasText: 'Saved.' }).waitFor();
-  expect((await db().demand.findMany({ where: { campaign: { slug } }, orderBy: { position: 'asc' }, select: { title: true } })).map((d) => d.title))
-    .toEqual(['Let monitors in', 'Stand with them', 'Release the journalists']);
+  expect((await db().demand.findMany({ where: { campaign: { slug } }, orderBy: { position: 'asc' }, select: { title: true } })).map((d) => d.title)).toEqual([
+    'Let monitors in',
+    'Stand with them',
+    'Release the journalists',
+  ]);
   // Back to the order the translation test below expects.
   await page.reload();
   await page.waitForSelector('#edit-demands-list-title-2');
@@ -201,7 +213,9 @@ it('edits the letter template: shows errors with part and line, previews in a sa
 
   await page.click('#template-form button[type="submit"]');
   await page.locator('#template-form .form-message', { hasText: 'Saved.' }).waitFor();
-  expect(await db().letterTemplate.findFirstOrThrow({ where: { campaign: { slug }, language: 'en' }, select: { subject: true } })).toEqual({ subject: 'About {{campaign.title}}' });
+  expect(await db().letterTemplate.findFirstOrThrow({ where: { campaign: { slug }, language: 'en' }, select: { subject: true } })).toEqual({
+    subject: 'About {{campaign.title}}',
+  });
   expect(await seriousAccessibilityViolations(page)).toEqual([]);
 });
 
@@ -219,7 +233,7 @@ describe('a viewer', () => {
     expect((await viewerPage.goto(`${api.url}/admin/accounts`))?.status()).toBe(403);
   });
 
-  it.each(['edit', 'letter-template', 'sources'])('reads the campaign\'s %s page without any form', async (path) => {
+  it.each(['edit', 'letter-template', 'sources'])("reads the campaign's %s page without any form", async (path) => {
     await viewerPage.goto(`${api.url}/admin/campaigns/${slug}/${path}`);
     await viewerPage.waitForLoadState('networkidle');
     expect(await viewerPage.locator('form').count()).toBe(0);

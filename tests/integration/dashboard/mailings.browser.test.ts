@@ -84,7 +84,7 @@ it('saves a draft with a Russian version and previews it in a sandbox with sampl
   await expectAccessible(page, 'mailings page with a draft and its preview');
 });
 
-it('sends a test to the editor\'s own address only: one message, marked [TEST], a demo unsubscribe link', async () => {
+it("sends a test to the editor's own address only: one message, marked [TEST], a demo unsubscribe link", async () => {
   const before = stack.smtp.messages.length;
   await button('test').click();
   await page.locator('#mailings-message', { hasText: 'Test queued' }).waitFor();

@@ -37,9 +37,11 @@ afterAll(async () => {
 
 const db = () => api.platform.db;
 const text = async (selector: string) => (await page.textContent(selector))?.trim();
-const kazakhstan = () => db().target.findUniqueOrThrow({
-  where: { iso2: 'KZ' }, select: { missionName: true, salutation: true, hourlyCap: true, addresses: { select: { email: true } } },
-});
+const kazakhstan = () =>
+  db().target.findUniqueOrThrow({
+    where: { iso2: 'KZ' },
+    select: { missionName: true, salutation: true, hourlyCap: true, addresses: { select: { email: true } } },
+  });
 const HEADER = 'iso2,country,un_group,council_member,term_ends,mission_name,time_zone,salutation,preferred_language,active,hourly_cap,emails';
 const kzRow = (mission: string) => `KZ,Kazakhstan,Asia-Pacific,false,,${mission},Europe/Zurich,Your Excellency,ru,true,12,mission.kz@kz-mission.org`;
 
@@ -63,17 +65,28 @@ describe('delegations', () => {
     await page.click('#target-edit button[type="submit"]');
     await page.locator('#targets-message', { hasText: 'Saved Kazakhstan' }).waitFor();
     expect(await page.textContent('#targets tr[data-iso2="KZ"] .cap')).toBe('12');
-    expect(await kazakhstan()).toEqual({ missionName: expect.any(String), salutation: 'Your Excellency', hourlyCap: 12, addresses: [{ email: 'mission.kz@kz-mission.org' }] });
+    expect(await kazakhstan()).toEqual({
+      missionName: expect.any(String),
+      salutation: 'Your Excellency',
+      hourlyCap: 12,
+      addresses: [{ email: 'mission.kz@kz-mission.org' }],
+    });
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
   });
 
   it('imports nothing from a file with an error, listing it with line and column; then imports a good file', async () => {
     const before = await kazakhstan();
-    const bad = [HEADER, kzRow('Mission of Kazakhstan renamed'), 'FR,France,Western European and Others,true,2026,Mission of France,Mars/Olympus,Excellency,fr,true,,mission@fr-mission.org'].join('\n');
+    const bad = [
+      HEADER,
+      kzRow('Mission of Kazakhstan renamed'),
+      'FR,France,Western European and Others,true,2026,Mission of France,Mars/Olympus,Excellency,fr,true,,mission@fr-mission.org',
+    ].join('\n');
     await page.setInputFiles('#import-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
     await page.click('#targets-import button[type="submit"]');
     await page.waitForSelector('#import-result .import-errors li');
-    expect(await page.locator('#import-result .import-errors li').allTextContents()).toEqual(['Line 3, time_zone: must be an IANA time zone such as Europe/Zurich']);
+    expect(await page.locator('#import-result .import-errors li').allTextContents()).toEqual([
+      'Line 3, time_zone: must be an IANA time zone such as Europe/Zurich',
+    ]);
     expect(await text('#import-result')).toContain('Nothing was imported');
     expect(await page.evaluate('document.activeElement.id')).toBe('import-result');
     expect(await kazakhstan()).toEqual(before);
@@ -92,7 +105,7 @@ describe('fraud clean-up', () => {
   const domainRow = () => page.locator('#by-domain tr[data-source="example.net"]');
   const counted = (status: 'confirmed' | 'pending' | 'invalidated') => db().signature.count({ where: { campaignId: campaign.id, status } });
 
-  it('invalidates a domain\'s signatures after a reason in the confirm dialog, and the counts drop', async () => {
+  it("invalidates a domain's signatures after a reason in the confirm dialog, and the counts drop", async () => {
     await page.goto(`${api.url}/admin/campaigns/${campaign.slug}`);
     await page.click('text=Signing sources (fraud)');
     await page.waitForSelector('#by-domain tr[data-source="example.net"]');
@@ -100,7 +113,9 @@ describe('fraud clean-up', () => {
     expect(await text('#counts')).toBe('0 confirmed, 4 pending, 0 invalidated');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
-    await domainRow().getByRole('button', { name: /^Invalidate/ }).click();
+    await domainRow()
+      .getByRole('button', { name: /^Invalidate/ })
+      .click();
     await page.waitForSelector('#invalidate-dialog[open]');
     expect(await page.evaluate('document.activeElement.id')).toBe('invalidate-reason');
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -119,7 +134,9 @@ describe('fraud clean-up', () => {
   });
 
   it('restores them', async () => {
-    await domainRow().getByRole('button', { name: /^Restore/ }).click();
+    await domainRow()
+      .getByRole('button', { name: /^Restore/ })
+      .click();
     await page.locator('#sources-message', { hasText: '3 signatures from example.net restored.' }).waitFor();
     await page.locator('#counts', { hasText: '0 confirmed, 4 pending, 0 invalidated' }).waitFor();
     expect([await counted('pending'), await counted('invalidated')]).toEqual([4, 0]);
@@ -153,10 +170,15 @@ describe('an owner', () => {
     expect((await logIn(api.url, email, password)).csrfToken).toEqual(expect.any(String));
 
     // Disable it from its row.
-    await owner.locator(`#accounts tr[data-account="${email}"]`).getByRole('button', { name: `Disable ${email}` }).click();
+    await owner
+      .locator(`#accounts tr[data-account="${email}"]`)
+      .getByRole('button', { name: `Disable ${email}` })
+      .click();
     await owner.locator(`#accounts tr[data-account="${email}"] .state`, { hasText: 'Disabled' }).waitFor();
-    expect(await db().adminAccount.findUniqueOrThrow({ where: { email }, select: { role: true, disabledAt: true } }))
-      .toEqual({ role: 'editor', disabledAt: expect.any(Date) });
+    expect(await db().adminAccount.findUniqueOrThrow({ where: { email }, select: { role: true, disabledAt: true } })).toEqual({
+      role: 'editor',
+      disabledAt: expect.any(Date),
+    });
     await owner.locator('#audit tr[data-action="accounts.create"]').first().waitFor();
   });
 

@@ -25,8 +25,13 @@ it.each(['/admin', '/admin/campaigns/some-campaign'])('sends %s without a sessio
   expect(response.headers.get('location')).toBe(`/admin/login?next=${encodeURIComponent(path)}`);
 });
 
-it('keeps the login page\'s way back on our own admin pages', async () => {
-  for (const [next, kept] of [['/admin/campaigns/x', '/admin/campaigns/x'], ['https://evil.example/admin', '/admin'], ['//evil.example', '/admin'], ['/api/admin/tokens', '/admin']]) {
+it("keeps the login page's way back on our own admin pages", async () => {
+  for (const [next, kept] of [
+    ['/admin/campaigns/x', '/admin/campaigns/x'],
+    ['https://evil.example/admin', '/admin'],
+    ['//evil.example', '/admin'],
+    ['/api/admin/tokens', '/admin'],
+  ]) {
     const page = await call(api.url, 'GET', `/admin/login?next=${encodeURIComponent(next!)}`, { headers: html });
     expect(page.status).toBe(200);
     expect(page.text).toContain(`data-next="${kept}"`);
@@ -34,12 +39,16 @@ it('keeps the login page\'s way back on our own admin pages', async () => {
 });
 
 it('answers a login form sent without JavaScript with a page that says why', async () => {
-  const response = await fetch(`${api.url}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=a%40b.org&password=x' });
+  const response = await fetch(`${api.url}/admin/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'email=a%40b.org&password=x',
+  });
   expect(response.status).toBe(400);
   expect(await response.text()).toContain('The dashboard needs JavaScript');
 });
 
-it('shows a viewer the campaign page with its settings read-only, under the app\'s CSP', async () => {
+it("shows a viewer the campaign page with its settings read-only, under the app's CSP", async () => {
   const page = await call(api.url, 'GET', `/admin/campaigns/${slug}`, { headers: { ...html, cookie: viewer.cookie } });
   expect(page.status).toBe(200);
   expect(page.headers.get('cache-control')).toBe('no-store');
@@ -64,7 +73,8 @@ it('leaves the export buttons and links out of the page for staff without the ex
   const editorAccount = await makeAccount(api.platform.db, 'editor');
   const editor = await logIn(api.url, editorAccount.email, editorAccount.password);
   const asEditor = await call(api.url, 'GET', `/admin/campaigns/${slug}`, { headers: { ...html, cookie: editor.cookie } });
-  for (const file of ['signatures.csv', 'letters.csv', 'delivery-package/manifest.json']) expect(asEditor.text).toContain(`/api/admin/campaigns/${slug}/${file}`);
+  for (const file of ['signatures.csv', 'letters.csv', 'delivery-package/manifest.json'])
+    expect(asEditor.text).toContain(`/api/admin/campaigns/${slug}/${file}`);
 
   // An editor whose permission an owner withdrew is a viewer here.
   await api.platform.db.adminAccount.update({ where: { email: editorAccount.email }, data: { canExport: false } });
@@ -90,7 +100,15 @@ it('serves Chart.js and its own files itself, and 404 for anything else there', 
 });
 
 describe('the editing pages', () => {
-  const pages = () => ['/admin/new-campaign', `/admin/campaigns/${slug}/edit`, `/admin/campaigns/${slug}/letter-template`, `/admin/campaigns/${slug}/sources`, `/admin/campaigns/${slug}/mailings`, '/admin/targets', '/admin/accounts'];
+  const pages = () => [
+    '/admin/new-campaign',
+    `/admin/campaigns/${slug}/edit`,
+    `/admin/campaigns/${slug}/letter-template`,
+    `/admin/campaigns/${slug}/sources`,
+    `/admin/campaigns/${slug}/mailings`,
+    '/admin/targets',
+    '/admin/accounts',
+  ];
 
   it('send a browser without a session to the login page', async () => {
     for (const path of pages()) {
@@ -123,7 +141,17 @@ describe('the editing pages', () => {
   });
 
   it('serve their scripts', async () => {
-    for (const file of ['forms.js', 'demand-rows.js', 'campaign-new.js', 'campaign-edit.js', 'template.js', 'sources.js', 'mailings.js', 'targets.js', 'accounts.js']) {
+    for (const file of [
+      'forms.js',
+      'demand-rows.js',
+      'campaign-new.js',
+      'campaign-edit.js',
+      'template.js',
+      'sources.js',
+      'mailings.js',
+      'targets.js',
+      'accounts.js',
+    ]) {
       expect([file, (await fetch(`${api.url}/admin/static/${file}`)).status]).toEqual([file, 200]);
     }
   });

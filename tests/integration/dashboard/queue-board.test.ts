@@ -42,7 +42,10 @@ describe('who may open the queue board', () => {
   });
 
   it.each(['editor', 'viewer'] as const)('refuses a logged-in %s with 403, page and API alike', async (role) => {
-    for (const [path, headers] of [['/admin/queues/', page], ['/admin/queues/api/queues', json]] as const) {
+    for (const [path, headers] of [
+      ['/admin/queues/', page],
+      ['/admin/queues/api/queues', json],
+    ] as const) {
       const answer = await call(api.url, 'GET', path, { headers: { ...headers, cookie: sessions[role]!.cookie } });
       expect(answer.status).toBe(403);
       expect(answer.headers.get('content-type')).toContain('application/problem+json');
@@ -70,19 +73,24 @@ describe('who may open the queue board', () => {
 });
 
 describe('board writes', () => {
-  const pause = (headers: Record<string, string>) => call(api.url, 'PUT', '/admin/queues/api/queues/email/pause', { headers: { ...json, cookie: sessions.owner!.cookie, ...headers } });
+  const pause = (headers: Record<string, string>) =>
+    call(api.url, 'PUT', '/admin/queues/api/queues/email/pause', { headers: { ...json, cookie: sessions.owner!.cookie, ...headers } });
 
-  it('refuses a cookie write that does not come from the board\'s own origin', async () => {
+  it("refuses a cookie write that does not come from the board's own origin", async () => {
     expect((await pause({})).status).toBe(403);
     expect((await pause({ origin: 'https://evil.example' })).status).toBe(403);
     expect((await pause({ origin: api.url, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
-    const queues = (await call(api.url, 'GET', '/admin/queues/api/queues', { headers: { ...json, cookie: sessions.owner!.cookie } })).json as { queues: Array<{ name: string; isPaused: boolean }> };
+    const queues = (await call(api.url, 'GET', '/admin/queues/api/queues', { headers: { ...json, cookie: sessions.owner!.cookie } })).json as {
+      queues: Array<{ name: string; isPaused: boolean }>;
+    };
     expect(queues.queues.find((q) => q.name === 'email')!.isPaused).toBe(false);
   });
 
-  it('accepts it from the board\'s own origin', async () => {
+  it("accepts it from the board's own origin", async () => {
     expect((await pause({ origin: api.url, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
-    const resumed = await call(api.url, 'PUT', '/admin/queues/api/queues/email/resume', { headers: { ...json, cookie: sessions.owner!.cookie, origin: api.url } });
+    const resumed = await call(api.url, 'PUT', '/admin/queues/api/queues/email/resume', {
+      headers: { ...json, cookie: sessions.owner!.cookie, origin: api.url },
+    });
     expect(resumed.status).toBe(200);
   });
 });
@@ -91,8 +99,12 @@ it('loads in Chromium for an owner without a CSP violation or a request to anoth
   const tab = await browser.newPage();
   const violations: string[] = [];
   const foreign: string[] = [];
-  tab.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) violations.push(message.text()); });
-  tab.on('request', (request) => { if (!request.url().startsWith(api.url) && !request.url().startsWith('data:')) foreign.push(request.url()); });
+  tab.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  tab.on('request', (request) => {
+    if (!request.url().startsWith(api.url) && !request.url().startsWith('data:')) foreign.push(request.url());
+  });
 
   await tab.goto(`${api.url}/admin/queues/`);
   await tab.waitForURL(/\/admin\/login/);

@@ -37,7 +37,8 @@ describe('CORS on the campaign API', () => {
 
   it('answers a listed origin’s preflight for the signing API', async () => {
     const preflight = await fetch(signaturesUrl(), {
-      method: 'OPTIONS', headers: { origin: PARTNER, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      method: 'OPTIONS',
+      headers: { origin: PARTNER, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
     expect(preflight.status).toBe(204);
     expect(corsHeaders(preflight.headers)).toEqual({
@@ -102,7 +103,7 @@ describe('the embed page', () => {
     expect(response.headers.get('content-type')).toContain('javascript');
     expect(response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(response.headers.get('set-cookie')).toBeNull();
-    expect(await response.text()).toContain("event.origin !== clarion");
+    expect(await response.text()).toContain('event.origin !== clarion');
   });
 });
 
@@ -113,7 +114,12 @@ describe('the partner of a signature', () => {
   }
 
   async function storedSignature(email: string) {
-    const all = await api.platform.db.signature.findMany({ where: { campaignId: campaign.id }, select: { partner: true, source: true, createdAt: true }, orderBy: { createdAt: 'desc' }, take: 1 });
+    const all = await api.platform.db.signature.findMany({
+      where: { campaignId: campaign.id },
+      select: { partner: true, source: true, createdAt: true },
+      orderBy: { createdAt: 'desc' },
+      take: 1,
+    });
     expect(email).toBeTruthy();
     return all[0]!;
   }

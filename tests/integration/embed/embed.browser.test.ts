@@ -58,7 +58,11 @@ describe('the embedded signing form', () => {
     await frame.locator('#embed-name').fill('Framed Supporter');
     await frame.locator('#embed-email').fill(`framed-${Date.now()}@example.org`);
     // The frame tells the partner page its height, and the script fits the iframe to it.
-    await eventually(async () => (await iframe.evaluate((el) => (el as unknown as { style: { height: string } }).style.height)) !== '36rem', 5_000, 'iframe resized');
+    await eventually(
+      async () => (await iframe.evaluate((el) => (el as unknown as { style: { height: string } }).style.height)) !== '36rem',
+      5_000,
+      'iframe resized',
+    );
     expect(await seriousAccessibilityViolations((await (await iframe.elementHandle())!.contentFrame())! as never)).toEqual([]);
     // A person takes more than the form's minimum fill time.
     await page.waitForTimeout(3_200);
@@ -80,17 +84,21 @@ describe('the embedded signing form', () => {
     // frame-ancestors: Chromium replaces the refused document with an error page; no form in it.
     expect(await frame!.locator('form').count()).toBe(0);
 
-    const outcome = await page.evaluate(async ({ url, wording }) => {
-      try {
-        const response = await fetch(url, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: `refused-${Date.now()}@example.org`, name: 'Refused', consent: { updates: false, wording } }),
-        });
-        return `answered ${response.status}`;
-      } catch (error) {
-        return `blocked: ${String(error)}`;
-      }
-    }, { url: `${api.url}/api/campaigns/${campaign.slug}/signatures`, wording: campaign.wording });
+    const outcome = await page.evaluate(
+      async ({ url, wording }) => {
+        try {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: `refused-${Date.now()}@example.org`, name: 'Refused', consent: { updates: false, wording } }),
+          });
+          return `answered ${response.status}`;
+        } catch (error) {
+          return `blocked: ${String(error)}`;
+        }
+      },
+      { url: `${api.url}/api/campaigns/${campaign.slug}/signatures`, wording: campaign.wording },
+    );
     expect(outcome).toMatch(/^blocked: TypeError/);
     await page.waitForTimeout(300);
     expect((await signaturesOf()).length).toBe(before);
@@ -99,13 +107,17 @@ describe('the embedded signing form', () => {
   it('lets the allowed partner call the signing API directly and read the answer', async () => {
     const page = await browser.newPage();
     await page.goto(allowed);
-    const outcome = await page.evaluate(async ({ url, wording }) => {
-      const response = await fetch(url, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: `direct-${Date.now()}@example.org`, name: 'Direct', consent: { updates: false, wording } }),
-      });
-      return { status: response.status, body: (await response.json()) as { status: string } };
-    }, { url: `${api.url}/api/campaigns/${campaign.slug}/signatures`, wording: campaign.wording });
+    const outcome = await page.evaluate(
+      async ({ url, wording }) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: `direct-${Date.now()}@example.org`, name: 'Direct', consent: { updates: false, wording } }),
+        });
+        return { status: response.status, body: (await response.json()) as { status: string } };
+      },
+      { url: `${api.url}/api/campaigns/${campaign.slug}/signatures`, wording: campaign.wording },
+    );
     expect(outcome).toMatchObject({ status: 202, body: { status: 'received' } });
   }, 30_000);
 });

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const db = () => stack.api.platform.db;
 
-describe('erasing one\'s data through the pages', () => {
+describe("erasing one's data through the pages", () => {
   it('asks for the address, mails a link, shows what goes, and erases on the button', async () => {
     const me = await sign(stack.api, campaign.slug, campaign.wording);
     await confirmByEmail(stack.api, stack.smtp, me.email);
@@ -41,7 +41,10 @@ describe('erasing one\'s data through the pages', () => {
     await expectAccessible(page, 'erasure request page with an error');
 
     await page.fill('#erase-email', me.email);
-    const [requested] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('form[action="/erase"] button[type="submit"]')]);
+    const [requested] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('form[action="/erase"] button[type="submit"]'),
+    ]);
     expect(requested.status()).toBe(202);
     await expectAccessible(page, 'erasure requested page');
 

@@ -34,13 +34,16 @@ async function countsAgree(campaign: TestCampaign) {
            count(*) FILTER (WHERE status = 'invalidated') AS invalidated
     FROM signatures WHERE campaign_id = ${campaign.id}::uuid`;
   const n = (v: bigint | undefined) => Number(v ?? 0);
-  expect({ pending: n(counters?.pending), confirmed: n(counters?.confirmed), invalidated: n(counters?.invalidated) })
-    .toEqual({ pending: n(rows?.pending), confirmed: n(rows?.confirmed), invalidated: n(rows?.invalidated) });
+  expect({ pending: n(counters?.pending), confirmed: n(counters?.confirmed), invalidated: n(counters?.invalidated) }).toEqual({
+    pending: n(rows?.pending),
+    confirmed: n(rows?.confirmed),
+    invalidated: n(rows?.invalidated),
+  });
   expect(await expectRollupsEqualFullCount(db(), campaign.id)).toBe(n(rows?.all));
   return n(rows?.all);
 }
 
-describe('erasure on the supporter\'s request', () => {
+describe("erasure on the supporter's request", () => {
   it('mails a link; the link shows what goes, and pressing the button erases everything on every campaign', async () => {
     const first = await createCampaign(db());
     const second = await createCampaign(db());
@@ -106,7 +109,11 @@ describe('erasure on the supporter\'s request', () => {
     const campaign = await createCampaign(db());
     const me = await sign(stack.api, campaign.slug, campaign.wording);
     for (let i = 0; i < 3; i += 1) {
-      const response = await fetch(`${stack.api.url}/erase`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: me.email, lang: 'kk' }) });
+      const response = await fetch(`${stack.api.url}/erase`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email: me.email, lang: 'kk' }),
+      });
       expect(response.status).toBe(202);
       expect(await response.text()).toContain('Поштаңызды тексеріңіз');
     }
@@ -120,7 +127,11 @@ describe('erasure on the supporter\'s request', () => {
     const bad = await postJson(`${stack.api.url}/api/erasure-requests`, { email: 'not an address' });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
-    const form = await fetch(`${stack.api.url}/erase`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=nope' });
+    const form = await fetch(`${stack.api.url}/erase`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=nope',
+    });
     expect(form.status).toBe(400);
     expect(await form.text()).toContain('aria-invalid="true"');
     const forged = await fetch(`${stack.api.url}/erase/abc.def.ghi`, { method: 'POST' });
@@ -159,13 +170,13 @@ describe('erasure by staff', () => {
     expect(audit?.details).toEqual({ erased: true, signatures: 1, letters: 0 });
   });
 
-  it('writes its audit row in the erasure\'s transaction: a failing erasure leaves none and the supporter, a successful one exactly one', async () => {
+  it("writes its audit row in the erasure's transaction: a failing erasure leaves none and the supporter, a successful one exactly one", async () => {
     const campaign = await createCampaign(db());
     const me = await sign(stack.api, campaign.slug, campaign.wording);
     const editor = await makeAccount(db(), 'editor');
     const session = await logIn(stack.api.url, editor.email, editor.password);
     const headers = { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
-    const { id } = (await db().supporter.findFirstOrThrow({ where: { signatures: { some: { campaignId: campaign.id } } }, select: { id: true } }));
+    const { id } = await db().supporter.findFirstOrThrow({ where: { signatures: { some: { campaignId: campaign.id } } }, select: { id: true } });
     const audits = () => db().auditEvent.count({ where: { action: 'supporters.erase' } });
     const before = await audits();
 

@@ -26,7 +26,17 @@ it('quotes a mission name or salutation a spreadsheet would run, and the file im
   expect(row).toContain(`,'＠SUM(A1),`);
 
   // Import what was exported: the quotes come off again.
-  expect((await call(api.url, 'POST', '/api/admin/targets/import', { headers: auth, csv: exported.text.split('\n').filter((line, i) => i === 0 || line.startsWith(`${ISO2},`)).join('\n') })).status).toBe(200);
+  expect(
+    (
+      await call(api.url, 'POST', '/api/admin/targets/import', {
+        headers: auth,
+        csv: exported.text
+          .split('\n')
+          .filter((line, i) => i === 0 || line.startsWith(`${ISO2},`))
+          .join('\n'),
+      })
+    ).status,
+  ).toBe(200);
   const target = await api.platform.db.target.findUniqueOrThrow({ where: { iso2: ISO2 } });
   expect([target.missionName, target.salutation]).toEqual([missionName, salutation]);
 });

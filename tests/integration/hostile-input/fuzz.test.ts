@@ -81,7 +81,17 @@ describe('hostile requests from the document', () => {
     const report = await fuzz({
       baseUrl: api.url,
       document,
-      known: { slug: campaign.slug, wording: campaign.wording, campaign: campaign.slug, iso2: 'KZ', country: 'KZ', lang: 'kk', language: 'en', id: randomUUID(), email: 'fuzz@example.org' },
+      known: {
+        slug: campaign.slug,
+        wording: campaign.wording,
+        campaign: campaign.slug,
+        iso2: 'KZ',
+        country: 'KZ',
+        lang: 'kk',
+        language: 'en',
+        id: randomUUID(),
+        email: 'fuzz@example.org',
+      },
       adminHeaders: { authorization: `Bearer ${token}` },
       requests: REQUESTS,
       seed: SEED,

@@ -23,7 +23,12 @@ afterAll(() => api.close());
 async function raw(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}) {
   const response = await fetch(`${api.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', allow: response.headers.get('allow'), json: text.startsWith('{') ? JSON.parse(text) as Record<string, unknown> : undefined };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    allow: response.headers.get('allow'),
+    json: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
 }
 
 function expectRefused(answer: { status: number; type: string; json?: Record<string, unknown> }) {
@@ -35,7 +40,11 @@ const NUL = 'a\u0000b';
 const LONE = 'a\ud800b';
 
 describe('NUL and unpaired surrogates', () => {
-  it.each([['NUL', NUL], ['a lone high surrogate', LONE], ['a lone low surrogate', '\udc00x']])('refuses %s in a signing body field and stores nothing', async (_what, bad) => {
+  it.each([
+    ['NUL', NUL],
+    ['a lone high surrogate', LONE],
+    ['a lone low surrogate', '\udc00x'],
+  ])('refuses %s in a signing body field and stores nothing', async (_what, bad) => {
     const body = signingBody(campaign, { consent: { updates: true, wording: bad } });
     const answer = await raw('POST', `/api/campaigns/${campaign.slug}/signatures`, JSON.stringify(body), { 'content-type': 'application/json' });
     expectRefused(answer);
@@ -44,9 +53,16 @@ describe('NUL and unpaired surrogates', () => {
   });
 
   it('refuses them in a form body, a field name, the query and the path', async () => {
-    expectRefused(await raw('POST', `/api/campaigns/${campaign.slug}/signatures`, 'name=a%00b&email=x%40example.org', { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }));
+    expectRefused(
+      await raw('POST', `/api/campaigns/${campaign.slug}/signatures`, 'name=a%00b&email=x%40example.org', {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+      }),
+    );
     expectRefused(await raw('POST', '/api/admin/session', JSON.stringify({ [`e${NUL}`]: 'x', password: 'y' }), { 'content-type': 'application/json' }));
-    expectRefused(await raw('POST', '/api/admin/session', JSON.stringify({ email: `a${LONE}@example.org`, password: 'y' }), { 'content-type': 'application/json' }));
+    expectRefused(
+      await raw('POST', '/api/admin/session', JSON.stringify({ email: `a${LONE}@example.org`, password: 'y' }), { 'content-type': 'application/json' }),
+    );
     expectRefused(await raw('GET', '/api/admin/letters?campaign=%00', undefined, admin));
     expectRefused(await raw('GET', '/api/admin/letters?campaign=%ED%A0%80', undefined, admin));
     expectRefused(await raw('GET', '/api/campaigns/a%00b', undefined));
@@ -57,7 +73,14 @@ describe('NUL and unpaired surrogates', () => {
     const json = { ...admin, 'content-type': 'application/json' };
     expectRefused(await raw('PATCH', `/api/admin/campaigns/${campaign.slug}`, JSON.stringify({ title: NUL }), json));
     expectRefused(await raw('PATCH', `/api/admin/campaigns/${campaign.slug}`, JSON.stringify({ source: { organisation: LONE } }), json));
-    expectRefused(await raw('PUT', `/api/admin/campaigns/${campaign.slug}/letter-template`, JSON.stringify({ language: 'en', subject: NUL, html: '<p>x</p>', text: 'x' }), json));
+    expectRefused(
+      await raw(
+        'PUT',
+        `/api/admin/campaigns/${campaign.slug}/letter-template`,
+        JSON.stringify({ language: 'en', subject: NUL, html: '<p>x</p>', text: 'x' }),
+        json,
+      ),
+    );
     expectRefused(await raw('POST', `/api/admin/campaigns/${campaign.slug}/signatures/invalidate`, JSON.stringify({ emailDomain: NUL, reason: 'x' }), json));
     const stored = await api.platform.db.campaign.findUniqueOrThrow({ where: { id: campaign.id } });
     expect(stored.title).not.toContain('\u0000');
@@ -70,7 +93,9 @@ describe('NUL and unpaired surrogates', () => {
     expect(refused.json?.code).toBe('malformed_body');
     const form = Buffer.concat([Buffer.from('email=a'), Buffer.from([0xc3]), Buffer.from('&name=x')]);
     expectRefused(await raw('POST', `/api/campaigns/${campaign.slug}/signatures`, form, { 'content-type': 'application/x-www-form-urlencoded' }));
-    expectRefused(await raw('POST', `/api/campaigns/${campaign.slug}/signatures`, 'email=a%FF&name=x', { 'content-type': 'application/x-www-form-urlencoded' }));
+    expectRefused(
+      await raw('POST', `/api/campaigns/${campaign.slug}/signatures`, 'email=a%FF&name=x', { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
   });
 
   it('still accepts ordinary text outside the BMP (a surrogate pair)', async () => {

@@ -20,7 +20,11 @@ const sign = (fields: Record<string, unknown>) => postJson(`${api.url}/api/campa
 
 describe('tracking fields', () => {
   it.each([
-    ['source', 'zhanar@example.org'], ['source', 'two words'], ['utm_source', 'x'.repeat(65)], ['utm_medium', '-starts-with-dash'], ['utm_campaign', 'кампания'],
+    ['source', 'zhanar@example.org'],
+    ['source', 'two words'],
+    ['utm_source', 'x'.repeat(65)],
+    ['utm_medium', '-starts-with-dash'],
+    ['utm_campaign', 'кампания'],
   ])('refuses %s=%j', async (field, value) => {
     const answer = await sign({ [field]: value });
     expect(answer.status).toBe(400);
@@ -61,7 +65,10 @@ describe('rollups after erasure', () => {
     expect((await postJson(`${api.url}/api/campaigns/${own.slug}/signatures`, body('shared'))).status).toBe(202);
     expect((await postJson(`${api.url}/api/campaigns/${own.slug}/signatures`, body('shared'))).status).toBe(202);
     // Distinct keys (a key has a row per slot its signatures landed in).
-    const keys = async () => [...new Set((await api.platform.db.signatureRollupSource.findMany({ where: { campaignId: own.id }, select: { source: true } })).map((r) => r.source))].sort();
+    const keys = async () =>
+      [
+        ...new Set((await api.platform.db.signatureRollupSource.findMany({ where: { campaignId: own.id }, select: { source: true } })).map((r) => r.source)),
+      ].sort();
     expect(await keys()).toEqual(['only-one', 'shared']);
 
     const signatures = await api.platform.db.signature.findMany({ where: { campaignId: own.id }, orderBy: { createdAt: 'asc' } });

@@ -39,15 +39,20 @@ describe('a campaign read in another language', () => {
     expect(answer.title).toBe('Казахстан: справедливость за Кровавый январь');
     expect(answer.summary).toBe(kazakhstanTranslations.ru.summary);
     expect(answer.statement.startsWith('Mr. Chair,')).toBe(true);
-    expect(answer.demands).toEqual(kazakhstanDemands.map((demand, i) => ({
-      title: kazakhstanTranslations.ru.demands[i]!.title,
-      quote: demand.quote,
-      quoteTranslation: { language: 'ru', text: kazakhstanTranslations.ru.demands[i]!.quote, unofficial: true },
-    })));
+    expect(answer.demands).toEqual(
+      kazakhstanDemands.map((demand, i) => ({
+        title: kazakhstanTranslations.ru.demands[i]!.title,
+        quote: demand.quote,
+        quoteTranslation: { language: 'ru', text: kazakhstanTranslations.ru.demands[i]!.quote, unofficial: true },
+      })),
+    );
   });
 
   it('follows Accept-Language when there is no ?lang=, and ?lang= when there is', async () => {
-    expect((await read(KAZAKHSTAN_SLUG, '', { 'accept-language': 'kk-KZ,kk;q=0.9' })).answer).toMatchObject({ language: 'kk', title: 'Қазақстан: Қанды қаңтар үшін әділдік' });
+    expect((await read(KAZAKHSTAN_SLUG, '', { 'accept-language': 'kk-KZ,kk;q=0.9' })).answer).toMatchObject({
+      language: 'kk',
+      title: 'Қазақстан: Қанды қаңтар үшін әділдік',
+    });
     expect((await read(KAZAKHSTAN_SLUG, '?lang=en', { 'accept-language': 'kk' })).answer.language).toBe('en');
   });
 
@@ -62,7 +67,12 @@ describe('a campaign read in another language', () => {
     const campaign = await createCampaign(api.platform.db);
     await api.platform.db.campaign.update({ where: { id: campaign.id }, data: { summary: 'The original summary.' } });
     await api.platform.db.campaignTranslation.create({
-      data: { campaignId: campaign.id, language: 'ru', title: 'Тестовая кампания', demands: [{ position: 9, title: 'Нет такого требования' }, 'garbage', { position: 1 }] },
+      data: {
+        campaignId: campaign.id,
+        language: 'ru',
+        title: 'Тестовая кампания',
+        demands: [{ position: 9, title: 'Нет такого требования' }, 'garbage', { position: 1 }],
+      },
     });
     const russian = (await read(campaign.slug, '?lang=ru')).answer;
     expect(russian).toMatchObject({ language: 'ru', title: 'Тестовая кампания', summary: 'The original summary.' });
@@ -75,10 +85,16 @@ describe('a campaign read in another language', () => {
 
 describe('the seeded translations', () => {
   it('are seeded once: a rerun creates nothing and keeps an editor’s changes', async () => {
-    await api.platform.db.campaignTranslation.update({ where: { campaignId_language: { campaignId: kazakhstanId, language: 'kk' } }, data: { title: 'Edited by an editor' } });
+    await api.platform.db.campaignTranslation.update({
+      where: { campaignId_language: { campaignId: kazakhstanId, language: 'kk' } },
+      data: { title: 'Edited by an editor' },
+    });
     expect(await seedKazakhstanTranslations(api.platform.db, kazakhstanId)).toBe(0);
     expect((await read(KAZAKHSTAN_SLUG, '?lang=kk')).answer.title).toBe('Edited by an editor');
-    await api.platform.db.campaignTranslation.update({ where: { campaignId_language: { campaignId: kazakhstanId, language: 'kk' } }, data: { title: kazakhstanTranslations.kk.title } });
+    await api.platform.db.campaignTranslation.update({
+      where: { campaignId_language: { campaignId: kazakhstanId, language: 'kk' } },
+      data: { title: kazakhstanTranslations.kk.title },
+    });
   });
 
   it('give every demand a title and a quote translation in Russian and Kazakh', () => {
@@ -92,7 +108,10 @@ describe('the seeded translations', () => {
   });
 
   it('include a Russian letter template that passes the template checks, beside the English one', async () => {
-    const templates = await api.platform.db.letterTemplate.findMany({ where: { campaignId: kazakhstanId }, select: { language: true, subject: true, html: true, text: true } });
+    const templates = await api.platform.db.letterTemplate.findMany({
+      where: { campaignId: kazakhstanId },
+      select: { language: true, subject: true, html: true, text: true },
+    });
     expect(templates.map((t) => t.language).sort()).toEqual(['en', 'ru']);
     const russian = templates.find((t) => t.language === 'ru')!;
     expect(validateTemplate(russian)).toEqual([]);

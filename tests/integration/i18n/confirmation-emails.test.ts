@@ -32,7 +32,11 @@ async function signIn(locale: string): Promise<string> {
   const body = signingBody(campaign, { name: 'Айгерим Тест', ...(['en', 'ru', 'kk'].includes(locale) ? { locale } : {}) });
   const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, { 'accept-language': locale });
   expect([answer.status, answer.text]).toEqual([202, expect.any(String)]);
-  const signature = await api.platform.db.signature.findFirstOrThrow({ where: { campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, select: { id: true } });
+  const signature = await api.platform.db.signature.findFirstOrThrow({
+    where: { campaignId: campaign.id },
+    orderBy: { createdAt: 'desc' },
+    select: { id: true },
+  });
   await api.platform.db.signingAttempt.updateMany({ where: { signatureId: signature.id }, data: { locale } });
   return body.email;
 }

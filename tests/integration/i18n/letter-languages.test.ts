@@ -1,4 +1,11 @@
-import { seedKazakhstanCampaign, seedKazakhstanTranslations, kazakhstanTranslations, kazakhstanDemands, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
+import {
+  seedKazakhstanCampaign,
+  seedKazakhstanTranslations,
+  kazakhstanTranslations,
+  kazakhstanDemands,
+  KAZAKHSTAN_CONSENT_WORDING_ID,
+  KAZAKHSTAN_SLUG,
+} from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets, seedTranslatedDefaultTemplates } from '../../../src/modules/letters';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { approveByEmail, lettersTo, sign } from '../../support/letters';
@@ -49,8 +56,19 @@ describe('letters in the delegation’s language', () => {
     expect(france.text).not.toContain('Неофициальный');
 
     // The SMTP server has the messages a moment before the letters are marked sent.
-    const sent = () => api.platform.db.letter.findMany({ where: { campaign: { slug: KAZAKHSTAN_SLUG }, status: 'sent', target: { iso2: { in: ['AL', 'FR'] } } }, select: { language: true, target: { select: { iso2: true } } } });
-    const recorded = await eventually(async () => { const rows = await sent(); return rows.length === 2 ? rows : null; }, 10_000, 'both letters marked sent');
+    const sent = () =>
+      api.platform.db.letter.findMany({
+        where: { campaign: { slug: KAZAKHSTAN_SLUG }, status: 'sent', target: { iso2: { in: ['AL', 'FR'] } } },
+        select: { language: true, target: { select: { iso2: true } } },
+      });
+    const recorded = await eventually(
+      async () => {
+        const rows = await sent();
+        return rows.length === 2 ? rows : null;
+      },
+      10_000,
+      'both letters marked sent',
+    );
     expect(Object.fromEntries(recorded.map((l) => [l.target.iso2, l.language]))).toEqual({ AL: 'ru', FR: 'en' });
   });
 

@@ -11,7 +11,13 @@ beforeAll(async () => {
 
 afterAll(() => api.close());
 
-interface ProblemBody { title: string; detail?: string; code: string; status: number; errors?: Array<{ field: string; message: string }> }
+interface ProblemBody {
+  title: string;
+  detail?: string;
+  code: string;
+  status: number;
+  errors?: Array<{ field: string; message: string }>;
+}
 
 /** A signing that is wrong in several ways at once: a bad email, an overlong name, an unknown field, a bad country. */
 function badSigning() {
@@ -88,25 +94,47 @@ describe('problem answers in the asked language', () => {
   });
 
   it('answers body and content-type problems in the language too', async () => {
-    const malformed = await fetch(`${api.url}/api/campaigns/${campaign.slug}/signatures?lang=ru`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const malformed = await fetch(`${api.url}/api/campaigns/${campaign.slug}/signatures?lang=ru`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ title: 'Не удалось прочитать тело запроса', detail: 'Тело запроса не является корректным JSON.' });
-    const wrongType = await fetch(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { method: 'POST', headers: { 'content-type': 'text/plain', 'accept-language': 'kk' }, body: 'hello' });
+    const wrongType = await fetch(`${api.url}/api/campaigns/${campaign.slug}/signatures`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'accept-language': 'kk' },
+      body: 'hello',
+    });
     expect(wrongType.status).toBe(415);
-    expect(await wrongType.json()).toMatchObject({ title: 'Мазмұн түріне қолдау көрсетілмейді', detail: 'application/json немесе application/x-www-form-urlencoded жіберіңіз.' });
+    expect(await wrongType.json()).toMatchObject({
+      title: 'Мазмұн түріне қолдау көрсетілмейді',
+      detail: 'application/json немесе application/x-www-form-urlencoded жіберіңіз.',
+    });
   });
 
   it('answers the letters API in the language (a bad action token)', async () => {
-    const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/letters`, { actionToken: 'nonsense', targets: { all: true } }, { 'accept-language': 'ru' });
+    const answer = await postJson(
+      `${api.url}/api/campaigns/${campaign.slug}/letters`,
+      { actionToken: 'nonsense', targets: { all: true } },
+      { 'accept-language': 'ru' },
+    );
     expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ code: 'token_invalid', title: 'Эта ссылка недействительна', detail: 'Этот токен действия больше недействителен: подпишите ещё раз, чтобы написать письма.' });
+    expect(answer.json).toMatchObject({
+      code: 'token_invalid',
+      title: 'Эта ссылка недействительна',
+      detail: 'Этот токен действия больше недействителен: подпишите ещё раз, чтобы написать письма.',
+    });
     expect(byField(answer.json as ProblemBody)).toEqual({ actionToken: 'недействительно' });
   });
 
   it('answers confirmations and the delegations list in the language too', async () => {
     const confirmation = await postJson(`${api.url}/api/confirmations`, { token: 'not-a-token' }, { 'accept-language': 'kk' });
     expect(confirmation.status).toBe(400);
-    expect(confirmation.json).toMatchObject({ title: 'Бұл сілтеме жарамсыз', detail: 'Бұл растау сілтемесі жарамсыз. Хаттағы сілтемені толық ашқаныңызды тексеріңіз.' });
+    expect(confirmation.json).toMatchObject({
+      title: 'Бұл сілтеме жарамсыз',
+      detail: 'Бұл растау сілтемесі жарамсыз. Хаттағы сілтемені толық ашқаныңызды тексеріңіз.',
+    });
     const targets = await fetch(`${api.url}/api/campaigns/no-such-campaign-here/targets?lang=ru`);
     expect(targets.status).toBe(404);
     expect(await targets.json()).toMatchObject({ title: 'Кампания не найдена' });

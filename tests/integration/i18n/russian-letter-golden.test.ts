@@ -25,13 +25,16 @@ function expectGolden(name: string, actual: string): void {
 }
 
 const russian = DEFAULT_LETTER_TRANSLATIONS.ru!;
-const texts = localiseCampaign({
-  language: 'en',
-  title: 'Kazakhstan: justice for Bloody January',
-  summary: kazakhstanSummary,
-  demands: kazakhstanDemands.map((d, i) => ({ position: i + 1, ...d })),
-  translations: [{ language: 'ru', ...kazakhstanTranslations.ru, demands: kazakhstanTranslations.ru.demands.map((d, i) => ({ position: i + 1, ...d })) }],
-}, 'ru');
+const texts = localiseCampaign(
+  {
+    language: 'en',
+    title: 'Kazakhstan: justice for Bloody January',
+    summary: kazakhstanSummary,
+    demands: kazakhstanDemands.map((d, i) => ({ position: i + 1, ...d })),
+    translations: [{ language: 'ru', ...kazakhstanTranslations.ru, demands: kazakhstanTranslations.ru.demands.map((d, i) => ({ position: i + 1, ...d })) }],
+  },
+  'ru',
+);
 
 describe('the Russian default letter', () => {
   it('passes the template checks', () => {
@@ -40,10 +43,21 @@ describe('the Russian default letter', () => {
 
   it('renders to Albania from a supporter in Almaty as recorded, quotes verbatim with the translation beside them', () => {
     const ctx = buildLetterContext({
-      campaign: { title: texts.title, slug: 'kazakhstan', sourceOrganisation: 'UN Watch', sourceUrl: 'https://www.miragenews.com/kazakhstan-confronted-at-un-over-human-rights-1492435', statementDate: null },
+      campaign: {
+        title: texts.title,
+        slug: 'kazakhstan',
+        sourceOrganisation: 'UN Watch',
+        sourceUrl: 'https://www.miragenews.com/kazakhstan-confronted-at-un-over-human-rights-1492435',
+        statementDate: null,
+      },
       demands: texts.demands,
       target: { iso2: 'AL', country: 'Albania', missionName: 'Permanent Mission of Albania to the United Nations Office at Geneva', salutation: 'Excellency' },
-      supporter: { name: 'Айгерим Нурлановна', city: 'Алматы', countryCode: 'KZ', paragraph: 'Я была в Алматы в январе 2022 года.\n\nСемьи до сих пор ждут правды.' },
+      supporter: {
+        name: 'Айгерим Нурлановна',
+        city: 'Алматы',
+        countryCode: 'KZ',
+        paragraph: 'Я была в Алматы в январе 2022 года.\n\nСемьи до сих пор ждут правды.',
+      },
       language: 'ru',
     });
     const letter = compileTemplate(russian)(ctx);

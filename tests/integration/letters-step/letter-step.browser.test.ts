@@ -109,7 +109,9 @@ describe('the letter step in Chromium with JavaScript', () => {
     const page = await newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    page.on('response', (response) => { if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) errors.push(`${response.status()} ${response.url()}`); });
+    page.on('response', (response) => {
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) errors.push(`${response.status()} ${response.url()}`);
+    });
     await openLetterStep(page, actionToken);
     expect(page.url()).not.toContain(actionToken.slice(0, 16));
     await expectPageAccessible(page, 'step page');
@@ -128,7 +130,14 @@ describe('the letter step in Chromium with JavaScript', () => {
     await heading.waitFor({ state: 'visible' });
     expect(await heading.textContent()).toBe('Your letter to Albania');
     expect(await focusedId(page)).toBe('preview-heading');
-    expect(await page.locator('#preview-recipients li').allTextContents()).toEqual(['Albania', 'Bulgaria', 'Czechia', 'Estonia', 'North Macedonia', 'Slovenia']);
+    expect(await page.locator('#preview-recipients li').allTextContents()).toEqual([
+      'Albania',
+      'Bulgaria',
+      'Czechia',
+      'Estonia',
+      'North Macedonia',
+      'Slovenia',
+    ]);
     expect(await page.locator('#preview-frame').getAttribute('sandbox')).toBe('');
     const letterBody = page.frameLocator('#preview-frame').locator('body');
     await expect(letterBody.textContent()).resolves.toContain('My name is Aigerim Writer');
@@ -198,7 +207,10 @@ describe('the letter step in Chromium without JavaScript', () => {
     await page.getByLabel('Regional group', { exact: true }).selectOption('Eastern European');
     const paragraph = 'Written without JavaScript, from a phone.';
     await page.getByLabel('Your own paragraph (optional)').fill(paragraph);
-    await Promise.all([page.waitForURL(`${api.url}/c/${KAZAKHSTAN_SLUG}/write/preview#preview`), page.getByRole('button', { name: 'Preview the letter' }).click()]);
+    await Promise.all([
+      page.waitForURL(`${api.url}/c/${KAZAKHSTAN_SLUG}/write/preview#preview`),
+      page.getByRole('button', { name: 'Preview the letter' }).click(),
+    ]);
     expect(await page.locator('#preview-heading').textContent()).toBe('Your letter to Albania');
     expect(await page.locator('#preview-count').textContent()).toBe('6 letters will be sent.');
     // (Playwright cannot look inside a sandboxed frame of a page without JavaScript: the frame's source and the text version it is.)
@@ -229,7 +241,11 @@ describe('the letter step in Chromium without JavaScript', () => {
     await Promise.all([page.waitForLoadState('load'), page.locator('#send-button').click()]);
     expect(await page.locator('#group-error').textContent()).toBe('Choose a regional group.');
     await expectPageAccessible(page, 'error without JavaScript');
-    expect(await api.platform.db.letter.count({ where: { attempt: { id: (api.platform.tokens.verify('signing-action', actionToken) as { payload: string }).payload } } })).toBe(0);
+    expect(
+      await api.platform.db.letter.count({
+        where: { attempt: { id: (api.platform.tokens.verify('signing-action', actionToken) as { payload: string }).payload } },
+      }),
+    ).toBe(0);
 
     const expired = await newPage({ javaScriptEnabled: false });
     await openLetterStep(expired, 'no-longer-valid');

@@ -43,7 +43,13 @@ describe('the letter step page', () => {
     expect(page.html).toMatch(/<button type="submit" class="link-button" name="lang" value="ru" lang="ru">Русский<\/button>/);
     expect(page.html).not.toMatch(new RegExp(`(action|href)="[^"]*${actionToken.slice(0, 20)}`));
     expect(page.html).toMatch(/id="choice-all"[\s\S]*All members of the Human Rights Council <span class="muted">\(47 delegations\)/);
-    for (const group of ['African Group (13)', 'Asia-Pacific Group (13)', 'Eastern European Group (6)', 'Latin American and Caribbean Group (8)', 'Western European and Others Group (7)']) {
+    for (const group of [
+      'African Group (13)',
+      'Asia-Pacific Group (13)',
+      'Eastern European Group (6)',
+      'Latin American and Caribbean Group (8)',
+      'Western European and Others Group (7)',
+    ]) {
       expect(page.html).toContain(`>${group}</option>`);
     }
     expect(page.html).toContain('My own country&#x27;s delegation: Kazakhstan');
@@ -122,7 +128,9 @@ describe('previewing without JavaScript', () => {
     expect(textOf(page.html, 'preview-heading')).toBe('Your letter to Albania');
     expect(textOf(page.html, 'preview-count')).toBe('6 letters will be sent.');
     expect(textOf(page.html, 'preview-recipients').split(' ').join(' ')).toBe(EASTERN_EUROPEAN.join(' '));
-    const frame = /<iframe id="preview-frame" class="letter" sandbox="" referrerpolicy="no-referrer" srcdoc="([^"]*)" title="([^"]*)"><\/iframe>/.exec(page.html);
+    const frame = /<iframe id="preview-frame" class="letter" sandbox="" referrerpolicy="no-referrer" srcdoc="([^"]*)" title="([^"]*)"><\/iframe>/.exec(
+      page.html,
+    );
     expect(frame).not.toBeNull();
     expect(decode(frame![2]!)).toBe('The letter as the delegation of Albania will receive it');
     const letterHtml = decode(frame![1]!);
@@ -156,7 +164,13 @@ describe('previewing without JavaScript', () => {
     ['a group without the group', { choice: 'group', group: '' }, 400, 'group-error', 'Choose a regional group.'],
     ['a group that does not exist', { choice: 'group', group: 'Arctic' }, 400, 'group-error', 'Choose a regional group.'],
     ['chosen countries without any', { choice: 'countries' }, 400, 'countries-error', 'Tick at least one delegation in the list.'],
-    ['a paragraph over the limit', { choice: 'all', paragraph: 'x'.repeat(2001) }, 400, 'paragraph-error', 'Your paragraph has 2,001 characters; shorten it to at most 2,000.'],
+    [
+      'a paragraph over the limit',
+      { choice: 'all', paragraph: 'x'.repeat(2001) },
+      400,
+      'paragraph-error',
+      'Your paragraph has 2,001 characters; shorten it to at most 2,000.',
+    ],
   ])('re-renders the form for %s, with the message beside the field', async (_what, fields, status, errorId, message) => {
     const { actionToken } = await signKazakhstan();
     for (const step of ['/preview', '/send'] as const) {
@@ -213,7 +227,7 @@ describe('sending without JavaScript', () => {
     expect(await lettersOfToken(api, actionToken)).toBe(7);
   });
 
-  it('says the letters are on their way when written from the confirmation link\'s page, and tells what went before', async () => {
+  it("says the letters are on their way when written from the confirmation link's page, and tells what went before", async () => {
     const { email, actionToken } = await signKazakhstan();
     const message = await smtp.waitFor((m) => m.envelope.to.includes(email) && m.subject.includes('Please confirm'));
     const confirmed = await postForm(api, confirmationLinkIn(message), {});

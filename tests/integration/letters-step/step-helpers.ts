@@ -8,7 +8,9 @@ export async function postForm(api: TestApi, path: string, fields: Record<string
     for (const one of Array.isArray(value) ? value : [value]) body.append(name, one);
   }
   const response = await fetch(`${api.url}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers }, body,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
+    body,
   });
   return { status: response.status, headers: response.headers, html: await response.text() };
 }
@@ -24,9 +26,18 @@ export async function lettersOfToken(api: TestApi, actionToken: string): Promise
 export function textOf(html: string, id: string): string {
   const match = new RegExp(`<(\\w+)[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
   if (!match) throw new Error(`no element #${id}`);
-  return decode(match[2]!.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decode(match[2]!.replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function decode(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&#x3D;/g, '=').replace(/&#x60;/g, '`').replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x60;/g, '`')
+    .replace(/&amp;/g, '&');
 }

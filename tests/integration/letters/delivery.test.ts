@@ -12,8 +12,12 @@ let stack: TestStack;
 
 beforeAll(async () => {
   stack = await startTestStack({
-    RATE_LIMIT_ENABLED: 'false', ADMIN_API_TOKEN: ADMIN,
-    LETTERS_CAP_DISABLED: 'true', LETTERS_RETRY_BASE_MS: '100', LETTERS_MAX_ATTEMPTS: '3', LETTERS_COPY_PASTE_THRESHOLD: '3',
+    RATE_LIMIT_ENABLED: 'false',
+    ADMIN_API_TOKEN: ADMIN,
+    LETTERS_CAP_DISABLED: 'true',
+    LETTERS_RETRY_BASE_MS: '100',
+    LETTERS_MAX_ATTEMPTS: '3',
+    LETTERS_COPY_PASTE_THRESHOLD: '3',
   });
   ({ smtp, api } = stack);
   const campaignId = await seedKazakhstanCampaign(api.platform.db);
@@ -57,10 +61,14 @@ describe('letters to delegations', () => {
     expect(albania.envelope.from).not.toBe(email);
     expect(albania.messageId).toMatch(/^<letter-[0-9a-f-]{36}@campaigns\.example\.org>$/);
     // The server records a message before it answers 250; the row says `sent` only after that answer.
-    const rows = await eventually(async () => {
-      const sent = await api.platform.db.letter.findMany({ where: { status: 'sent', messageId: { in: letters.map((m) => m.messageId) } } });
-      return sent.length === 6 ? sent : null;
-    }, 5_000, 'six sent rows');
+    const rows = await eventually(
+      async () => {
+        const sent = await api.platform.db.letter.findMany({ where: { status: 'sent', messageId: { in: letters.map((m) => m.messageId) } } });
+        return sent.length === 6 ? sent : null;
+      },
+      5_000,
+      'six sent rows',
+    );
     expect(rows.every((r) => r.sentAt && r.attempts === 1 && r.lastSmtpResponse?.startsWith('250'))).toBe(true);
   });
 
@@ -137,7 +145,11 @@ describe('letters to delegations', () => {
     smtp.respondWith([{ code: 451, message: 'Try again later' }]);
     await write(KAZAKHSTAN_SLUG, { actionToken, targets: { countries: ['BR'] } });
     await eventually(() => lettersTo(smtp, email).length === 1, 10_000, 'the retried letter');
-    const letter = await eventually(() => api.platform.db.letter.findFirst({ where: { messageId: lettersTo(smtp, email)[0]!.messageId, status: 'sent' } }), 5_000, 'sent row');
+    const letter = await eventually(
+      () => api.platform.db.letter.findFirst({ where: { messageId: lettersTo(smtp, email)[0]!.messageId, status: 'sent' } }),
+      5_000,
+      'sent row',
+    );
     expect(letter.attempts).toBe(2);
   });
 
@@ -147,7 +159,15 @@ describe('letters to delegations', () => {
     const rejectedBefore = smtp.rejected;
     smtp.respondWith([{ code: 550, message: 'Mailbox unavailable' }]);
     await write(KAZAKHSTAN_SLUG, { actionToken, targets: { countries: ['CL'] } });
-    const failed = await eventually(() => api.platform.db.letter.findFirst({ where: { status: 'failed', target: { iso2: 'CL' }, supporter: { letters: { some: {} } }, lastSmtpResponse: { contains: '550' } }, orderBy: { createdAt: 'desc' } }), 10_000, 'failed letter');
+    const failed = await eventually(
+      () =>
+        api.platform.db.letter.findFirst({
+          where: { status: 'failed', target: { iso2: 'CL' }, supporter: { letters: { some: {} } }, lastSmtpResponse: { contains: '550' } },
+          orderBy: { createdAt: 'desc' },
+        }),
+      10_000,
+      'failed letter',
+    );
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(smtp.rejected - rejectedBefore).toBe(1);
     expect(failed.attempts).toBe(1);

@@ -62,9 +62,12 @@ function listUnsubscribeUrl(message: RecordedMessage): string {
   return match[1]!;
 }
 
-const oneClick = (url: string) => fetch(local(url), {
-  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
-});
+const oneClick = (url: string) =>
+  fetch(local(url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'List-Unsubscribe=One-Click',
+  });
 
 async function lettersOf(campaignId: string, iso2: string) {
   return api.platform.db.letter.findMany({ where: { campaignId, target: { iso2 } }, select: { id: true, status: true, messageId: true, digestKey: true } });
@@ -80,16 +83,22 @@ async function overridesOf(iso2: string): Promise<Array<{ campaign: string; reas
 /** The digest job waiting for the end of its period (a day), run now. */
 async function runDigestNow(campaignId: string, iso2: string) {
   const target = await api.platform.db.target.findUniqueOrThrow({ where: { iso2 } });
-  const row = await eventually(() => api.platform.db.outboxEvent.findFirst({
-    where: { jobName: 'letters.send.digest', dedupeKey: { startsWith: `digest-${campaignId}-${target.id}-` } }, orderBy: { createdAt: 'desc' },
-  }), 10_000, 'the digest outbox row');
+  const row = await eventually(
+    () =>
+      api.platform.db.outboxEvent.findFirst({
+        where: { jobName: 'letters.send.digest', dedupeKey: { startsWith: `digest-${campaignId}-${target.id}-` } },
+        orderBy: { createdAt: 'desc' },
+      }),
+    10_000,
+    'the digest outbox row',
+  );
   const job = await eventually(() => lettersQueue.getJob(row.dedupeKey), 10_000, 'the digest job');
   if ((await job.getState()) === 'delayed') await job.promote();
   return row;
 }
 
 describe('List-Unsubscribe on letters to delegations', () => {
-  it('carries both headers; the one-click POST answers 2xx twice; that campaign\'s next letters go as a daily digest, another campaign\'s stay single', async () => {
+  it("carries both headers; the one-click POST answers 2xx twice; that campaign's next letters go as a daily digest, another campaign's stay single", async () => {
     const first = await write(kazakhstan, 'FR');
     const letter = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('FR')) && m.replyTo.includes(first.email));
     expect(letter.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
@@ -126,10 +135,14 @@ describe('List-Unsubscribe on letters to delegations', () => {
     expect(digest.text).toContain(later[0]!.name);
     expect(digest.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(listUnsubscribeUrl(digest).startsWith(`${api.platform.config.PUBLIC_BASE_URL}/delegations/digest/`)).toBe(true);
-    const letters = await eventually(async () => {
-      const rows = await lettersOf(kazakhstan.id, 'FR');
-      return rows.every((r) => r.status === 'sent') ? rows : null;
-    }, 10_000, 'every letter sent');
+    const letters = await eventually(
+      async () => {
+        const rows = await lettersOf(kazakhstan.id, 'FR');
+        return rows.every((r) => r.status === 'sent') ? rows : null;
+      },
+      10_000,
+      'every letter sent',
+    );
     expect(letters.filter((l) => l.messageId === digest.messageId)).toHaveLength(2);
     expect(toMission('FR')).toHaveLength(sentBefore + 2);
 
@@ -162,7 +175,11 @@ describe('List-Unsubscribe on letters to delegations', () => {
       expect(answer.headers.get('content-type')).toContain('application/problem+json');
       expect((await fetch(local(bad))).status).toBe(400);
     }
-    const wrongBody = await fetch(local(url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=Yes' });
+    const wrongBody = await fetch(local(url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=Yes',
+    });
     expect(wrongBody.status).toBe(400);
     expect(wrongBody.headers.get('content-type')).toContain('application/problem+json');
     // Signed by us but expired, or naming a campaign that no longer exists.
@@ -185,18 +202,26 @@ describe('List-Unsubscribe on letters to delegations', () => {
     const writers = [];
     for (let i = 0; i < 4; i += 1) writers.push(await write(kazakhstan, 'IT'));
     const firstLetter = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('IT')));
-    const waitingJobs = await eventually(async () => {
-      const jobs = (await lettersQueue.getJobs(['delayed'])).filter((job) => job.name === 'letters.send.letter' && typeof job.data.slotAt === 'number');
-      return jobs.length === 3 ? jobs : null;
-    }, 15_000, 'three letters waiting for their slots');
+    const waitingJobs = await eventually(
+      async () => {
+        const jobs = (await lettersQueue.getJobs(['delayed'])).filter((job) => job.name === 'letters.send.letter' && typeof job.data.slotAt === 'number');
+        return jobs.length === 3 ? jobs : null;
+      },
+      15_000,
+      'three letters waiting for their slots',
+    );
 
     expect((await oneClick(listUnsubscribeUrl(firstLetter))).status).toBe(200);
     // Their slots come: each job finds the override and hands its letter to the digest.
     for (const job of waitingJobs) await job.promote();
-    await eventually(async () => {
-      const states = await Promise.all(waitingJobs.map((job) => lettersQueue.getJob(job.id!).then((j) => j?.getState())));
-      return states.every((s) => s === 'completed');
-    }, 15_000, 'the waiting jobs done');
+    await eventually(
+      async () => {
+        const states = await Promise.all(waitingJobs.map((job) => lettersQueue.getJob(job.id!).then((j) => j?.getState())));
+        return states.every((s) => s === 'completed');
+      },
+      15_000,
+      'the waiting jobs done',
+    );
     expect(toMission('IT')).toHaveLength(1);
     expect((await lettersOf(kazakhstan.id, 'IT')).filter((l) => l.status === 'queued')).toHaveLength(3);
 
@@ -205,17 +230,21 @@ describe('List-Unsubscribe on letters to delegations', () => {
     await api.platform.redis.del(`${api.platform.config.QUEUE_PREFIX}:letters:pace:${italy.id}`);
     await runDigestNow(kazakhstan.id, 'IT');
     const digest = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('IT')) && m.messageId !== firstLetter.messageId, 15_000);
-    const afterSwitch = await eventually(async () => {
-      const rows = await lettersOf(kazakhstan.id, 'IT');
-      return rows.every((r) => r.status === 'sent') ? rows : null;
-    }, 10_000, 'all four sent');
+    const afterSwitch = await eventually(
+      async () => {
+        const rows = await lettersOf(kazakhstan.id, 'IT');
+        return rows.every((r) => r.status === 'sent') ? rows : null;
+      },
+      10_000,
+      'all four sent',
+    );
     expect(afterSwitch.filter((l) => l.messageId === firstLetter.messageId)).toHaveLength(1);
     expect(afterSwitch.filter((l) => l.messageId === digest.messageId)).toHaveLength(3);
     for (const writer of writers.slice(1)) expect(digest.text).toContain(writer.name);
     expect(toMission('IT')).toHaveLength(2);
   }, 120_000);
 
-  it('an admin\'s reversal (audited) sends the letter waiting for the digest singly, once, and the next ones singly', async () => {
+  it("an admin's reversal (audited) sends the letter waiting for the digest singly, once, and the next ones singly", async () => {
     const first = await write(kazakhstan, 'CH');
     const firstLetter = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('CH')) && m.replyTo.includes(first.email));
     expect((await oneClick(listUnsubscribeUrl(firstLetter))).status).toBe(200);
@@ -244,10 +273,14 @@ describe('List-Unsubscribe on letters to delegations', () => {
 
     const next = await write(kazakhstan, 'CH');
     await smtp.waitFor((m) => m.envelope.to.includes(missionOf('CH')) && m.replyTo.includes(next.email), 15_000);
-    const final = await eventually(async () => {
-      const rows = await lettersOf(kazakhstan.id, 'CH');
-      return rows.length === 3 && rows.every((l) => l.status === 'sent') ? rows : null;
-    }, 10_000, 'three letters sent');
+    const final = await eventually(
+      async () => {
+        const rows = await lettersOf(kazakhstan.id, 'CH');
+        return rows.length === 3 && rows.every((l) => l.status === 'sent') ? rows : null;
+      },
+      10_000,
+      'three letters sent',
+    );
     // Three letters, three single messages: each letter in exactly one message.
     expect(toMission('CH')).toHaveLength(3);
     expect(new Set(final.map((l) => l.messageId))).toEqual(new Set(toMission('CH').map((m) => m.messageId)));
@@ -268,14 +301,20 @@ describe('a dead worker across the switch', () => {
     expect(swept.leasesExpired).toBe(1);
     expect((await api.platform.db.letter.findUniqueOrThrow({ where: { id: waiting.id } })).status).toBe('queued');
     // Not as a single letter: no single-letter job was written for it by the sweep.
-    expect(await api.platform.db.outboxEvent.count({ where: { jobName: 'letters.send.letter', dedupeKey: { startsWith: `letter-${waiting.id}-sweep-` } } })).toBe(0);
+    expect(
+      await api.platform.db.outboxEvent.count({ where: { jobName: 'letters.send.letter', dedupeKey: { startsWith: `letter-${waiting.id}-sweep-` } } }),
+    ).toBe(0);
 
     await runDigestNow(kazakhstan.id, 'GB');
     const digest = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('GB')) && m.text.includes(stranded.name), 15_000);
-    const rows = await eventually(async () => {
-      const all = await lettersOf(kazakhstan.id, 'GB');
-      return all.every((l) => l.status === 'sent') ? all : null;
-    }, 10_000, 'both sent');
+    const rows = await eventually(
+      async () => {
+        const all = await lettersOf(kazakhstan.id, 'GB');
+        return all.every((l) => l.status === 'sent') ? all : null;
+      },
+      10_000,
+      'both sent',
+    );
     expect(rows.find((l) => l.id === waiting.id)!.messageId).toBe(digest.messageId);
     expect(toMission('GB')).toHaveLength(2);
   }, 60_000);
@@ -313,8 +352,14 @@ describe('the delegations page', () => {
 /** The dedupe key of the newest digest job for (campaign, delegation), without running it. */
 async function digestJobIdOf(campaignId: string, iso2: string): Promise<string> {
   const target = await api.platform.db.target.findUniqueOrThrow({ where: { iso2 } });
-  const row = await eventually(() => api.platform.db.outboxEvent.findFirst({
-    where: { jobName: 'letters.send.digest', dedupeKey: { startsWith: `digest-${campaignId}-${target.id}-` } }, orderBy: { createdAt: 'desc' },
-  }), 10_000, 'the digest outbox row');
+  const row = await eventually(
+    () =>
+      api.platform.db.outboxEvent.findFirst({
+        where: { jobName: 'letters.send.digest', dedupeKey: { startsWith: `digest-${campaignId}-${target.id}-` } },
+        orderBy: { createdAt: 'desc' },
+      }),
+    10_000,
+    'the digest outbox row',
+  );
   return row.dedupeKey;
 }

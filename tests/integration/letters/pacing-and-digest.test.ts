@@ -35,7 +35,11 @@ describe('pacing per delegation', () => {
     const pakistan = await api.platform.db.target.update({ where: { iso2: 'PK' }, data: { hourlyCap: 2 } });
     const other = await createCampaign(api.platform.db);
     const writers = [];
-    for (const campaign of [{ slug: KAZAKHSTAN_SLUG, wording: KAZAKHSTAN_CONSENT_WORDING_ID }, { slug: KAZAKHSTAN_SLUG, wording: KAZAKHSTAN_CONSENT_WORDING_ID }, other]) {
+    for (const campaign of [
+      { slug: KAZAKHSTAN_SLUG, wording: KAZAKHSTAN_CONSENT_WORDING_ID },
+      { slug: KAZAKHSTAN_SLUG, wording: KAZAKHSTAN_CONSENT_WORDING_ID },
+      other,
+    ]) {
       const writer = await sign(api, campaign.slug, campaign.wording);
       const actionToken = await confirmByEmail(api, smtp, writer.email);
       expect((await write(campaign.slug, { actionToken, targets: { countries: ['PK'] } })).status).toBe(202);
@@ -44,10 +48,14 @@ describe('pacing per delegation', () => {
 
     const toPakistan = () => smtp.messages.filter((m) => m.envelope.to.includes('mission.pk@delegations.example.org'));
     await eventually(() => toPakistan().length === 1, 10_000, 'the first letter to Pakistan');
-    const delayed = await eventually(async () => {
-      const jobs = (await lettersQueue.getJobs(['delayed'])).filter((job) => job.name === 'letters.send.letter' && typeof job.data.slotAt === 'number');
-      return jobs.length === 2 ? jobs : null;
-    }, 10_000, 'two letters waiting for their slots');
+    const delayed = await eventually(
+      async () => {
+        const jobs = (await lettersQueue.getJobs(['delayed'])).filter((job) => job.name === 'letters.send.letter' && typeof job.data.slotAt === 'number');
+        return jobs.length === 2 ? jobs : null;
+      },
+      10_000,
+      'two letters waiting for their slots',
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(toPakistan()).toHaveLength(1);
 
@@ -60,7 +68,7 @@ describe('pacing per delegation', () => {
     expect(waiting).toHaveLength(2);
   });
 
-  it('reserves slots at least 3600 s / cap apart, shaped by the delegation\'s local time of day', async () => {
+  it("reserves slots at least 3600 s / cap apart, shaped by the delegation's local time of day", async () => {
     const redis = createRedis(api.platform.config.REDIS_URL, 'queue');
     try {
       const pacer = new DelegationPacer(redis, `${api.platform.config.QUEUE_PREFIX}:pace-test`, () => 0.99);
@@ -90,11 +98,17 @@ describe('digest mode', () => {
       const actionToken = await confirmByEmail(api, smtp, writer.email);
       await write(campaign.slug, { actionToken, targets: { countries: ['IN'] }, paragraph: `Words of ${name} <b>bold</b>` });
     }
-    const letters = await eventually(async () => {
-      const rows = await api.platform.db.letter.findMany({ where: { campaignId: campaign.id } });
-      return rows.length === 3 && rows.every((r) => r.status === 'queued') ? rows : null;
-    }, 10_000, 'three queued letters');
-    const digestRow = await api.platform.db.outboxEvent.findFirstOrThrow({ where: { jobName: 'letters.send.digest', dedupeKey: { startsWith: `digest-${campaign.id}-` } } });
+    const letters = await eventually(
+      async () => {
+        const rows = await api.platform.db.letter.findMany({ where: { campaignId: campaign.id } });
+        return rows.length === 3 && rows.every((r) => r.status === 'queued') ? rows : null;
+      },
+      10_000,
+      'three queued letters',
+    );
+    const digestRow = await api.platform.db.outboxEvent.findFirstOrThrow({
+      where: { jobName: 'letters.send.digest', dedupeKey: { startsWith: `digest-${campaign.id}-` } },
+    });
     expect(digestRow.runAt!.getTime()).toBeGreaterThan(Date.now());
     const job = await eventually(() => lettersQueue.getJob(digestRow.dedupeKey), 10_000, 'the digest job');
     expect(await job.getState()).toBe('delayed');
@@ -104,10 +118,14 @@ describe('digest mode', () => {
     for (const name of names) expect(digest.text).toContain(name);
     expect(digest.text).toMatch(/\b3\b/);
     expect(digest.html).toContain('&lt;b&gt;bold&lt;/b&gt;');
-    const sent = await eventually(async () => {
-      const rows = await api.platform.db.letter.findMany({ where: { id: { in: letters.map((l) => l.id) } } });
-      return rows.every((r) => r.status === 'sent') ? rows : null;
-    }, 5_000, 'all three letters sent');
+    const sent = await eventually(
+      async () => {
+        const rows = await api.platform.db.letter.findMany({ where: { id: { in: letters.map((l) => l.id) } } });
+        return rows.every((r) => r.status === 'sent') ? rows : null;
+      },
+      5_000,
+      'all three letters sent',
+    );
     expect(new Set(sent.map((r) => r.messageId))).toEqual(new Set([digest.messageId]));
     expect(smtp.messages.filter((m) => m.envelope.to.includes('mission.in@delegations.example.org'))).toHaveLength(1);
   });

@@ -13,8 +13,10 @@ let campaign: TestCampaign;
 beforeAll(async () => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   stack = await startTestStack({
-    RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true',
-    DKIM_DOMAIN: 'clarion.example', DKIM_SELECTOR: 'test2026',
+    RATE_LIMIT_ENABLED: 'false',
+    LETTERS_CAP_DISABLED: 'true',
+    DKIM_DOMAIN: 'clarion.example',
+    DKIM_SELECTOR: 'test2026',
     DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/\n/g, '\\n'),
   });
   ({ smtp, api } = stack);
@@ -37,11 +39,23 @@ describe('letters and the mail they become', () => {
   });
 
   it('cancels a letter whose template renders empty instead of sending it', async () => {
-    await api.platform.db.letterTemplate.create({ data: { campaignId: campaign.id, language: 'en', subject: 'Hello', html: '{{#if supporter.paragraph}}<p>{{supporter.paragraph}}</p>{{/if}}', text: '{{#if supporter.paragraph}}{{supporter.paragraph}}{{/if}}' } });
+    await api.platform.db.letterTemplate.create({
+      data: {
+        campaignId: campaign.id,
+        language: 'en',
+        subject: 'Hello',
+        html: '{{#if supporter.paragraph}}<p>{{supporter.paragraph}}</p>{{/if}}',
+        text: '{{#if supporter.paragraph}}{{supporter.paragraph}}{{/if}}',
+      },
+    });
     const { email } = await sign(api, campaign.slug, campaign.wording);
     const actionToken = await confirmByEmail(api, smtp, email);
     await postJson(`${api.url}/api/campaigns/${campaign.slug}/letters`, { actionToken, targets: { countries: ['JP'] } });
-    const cancelled = await eventually(() => api.platform.db.letter.findFirst({ where: { campaignId: campaign.id, status: 'cancelled' } }), 10_000, 'a cancelled letter');
+    const cancelled = await eventually(
+      () => api.platform.db.letter.findFirst({ where: { campaignId: campaign.id, status: 'cancelled' } }),
+      10_000,
+      'a cancelled letter',
+    );
     expect(cancelled.reviewReason).toBe('rendered empty');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(lettersTo(smtp, email)).toHaveLength(0);

@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { targetsRouter } from '../../../src/modules/letters';
 import { CSV_COLUMNS } from '../../../src/modules/letters/targets/targets.csv';
 import {
-  findDeliverableAddresses, findTargetsForSelection, recordAddressFailure, recordAddressSuccess,
+  findDeliverableAddresses,
+  findTargetsForSelection,
+  recordAddressFailure,
+  recordAddressSuccess,
 } from '../../../src/modules/letters/targets/targets.repository';
 import { membersFile, placeholderAddress, seedTargets } from '../../../src/modules/letters/targets/targets.seed';
 import { closePlatform, createPlatform, type Platform } from '../../../src/platform/context';
@@ -23,7 +26,11 @@ const TOKEN = 'x'.repeat(40);
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 // The router on the real app assembly (middleware, error handling), whether or not src/api.ts mounts it yet.
-interface TargetsApi { platform: Platform; url: string; close(): Promise<void> }
+interface TargetsApi {
+  platform: Platform;
+  url: string;
+  close(): Promise<void>;
+}
 async function startTargetsApi(overrides: Record<string, string>): Promise<TargetsApi> {
   const platform = createPlatform(testConfig(overrides), 'test-api');
   const server: Server = createHttpApp(platform, [targetsRouter(platform)]).listen(0, '127.0.0.1');
@@ -52,9 +59,18 @@ afterAll(async () => {
 const HEADER = CSV_COLUMNS.join(',');
 function row(iso2: string, country: string, overrides: Partial<Record<(typeof CSV_COLUMNS)[number], string>> = {}): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
-    iso2, country, un_group: 'Western European and Others', council_member: 'false', term_ends: '',
-    mission_name: `Permanent Mission of ${country}`, time_zone: 'Europe/Zurich', salutation: 'Excellency',
-    preferred_language: 'en', active: 'true', hourly_cap: '', emails: `office@${iso2.toLowerCase()}-mission.org`,
+    iso2,
+    country,
+    un_group: 'Western European and Others',
+    council_member: 'false',
+    term_ends: '',
+    mission_name: `Permanent Mission of ${country}`,
+    time_zone: 'Europe/Zurich',
+    salutation: 'Excellency',
+    preferred_language: 'en',
+    active: 'true',
+    hourly_cap: '',
+    emails: `office@${iso2.toLowerCase()}-mission.org`,
     ...overrides,
   };
   return CSV_COLUMNS.map((c) => (/[",\n]/.test(cells[c]) ? `"${cells[c].replace(/"/g, '""')}"` : cells[c])).join(',');
@@ -66,7 +82,11 @@ function importCsv(body: string, headers: Record<string, string> = auth) {
 }
 
 function patch(iso2: string, body: unknown) {
-  return fetch(`${api.url}/api/admin/targets/${iso2}`, { method: 'PATCH', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
+  return fetch(`${api.url}/api/admin/targets/${iso2}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify(body),
+  });
 }
 
 /** Everything about every delegation, to compare the database before and after. */
@@ -79,7 +99,12 @@ async function addressOf(iso2: string, email: string) {
 }
 
 describe('seeding the delegations', () => {
-  const members = fs.readFileSync(membersFile, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0]!);
+  const members = fs
+    .readFileSync(membersFile, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',')[0]!);
 
   it('creates the 47 Council members by group plus Kazakhstan, each with one placeholder address', async () => {
     await seedTargets(db);
@@ -88,7 +113,11 @@ describe('seeding the delegations', () => {
     const byGroup: Record<string, number> = {};
     for (const t of seeded.filter((t) => t.councilMember)) byGroup[t.unGroup] = (byGroup[t.unGroup] ?? 0) + 1;
     expect(byGroup).toEqual({
-      'African': 13, 'Asia-Pacific': 13, 'Latin American and Caribbean': 8, 'Western European and Others': 7, 'Eastern European': 6,
+      African: 13,
+      'Asia-Pacific': 13,
+      'Latin American and Caribbean': 8,
+      'Western European and Others': 7,
+      'Eastern European': 6,
     });
     const kz = seeded.find((t) => t.iso2 === 'KZ')!;
     expect(kz).toMatchObject({ councilMember: false, unGroup: 'Asia-Pacific', timeZone: 'Europe/Zurich', salutation: 'Excellency', active: true });
@@ -104,9 +133,9 @@ describe('seeding the delegations', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('creates each delegation once when runs overlap, and keeps an admin\'s real address on reruns', async () => {
+  it("creates each delegation once when runs overlap, and keeps an admin's real address on reruns", async () => {
     const source = 'iso2,country,un_regional_group,hrc_term_ends\nAQ,Antarctica,African,2030\nBV,Bouvet Island,African,2030\n';
-    const missing = 3 - await db.target.count({ where: { iso2: { in: ['AQ', 'BV', 'KZ'] } } });
+    const missing = 3 - (await db.target.count({ where: { iso2: { in: ['AQ', 'BV', 'KZ'] } } }));
     const runs = await Promise.all([seedTargets(db, source), seedTargets(db, source), seedTargets(db, source)]);
     expect(await db.target.count({ where: { iso2: { in: ['AQ', 'BV'] } } })).toBe(2);
     expect(runs.reduce((sum, run) => sum + run.created, 0)).toBe(missing);
@@ -131,8 +160,13 @@ describe('the public list of delegations', () => {
     expect(text).not.toContain('@');
     const { targets } = JSON.parse(text) as { targets: Array<Record<string, unknown>> };
     expect(targets).toContainEqual({
-      iso2: 'CH', country: 'Switzerland', group: 'Western European and Others', councilMember: true, termEnds: 2027,
-      mission: 'Permanent Mission of Switzerland to the United Nations Office at Geneva', preferredLanguage: 'en',
+      iso2: 'CH',
+      country: 'Switzerland',
+      group: 'Western European and Others',
+      councilMember: true,
+      termEnds: 2027,
+      mission: 'Permanent Mission of Switzerland to the United Nations Office at Geneva',
+      preferredLanguage: 'en',
     });
     expect(targets.find((t) => t.iso2 === 'KZ')).toMatchObject({ councilMember: false, termEnds: null });
   });
@@ -140,7 +174,7 @@ describe('the public list of delegations', () => {
   it('leaves out inactive delegations', async () => {
     expect((await importCsv(csvOf(row('HM', 'Heard Island', { active: 'false', emails: '' })))).status).toBe(200);
     const campaign = await createCampaign(db);
-    const { targets } = await (await fetch(`${api.url}/api/campaigns/${campaign.slug}/targets`)).json() as { targets: Array<{ iso2: string }> };
+    const { targets } = (await (await fetch(`${api.url}/api/campaigns/${campaign.slug}/targets`)).json()) as { targets: Array<{ iso2: string }> };
     expect(targets.map((t) => t.iso2)).not.toContain('HM');
   });
 
@@ -153,7 +187,10 @@ describe('the public list of delegations', () => {
 
 describe('the admin API', () => {
   const routes: Array<[string, string]> = [
-    ['GET', '/api/admin/targets'], ['GET', '/api/admin/targets.csv'], ['POST', '/api/admin/targets/import'], ['PATCH', '/api/admin/targets/KZ'],
+    ['GET', '/api/admin/targets'],
+    ['GET', '/api/admin/targets.csv'],
+    ['POST', '/api/admin/targets/import'],
+    ['PATCH', '/api/admin/targets/KZ'],
   ];
 
   it.each(routes)('%s %s answers 401 without a token and with a wrong one', async (method, path) => {
@@ -179,7 +216,13 @@ describe('the admin API', () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ created: 2, updated: 0, unchanged: 0 });
 
-    const second = await importCsv(csvOf(row('TF', 'French Southern Territories'), row('GS', 'South Georgia', { salutation: 'Your Excellency', emails: 'b@gs-mission.org;c@gs-mission.org' }), row('UM', 'US Minor Outlying Islands')));
+    const second = await importCsv(
+      csvOf(
+        row('TF', 'French Southern Territories'),
+        row('GS', 'South Georgia', { salutation: 'Your Excellency', emails: 'b@gs-mission.org;c@gs-mission.org' }),
+        row('UM', 'US Minor Outlying Islands'),
+      ),
+    );
     expect(await second.json()).toEqual({ created: 1, updated: 1, unchanged: 1 });
     const gs = await db.target.findUniqueOrThrow({ where: { iso2: 'GS' }, include: { addresses: { orderBy: { email: 'asc' } } } });
     expect(gs.salutation).toBe('Your Excellency');
@@ -189,15 +232,17 @@ describe('the admin API', () => {
   it('writes nothing when one line is wrong, and lists every error with its line and field', async () => {
     await importCsv(csvOf(row('PN', 'Pitcairn')));
     const before = await snapshot();
-    const response = await importCsv(csvOf(
-      row('PN', 'Pitcairn', { salutation: 'Changed' }),
-      row('NF', 'Norfolk Island'),
-      row('CX', 'Christmas Island', { time_zone: 'Indian/Nowhere' }),
-      row('CC', 'Cocos Islands', { emails: 'not-an-address', hourly_cap: 'lots' }),
-    ));
+    const response = await importCsv(
+      csvOf(
+        row('PN', 'Pitcairn', { salutation: 'Changed' }),
+        row('NF', 'Norfolk Island'),
+        row('CX', 'Christmas Island', { time_zone: 'Indian/Nowhere' }),
+        row('CC', 'Cocos Islands', { emails: 'not-an-address', hourly_cap: 'lots' }),
+      ),
+    );
     expect(response.status).toBe(422);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    const problem = await response.json() as { code: string; errors: unknown[] };
+    const problem = (await response.json()) as { code: string; errors: unknown[] };
     expect(problem.code).toBe('csv_invalid');
     expect(problem.errors).toEqual([
       { line: 4, field: 'time_zone', message: expect.any(String) },
@@ -232,7 +277,7 @@ describe('the admin API', () => {
     await importCsv(csvOf(row('BQ', 'Bonaire', { emails: `office@bq-mission.org;${placeholderAddress('BQ')}` })));
     const response = await fetch(`${api.url}/api/admin/targets`, { headers: auth });
     expect(response.status).toBe(200);
-    const { targets } = await response.json() as { targets: Array<{ iso2: string; needsRealAddress: boolean; addresses: unknown[] }> };
+    const { targets } = (await response.json()) as { targets: Array<{ iso2: string; needsRealAddress: boolean; addresses: unknown[] }> };
     expect(targets.find((t) => t.iso2 === 'KZ')).toMatchObject({
       needsRealAddress: true,
       // Other test files in this worker's database may have sent letters to KZ: its dates vary.
@@ -240,21 +285,32 @@ describe('the admin API', () => {
     });
     expect(targets.find((t) => t.iso2 === 'BQ')).toMatchObject({
       needsRealAddress: false,
-      addresses: [{ email: 'office@bq-mission.org', placeholder: false }, { email: 'mission.bq@delegations.example.org', placeholder: true }],
+      addresses: [
+        { email: 'office@bq-mission.org', placeholder: false },
+        { email: 'mission.bq@delegations.example.org', placeholder: true },
+      ],
     });
   });
 
   it('exports a file that imports back unchanged', async () => {
     await seedTargets(db);
-    await importCsv(csvOf(row('SJ', 'Svalbard', { salutation: '=cmd|calc', country: 'Svalbard, "Jan Mayen"', hourly_cap: '12', council_member: 'true', term_ends: '2029' })));
+    await importCsv(
+      csvOf(row('SJ', 'Svalbard', { salutation: '=cmd|calc', country: 'Svalbard, "Jan Mayen"', hourly_cap: '12', council_member: 'true', term_ends: '2029' })),
+    );
     const response = await fetch(`${api.url}/api/admin/targets.csv`, { headers: auth });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(response.headers.get('content-disposition')).toBe('attachment; filename="targets.csv"');
     const csv = await response.text();
     expect(csv.split('\n')[0]).toBe(HEADER);
-    expect(csv).toContain(`SJ,"Svalbard, ""Jan Mayen""",Western European and Others,true,2029,Permanent Mission of Svalbard,Europe/Zurich,'=cmd|calc,en,true,12,office@sj-mission.org\n`);
-    const codes = csv.trim().split('\n').slice(1).map((line) => line.slice(0, 2));
+    expect(csv).toContain(
+      `SJ,"Svalbard, ""Jan Mayen""",Western European and Others,true,2029,Permanent Mission of Svalbard,Europe/Zurich,'=cmd|calc,en,true,12,office@sj-mission.org\n`,
+    );
+    const codes = csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.slice(0, 2));
     expect(codes).toEqual([...codes].sort());
 
     const before = await snapshot();
@@ -265,17 +321,31 @@ describe('the admin API', () => {
 
   it('edits one delegation with the same rules as the import', async () => {
     await importCsv(csvOf(row('TK', 'Tokelau', { emails: 'old@tk-mission.org' })));
-    const response = await patch('tk', { salutation: 'Dear Ambassador', timeZone: 'Pacific/Fakaofo', preferredLanguage: 'EN-nz', hourlyCap: 7, emails: ['New@TK-Mission.org', 'mission.tk@delegations.example.org'] });
+    const response = await patch('tk', {
+      salutation: 'Dear Ambassador',
+      timeZone: 'Pacific/Fakaofo',
+      preferredLanguage: 'EN-nz',
+      hourlyCap: 7,
+      emails: ['New@TK-Mission.org', 'mission.tk@delegations.example.org'],
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
-      iso2: 'TK', salutation: 'Dear Ambassador', timeZone: 'Pacific/Fakaofo', preferredLanguage: 'en-NZ', hourlyCap: 7, needsRealAddress: false,
-      addresses: [{ email: 'new@tk-mission.org', placeholder: false }, { email: 'mission.tk@delegations.example.org', placeholder: true }],
+      iso2: 'TK',
+      salutation: 'Dear Ambassador',
+      timeZone: 'Pacific/Fakaofo',
+      preferredLanguage: 'en-NZ',
+      hourlyCap: 7,
+      needsRealAddress: false,
+      addresses: [
+        { email: 'new@tk-mission.org', placeholder: false },
+        { email: 'mission.tk@delegations.example.org', placeholder: true },
+      ],
     });
-    expect((await (await patch('TK', { hourlyCap: null })).json() as { hourlyCap: unknown }).hourlyCap).toBeNull();
+    expect(((await (await patch('TK', { hourlyCap: null })).json()) as { hourlyCap: unknown }).hourlyCap).toBeNull();
 
     const invalid = await patch('TK', { timeZone: 'Europe/Atlantis', emails: ['nope'] });
     expect(invalid.status).toBe(400);
-    expect((await invalid.json() as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual(['emails.0', 'timeZone']);
+    expect(((await invalid.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual(['emails.0', 'timeZone']);
     expect((await patch('TK', { emails: [] })).status).toBe(400);
     expect((await patch('TK', { country: 'Elsewhere' })).status).toBe(400);
     expect((await patch('TK', {})).status).toBe(400);
@@ -287,15 +357,24 @@ describe('the admin API', () => {
 describe('delivery helpers', () => {
   it('select active Council members for all or a group, and any active delegation by code', async () => {
     await seedTargets(db);
-    await importCsv(csvOf(row('MQ', 'Martinique', { active: 'false' }), row('GP', 'Guadeloupe', { council_member: 'true', term_ends: '2030', un_group: 'Eastern European' })));
+    await importCsv(
+      csvOf(row('MQ', 'Martinique', { active: 'false' }), row('GP', 'Guadeloupe', { council_member: 'true', term_ends: '2030', un_group: 'Eastern European' })),
+    );
 
     const all = await findTargetsForSelection(db, { all: true });
     expect(all.map((t) => t.iso2)).toEqual(expect.arrayContaining(['CH', 'CN', 'GP']));
     expect(all.map((t) => t.iso2)).not.toContain('KZ');
     expect(all.map((t) => t.iso2)).not.toContain('MQ');
     expect(all[0]).toEqual({
-      id: expect.any(String), iso2: expect.any(String), country: expect.any(String), unGroup: expect.any(String), missionName: expect.any(String),
-      salutation: expect.any(String), timeZone: expect.any(String), preferredLanguage: expect.any(String), hourlyCap: null,
+      id: expect.any(String),
+      iso2: expect.any(String),
+      country: expect.any(String),
+      unGroup: expect.any(String),
+      missionName: expect.any(String),
+      salutation: expect.any(String),
+      timeZone: expect.any(String),
+      preferredLanguage: expect.any(String),
+      hourlyCap: null,
     });
 
     const eastern = await findTargetsForSelection(db, { group: 'Eastern European' });
@@ -317,7 +396,11 @@ describe('delivery helpers', () => {
     expect(await recordAddressFailure(db, a.id, 'soft')).toBe('soft_bounced');
     expect(await recordAddressFailure(db, a.id, 'soft')).toBe('soft_bounced');
     await recordAddressSuccess(db, a.id);
-    expect(await db.targetAddress.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({ health: 'active', softBounceCount: 0, lastSuccessAt: expect.any(Date) });
+    expect(await db.targetAddress.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({
+      health: 'active',
+      softBounceCount: 0,
+      lastSuccessAt: expect.any(Date),
+    });
 
     const results = await Promise.all([1, 2, 3].map(() => recordAddressFailure(db, a.id, 'soft')));
     expect(results.filter((h) => h === 'bounced')).toHaveLength(1);

@@ -15,7 +15,14 @@ let api: TestApi;
 
 beforeAll(async () => {
   api = await startTestApi({ ADMIN_API_TOKEN: TOKEN });
-  const target = { country: 'Tuvalu', unGroup: 'Asia-Pacific', missionName: 'Permanent Mission of Tuvalu', salutation: 'Excellency', preferredLanguage: 'en', active: true };
+  const target = {
+    country: 'Tuvalu',
+    unGroup: 'Asia-Pacific',
+    missionName: 'Permanent Mission of Tuvalu',
+    salutation: 'Excellency',
+    preferredLanguage: 'en',
+    active: true,
+  };
   // With an address, as every active delegation has one (other files export and re-import them all).
   await api.platform.db.target.upsert({
     where: { iso2: TARGET_ISO2 },
@@ -98,7 +105,11 @@ describe('letter templates', () => {
   });
 
   it('previews an unsaved template for the admin without storing it, and refuses a broken one', async () => {
-    const answer = await send('POST', `${base}/preview`, { iso2: TARGET_ISO2, supporter: { name: 'A' }, template: { ...template, text: 'Only {{supporter.name}}' } });
+    const answer = await send('POST', `${base}/preview`, {
+      iso2: TARGET_ISO2,
+      supporter: { name: 'A' },
+      template: { ...template, text: 'Only {{supporter.name}}' },
+    });
     expect(answer.status).toBe(200);
     expect(answer.json.text).toBe('Only A');
     const broken = await send('POST', `${base}/preview`, { iso2: TARGET_ISO2, supporter: { name: 'A' }, template: { ...template, text: '{{#if}}' } });
@@ -111,12 +122,23 @@ describe('letter templates', () => {
     const slug = `test-kz-${randomUUID().slice(0, 8)}`;
     await api.platform.db.campaign.create({
       data: {
-        slug, title: 'Kazakhstan: justice for Bloody January', statement: 'See the source.', sourceOrganisation: 'UN Watch', status: 'live',
-        signatureGoal: 10, senderName: 'Test', senderEmail: 'campaign@clarion.example',
+        slug,
+        title: 'Kazakhstan: justice for Bloody January',
+        statement: 'See the source.',
+        sourceOrganisation: 'UN Watch',
+        status: 'live',
+        signatureGoal: 10,
+        senderName: 'Test',
+        senderEmail: 'campaign@clarion.example',
         demands: { create: kazakhstanDemands.map((demand, index) => ({ position: index + 1, ...demand })) },
       },
     });
-    const answer = await postJson(`${api.url}/api/campaigns/${slug}/letters/preview`, { iso2: TARGET_ISO2, name: 'Aigerim', country: 'KZ', paragraph: '<script>alert(1)</script>' });
+    const answer = await postJson(`${api.url}/api/campaigns/${slug}/letters/preview`, {
+      iso2: TARGET_ISO2,
+      name: 'Aigerim',
+      country: 'KZ',
+      paragraph: '<script>alert(1)</script>',
+    });
     expect(answer.status).toBe(200);
     const letter = answer.json as { subject: string; html: string; text: string };
     expect(letter.subject).toBe('Kazakhstan: justice for Bloody January — a letter from a supporter');
@@ -170,7 +192,9 @@ describe('seedDefaultTemplate and getLetterRenderer', () => {
     await send('PUT', `/api/admin/campaigns/${campaign.slug}/letter-template`, { ...template, subject: 'Second {{campaign.slug}}' });
     await send('PUT', `/api/admin/campaigns/${campaign.slug}/letter-template`, { ...template, language: 'fr', subject: 'Français {{campaign.slug}}' });
     const ctx = {
-      campaign: { title: 'T', slug: 's' }, source: { organisation: 'O', url: null, date: null }, demands: [],
+      campaign: { title: 'T', slug: 's' },
+      source: { organisation: 'O', url: null, date: null },
+      demands: [],
       supporter: { name: 'N', city: null, country: null, countryCode: null, paragraph: null },
       delegation: { iso2: 'TV', country: 'Tuvalu', mission: 'M', salutation: 'Excellency' },
     };

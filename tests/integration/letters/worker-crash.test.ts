@@ -36,9 +36,16 @@ const logs = new LogCollector();
 beforeAll(async () => {
   workerChildren.buildIfStale();
   smtp = await SmtpRecorder.start();
-  api = await startTestApi({
-    SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true', LETTERS_SEND_LEASE_SECONDS: LEASE_SECONDS, LOG_LEVEL: 'warn',
-  }, { logStream: logs });
+  api = await startTestApi(
+    {
+      SMTP_URL: smtp.url,
+      RATE_LIMIT_ENABLED: 'false',
+      LETTERS_CAP_DISABLED: 'true',
+      LETTERS_SEND_LEASE_SECONDS: LEASE_SECONDS,
+      LOG_LEVEL: 'warn',
+    },
+    { logStream: logs },
+  );
   campaignId = await seedKazakhstanCampaign(api.platform.db);
   await seedDefaultTemplate(api.platform.db, campaignId);
   await seedTargets(api.platform.db);
@@ -58,7 +65,9 @@ describe('a letters worker killed mid-batch', () => {
     // ~8 supporters, each writing to every Council member: a batch of several hundred letters.
     const supporters = await Promise.all(Array.from({ length: SUPPORTERS }, () => sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID)));
     const verified = await Promise.all(supporters.map((s) => confirmByEmail(api, smtp, s.email)));
-    const answers = await Promise.all(verified.map((actionToken) => postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/letters`, { actionToken, targets: { all: true } })));
+    const answers = await Promise.all(
+      verified.map((actionToken) => postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/letters`, { actionToken, targets: { all: true } })),
+    );
     for (const answer of answers) expect(answer.json).toMatchObject({ status: 'queued' });
     const total = answers.reduce((sum, a) => sum + (a.json as { recorded: number }).recorded, 0);
     expect(total).toBeGreaterThan(300);
@@ -69,8 +78,11 @@ describe('a letters worker killed mid-batch', () => {
     smtp.setAcceptDelay(ACCEPT_DELAY_MS);
     const started = Date.now();
     const first = startLettersWorker('first');
-    await eventually(() => letterMessages().length >= KILL_AFTER || first.exitCode !== null, 20_000, `${KILL_AFTER} letters at the server`)
-      .catch((error: Error) => { throw withDiagnostics(error); });
+    await eventually(() => letterMessages().length >= KILL_AFTER || first.exitCode !== null, 20_000, `${KILL_AFTER} letters at the server`).catch(
+      (error: Error) => {
+        throw withDiagnostics(error);
+      },
+    );
     if (first.exitCode !== null) throw withDiagnostics(new Error('the first worker exited before it was killed'));
     await workerChildren.kill(first);
     const killedAt = Date.now();
@@ -83,10 +95,16 @@ describe('a letters worker killed mid-batch', () => {
     expect((atKill.sending ?? 0) + (atKill.queued ?? 0)).toBeGreaterThan(0); // ...with letters left to send
 
     startLettersWorker('restarted');
-    await eventually(async () => {
-      const counts = await statusCounts();
-      return counts.sent === total && Object.keys(counts).length === 1;
-    }, 60_000, 'every letter sent after the restart').catch(async (error: Error) => { throw withDiagnostics(error, await statusCounts(), await unsentLetters()); });
+    await eventually(
+      async () => {
+        const counts = await statusCounts();
+        return counts.sent === total && Object.keys(counts).length === 1;
+      },
+      60_000,
+      'every letter sent after the restart',
+    ).catch(async (error: Error) => {
+      throw withDiagnostics(error, await statusCounts(), await unsentLetters());
+    });
     const recoveredMs = Date.now() - killedAt;
 
     // Against the server's log, by Message-ID.
@@ -100,10 +118,12 @@ describe('a letters worker killed mid-batch', () => {
     const extraCopies = duplicates.reduce((sum, [, n]) => sum + n - 1, 0);
     const swept = sweeps();
 
-    console.log(`worker-crash: ${rows.length} letters, ${lost.length} lost, ${duplicates.length} duplicates (same Message-ID, ${extraCopies} extra copies); `
-      + `killed after ${receivedAtKill} received (${atKill.sending ?? 0} sending, ${atKill.queued ?? 0} queued), all sent ${(recoveredMs / 1000).toFixed(1)} s after the kill `
-      + `(sweeper: ${swept.leasesExpired} expired leases re-queued, ${swept.jobsRestored} lost jobs restored), `
-      + `${((Date.now() - started) / 1000).toFixed(1)} s from the first start`);
+    console.log(
+      `worker-crash: ${rows.length} letters, ${lost.length} lost, ${duplicates.length} duplicates (same Message-ID, ${extraCopies} extra copies); ` +
+        `killed after ${receivedAtKill} received (${atKill.sending ?? 0} sending, ${atKill.queued ?? 0} queued), all sent ${(recoveredMs / 1000).toFixed(1)} s after the kill ` +
+        `(sweeper: ${swept.leasesExpired} expired leases re-queued, ${swept.jobsRestored} lost jobs restored), ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s from the first start`,
+    );
 
     expect(rows).toHaveLength(total);
     expect(lost).toEqual([]); // every `sent` row's Message-ID is in the server's log
@@ -126,7 +146,8 @@ async function statusCounts(): Promise<Record<string, number>> {
 /** Letters not yet sent, with the state of each of their jobs (first, retry or sweep). */
 async function unsentLetters(): Promise<string> {
   const rows = await api.platform.db.letter.findMany({
-    where: { campaignId, status: { not: 'sent' } }, take: 10,
+    where: { campaignId, status: { not: 'sent' } },
+    take: 10,
     select: { id: true, status: true, attempts: true, queuedAt: true, sendingAt: true, lastSmtpResponse: true },
   });
   const redis = api.platform.redis;
@@ -137,7 +158,14 @@ async function unsentLetters(): Promise<string> {
     for (const key of await redis.keys(`${prefix}letter-${row.id}*`)) {
       if ((await redis.type(key)) !== 'hash') continue;
       const id = key.slice(prefix.length);
-      const [finishedOn, processedOn, failedReason, returnvalue, stalls] = await redis.hmget(key, 'finishedOn', 'processedOn', 'failedReason', 'returnvalue', 'stc');
+      const [finishedOn, processedOn, failedReason, returnvalue, stalls] = await redis.hmget(
+        key,
+        'finishedOn',
+        'processedOn',
+        'failedReason',
+        'returnvalue',
+        'stc',
+      );
       const where = [];
       for (const list of ['wait', 'active', 'paused']) if ((await redis.lpos(`${prefix}${list}`, id)) !== null) where.push(list);
       for (const set of ['delayed', 'completed', 'failed', 'prioritized']) if ((await redis.zscore(`${prefix}${set}`, id)) !== null) where.push(set);
@@ -158,17 +186,25 @@ function sweeps(): { leasesExpired: number; jobsRestored: number } {
 }
 
 function withDiagnostics(error: Error, counts?: Record<string, number>, unsent?: string): Error {
-  error.message += `\nletters at the server: ${letterMessages().length}`
-    + `\nsweeps: ${JSON.stringify(sweeps())}; warnings here:\n${logs.lines.filter((l) => l.msg !== 'letters swept').slice(-10).map((l) => JSON.stringify(l)).join('\n')}`
-    + (counts ? `\nletter statuses: ${JSON.stringify(counts)}` : '')
-    + (unsent ? `\nunsent letters:\n${unsent}` : '')
-    + `\nworker output (last lines):\n${workerChildren.tail()}`;
+  error.message +=
+    `\nletters at the server: ${letterMessages().length}` +
+    `\nsweeps: ${JSON.stringify(sweeps())}; warnings here:\n${logs.lines
+      .filter((l) => l.msg !== 'letters swept')
+      .slice(-10)
+      .map((l) => JSON.stringify(l))
+      .join('\n')}` +
+    (counts ? `\nletter statuses: ${JSON.stringify(counts)}` : '') +
+    (unsent ? `\nunsent letters:\n${unsent}` : '') +
+    `\nworker output (last lines):\n${workerChildren.tail()}`;
   return error;
 }
 
 function startLettersWorker(name: string) {
   return workerChildren.start(name, {
-    QUEUE_PREFIX: api.platform.config.QUEUE_PREFIX, SMTP_URL: smtp.url, SMTP_POOL_SIZE: '4',
-    LETTERS_CAP_DISABLED: 'true', LETTERS_SEND_LEASE_SECONDS: LEASE_SECONDS,
+    QUEUE_PREFIX: api.platform.config.QUEUE_PREFIX,
+    SMTP_URL: smtp.url,
+    SMTP_POOL_SIZE: '4',
+    LETTERS_CAP_DISABLED: 'true',
+    LETTERS_SEND_LEASE_SECONDS: LEASE_SECONDS,
   });
 }

@@ -29,10 +29,12 @@ afterAll(async () => {
 
 async function request(method: string, path: string, headers: Record<string, string>, body?: unknown) {
   const response = await fetch(`${api.url}${path}`, {
-    method, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', json: text ? JSON.parse(text) as Record<string, unknown> : undefined };
+  return { status: response.status, type: response.headers.get('content-type') ?? '', json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
 }
 
 const update = { subject: 'News from {{campaign.title}}', text: 'Dear {{supporter.name}},\n\nThe Council heard us.' };
@@ -46,20 +48,35 @@ async function createAndSend(campaign: TestCampaign, body: Record<string, unknow
 }
 
 async function untilDone(id: string) {
-  return eventually(async () => {
-    const answer = await request('GET', `/api/admin/mailings/${id}`, viewer);
-    return answer.json?.status === 'done' ? answer.json as { status: string; counts: Record<string, number> } : undefined;
-  }, 60_000, `mailing ${id} done`);
+  return eventually(
+    async () => {
+      const answer = await request('GET', `/api/admin/mailings/${id}`, viewer);
+      return answer.json?.status === 'done' ? (answer.json as { status: string; counts: Record<string, number> }) : undefined;
+    },
+    60_000,
+    `mailing ${id} done`,
+  );
 }
 
-const recipientsOf = (id: string) => mailingMessages(smtp, id).map((m) => m.envelope.to[0]!).sort();
+const recipientsOf = (id: string) =>
+  mailingMessages(smtp, id)
+    .map((m) => m.envelope.to[0]!)
+    .sort();
 const emailsOf = (supporters: SeededSupporter[]) => supporters.map((s) => s.email).sort();
 
 describe('campaign updates', () => {
   it('reach exactly the confirmed, consenting, not-suppressed supporters, once each, with unsubscribe headers and link', async () => {
     const campaign = await createCampaign(api.platform.db);
     const seeded = await seedSupporters(api.platform, campaign, [
-      ...Array<'eligible'>(20).fill('eligible'), 'unconfirmed', 'unconfirmed', 'no_consent', 'no_consent', 'suppressed', 'suppressed', 'unsubscribed', 'invalidated',
+      ...Array<'eligible'>(20).fill('eligible'),
+      'unconfirmed',
+      'unconfirmed',
+      'no_consent',
+      'no_consent',
+      'suppressed',
+      'suppressed',
+      'unsubscribed',
+      'invalidated',
     ]);
     const id = await createAndSend(campaign);
     const done = await untilDone(id);
@@ -85,8 +102,16 @@ describe('campaign updates', () => {
 
   it('narrows by language and country, and falls back to the main version for a language without one', async () => {
     const campaign = await createCampaign(api.platform.db);
-    const seeded = await seedSupporters(api.platform, campaign, Array<'eligible'>(12).fill('eligible'), { locales: ['en', 'ru', 'kk'], countries: ['KZ', 'FR'] });
-    const id = await createAndSend(campaign, { ...update, languages: ['ru', 'kk'], countries: ['KZ'], translations: [{ language: 'ru', subject: 'Новости', text: 'Здравствуйте, {{supporter.name}}!' }] });
+    const seeded = await seedSupporters(api.platform, campaign, Array<'eligible'>(12).fill('eligible'), {
+      locales: ['en', 'ru', 'kk'],
+      countries: ['KZ', 'FR'],
+    });
+    const id = await createAndSend(campaign, {
+      ...update,
+      languages: ['ru', 'kk'],
+      countries: ['KZ'],
+      translations: [{ language: 'ru', subject: 'Новости', text: 'Здравствуйте, {{supporter.name}}!' }],
+    });
     await untilDone(id);
     const expected = seeded.filter((s) => s.locale !== 'en' && s.country === 'KZ');
     expect(recipientsOf(id)).toEqual(emailsOf(expected));
@@ -111,19 +136,29 @@ describe('campaign updates', () => {
     expect(html).toContain('name="scope" value="all"');
     expect(await api.platform.db.consentWithdrawal.count()).toBe(0);
 
-    const oneClick = () => fetch(urlOf(leaver!).replace(api.platform.config.PUBLIC_BASE_URL, api.url), {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
-    });
+    const oneClick = () =>
+      fetch(urlOf(leaver!).replace(api.platform.config.PUBLIC_BASE_URL, api.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
     expect((await oneClick()).status).toBe(200);
     expect((await oneClick()).status).toBe(200);
     const withdrawals = await api.platform.db.consentWithdrawal.findMany({ where: { supporterId: leaver!.id } });
-    expect(withdrawals).toEqual([expect.objectContaining({ scope: 'campaign', via: 'one_click', wording: 'list-unsubscribe-post.v1', campaignId: campaign.id })]);
-    const signature = await api.platform.db.signature.findFirst({ where: { supporterId: leaver!.id }, select: { status: true, consentUpdates: true, updatesWithdrawnAt: true } });
+    expect(withdrawals).toEqual([
+      expect.objectContaining({ scope: 'campaign', via: 'one_click', wording: 'list-unsubscribe-post.v1', campaignId: campaign.id }),
+    ]);
+    const signature = await api.platform.db.signature.findFirst({
+      where: { supporterId: leaver!.id },
+      select: { status: true, consentUpdates: true, updatesWithdrawnAt: true },
+    });
     expect(signature).toEqual({ status: 'confirmed', consentUpdates: true, updatesWithdrawnAt: expect.any(Date) }); // the signature and its evidence stay
 
     // "All mail from this Clarion" from the page: the address is suppressed for every later send.
     const all = await fetch(urlOf(allLeaver!).replace(api.platform.config.PUBLIC_BASE_URL, api.url), {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scope=all',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'scope=all',
     });
     expect(all.status).toBe(200);
     expect(await api.platform.db.mailSuppression.count({ where: { reason: 'unsubscribed' } })).toBe(1);
@@ -134,8 +169,14 @@ describe('campaign updates', () => {
     expect(recipientsOf(second)).toEqual(emailsOf(seeded.slice(2)));
 
     // A tampered token changes nothing and says so.
-    const tampered = urlOf(seeded[2]!).replace(api.platform.config.PUBLIC_BASE_URL, api.url).replace(/\/unsubscribe\/([0-9a-f])/, (_, c: string) => `/unsubscribe/${c === 'a' ? 'b' : 'a'}`);
-    const refused = await fetch(tampered, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const tampered = urlOf(seeded[2]!)
+      .replace(api.platform.config.PUBLIC_BASE_URL, api.url)
+      .replace(/\/unsubscribe\/([0-9a-f])/, (_, c: string) => `/unsubscribe/${c === 'a' ? 'b' : 'a'}`);
+    const refused = await fetch(tampered, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(refused.status).toBe(400);
     expect(await api.platform.db.consentWithdrawal.count({ where: { supporterId: seeded[2]!.id } })).toBe(0);
   }, 90_000);
@@ -150,7 +191,11 @@ describe('campaign updates', () => {
       const paused = await request('POST', `/api/admin/mailings/${id}/pause`, editor);
       expect(paused.json).toEqual({ id, status: 'paused' });
       // The run's job ends by itself once it sees the pause: nothing more is sent after that.
-      await eventually(async () => (await api.platform.db.outboxEvent.findUnique({ where: { dedupeKey: `mailing-${id}-1` } }))?.completedAt, 20_000, 'run 1 over');
+      await eventually(
+        async () => (await api.platform.db.outboxEvent.findUnique({ where: { dedupeKey: `mailing-${id}-1` } }))?.completedAt,
+        20_000,
+        'run 1 over',
+      );
       const atPause = await request('GET', `/api/admin/mailings/${id}`, viewer);
       const counts = atPause.json!.counts as Record<string, number>;
       expect(atPause.json!.status).toBe('paused');
@@ -165,8 +210,16 @@ describe('campaign updates', () => {
       const cancelled = await createAndSend(campaign);
       await eventually(() => mailingMessages(smtp, cancelled).length >= 1, 20_000, 'first message');
       expect((await request('POST', `/api/admin/mailings/${cancelled}/cancel`, editor)).json).toEqual({ id: cancelled, status: 'cancelled' });
-      await eventually(async () => (await api.platform.db.outboxEvent.findUnique({ where: { dedupeKey: `mailing-${cancelled}-1` } }))?.completedAt, 20_000, 'run over');
-      await eventually(async () => (await api.platform.db.mailingRecipient.count({ where: { mailingId: cancelled, status: 'sending' } })) === 0, 20_000, 'in-flight settled');
+      await eventually(
+        async () => (await api.platform.db.outboxEvent.findUnique({ where: { dedupeKey: `mailing-${cancelled}-1` } }))?.completedAt,
+        20_000,
+        'run over',
+      );
+      await eventually(
+        async () => (await api.platform.db.mailingRecipient.count({ where: { mailingId: cancelled, status: 'sending' } })) === 0,
+        20_000,
+        'in-flight settled',
+      );
       const rows = await api.platform.db.mailingRecipient.groupBy({ by: ['status'], where: { mailingId: cancelled }, _count: { _all: true } });
       const byStatus = Object.fromEntries(rows.map((r) => [r.status, r._count._all]));
       expect(byStatus.cancelled).toBeGreaterThan(0);
@@ -191,17 +244,22 @@ describe('reminders', () => {
     const url = unsubscribeUrlOf(reminder);
     expect(reminder.text).toContain(url);
     const answer = await fetch(url.replace(api.platform.config.PUBLIC_BASE_URL, api.url), {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
     });
     expect(answer.status).toBe(200);
-    const signature = await api.platform.db.signature.findFirst({ where: { campaignId: campaign.id }, select: { updatesWithdrawnAt: true, supporterId: true } });
+    const signature = await api.platform.db.signature.findFirst({
+      where: { campaignId: campaign.id },
+      select: { updatesWithdrawnAt: true, supporterId: true },
+    });
     expect(signature?.updatesWithdrawnAt).toEqual(expect.any(Date));
     expect(await api.platform.db.consentWithdrawal.count({ where: { supporterId: signature!.supporterId } })).toBe(1);
   }, 60_000);
 });
 
 describe('the mailings API', () => {
-  it('answers the contract\'s shapes, refuses bad input with problem+json and changes nothing, and lets viewers only read', async () => {
+  it("answers the contract's shapes, refuses bad input with problem+json and changes nothing, and lets viewers only read", async () => {
     const campaign = await createCampaign(api.platform.db);
     const path = `/api/admin/campaigns/${campaign.slug}/mailings`;
     const bad: Array<[unknown, number]> = [
@@ -228,7 +286,9 @@ describe('the mailings API', () => {
     expect(created).toEqual(expect.objectContaining({ status: 201, json: { id: expect.any(String) } }));
     const id = (created.json as { id: string }).id;
     const shown = await request('GET', `/api/admin/mailings/${id}`, viewer);
-    expect(shown.json).toEqual(expect.objectContaining({ status: 'draft', counts: { recipients: 0, queued: 0, sent: 0, failed: 0, bounced: 0, unsubscribed: 0 } }));
+    expect(shown.json).toEqual(
+      expect.objectContaining({ status: 'draft', counts: { recipients: 0, queued: 0, sent: 0, failed: 0, bounced: 0, unsubscribed: 0 } }),
+    );
     expect((await request('POST', `/api/admin/mailings/${id}/send`, viewer)).status).toBe(403);
     expect((await request('POST', `/api/admin/mailings/${id}/resume`, editor)).status).toBe(409);
     const preview = await request('POST', `/api/admin/mailings/${id}/preview`, editor, {});

@@ -26,7 +26,8 @@ beforeAll(async () => {
   const session = await logIn(stack.api.url, account.email, account.password);
   editor = { email: account.email, headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken } };
   const created = await call(stack.api.url, 'POST', `/api/admin/campaigns/${campaign.slug}/mailings`, {
-    headers: editor.headers, json: { subject: 'News from {{campaign.title}}', text: 'Dear {{supporter.name}},\n\nWe were heard.' },
+    headers: editor.headers,
+    json: { subject: 'News from {{campaign.title}}', text: 'Dear {{supporter.name}},\n\nWe were heard.' },
   });
   expect(created.status).toBe(201);
   mailingId = (created.json as { id: string }).id;
@@ -67,7 +68,9 @@ describe('bad requests queue nothing', () => {
 
   it('a form-encoded body is 415', async () => {
     const answer = await fetch(`${stack.api.url}${testPath(mailingId)}`, {
-      method: 'POST', headers: { ...editor.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: 'language=en',
+      method: 'POST',
+      headers: { ...editor.headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'language=en',
     });
     expect(answer.status).toBe(415);
     expect(await testJobs()).toEqual([]);
@@ -75,7 +78,7 @@ describe('bad requests queue nothing', () => {
 });
 
 describe('a test to oneself', () => {
-  it('goes to the account\'s own address only, marked [TEST], audited, and the mailing stays a draft', async () => {
+  it("goes to the account's own address only, marked [TEST], audited, and the mailing stays a draft", async () => {
     const before = stack.smtp.messages.length;
     const answer = await call(stack.api.url, 'POST', testPath(mailingId), { headers: editor.headers });
     expect(answer.status).toBe(202);
@@ -92,8 +95,9 @@ describe('a test to oneself', () => {
     expect(jobs).toHaveLength(1);
     expect(JSON.stringify(jobs)).not.toContain('@');
     const db = stack.api.platform.db;
-    expect(await db.auditEvent.findMany({ where: { action: 'mailings.test', subject: mailingId }, select: { actor: true, details: true } }))
-      .toEqual([{ actor: 'session', details: { language: null } }]);
+    expect(await db.auditEvent.findMany({ where: { action: 'mailings.test', subject: mailingId }, select: { actor: true, details: true } })).toEqual([
+      { actor: 'session', details: { language: null } },
+    ]);
     expect((await db.mailing.findUniqueOrThrow({ where: { id: mailingId }, select: { status: true } })).status).toBe('draft');
     expect(await db.mailingRecipient.count({ where: { mailingId } })).toBe(0);
   });
@@ -106,6 +110,8 @@ describe('a test to oneself', () => {
     expect(await testJobs()).toHaveLength(2);
     expect(await stack.api.platform.db.auditEvent.count({ where: { action: 'mailings.test', subject: mailingId } })).toBe(2);
     await eventually(() => stack.smtp.messages.filter((m) => m.envelope.to.includes(editor.email)).length === 2, 20_000, 'the second test');
-    expect(stack.smtp.messages.filter((m) => m.headers.get('x-clarion-mailing-test') === mailingId).every((m) => m.envelope.to.join() === editor.email)).toBe(true);
+    expect(stack.smtp.messages.filter((m) => m.headers.get('x-clarion-mailing-test') === mailingId).every((m) => m.envelope.to.join() === editor.email)).toBe(
+      true,
+    );
   });
 });

@@ -61,8 +61,12 @@ describe('an audited write and its audit row', () => {
   // A trigger makes the audit insert fail for one action: the write it records must not survive.
   async function failAuditOf(action: string, body: () => Promise<void>) {
     const db = api.platform.db;
-    await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql`);
-    await db.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW WHEN (NEW.action = '${action}') EXECUTE FUNCTION refuse_audit()`);
+    await db.$executeRawUnsafe(
+      `CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql`,
+    );
+    await db.$executeRawUnsafe(
+      `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW WHEN (NEW.action = '${action}') EXECUTE FUNCTION refuse_audit()`,
+    );
     try {
       await body();
     } finally {
@@ -71,27 +75,36 @@ describe('an audited write and its audit row', () => {
   }
 
   it.each([
-    ['accounts.update', async () => {
-      const account = await makeAccount(api.platform.db, 'viewer');
-      await failAuditOf('accounts.update', async () => {
-        expect((await call(api.url, 'PATCH', `/api/admin/accounts/${account.id}`, { headers: ownerWrite(), json: { role: 'editor' } })).status).toBe(500);
-      });
-      expect((await api.platform.db.adminAccount.findUniqueOrThrow({ where: { id: account.id } })).role).toBe('viewer');
-    }],
-    ['templates.save', async () => {
-      const put = { language: 'en', subject: 'Never saved {{delegation.country}}', html: '<p>x</p>', text: 'x\n' };
-      await failAuditOf('templates.save', async () => {
-        expect((await call(api.url, 'PUT', `/api/admin/campaigns/${slug}/letter-template`, { headers: ownerWrite(), json: put })).status).toBe(500);
-      });
-      expect(await api.platform.db.letterTemplate.count({ where: { subject: put.subject } })).toBe(0);
-    }],
-    ['tokens.create', async () => {
-      const before = await api.platform.db.apiToken.count();
-      await failAuditOf('tokens.create', async () => {
-        expect((await call(api.url, 'POST', '/api/admin/tokens', { headers: ownerWrite(), json: { name: 'never', role: 'viewer' } })).status).toBe(500);
-      });
-      expect(await api.platform.db.apiToken.count()).toBe(before);
-    }],
+    [
+      'accounts.update',
+      async () => {
+        const account = await makeAccount(api.platform.db, 'viewer');
+        await failAuditOf('accounts.update', async () => {
+          expect((await call(api.url, 'PATCH', `/api/admin/accounts/${account.id}`, { headers: ownerWrite(), json: { role: 'editor' } })).status).toBe(500);
+        });
+        expect((await api.platform.db.adminAccount.findUniqueOrThrow({ where: { id: account.id } })).role).toBe('viewer');
+      },
+    ],
+    [
+      'templates.save',
+      async () => {
+        const put = { language: 'en', subject: 'Never saved {{delegation.country}}', html: '<p>x</p>', text: 'x\n' };
+        await failAuditOf('templates.save', async () => {
+          expect((await call(api.url, 'PUT', `/api/admin/campaigns/${slug}/letter-template`, { headers: ownerWrite(), json: put })).status).toBe(500);
+        });
+        expect(await api.platform.db.letterTemplate.count({ where: { subject: put.subject } })).toBe(0);
+      },
+    ],
+    [
+      'tokens.create',
+      async () => {
+        const before = await api.platform.db.apiToken.count();
+        await failAuditOf('tokens.create', async () => {
+          expect((await call(api.url, 'POST', '/api/admin/tokens', { headers: ownerWrite(), json: { name: 'never', role: 'viewer' } })).status).toBe(500);
+        });
+        expect(await api.platform.db.apiToken.count()).toBe(before);
+      },
+    ],
   ])('%s: neither commits without the other', async (_action, run) => {
     await run();
   });

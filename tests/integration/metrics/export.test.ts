@@ -21,8 +21,22 @@ afterAll(async () => {
 });
 
 const NASTY = [
-  '=HYPERLINK("http://evil")', '+1 from me', '-minus', '@at', '\tTab', '\rCR first', 'a, comma', 'a "quote"', 'two\nlines',
-  'crlf\r\nend', 'Айгерим Нұрланова', 'emoji 🕊️', ' spaced ', '', "'already quoted", 'plain',
+  '=HYPERLINK("http://evil")',
+  '+1 from me',
+  '-minus',
+  '@at',
+  '\tTab',
+  '\rCR first',
+  'a, comma',
+  'a "quote"',
+  'two\nlines',
+  'crlf\r\nend',
+  'Айгерим Нұрланова',
+  'emoji 🕊️',
+  ' spaced ',
+  '',
+  "'already quoted",
+  'plain',
 ];
 
 /** A supporter and signature written straight to the tables, so times, ties and odd values are ours to choose. */
@@ -57,13 +71,28 @@ async function oracleSignatures(campaign: TestCampaign, filters: { state?: strin
       AND (${filters.from ? new Date(filters.from) : null}::timestamptz IS NULL OR s.created_at >= ${filters.from ? new Date(filters.from) : null}::timestamptz)
       AND (${filters.to ? new Date(filters.to) : null}::timestamptz IS NULL OR s.created_at < ${filters.to ? new Date(filters.to) : null}::timestamptz)
     ORDER BY s.created_at, s.id`;
-  const open = (envelope: unknown, column: SealedColumn, rowId: unknown) => (envelope ? api.platform.cipher.open(envelope as string, column, rowId as string) : null);
-  const records = rows.map((r) => [
-    r.created_at, r.confirmed_at, r.status, open(r.name_encrypted, SEALED.supporterName, r.supporter_id), open(r.email_encrypted, SEALED.supporterEmail, r.supporter_id), r.country,
-    open(r.city_encrypted, SEALED.signatureCity, r.id), open(r.comment_encrypted, SEALED.signatureComment, r.id), r.consent_updates, r.consent_wording_id,
-    r.source, r.utm_source, r.utm_medium, r.utm_campaign,
-  ].map(oldCell));
-  const header = 'signed_at,confirmed_at,status,name,email,country,city,comment,consent_updates,consent_wording,source,utm_source,utm_medium,utm_campaign'.split(',');
+  const open = (envelope: unknown, column: SealedColumn, rowId: unknown) =>
+    envelope ? api.platform.cipher.open(envelope as string, column, rowId as string) : null;
+  const records = rows.map((r) =>
+    [
+      r.created_at,
+      r.confirmed_at,
+      r.status,
+      open(r.name_encrypted, SEALED.supporterName, r.supporter_id),
+      open(r.email_encrypted, SEALED.supporterEmail, r.supporter_id),
+      r.country,
+      open(r.city_encrypted, SEALED.signatureCity, r.id),
+      open(r.comment_encrypted, SEALED.signatureComment, r.id),
+      r.consent_updates,
+      r.consent_wording_id,
+      r.source,
+      r.utm_source,
+      r.utm_medium,
+      r.utm_campaign,
+    ].map(oldCell),
+  );
+  const header =
+    'signed_at,confirmed_at,status,name,email,country,city,comment,consent_updates,consent_wording,source,utm_source,utm_medium,utm_campaign'.split(',');
   return stringify(records, { header: true, columns: header });
 }
 
@@ -76,7 +105,12 @@ function oldCell(value: unknown): string {
 
 async function collect(write: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<string> {
   const chunks: Buffer[] = [];
-  const sink = new Writable({ write(chunk: Buffer, _encoding, done) { chunks.push(chunk); done(); } });
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
   await write(sink);
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -86,13 +120,25 @@ describe('signature export bytes', () => {
   beforeAll(async () => {
     campaign = await createCampaign(api.platform.db);
     // Ties on created_at (the id decides), milliseconds at both ends, and more rows than a small page.
-    const times = ['2026-03-01 10:00:00', '2026-03-01 10:00:00', '2026-03-01 10:00:00', '2026-03-01 10:00:00.001', '2026-03-01 10:00:00.999',
-      '2026-03-02 23:59:59.999', '2026-03-03 00:00:00', '2026-03-03 00:00:00', '2026-03-04 12:34:56.789', '2026-03-05 01:02:03.040', '2026-03-05 01:02:03.040'];
+    const times = [
+      '2026-03-01 10:00:00',
+      '2026-03-01 10:00:00',
+      '2026-03-01 10:00:00',
+      '2026-03-01 10:00:00.001',
+      '2026-03-01 10:00:00.999',
+      '2026-03-02 23:59:59.999',
+      '2026-03-03 00:00:00',
+      '2026-03-03 00:00:00',
+      '2026-03-04 12:34:56.789',
+      '2026-03-05 01:02:03.040',
+      '2026-03-05 01:02:03.040',
+    ];
     for (const [i, t] of times.entries()) await insertSignature(campaign, i, t);
-    for (let i = times.length; i < 32; i += 1) await insertSignature(campaign, i, `2026-03-${String(6 + (i % 20)).padStart(2, '0')} 08:00:00.${String(i * 7).padStart(3, '0')}`);
+    for (let i = times.length; i < 32; i += 1)
+      await insertSignature(campaign, i, `2026-03-${String(6 + (i % 20)).padStart(2, '0')} 08:00:00.${String(i * 7).padStart(3, '0')}`);
   });
 
-  it.each([1, 2, 3, 7, 32, 33, 5000])('writes what csv-stringify wrote over the ORM\'s rows, in pages of %i', async (pageSize) => {
+  it.each([1, 2, 3, 7, 32, 33, 5000])("writes what csv-stringify wrote over the ORM's rows, in pages of %i", async (pageSize) => {
     const expected = await oracleSignatures(campaign, { state: 'all' });
     const exporter = await signatureExport(api.platform, campaign.slug, { state: 'all' }, { pageSize });
     const written = await collect((out) => exporter.writeTo(out));
@@ -104,10 +150,16 @@ describe('signature export bytes', () => {
   });
 
   it('keeps to the filters across pages', async () => {
-    for (const filters of [{ state: 'pending' as const, country: 'KZ' }, { state: 'confirmed' as const }, { state: 'all' as const, from: '2026-03-01T10:00:00.001Z', to: '2026-03-05T01:02:03.040Z' }]) {
+    for (const filters of [
+      { state: 'pending' as const, country: 'KZ' },
+      { state: 'confirmed' as const },
+      { state: 'all' as const, from: '2026-03-01T10:00:00.001Z', to: '2026-03-05T01:02:03.040Z' },
+    ]) {
       const exporter = await signatureExport(api.platform, campaign.slug, filters, { pageSize: 2 });
       let result: { rows: number } = { rows: -1 };
-      const written = await collect(async (out) => { result = await exporter.writeTo(out); });
+      const written = await collect(async (out) => {
+        result = await exporter.writeTo(out);
+      });
       const expected = await oracleSignatures(campaign, filters);
       expect(written).toBe(expected);
       expect(result.rows).toBe(parse(expected).length - 1);
@@ -120,7 +172,9 @@ describe('signature export bytes', () => {
     expect(response.status).toBe(200);
     const body = await response.text();
     expect(body).toBe(await oracleSignatures(campaign, { state: 'all' }));
-    const manifest = await (await fetch(`${api.url}/api/admin/campaigns/${campaign.slug}/delivery-package/manifest.json?state=all`, { headers: auth })).json() as { rows: number; sha256: string };
+    const manifest = (await (
+      await fetch(`${api.url}/api/admin/campaigns/${campaign.slug}/delivery-package/manifest.json?state=all`, { headers: auth })
+    ).json()) as { rows: number; sha256: string };
     const { createHash } = await import('node:crypto');
     expect(manifest.rows).toBe(32);
     expect(manifest.sha256).toBe(createHash('sha256').update(body).digest('hex'));
@@ -136,7 +190,7 @@ describe('signature export bytes', () => {
 });
 
 describe('letter export bytes', () => {
-  it('writes what csv-stringify wrote over the ORM\'s rows, across pages', async () => {
+  it("writes what csv-stringify wrote over the ORM's rows, across pages", async () => {
     const campaign = await createCampaign(api.platform.db);
     const { db } = api.platform;
     const [target] = await db.$queryRaw<Array<{ id: string }>>`
@@ -157,10 +211,27 @@ describe('letter export bytes', () => {
         l.queued_at, l.sent_at, l.failed_at, l.last_smtp_response, l.review_reason, p.name_encrypted, p.id AS supporter_id
       FROM letters l JOIN targets t ON t.id = l.target_id JOIN supporters p ON p.id = l.supporter_id
       WHERE l.campaign_id = ${campaign.id}::uuid ORDER BY l.created_at, l.id`;
-    const expected = stringify(rows.map((r) => [
-      r.created_at, r.iso2, r.delegation, r.status, r.attempts, r.queued_at, r.sent_at, r.failed_at, r.last_smtp_response, r.review_reason,
-      api.platform.cipher.open(r.name_encrypted as string, SEALED.supporterName, r.supporter_id as string),
-    ].map(oldCell)), { header: true, columns: 'created_at,delegation_iso2,delegation,status,attempts,queued_at,sent_at,failed_at,last_smtp_response,review_reason,supporter_name'.split(',') });
+    const expected = stringify(
+      rows.map((r) =>
+        [
+          r.created_at,
+          r.iso2,
+          r.delegation,
+          r.status,
+          r.attempts,
+          r.queued_at,
+          r.sent_at,
+          r.failed_at,
+          r.last_smtp_response,
+          r.review_reason,
+          api.platform.cipher.open(r.name_encrypted as string, SEALED.supporterName, r.supporter_id as string),
+        ].map(oldCell),
+      ),
+      {
+        header: true,
+        columns: 'created_at,delegation_iso2,delegation,status,attempts,queued_at,sent_at,failed_at,last_smtp_response,review_reason,supporter_name'.split(','),
+      },
+    );
     for (const pageSize of [2, 5, 5000]) {
       const exporter = await letterExport(api.platform, campaign.slug, { pageSize });
       expect(await collect((out) => exporter.writeTo(out))).toBe(expected);
@@ -187,7 +258,9 @@ describe('a client that goes away mid-export', () => {
 
     const { pool } = api.platform;
     let checkouts = 0;
-    const count = () => { checkouts += 1; };
+    const count = () => {
+      checkouts += 1;
+    };
     pool.on('acquire', count);
     const controller = new AbortController();
     const response = await fetch(`${api.url}/api/admin/campaigns/${campaign.slug}/signatures.csv`, { headers: auth, signal: controller.signal });

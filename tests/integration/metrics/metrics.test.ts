@@ -16,7 +16,8 @@ afterAll(async () => {
 });
 
 const get = (path: string, headers: Record<string, string> = auth) => fetch(`${api.url}${path}`, { headers });
-const sign = (campaign: TestCampaign, overrides: Record<string, unknown>) => postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, signingBody(campaign, overrides));
+const sign = (campaign: TestCampaign, overrides: Record<string, unknown>) =>
+  postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, signingBody(campaign, overrides));
 
 async function confirmAll(campaign: TestCampaign, emailDomain: string) {
   const attempts = await api.platform.db.$queryRaw<Array<{ id: string }>>`
@@ -36,7 +37,9 @@ async function fullCounts(campaignId: string) {
     SELECT country, count(*) FILTER (WHERE status <> 'invalidated')::int AS signed, count(*) FILTER (WHERE status = 'confirmed')::int AS confirmed,
       count(*) FILTER (WHERE status = 'invalidated')::int AS invalidated
     FROM signatures WHERE campaign_id = ${campaignId}::uuid GROUP BY country`;
-  const bySource = await api.platform.db.$queryRaw<Array<{ source: string | null; utmSource: string | null; signed: number; confirmed: number; invalidated: number }>>`
+  const bySource = await api.platform.db.$queryRaw<
+    Array<{ source: string | null; utmSource: string | null; signed: number; confirmed: number; invalidated: number }>
+  >`
     SELECT source, utm_source AS "utmSource", count(*) FILTER (WHERE status <> 'invalidated')::int AS signed,
       count(*) FILTER (WHERE status = 'confirmed')::int AS confirmed, count(*) FILTER (WHERE status = 'invalidated')::int AS invalidated
     FROM signatures WHERE campaign_id = ${campaignId}::uuid GROUP BY source, utm_source`;
@@ -58,25 +61,44 @@ describe('campaign metrics', () => {
     await confirmAll(campaign, 'spam.example');
     await sign(campaign, { email: `p${stamp}@spam.example`, country: 'KZ' }); // stays pending
 
-    const invalidated = await postJson(`${api.url}/api/admin/campaigns/${campaign.slug}/signatures/invalidate`, { emailDomain: 'spam.example', reason: 'flood' }, auth);
+    const invalidated = await postJson(
+      `${api.url}/api/admin/campaigns/${campaign.slug}/signatures/invalidate`,
+      { emailDomain: 'spam.example', reason: 'flood' },
+      auth,
+    );
     expect(invalidated.status).toBe(200);
     expect(invalidated.json).toEqual({ changed: 5, byPreviousStatus: { confirmed: 4, pending: 1 } });
-    const row = await api.platform.db.signature.findFirst({ where: { campaignId: campaign.id, status: 'invalidated' }, select: { invalidatedBy: true, invalidationReason: true, statusBeforeInvalidation: true, invalidatedAt: true } });
+    const row = await api.platform.db.signature.findFirst({
+      where: { campaignId: campaign.id, status: 'invalidated' },
+      select: { invalidatedBy: true, invalidationReason: true, statusBeforeInvalidation: true, invalidatedAt: true },
+    });
     expect(row).toMatchObject({ invalidationReason: 'flood', invalidatedBy: expect.any(String), invalidatedAt: expect.any(Date) });
 
-    const sources = await (await get(`/api/admin/campaigns/${campaign.slug}/sources?window=1h`)).json() as { byEmailDomain: Array<{ emailDomain: string; signatures: number }> };
+    const sources = (await (await get(`/api/admin/campaigns/${campaign.slug}/sources?window=1h`)).json()) as {
+      byEmailDomain: Array<{ emailDomain: string; signatures: number }>;
+    };
     expect(sources.byEmailDomain[0]).toMatchObject({ emailDomain: 'spam.example', signatures: 5 });
 
     const checkAgainstFullCounts = async () => {
       const response = await get(`/api/admin/campaigns/${campaign.slug}/metrics?bucket=hour&tz=Europe/Zurich`);
       expect(response.status).toBe(200);
-      const metrics = await response.json() as Record<string, any>;
+      const metrics = (await response.json()) as Record<string, any>;
       const full = await fullCounts(campaign.id);
       expect(metrics.signatures).toEqual(full.status);
       expect(metrics.supporters).toBe(full.status.confirmed + full.status.pending);
       expect(byKey(metrics.byCountry, (r: any) => String(r.country))).toEqual(byKey(full.byCountry, (r) => String(r.country)));
-      expect(byKey(metrics.bySource.map((r: any) => ({ source: r.source, utmSource: r.utmSource, signed: r.signed, confirmed: r.confirmed, invalidated: r.invalidated })), (r: any) => `${r.source}|${r.utmSource}`))
-        .toEqual(byKey(full.bySource, (r) => `${r.source}|${r.utmSource}`));
+      expect(
+        byKey(
+          metrics.bySource.map((r: any) => ({
+            source: r.source,
+            utmSource: r.utmSource,
+            signed: r.signed,
+            confirmed: r.confirmed,
+            invalidated: r.invalidated,
+          })),
+          (r: any) => `${r.source}|${r.utmSource}`,
+        ),
+      ).toEqual(byKey(full.bySource, (r) => `${r.source}|${r.utmSource}`));
       const seriesTotal = metrics.series.buckets.reduce((n: number, b: any) => n + b.signed, 0);
       expect(seriesTotal).toBe(full.status.confirmed + full.status.pending);
       expect(metrics.funnel).toEqual({ signed: full.status.confirmed + full.status.pending, confirmed: full.status.confirmed, wroteLetter: 0 });
@@ -97,15 +119,33 @@ describe('campaign metrics', () => {
 
   it('puts a signature made at 20:00 UTC on the next local day in Asia/Almaty', async () => {
     const campaign = await createCampaign(api.platform.db);
-    await applyTransition(api.platform.db, [{
-      campaignId: campaign.id, createdAt: new Date('2026-03-10T20:00:00Z'), country: 'KZ', source: null, partner: null, utmSource: null, utmMedium: null, utmCampaign: null,
-      from: 'absent', to: 'pending',
-    }], 'sign');
+    await applyTransition(
+      api.platform.db,
+      [
+        {
+          campaignId: campaign.id,
+          createdAt: new Date('2026-03-10T20:00:00Z'),
+          country: 'KZ',
+          source: null,
+          partner: null,
+          utmSource: null,
+          utmMedium: null,
+          utmCampaign: null,
+          from: 'absent',
+          to: 'pending',
+        },
+      ],
+      'sign',
+    );
     const query = 'bucket=day&tz=Asia/Almaty&from=2026-03-09T00:00:00Z&to=2026-03-13T00:00:00Z';
-    const metrics = await (await get(`/api/admin/campaigns/${campaign.slug}/metrics?${query}`)).json() as { series: { buckets: Array<{ local: string; signed: number }> } };
+    const metrics = (await (await get(`/api/admin/campaigns/${campaign.slug}/metrics?${query}`)).json()) as {
+      series: { buckets: Array<{ local: string; signed: number }> };
+    };
     const days = Object.fromEntries(metrics.series.buckets.map((b) => [b.local, b.signed]));
     expect(days).toEqual({ '2026-03-09': 0, '2026-03-10': 0, '2026-03-11': 1, '2026-03-12': 0, '2026-03-13': 0 });
-    const utc = await (await get(`/api/admin/campaigns/${campaign.slug}/metrics?bucket=day&tz=UTC&from=2026-03-09T00:00:00Z&to=2026-03-13T00:00:00Z`)).json() as typeof metrics;
+    const utc = (await (
+      await get(`/api/admin/campaigns/${campaign.slug}/metrics?bucket=day&tz=UTC&from=2026-03-09T00:00:00Z&to=2026-03-13T00:00:00Z`)
+    ).json()) as typeof metrics;
     expect(utc.series.buckets.find((b) => b.signed === 1)?.local).toBe('2026-03-10');
   });
 
@@ -125,7 +165,7 @@ describe('campaign metrics', () => {
 });
 
 describe('signature export', () => {
-  it('streams the rows of the database with filters, neutralises formulas, and hashes to the manifest\'s SHA-256', async () => {
+  it("streams the rows of the database with filters, neutralises formulas, and hashes to the manifest's SHA-256", async () => {
     const campaign = await createCampaign(api.platform.db);
     const stamp = Date.now();
     await sign(campaign, { email: `f${stamp}@one.example`, name: '=HYPERLINK("http://evil")', country: 'KZ', comment: '+1 from me', city: 'Almaty' });
@@ -137,7 +177,9 @@ describe('signature export', () => {
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/);
     const body = Buffer.from(await response.arrayBuffer());
     const lines = body.toString('utf8').trim().split('\n');
-    expect(lines[0]).toBe('signed_at,confirmed_at,status,name,email,country,city,comment,consent_updates,consent_wording,source,utm_source,utm_medium,utm_campaign');
+    expect(lines[0]).toBe(
+      'signed_at,confirmed_at,status,name,email,country,city,comment,consent_updates,consent_wording,source,utm_source,utm_medium,utm_campaign',
+    );
     expect(lines).toHaveLength(3);
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(lines[1]).toContain(`f${stamp}@one.example`);
@@ -146,7 +188,10 @@ describe('signature export', () => {
     expect(lines[2]).toContain('Plain Name');
     expect(body.toString('utf8')).not.toContain('Other Country');
 
-    const manifest = await (await get(`/api/admin/campaigns/${campaign.slug}/delivery-package/manifest.json?state=pending&country=KZ`)).json() as Record<string, any>;
+    const manifest = (await (await get(`/api/admin/campaigns/${campaign.slug}/delivery-package/manifest.json?state=pending&country=KZ`)).json()) as Record<
+      string,
+      any
+    >;
     expect(manifest).toMatchObject({ rows: 2, byCountry: { KZ: 2 }, campaign: { slug: campaign.slug, demands: [{ title: 'Free them' }] } });
     expect(manifest.sha256).toBe(createHash('sha256').update(body).digest('hex'));
 
@@ -158,7 +203,9 @@ describe('signature export', () => {
     const campaign = await createCampaign(api.platform.db);
     const response = await get(`/api/admin/campaigns/${campaign.slug}/letters.csv`);
     expect(response.status).toBe(200);
-    expect((await response.text()).split('\n')[0]).toBe('created_at,delegation_iso2,delegation,status,attempts,queued_at,sent_at,failed_at,last_smtp_response,review_reason,supporter_name');
+    expect((await response.text()).split('\n')[0]).toBe(
+      'created_at,delegation_iso2,delegation,status,attempts,queued_at,sent_at,failed_at,last_smtp_response,review_reason,supporter_name',
+    );
   });
 });
 
@@ -168,8 +215,15 @@ describe('/metrics', () => {
     const response = await fetch(`${api.url}/metrics`);
     expect(response.status).toBe(200);
     const text = await response.text();
-    for (const name of ['clarion_http_request_duration_seconds_bucket', 'clarion_signatures{status="confirmed"}', 'clarion_letters{status="sent"}',
-      'clarion_queue_jobs{queue="email",state="waiting"}', 'clarion_outbox_unrelayed', 'clarion_outbox_lag_seconds', 'process_cpu_user_seconds_total']) {
+    for (const name of [
+      'clarion_http_request_duration_seconds_bucket',
+      'clarion_signatures{status="confirmed"}',
+      'clarion_letters{status="sent"}',
+      'clarion_queue_jobs{queue="email",state="waiting"}',
+      'clarion_outbox_unrelayed',
+      'clarion_outbox_lag_seconds',
+      'process_cpu_user_seconds_total',
+    ]) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/route="\/api\/campaigns\/:slug"/);
@@ -177,11 +231,18 @@ describe('/metrics', () => {
   });
 
   it('describes the metrics routes in the OpenAPI document', async () => {
-    const doc = await (await fetch(`${api.url}/api/openapi.json`)).json() as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
-      '/api/admin/campaigns/{slug}/metrics', '/api/admin/campaigns/{slug}/signatures.csv', '/api/admin/campaigns/{slug}/delivery-package/manifest.json',
-      '/api/admin/campaigns/{slug}/letters.csv', '/api/admin/campaigns/{slug}/sources', '/api/admin/campaigns/{slug}/signatures/invalidate',
-      '/api/admin/campaigns/{slug}/signatures/restore', '/metrics',
-    ]));
+    const doc = (await (await fetch(`${api.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/admin/campaigns/{slug}/metrics',
+        '/api/admin/campaigns/{slug}/signatures.csv',
+        '/api/admin/campaigns/{slug}/delivery-package/manifest.json',
+        '/api/admin/campaigns/{slug}/letters.csv',
+        '/api/admin/campaigns/{slug}/sources',
+        '/api/admin/campaigns/{slug}/signatures/invalidate',
+        '/api/admin/campaigns/{slug}/signatures/restore',
+        '/metrics',
+      ]),
+    );
   });
 });

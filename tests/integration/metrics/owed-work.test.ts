@@ -15,8 +15,14 @@ async function owedRow(minutesAgo: number, completed = false) {
   const at = new Date(Date.now() - minutesAgo * 60_000);
   await api.platform.db.outboxEvent.create({
     data: {
-      queue: 'email', jobName: 'supporters.send.confirmation', payload: { attemptId: randomUUID(), variant: 'new' }, dedupeKey: `confirm-${randomUUID()}`,
-      createdAt: at, relayedAt: at, checkAt: new Date(Date.now() + 3600_000), completedAt: completed ? new Date() : null,
+      queue: 'email',
+      jobName: 'supporters.send.confirmation',
+      payload: { attemptId: randomUUID(), variant: 'new' },
+      dedupeKey: `confirm-${randomUUID()}`,
+      createdAt: at,
+      relayedAt: at,
+      checkAt: new Date(Date.now() + 3600_000),
+      completedAt: completed ? new Date() : null,
     },
   });
 }
@@ -38,6 +44,8 @@ describe('overdue owed work', () => {
     const answer = await fetch(`${api.url}/api/admin/campaigns/${campaign.slug}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(answer.status).toBe(200);
     const metrics = (await answer.json()) as { owedWork: unknown };
-    expect(metrics.owedWork).toEqual([{ kind: 'supporters.send.confirmation', overdue: 3, oldestSeconds: expect.any(Number), byAge: { '1-5m': 0, '5-15m': 2, '15-60m': 0, '1h+': 1 } }]);
+    expect(metrics.owedWork).toEqual([
+      { kind: 'supporters.send.confirmation', overdue: 3, oldestSeconds: expect.any(Number), byAge: { '1-5m': 0, '5-15m': 2, '15-60m': 0, '1h+': 1 } },
+    ]);
   });
 });

@@ -18,7 +18,9 @@ async function expectProblem(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const problem = (await response.json()) as Record<string, unknown>;
-  expect(problem).toEqual(expect.objectContaining({ type: `urn:clarion:problem:${code}`, title: expect.any(String), status, code, detail: expect.any(String) }));
+  expect(problem).toEqual(
+    expect.objectContaining({ type: `urn:clarion:problem:${code}`, title: expect.any(String), status, code, detail: expect.any(String) }),
+  );
   return problem;
 }
 
@@ -70,7 +72,7 @@ describe('every answer', () => {
     await expectProblem(await fetch(`${api.url}/api/nothing-here`, { method: 'DELETE' }), 404, 'not_found');
   });
 
-  it('answers the browser\'s /favicon.ico with an empty, cacheable 204 (not a 404 on every page)', async () => {
+  it("answers the browser's /favicon.ico with an empty, cacheable 204 (not a 404 on every page)", async () => {
     const response = await fetch(`${api.url}/favicon.ico`);
     expect(response.status).toBe(204);
     expect(response.headers.get('cache-control')).toContain('max-age=86400');
@@ -132,7 +134,9 @@ describe('API documentation', () => {
     expect(signing.required).toEqual(expect.arrayContaining(['email', 'name', 'consent']));
     const consent = signing.properties!.consent as { properties?: Record<string, unknown>; required?: string[] };
     expect(Object.keys(consent.properties ?? {})).toEqual(expect.arrayContaining(['updates', 'wording']));
-    expect(Object.keys(doc.components.schemas.Problem!.properties ?? {})).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'errors']));
+    expect(Object.keys(doc.components.schemas.Problem!.properties ?? {})).toEqual(
+      expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'errors']),
+    );
   });
 
   it('shows a readable reference page that lists the signing path', async () => {

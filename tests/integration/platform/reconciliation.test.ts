@@ -19,8 +19,12 @@ const running: RunningWorkers[] = [];
 beforeAll(async () => {
   smtp = await SmtpRecorder.start();
   api = await startTestApi({
-    SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', LETTERS_CAP_DISABLED: 'true',
-    OUTBOX_RECONCILE_INTERVAL_MS: '200', OUTBOX_RECONCILE_AFTER_SECONDS: '1', LOG_LEVEL: 'warn',
+    SMTP_URL: smtp.url,
+    RATE_LIMIT_ENABLED: 'false',
+    LETTERS_CAP_DISABLED: 'true',
+    OUTBOX_RECONCILE_INTERVAL_MS: '200',
+    OUTBOX_RECONCILE_AFTER_SECONDS: '1',
+    LOG_LEVEL: 'warn',
   });
   const campaignId = await seedKazakhstanCampaign(api.platform.db);
   await seedDefaultTemplate(api.platform.db, campaignId);
@@ -78,12 +82,19 @@ describe('the reconciliation pass', () => {
     // The relay runs alone: each job reaches Redis, and is lost there before any worker takes it.
     workers({ relay: true, email: false, letters: false });
     const supporter = await sign(api, KAZAKHSTAN_SLUG, KAZAKHSTAN_CONSENT_WORDING_ID);
-    const answer = await postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/letters`, { actionToken: supporter.actionToken, targets: { countries: ['KZ', 'BR'] } });
+    const answer = await postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/letters`, {
+      actionToken: supporter.actionToken,
+      targets: { countries: ['KZ', 'BR'] },
+    });
     expect(answer.json).toMatchObject({ recorded: 2, status: 'waiting_for_confirmation' });
-    const approval = await eventually(async () => {
-      const row = await api.platform.db.outboxEvent.findFirst({ where: { jobName: 'letters.send.approval' }, orderBy: { createdAt: 'desc' } });
-      return row?.relayedAt ? row : undefined;
-    }, 5000, 'the approval email job to be relayed');
+    const approval = await eventually(
+      async () => {
+        const row = await api.platform.db.outboxEvent.findFirst({ where: { jobName: 'letters.send.approval' }, orderBy: { createdAt: 'desc' } });
+        return row?.relayedAt ? row : undefined;
+      },
+      5000,
+      'the approval email job to be relayed',
+    );
     await forgetEverything();
 
     workers({ relay: false, email: true, letters: false });
@@ -92,10 +103,14 @@ describe('the reconciliation pass', () => {
     const attemptId = await latestAttemptId();
     expect(await api.platform.db.letter.count({ where: { attemptId, status: 'queued' } })).toBe(2);
     const letterIds = (await api.platform.db.letter.findMany({ where: { attemptId }, select: { id: true } })).map((l) => l.id);
-    await eventually(async () => {
-      const rows = await api.platform.db.outboxEvent.findMany({ where: { jobName: 'letters.send.letter' } });
-      return rows.filter((r) => letterIds.includes((r.payload as { letterId: string }).letterId) && r.relayedAt).length === 2;
-    }, 5000, 'both delivery jobs to be relayed');
+    await eventually(
+      async () => {
+        const rows = await api.platform.db.outboxEvent.findMany({ where: { jobName: 'letters.send.letter' } });
+        return rows.filter((r) => letterIds.includes((r.payload as { letterId: string }).letterId) && r.relayedAt).length === 2;
+      },
+      5000,
+      'both delivery jobs to be relayed',
+    );
     await forgetEverything();
 
     workers({ relay: false, email: false, letters: true });

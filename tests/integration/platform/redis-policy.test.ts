@@ -28,7 +28,9 @@ async function freePort(): Promise<number> {
 
 async function privateRedis(...args: string[]): Promise<Redis> {
   const port = await freePort();
-  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore' });
+  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
+    stdio: 'ignore',
+  });
   servers.push(child);
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50 });
   client.on('error', () => undefined);

@@ -10,7 +10,12 @@ import { postJson, startTestApi, type TestApi } from '../../support/harness';
 /** Nothing listens on port 1 of loopback: connections are refused at once. */
 const UNREACHABLE_POSTGRES = 'postgresql://postgres@127.0.0.1:1/clarion_test';
 
-const signing = () => ({ email: `busy-${Math.random().toString(36).slice(2)}@example.net`, name: 'Busy Signer', country: 'KZ', consent: { updates: false, wording: KAZAKHSTAN_CONSENT_WORDING_ID } });
+const signing = () => ({
+  email: `busy-${Math.random().toString(36).slice(2)}@example.net`,
+  name: 'Busy Signer',
+  country: 'KZ',
+  consent: { updates: false, wording: KAZAKHSTAN_CONSENT_WORDING_ID },
+});
 
 async function expectUnavailable(answer: { status: number; headers: Headers; json?: unknown }) {
   expect(answer.status).toBe(503);
@@ -32,10 +37,16 @@ describe('PostgreSQL unreachable', () => {
     await expectUnavailable({ status: read.status, headers: read.headers, json: await read.json() });
   });
 
-  it('answers the confirm button with a page in the supporter\'s language that says to try again', async () => {
-    for (const [locale, words] of [['ru', 'попробуйте ещё раз'], ['kk', 'қайталап көріңіз'], ['en', 'try again']] as const) {
+  it("answers the confirm button with a page in the supporter's language that says to try again", async () => {
+    for (const [locale, words] of [
+      ['ru', 'попробуйте ещё раз'],
+      ['kk', 'қайталап көріңіз'],
+      ['en', 'try again'],
+    ] as const) {
       const response = await fetch(`${api.url}/confirm/some.token.value`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: `locale=${locale}`,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: `locale=${locale}`,
       });
       expect(response.status).toBe(503);
       expect(response.headers.get('retry-after')).toBe('7');
@@ -51,8 +62,12 @@ describe('the pool exhausted', () => {
   let api: TestApi;
   beforeAll(async () => {
     api = await startTestApi({
-      RATE_LIMIT_ENABLED: 'false', RETRY_AFTER_SECONDS: '7', LOG_LEVEL: 'silent',
-      DATABASE_POOL_SIZE: '1', DATABASE_POOL_TIMEOUT_MS: '300', DATABASE_TRANSACTION_WAIT_MS: '300',
+      RATE_LIMIT_ENABLED: 'false',
+      RETRY_AFTER_SECONDS: '7',
+      LOG_LEVEL: 'silent',
+      DATABASE_POOL_SIZE: '1',
+      DATABASE_POOL_TIMEOUT_MS: '300',
+      DATABASE_TRANSACTION_WAIT_MS: '300',
     });
     await seedKazakhstanCampaign(api.platform.db);
   }, 60_000);
@@ -60,7 +75,12 @@ describe('the pool exhausted', () => {
 
   it('answers 503 (not 500) while every connection is busy, and 202 again once one is free', async () => {
     // The pool's only connection, held for two seconds.
-    const holding = api.platform.db.$transaction(async (tx) => { await tx.$executeRaw`SELECT pg_sleep(2)`; }, { maxWait: 1000, timeout: 10_000 });
+    const holding = api.platform.db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_sleep(2)`;
+      },
+      { maxWait: 1000, timeout: 10_000 },
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     await expectUnavailable(await postJson(`${api.url}/api/campaigns/${KAZAKHSTAN_SLUG}/signatures`, signing()));
     await holding;
@@ -70,7 +90,11 @@ describe('the pool exhausted', () => {
 
 describe('recognising unavailable dependencies', () => {
   it.each([
-    ['P2028 transaction start timeout', { name: 'PrismaClientKnownRequestError', code: 'P2028', message: 'Transaction API error: Unable to start a transaction in the given time.' }, 'database'],
+    [
+      'P2028 transaction start timeout',
+      { name: 'PrismaClientKnownRequestError', code: 'P2028', message: 'Transaction API error: Unable to start a transaction in the given time.' },
+      'database',
+    ],
     ['P1001 unreachable', { name: 'PrismaClientKnownRequestError', code: 'P1001', message: "Can't reach database server" }, 'database'],
     ['57P03 starting up (in a cause)', { message: 'wrapped', cause: { code: '57P03', message: 'the database system is starting up' } }, 'database'],
     ['adapter DatabaseNotReachable (in meta)', { message: 'x', meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable' } } } }, 'database'],

@@ -68,7 +68,15 @@ describe('proof of work on signing', () => {
 
     // A challenge we did not sign (made with another key), correctly solved.
     const [lib, sha] = await Promise.all([import('altcha-lib'), import('altcha-lib/algorithms/sha')]);
-    const foreign = await lib.createChallenge({ algorithm: 'SHA-256', cost: 1, counter: 5, deriveKey: sha.deriveKey, expiresAt: new Date(Date.now() + 60_000), hmacSignatureSecret: 'someone else', hmacKeySignatureSecret: 'someone else' });
+    const foreign = await lib.createChallenge({
+      algorithm: 'SHA-256',
+      cost: 1,
+      counter: 5,
+      deriveKey: sha.deriveKey,
+      expiresAt: new Date(Date.now() + 60_000),
+      hmacSignatureSecret: 'someone else',
+      hmacKeySignatureSecret: 'someone else',
+    });
     expectRefusal(await sign(signingBody(campaign, { altcha: await solve(foreign as unknown as Challenge) })), 'is not valid');
     expect(await count()).toBe(before);
   });

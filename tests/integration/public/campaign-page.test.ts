@@ -39,20 +39,26 @@ describe('the campaign page', () => {
     expect(html).not.toContain('<time');
     // The form, its fields and its hidden values.
     expect(html).toContain(`action="/api/campaigns/${live.slug}/signatures#signing"`);
-    for (const field of ['name="name"', 'name="email"', 'name="country"', 'name="city"', 'name="comment"', 'name="consent[updates]"']) expect(html).toContain(field);
+    for (const field of ['name="name"', 'name="email"', 'name="country"', 'name="city"', 'name="comment"', 'name="consent[updates]"'])
+      expect(html).toContain(field);
     expect(html).toContain(`<input type="hidden" name="consent[wording]" value="${live.wording}">`);
     expect(html).toContain('<p class="consent-text" id="sign-consent-text">I agree.</p>');
     expect(html).toMatch(/<input type="hidden" name="form_started" value="[^"]+">/);
     expect(html).toContain('<input type="hidden" name="locale" value="en">');
     expect(html).toMatch(/<option value="KZ">Kazakhstan<\/option>/);
     // The honeypot: out of sight, out of the accessibility tree and the tab order, never autofilled.
-    expect(html).toMatch(/<div class="hp" aria-hidden="true">\s*<label for="sign-website">[^<]+<\/label>\s*<input id="sign-website" name="website" type="text" tabindex="-1" autocomplete="off" value="">/);
+    expect(html).toMatch(
+      /<div class="hp" aria-hidden="true">\s*<label for="sign-website">[^<]+<\/label>\s*<input id="sign-website" name="website" type="text" tabindex="-1" autocomplete="off" value="">/,
+    );
     expect(html).toContain('<script src="/assets/public/campaign.js" defer></script>');
   });
 
   it('shows the date and summary when the campaign has them', async () => {
     const campaign = await createCampaign(api.platform.db);
-    await api.platform.db.campaign.update({ where: { id: campaign.id }, data: { statementDate: new Date('2025-03-07T00:00:00Z'), summary: 'A short summary.' } });
+    await api.platform.db.campaign.update({
+      where: { id: campaign.id },
+      data: { statementDate: new Date('2025-03-07T00:00:00Z'), summary: 'A short summary.' },
+    });
     const { html } = await page(`/c/${campaign.slug}`);
     expect(html).toContain('<time datetime="2025-03-07">March 7, 2025</time>');
     expect(html).toContain('<p class="lead" lang="en">A short summary.</p>');
@@ -99,8 +105,11 @@ describe('the campaign page', () => {
     await api.platform.db.campaign.update({
       where: { id: campaign.id },
       data: {
-        title: 'Title <script>alert(1)</script>', summary: '<img src=x onerror=alert(2)>', statement: 'Act "now" & <b>today</b>',
-        sourceOrganisation: '<i>NGO</i>', sourceUrl: 'javascript:alert(3)',
+        title: 'Title <script>alert(1)</script>',
+        summary: '<img src=x onerror=alert(2)>',
+        statement: 'Act "now" & <b>today</b>',
+        sourceOrganisation: '<i>NGO</i>',
+        sourceUrl: 'javascript:alert(3)',
         demands: { updateMany: { where: {}, data: { title: '<em>Free</em>', quote: '</blockquote><script>alert(4)</script>' } } },
       },
     });
@@ -164,12 +173,16 @@ describe('languages', () => {
 /** Bytes on the wire for one GET, as a browser asking for gzip would receive them. */
 function transferredBytes(path: string): Promise<{ status: number; bytes: number; encoding: string | undefined }> {
   return new Promise((resolve, reject) => {
-    http.get(`${api.url}${path}`, { headers: { 'accept-encoding': 'gzip' } }, (response) => {
-      let bytes = 0;
-      response.on('data', (chunk: Buffer) => { bytes += chunk.length; });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, bytes, encoding: response.headers['content-encoding'] }));
-      response.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(`${api.url}${path}`, { headers: { 'accept-encoding': 'gzip' } }, (response) => {
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, bytes, encoding: response.headers['content-encoding'] }));
+        response.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 

@@ -109,7 +109,7 @@ describe('signing with JavaScript', () => {
     expect((await api.platform.db.signature.findUniqueOrThrow({ where: { id: attempt.signature.id } })).status).toBe('confirmed');
   });
 
-  it('shows each field\'s error beside it, moves focus to the summary, and signs once corrected', async () => {
+  it("shows each field's error beside it, moves focus to the summary, and signs once corrected", async () => {
     const page = await browser.newPage();
     const shownAt = await openCampaign(page, campaign.slug);
     const before = await api.platform.db.signature.count();
@@ -248,7 +248,7 @@ describe('languages', () => {
     expect(attempt.locale).toBe('kk');
   });
 
-  it('starts in the browser\'s language', async () => {
+  it("starts in the browser's language", async () => {
     const page = await browser.newPage({ locale: 'ru-RU' });
     await openCampaign(page, 'kazakhstan');
     expect(await page.getAttribute('html', 'lang')).toBe('ru');

@@ -35,7 +35,9 @@ async function open(token: string, method: 'GET' | 'POST' = 'GET', query = '') {
 }
 
 function offeredToken(html: string): string | undefined {
-  return /<form class="letter-offer" method="post" action="\/c\/[a-z0-9-]+\/write\?lang=[a-z]+">\s*<input type="hidden" name="actionToken" value="([^"]+)">/.exec(html)?.[1];
+  return /<form class="letter-offer" method="post" action="\/c\/[a-z0-9-]+\/write\?lang=[a-z]+">\s*<input type="hidden" name="actionToken" value="([^"]+)">/.exec(
+    html,
+  )?.[1];
 }
 
 describe('the page after confirming', () => {
@@ -53,11 +55,15 @@ describe('the page after confirming', () => {
 
   it('offers no letter step to a supporter who has written letters in this campaign', async () => {
     const signing = await sign();
-    const target = await api.platform.db.target.create({
-      data: { iso2: 'ZZ', country: 'Testland', unGroup: 'African', missionName: 'Mission of Testland', salutation: 'Excellency' },
-      select: { id: true },
-    }).catch(() => api.platform.db.target.findUniqueOrThrow({ where: { iso2: 'ZZ' }, select: { id: true } }));
-    await api.platform.db.letter.create({ data: { campaignId: campaign.id, supporterId: signing.supporterId, targetId: target.id, attemptId: signing.attemptId, status: 'held' } });
+    const target = await api.platform.db.target
+      .create({
+        data: { iso2: 'ZZ', country: 'Testland', unGroup: 'African', missionName: 'Mission of Testland', salutation: 'Excellency' },
+        select: { id: true },
+      })
+      .catch(() => api.platform.db.target.findUniqueOrThrow({ where: { iso2: 'ZZ' }, select: { id: true } }));
+    await api.platform.db.letter.create({
+      data: { campaignId: campaign.id, supporterId: signing.supporterId, targetId: target.id, attemptId: signing.attemptId, status: 'held' },
+    });
     const { html } = await open(validLink(signing.attemptId), 'POST');
     expect(html).toContain('your signature is confirmed');
     expect(offeredToken(html)).toBeUndefined();
@@ -102,7 +108,9 @@ describe('a link that does not work', () => {
 describe('asking for a new link', () => {
   async function resend(email: string, locale = 'en') {
     const response = await fetch(`${api.url}/c/${campaign.slug}/resend`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: new URLSearchParams({ email, locale }),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: new URLSearchParams({ email, locale }),
     });
     return { status: response.status, html: await response.text() };
   }
@@ -181,7 +189,9 @@ describe('limits', () => {
       const answers: Array<{ status: number; html: string; retryAfter: string | null }> = [];
       for (let i = 0; i < 3; i++) {
         const response = await fetch(`${limited.api.url}/c/${campaign.slug}/resend`, {
-          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email: `someone${i}@example.org`, locale: 'ru' }),
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ email: `someone${i}@example.org`, locale: 'ru' }),
         });
         answers.push({ status: response.status, html: await response.text(), retryAfter: response.headers.get('retry-after') });
       }
@@ -199,13 +209,16 @@ describe('limits', () => {
     }
   });
 
-  it('answers a browser\'s signing form that hits the limit with a page, and a script with the problem', async () => {
+  it("answers a browser's signing form that hits the limit with a page, and a script with the problem", async () => {
     const limited = await startTestStack({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_IP_PER_MINUTE: '1' });
     try {
       const form = (email: string) => new URLSearchParams({ email, name: 'A', 'consent[wording]': campaign.wording });
-      const post = (email: string, accept: string) => fetch(`${limited.api.url}/api/campaigns/${campaign.slug}/signatures`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept }, body: form(email),
-      });
+      const post = (email: string, accept: string) =>
+        fetch(`${limited.api.url}/api/campaigns/${campaign.slug}/signatures`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+          body: form(email),
+        });
       expect((await post(`first-${Date.now()}@example.org`, 'text/html')).status).toBe(202);
       const page = await post(`second-${Date.now()}@example.org`, 'text/html');
       expect(page.status).toBe(429);

@@ -30,14 +30,27 @@ async function postForm(path: string, fields: Record<string, string>) {
 
 function formFields(overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    name: 'Aigerim Formtest', email: `form-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.org`, country: 'KZ', city: 'Almaty',
-    comment: 'For my cousin.', 'consent[updates]': 'true', 'consent[wording]': campaign.wording, website: '', locale: 'en', ...overrides,
+    name: 'Aigerim Formtest',
+    email: `form-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.org`,
+    country: 'KZ',
+    city: 'Almaty',
+    comment: 'For my cousin.',
+    'consent[updates]': 'true',
+    'consent[wording]': campaign.wording,
+    website: '',
+    locale: 'en',
+    ...overrides,
   };
 }
 
 async function footprint() {
   const db = api.platform.db;
-  const [signatures, supporters, outbox, attempts] = await Promise.all([db.signature.count(), db.supporter.count(), db.outboxEvent.count(), db.signingAttempt.count()]);
+  const [signatures, supporters, outbox, attempts] = await Promise.all([
+    db.signature.count(),
+    db.supporter.count(),
+    db.outboxEvent.count(),
+    db.signingAttempt.count(),
+  ]);
   return { signatures, supporters, outbox, attempts };
 }
 
@@ -45,7 +58,10 @@ describe('the no-JavaScript signing form', () => {
   it('gives the page back with what was typed and an error beside each wrong field, and stores nothing', async () => {
     const before = await footprint();
     const secretEmail = `not-an-address-${Date.now()}`;
-    const { status, type, html } = await postForm(`/api/campaigns/${campaign.slug}/signatures`, formFields({ email: secretEmail, name: '', country: 'XX', utm_source: 'mail' }));
+    const { status, type, html } = await postForm(
+      `/api/campaigns/${campaign.slug}/signatures`,
+      formFields({ email: secretEmail, name: '', country: 'XX', utm_source: 'mail' }),
+    );
     expect(status).toBe(400);
     expect(type).toMatch(/^text\/html/);
     expect(html).toContain('<title>Error: Test campaign');
@@ -56,7 +72,9 @@ describe('the no-JavaScript signing form', () => {
     expect(html).toContain('<a href="#sign-country">Choose a country from the list, or leave it empty.</a>');
     // Each field: its error, aria-invalid, described by the error.
     expect(html).toMatch(/<p class="field-error" id="sign-email-error" data-error-for="email" data-message="[^"]+">Enter your email address/);
-    expect(html).toMatch(/<input id="sign-email" name="email" [^>]*value="not-an-address-\d+"\s+aria-describedby="sign-email-hint sign-email-error" aria-invalid="true">/);
+    expect(html).toMatch(
+      /<input id="sign-email" name="email" [^>]*value="not-an-address-\d+"\s+aria-describedby="sign-email-hint sign-email-error" aria-invalid="true">/,
+    );
     expect(html).toMatch(/<input id="sign-name" [^>]*aria-invalid="true" aria-describedby="sign-name-error">/);
     expect(html).toMatch(/<select id="sign-country" name="country" autocomplete="country" aria-invalid="true" aria-describedby="sign-country-error">/);
     // What was typed is kept (the city and comment were fine), and so are the hidden values.
@@ -100,7 +118,7 @@ describe('the no-JavaScript signing form', () => {
     expect(html).toContain('There is no campaign here');
   });
 
-  it('signs, explains the confirmation email and offers the letter step with this signing\'s token, remembering the language', async () => {
+  it("signs, explains the confirmation email and offers the letter step with this signing's token, remembering the language", async () => {
     const fields = formFields({ locale: 'ru' });
     const { status, html } = await postForm(`/api/campaigns/${campaign.slug}/signatures`, fields);
     expect(status).toBe(202);
@@ -108,7 +126,10 @@ describe('the no-JavaScript signing form', () => {
     expect(html).toContain('Спасибо! Теперь проверьте почту');
     expect(html).toContain('Ссылка действует 14 дней.');
     expect(html).toContain('«Спам»');
-    const token = /<form class="letter-offer" method="post" action="\/c\/[a-z0-9-]+\/write\?lang=ru">\s*<input type="hidden" name="actionToken" value="([^"]+)">/.exec(html)?.[1];
+    const token =
+      /<form class="letter-offer" method="post" action="\/c\/[a-z0-9-]+\/write\?lang=ru">\s*<input type="hidden" name="actionToken" value="([^"]+)">/.exec(
+        html,
+      )?.[1];
     expect(token).toBeDefined();
     const attempt = await attemptForActionToken(api.platform, token!);
     expect(attempt.signature.campaign.slug).toBe(campaign.slug);
@@ -119,13 +140,27 @@ describe('the no-JavaScript signing form', () => {
 
   it('stores the language a JSON signing names, English when none is named, and refuses one it does not know', async () => {
     const email = `json-${Date.now()}@example.org`;
-    const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { email, name: 'A', consent: { updates: false, wording: campaign.wording }, locale: 'kk' });
+    const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, {
+      email,
+      name: 'A',
+      consent: { updates: false, wording: campaign.wording },
+      locale: 'kk',
+    });
     expect(answer.status).toBe(202);
     const kk = await attemptForActionToken(api.platform, (answer.json as { actionToken: string }).actionToken);
     expect(kk.locale).toBe('kk');
-    const unknown = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { email: `y${email}`, name: 'A', consent: { updates: false, wording: campaign.wording }, locale: 'de' });
+    const unknown = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, {
+      email: `y${email}`,
+      name: 'A',
+      consent: { updates: false, wording: campaign.wording },
+      locale: 'de',
+    });
     expect(unknown.status).toBe(400);
-    const other = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, { email: `x${email}`, name: 'A', consent: { updates: false, wording: campaign.wording } });
+    const other = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, {
+      email: `x${email}`,
+      name: 'A',
+      consent: { updates: false, wording: campaign.wording },
+    });
     expect(other.status).toBe(202);
     expect((await attemptForActionToken(api.platform, (other.json as { actionToken: string }).actionToken)).locale).toBe('en');
   });

@@ -29,7 +29,10 @@ it('shows what the next run would remove, and Run now removes it', async () => {
   const campaign = await createCampaign(db);
   for (let i = 0; i < 3; i += 1) {
     const signed = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, {
-      email: `browser-retention-${i}-${Date.now()}@example.net`, name: 'Browser Retention', country: 'KZ', consent: { updates: false, wording: campaign.wording },
+      email: `browser-retention-${i}-${Date.now()}@example.net`,
+      name: 'Browser Retention',
+      country: 'KZ',
+      consent: { updates: false, wording: campaign.wording },
     });
     expect(signed.status).toBe(202);
   }

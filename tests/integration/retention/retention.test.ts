@@ -43,7 +43,14 @@ function person(label: string) {
 type Person = ReturnType<typeof person>;
 
 async function signAs(campaign: TestCampaign, who: Person, extra: Record<string, unknown> = {}) {
-  return sign(stack.api, campaign.slug, campaign.wording, { email: who.email, name: who.name, city: who.city, comment: who.comment, consent: { updates: true, wording: campaign.wording }, ...extra });
+  return sign(stack.api, campaign.slug, campaign.wording, {
+    email: who.email,
+    name: who.name,
+    city: who.city,
+    comment: who.comment,
+    consent: { updates: true, wording: campaign.wording },
+    ...extra,
+  });
 }
 
 async function supporterOf(email: string, campaign: TestCampaign) {
@@ -85,10 +92,11 @@ async function scanDatabase(needles: string[]): Promise<string[]> {
   for (const { table, column, type } of columns) {
     const t = Prisma.raw(`"${table}"`);
     const c = Prisma.raw(`"${column}"`);
-    const [row] = type === 'bytea'
-      ? await db().$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM ${t} WHERE ${c} IS NOT NULL AND EXISTS (
+    const [row] =
+      type === 'bytea'
+        ? await db().$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM ${t} WHERE ${c} IS NOT NULL AND EXISTS (
           SELECT 1 FROM unnest(${hex}::text[]) h WHERE position(decode(h, 'hex') IN ${c}) > 0)`
-      : await db().$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM ${t} WHERE ${c} IS NOT NULL AND EXISTS (
+        : await db().$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM ${t} WHERE ${c} IS NOT NULL AND EXISTS (
           SELECT 1 FROM unnest(${needles}::text[]) n WHERE strpos(lower(${c}::text), lower(n)) > 0)`;
     if (Number(row!.n) > 0) found.push(`${table}.${column}`);
   }
@@ -99,10 +107,13 @@ async function scanDatabase(needles: string[]): Promise<string[]> {
 async function fullCountWithout(campaignId: string, without: string[]) {
   const { full } = await rollupsAndFullCounts(db(), campaignId);
   const gone = await db().signature.findMany({ where: { id: { in: without } } });
-  const minus = (rows: typeof full.country, keyOf: (s: (typeof gone)[number]) => string) => rows.map((r) => {
-    const n = gone.filter((s) => keyOf(s) === r.key).length;
-    return { ...r, signed: r.signed - n };
-  }).filter((r) => r.signed !== 0 || r.confirmed !== 0 || r.invalidated !== 0);
+  const minus = (rows: typeof full.country, keyOf: (s: (typeof gone)[number]) => string) =>
+    rows
+      .map((r) => {
+        const n = gone.filter((s) => keyOf(s) === r.key).length;
+        return { ...r, signed: r.signed - n };
+      })
+      .filter((r) => r.signed !== 0 || r.confirmed !== 0 || r.invalidated !== 0);
   return {
     hourly: minus(full.hourly, (s) => s.createdAt.toISOString().slice(0, 13)),
     country: minus(full.country, (s) => s.country ?? ''),
@@ -126,10 +137,26 @@ describe('retention', () => {
     // and never approved. gamma: never confirmed. delta: never confirmed on the open campaign, 31 days ago.
     await signAs(old, alpha);
     const alphaVerified = await confirmByEmail(stack.api, stack.smtp, alpha.email);
-    expect((await postJson(`${stack.api.url}/api/campaigns/${old.slug}/letters`, { actionToken: alphaVerified, targets: { countries: ['FR'] }, paragraph: alpha.paragraph })).status).toBe(202);
+    expect(
+      (
+        await postJson(`${stack.api.url}/api/campaigns/${old.slug}/letters`, {
+          actionToken: alphaVerified,
+          targets: { countries: ['FR'] },
+          paragraph: alpha.paragraph,
+        })
+      ).status,
+    ).toBe(202);
     const betaSigned = await signAs(old, beta);
     await confirmByEmail(stack.api, stack.smtp, beta.email);
-    expect((await postJson(`${stack.api.url}/api/campaigns/${old.slug}/letters`, { actionToken: betaSigned.actionToken, targets: { countries: ['JP'] }, paragraph: beta.paragraph })).status).toBe(202);
+    expect(
+      (
+        await postJson(`${stack.api.url}/api/campaigns/${old.slug}/letters`, {
+          actionToken: betaSigned.actionToken,
+          targets: { countries: ['JP'] },
+          paragraph: beta.paragraph,
+        })
+      ).status,
+    ).toBe(202);
     await signAs(old, gamma);
     await signAs(old, bot, { website: 'http://spam.example' });
     await signAs(open, { ...alpha, city: `${alpha.city}-open`, comment: `${alpha.comment}-open` });
@@ -141,7 +168,7 @@ describe('retention', () => {
     const betaRow = await supporterOf(beta.email, old);
     const gammaRow = await supporterOf(gamma.email, old);
     const deltaRow = await supporterOf(delta.email, open);
-    await eventually(async () => (await db().letter.count({ where: { supporterId: alphaOld.id, status: 'sent' } })) === 1, 15_000, 'alpha\'s letter sent');
+    await eventually(async () => (await db().letter.count({ where: { supporterId: alphaOld.id, status: 'sent' } })) === 1, 15_000, "alpha's letter sent");
     expect(await db().letter.count({ where: { supporterId: betaRow.id, status: 'held' } })).toBe(1);
     // delta signed 31 days ago: the signature and its hourly count move there together, as the ledger would have put it.
     const deltaSignature = await db().signature.findUniqueOrThrow({ where: { id: deltaRow.signatureId } });
@@ -156,20 +183,30 @@ describe('retention', () => {
     await expectCountsEqualFullCount(db(), open.id);
 
     // Closing through the API sets closed_at; a short retention, and a close two days ago.
-    expect((await api(editor, 'PATCH', `/api/admin/campaigns/${old.slug}`, { status: 'closed', retentionDays: 1 })).json).toMatchObject({ status: 'closed', retentionDays: 1 });
+    expect((await api(editor, 'PATCH', `/api/admin/campaigns/${old.slug}`, { status: 'closed', retentionDays: 1 })).json).toMatchObject({
+      status: 'closed',
+      retentionDays: 1,
+    });
     const closed = await db().campaign.findUniqueOrThrow({ where: { id: old.id } });
     expect(closed.closedAt).toBeInstanceOf(Date);
     await db().$executeRaw`UPDATE campaigns SET closed_at = now() - interval '2 days' WHERE id = ${old.id}::uuid`;
 
     // An update still queued for alpha on the old campaign (its sending paused, say).
     const mailing = await db().mailing.create({ data: { campaignId: old.id, language: 'en', status: 'paused' } });
-    const queued = await db().mailingRecipient.create({ data: { mailingId: mailing.id, supporterId: alphaOld.id, signatureId: alphaOld.signatureId, language: 'en' } });
+    const queued = await db().mailingRecipient.create({
+      data: { mailingId: mailing.id, supporterId: alphaOld.id, signatureId: alphaOld.signatureId, language: 'en' },
+    });
 
     const needles = [
       ...[alpha, beta, gamma, bot].flatMap((p) => [p.email, p.name, p.city, p.comment, p.paragraph]),
-      delta.email, delta.name, delta.city, delta.comment,
-      ...await sealedOf([alphaOld.signatureId, betaRow.signatureId, gammaRow.signatureId, deltaRow.signatureId], [betaRow.id, gammaRow.id, deltaRow.id]),
-      ...(await db().signingAttempt.findMany({ where: { campaignId: old.id, signatureId: null } })).flatMap((a) => [a.nameEncrypted, a.cityEncrypted]).filter((v): v is string => !!v),
+      delta.email,
+      delta.name,
+      delta.city,
+      delta.comment,
+      ...(await sealedOf([alphaOld.signatureId, betaRow.signatureId, gammaRow.signatureId, deltaRow.signatureId], [betaRow.id, gammaRow.id, deltaRow.id])),
+      ...(await db().signingAttempt.findMany({ where: { campaignId: old.id, signatureId: null } }))
+        .flatMap((a) => [a.nameEncrypted, a.cityEncrypted])
+        .filter((v): v is string => !!v),
     ];
     expect(needles.length).toBeGreaterThan(30);
     // Before: the scan finds them (a scan that finds nothing proves nothing).
@@ -186,13 +223,23 @@ describe('retention', () => {
     expect(JSON.stringify(preview.json)).not.toMatch(/retention-|Retention |@/);
     const previewed = preview.json as { totals: Record<string, number>; campaigns: Array<{ slug: string } & Record<string, number>> };
     expect(previewed.totals).toEqual({ unconfirmedSignatures: 2, unconfirmedLetters: 0, signatures: 2, letters: 2, supportersErased: 3, discardedAttempts: 1 });
-    expect(previewed.campaigns.find((c) => c.slug === old.slug)).toMatchObject({ expired: true, signatures: 2, supporters: 2, letters: 2, unconfirmedSignatures: 1 });
+    expect(previewed.campaigns.find((c) => c.slug === old.slug)).toMatchObject({
+      expired: true,
+      signatures: 2,
+      supporters: 2,
+      letters: 2,
+      unconfirmedSignatures: 1,
+    });
     expect(previewed.campaigns.find((c) => c.slug === open.slug)).toMatchObject({ expired: false, signatures: 0, unconfirmedSignatures: 1 });
 
     // The dashboard shows the same dry run; owners get the button.
     const page = await call(stack.api.url, 'GET', '/admin/retention', { headers: { cookie: owner.cookie } });
     expect(page.status).toBe(200);
-    expect(page.text).toMatch(new RegExp(`data-slug="${old.slug}">[\\s\\S]*?<td>Yes</td>\\s*<td class="num">1</td>\\s*<td class="num">2</td>\\s*<td class="num">2</td>\\s*<td class="num">2</td>`));
+    expect(page.text).toMatch(
+      new RegExp(
+        `data-slug="${old.slug}">[\\s\\S]*?<td>Yes</td>\\s*<td class="num">1</td>\\s*<td class="num">2</td>\\s*<td class="num">2</td>\\s*<td class="num">2</td>`,
+      ),
+    );
     expect(page.text).toContain('id="retention-run"');
     expect(page.text).not.toMatch(/retention-(alpha|beta|gamma|delta)/);
     expect((await call(stack.api.url, 'GET', '/admin/retention', { headers: { cookie: editor.cookie } })).text).not.toContain('id="retention-run"');
@@ -217,7 +264,12 @@ describe('retention', () => {
     expect(await scanDatabase(needles)).toEqual([]);
     expect(await db().supporter.count({ where: { id: { in: [betaRow.id, gammaRow.id, deltaRow.id] } } })).toBe(0);
     const oldSignatures = await db().signature.findMany({ where: { campaignId: old.id }, include: { supporter: true } });
-    expect(oldSignatures.every((s) => s.supporter.anonymisedAt !== null && s.supporterId !== alphaOld.id && s.country === 'KZ' && s.cityEncrypted === null && s.commentEncrypted === null)).toBe(true);
+    expect(
+      oldSignatures.every(
+        (s) =>
+          s.supporter.anonymisedAt !== null && s.supporterId !== alphaOld.id && s.country === 'KZ' && s.cityEncrypted === null && s.commentEncrypted === null,
+      ),
+    ).toBe(true);
     expect(await db().letter.count({ where: { campaignId: old.id, supporterId: alphaOld.id } })).toBe(0);
     const oldLetters = await db().letter.findMany({ where: { campaignId: old.id } });
     expect(oldLetters.map((l) => [l.status, l.paragraphEncrypted, l.paragraphFingerprint])).toEqual([['sent', null, null]]);
@@ -238,7 +290,14 @@ describe('retention', () => {
 
     // A second run finds nothing, and is audited as such.
     const again = await api(owner, 'POST', '/api/admin/retention/run', {});
-    expect((again.json as { counts: Record<string, number> }).counts).toEqual({ unconfirmedSignatures: 0, unconfirmedLetters: 0, signatures: 0, letters: 0, supportersErased: 0, discardedAttempts: 0 });
+    expect((again.json as { counts: Record<string, number> }).counts).toEqual({
+      unconfirmedSignatures: 0,
+      unconfirmedLetters: 0,
+      signatures: 0,
+      letters: 0,
+      supportersErased: 0,
+      discardedAttempts: 0,
+    });
     expect((await rollupsAndFullCounts(db(), old.id)).rollups).toEqual(expectedOld);
     expect(logs.text).not.toContain(alpha.email);
   });
@@ -283,9 +342,17 @@ describe('retention', () => {
     const before = await rollupsAndFullCounts(db(), campaign.id);
     const workers = startTestWorkers(stack.api, { relay: true, email: false, letters: false, mailings: false });
     try {
-      const row = await eventually(async () => (await db().auditEvent.findMany({ where: { action: 'retention.run' }, orderBy: { id: 'desc' }, take: 5 }))
-        .find((a) => (a.details as { trigger?: string; finished?: boolean; signatures?: number }).trigger === 'schedule'
-          && (a.details as { finished?: boolean }).finished && ((a.details as { signatures?: number }).signatures ?? 0) >= 1), 10_000, 'a scheduled run');
+      const row = await eventually(
+        async () =>
+          (await db().auditEvent.findMany({ where: { action: 'retention.run' }, orderBy: { id: 'desc' }, take: 5 })).find(
+            (a) =>
+              (a.details as { trigger?: string; finished?: boolean; signatures?: number }).trigger === 'schedule' &&
+              (a.details as { finished?: boolean }).finished &&
+              ((a.details as { signatures?: number }).signatures ?? 0) >= 1,
+          ),
+        10_000,
+        'a scheduled run',
+      );
       expect(row.actor).toBeNull();
     } finally {
       await workers.stop();
@@ -314,8 +381,9 @@ describe('retention', () => {
       await api(editor, 'GET', '/api/admin/retention/preview?campaign=x'),
       await api(owner, 'POST', '/api/admin/retention/run', { dryRun: true }),
       await api(owner, 'POST', '/api/admin/retention/run', []),
-      await fetch(`${stack.api.url}/api/admin/retention/run`, { method: 'POST', headers: { ...as(owner), 'content-type': 'text/plain' }, body: 'run' })
-        .then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() })),
+      await fetch(`${stack.api.url}/api/admin/retention/run`, { method: 'POST', headers: { ...as(owner), 'content-type': 'text/plain' }, body: 'run' }).then(
+        async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }),
+      ),
       await api(editor, 'POST', '/api/admin/retention/run'),
       await call(stack.api.url, 'POST', '/api/admin/retention/run'),
       await call(stack.api.url, 'GET', '/api/admin/retention/preview'),

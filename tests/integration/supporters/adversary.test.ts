@@ -65,14 +65,32 @@ async function whatTheAdversarySees(email: string) {
   const token = (JSON.parse(signingText) as { actionToken: string }).actionToken;
   const seen = {
     signing: { status: signingAnswer.status, type: signingAnswer.headers.get('content-type'), body: normalise(signingText) },
-    signingPage: await observe('POST', `/api/campaigns/${campaign.slug}/signatures`, form({
-      email, name: 'Typed By Adversary', country: 'RU', 'consent[wording]': campaign.wording, 'consent[updates]': 'true',
-    })),
+    signingPage: await observe(
+      'POST',
+      `/api/campaigns/${campaign.slug}/signatures`,
+      form({
+        email,
+        name: 'Typed By Adversary',
+        country: 'RU',
+        'consent[wording]': campaign.wording,
+        'consent[updates]': 'true',
+      }),
+    ),
     step: await observe('POST', `/c/${campaign.slug}/write`, form({ actionToken: token })),
     preview: await observe('POST', `/c/${campaign.slug}/write/preview`, form({ actionToken: token, choice: 'own', paragraph: 'ADVERSARY TEXT' })),
-    ownLetters: await observe('POST', `/api/campaigns/${campaign.slug}/letters`, { headers: json, body: JSON.stringify({ actionToken: token, targets: { own: true }, paragraph: 'ADVERSARY TEXT' }) }),
-    allLetters: await observe('POST', `/api/campaigns/${campaign.slug}/letters`, { headers: json, body: JSON.stringify({ actionToken: token, targets: { all: true }, paragraph: 'ADVERSARY TEXT' }) }),
-    sendPage: await observe('POST', `/c/${campaign.slug}/write/send`, form({ actionToken: token, choice: 'group', group: 'African', paragraph: 'ADVERSARY TEXT' })),
+    ownLetters: await observe('POST', `/api/campaigns/${campaign.slug}/letters`, {
+      headers: json,
+      body: JSON.stringify({ actionToken: token, targets: { own: true }, paragraph: 'ADVERSARY TEXT' }),
+    }),
+    allLetters: await observe('POST', `/api/campaigns/${campaign.slug}/letters`, {
+      headers: json,
+      body: JSON.stringify({ actionToken: token, targets: { all: true }, paragraph: 'ADVERSARY TEXT' }),
+    }),
+    sendPage: await observe(
+      'POST',
+      `/c/${campaign.slug}/write/send`,
+      form({ actionToken: token, choice: 'group', group: 'African', paragraph: 'ADVERSARY TEXT' }),
+    ),
     resend: await observe('POST', `/api/campaigns/${campaign.slug}/confirmations/resend`, { headers: json, body: JSON.stringify({ email }) }),
     resendPage: await observe('POST', `/c/${campaign.slug}/resend`, form({ email })),
     erasure: await observe('POST', '/api/erasure-requests', { headers: json, body: JSON.stringify({ email }) }),
@@ -115,11 +133,17 @@ describe('what the adversary sees', () => {
   });
 });
 
-describe('letters in someone else\'s name', () => {
+describe("letters in someone else's name", () => {
   it('are never sent when the victim confirms their own signature through the real email link', async () => {
     const victim = address('letters');
-    const token = (await postJson(url(`/api/campaigns/${campaign.slug}/signatures`), signingBody(campaign, { email: victim, name: 'Victim Name' }))).json as { actionToken: string };
-    const written = await postJson(url(`/api/campaigns/${campaign.slug}/letters`), { actionToken: token.actionToken, targets: { all: true }, paragraph: 'ADVERSARY TEXT' });
+    const token = (await postJson(url(`/api/campaigns/${campaign.slug}/signatures`), signingBody(campaign, { email: victim, name: 'Victim Name' }))).json as {
+      actionToken: string;
+    };
+    const written = await postJson(url(`/api/campaigns/${campaign.slug}/letters`), {
+      actionToken: token.actionToken,
+      targets: { all: true },
+      paragraph: 'ADVERSARY TEXT',
+    });
     expect(written.status).toBe(202);
     expect(written.json).toMatchObject({ status: 'waiting_for_confirmation' });
     const recorded = (written.json as { recorded: number }).recorded;
@@ -139,7 +163,10 @@ describe('letters in someone else\'s name', () => {
     // Give the workers time to do anything they would do, then look at the SMTP server.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(lettersTo(stack.smtp, victim)).toHaveLength(0);
-    const letters = await db.letter.findMany({ where: { supporter: { signatures: { some: { campaignId: campaign.id } } }, paragraphEncrypted: { not: null } }, select: { status: true } });
+    const letters = await db.letter.findMany({
+      where: { supporter: { signatures: { some: { campaignId: campaign.id } } }, paragraphEncrypted: { not: null } },
+      select: { status: true },
+    });
     expect(letters.length).toBeGreaterThan(0);
     expect(new Set(letters.map((l) => l.status))).toEqual(new Set(['held']));
 
@@ -151,8 +178,15 @@ describe('letters in someone else\'s name', () => {
 
   it('go out once the owner of the mailbox approves them from the email that showed them', async () => {
     const supporter = address('approves');
-    const token = ((await postJson(url(`/api/campaigns/${campaign.slug}/signatures`), signingBody(campaign, { email: supporter, name: 'Real Supporter', country: 'KZ' }))).json as { actionToken: string }).actionToken;
-    const written = await postJson(url(`/api/campaigns/${campaign.slug}/letters`), { actionToken: token, targets: { countries: ['FR', 'CH'] }, paragraph: 'My own words.' });
+    const token = (
+      (await postJson(url(`/api/campaigns/${campaign.slug}/signatures`), signingBody(campaign, { email: supporter, name: 'Real Supporter', country: 'KZ' })))
+        .json as { actionToken: string }
+    ).actionToken;
+    const written = await postJson(url(`/api/campaigns/${campaign.slug}/letters`), {
+      actionToken: token,
+      targets: { countries: ['FR', 'CH'] },
+      paragraph: 'My own words.',
+    });
     expect(written.json).toMatchObject({ recorded: 2, status: 'waiting_for_confirmation' });
 
     const message = await stack.smtp.waitFor((m) => m.envelope.to.includes(supporter) && m.subject.includes('approve your letters'));
@@ -171,7 +205,11 @@ describe('letters in someone else\'s name', () => {
     expect(sent[0]!.from).toContain('Real Supporter via Test Campaign');
     // Approving proved the mailbox, so it confirmed the signature too. The letters' sent mark is
     // written just after the SMTP server has their bytes, so wait for it rather than race it.
-    const approvedSignature = { campaignId: campaign.id, attempts: { some: { letters: { some: {} } } }, supporter: { letters: { some: { status: 'sent' as const, paragraphEncrypted: { not: null } } } } };
+    const approvedSignature = {
+      campaignId: campaign.id,
+      attempts: { some: { letters: { some: {} } } },
+      supporter: { letters: { some: { status: 'sent' as const, paragraphEncrypted: { not: null } } } },
+    };
     await eventually(async () => (await stack.api.platform.db.signature.count({ where: approvedSignature })) > 0, 10_000, 'letters marked sent');
     const signature = await stack.api.platform.db.signature.findFirstOrThrow({ where: approvedSignature });
     expect(signature.status).toBe('confirmed');
@@ -198,8 +236,14 @@ describe('letters in someone else\'s name', () => {
 describe('discarded (bot) signings', () => {
   it('get a token the letter step and the letters endpoint answer like a real one, and nothing is sent', async () => {
     const email = address('bot');
-    const real = await postJson(url(`/api/campaigns/${campaign.slug}/signatures`), signingBody(campaign, { email: address('human'), name: 'Same Name', country: 'KZ' }));
-    const bot = await postJson(url(`/api/campaigns/${campaign.slug}/signatures`), signingBody(campaign, { email, name: 'Same Name', country: 'KZ', website: 'http://spam.example' }));
+    const real = await postJson(
+      url(`/api/campaigns/${campaign.slug}/signatures`),
+      signingBody(campaign, { email: address('human'), name: 'Same Name', country: 'KZ' }),
+    );
+    const bot = await postJson(
+      url(`/api/campaigns/${campaign.slug}/signatures`),
+      signingBody(campaign, { email, name: 'Same Name', country: 'KZ', website: 'http://spam.example' }),
+    );
     expect(bot.status).toBe(real.status);
     expect(normalise(bot.text)).toBe(normalise(real.text));
 

@@ -29,7 +29,12 @@ async function sign() {
     orderBy: { createdAt: 'desc' },
     select: { id: true, attempts: { select: { id: true }, orderBy: { createdAt: 'desc' }, take: 1 } },
   });
-  return { email: body.email, signatureId: signature.id, attemptId: signature.attempts[0]!.id, actionToken: (answer.json as { actionToken: string }).actionToken };
+  return {
+    email: body.email,
+    signatureId: signature.id,
+    attemptId: signature.attempts[0]!.id,
+    actionToken: (answer.json as { actionToken: string }).actionToken,
+  };
 }
 
 async function state(signatureId: string) {
@@ -62,7 +67,9 @@ async function expectLinkPage(response: Response, status: number, says: RegExp):
 function expectProblem(answer: Awaited<ReturnType<typeof postJson>>, status: number, code: string) {
   expect(answer.status).toBe(status);
   expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(answer.json).toEqual(expect.objectContaining({ type: `urn:clarion:problem:${code}`, status, code, title: expect.any(String), detail: expect.any(String) }));
+  expect(answer.json).toEqual(
+    expect.objectContaining({ type: `urn:clarion:problem:${code}`, status, code, title: expect.any(String), detail: expect.any(String) }),
+  );
 }
 
 describe('a confirmation link that is not valid', () => {

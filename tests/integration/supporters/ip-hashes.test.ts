@@ -10,7 +10,12 @@ import { postJson, startTestApi, type TestApi } from '../../support/harness';
  */
 let api: TestApi;
 beforeAll(async () => {
-  api = await startTestApi({ RATE_LIMIT_IP_PER_MINUTE: '2', RATE_LIMIT_IP_PER_HOUR: '1000', RATE_LIMIT_DOMAIN_PER_MINUTE: '1000', RATE_LIMIT_DOMAIN_EXEMPT: 'example.org' });
+  api = await startTestApi({
+    RATE_LIMIT_IP_PER_MINUTE: '2',
+    RATE_LIMIT_IP_PER_HOUR: '1000',
+    RATE_LIMIT_DOMAIN_PER_MINUTE: '1000',
+    RATE_LIMIT_DOMAIN_EXEMPT: 'example.org',
+  });
 });
 afterAll(async () => {
   await api.close();
@@ -41,7 +46,11 @@ describe('retention', () => {
       const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, signingBody(campaign), { 'x-forwarded-for': network });
       expect(answer.status).toBe(202);
     }
-    const rows = await api.platform.db.signature.findMany({ where: { campaignId: campaign.id }, select: { id: true, ipHash: true }, orderBy: { createdAt: 'asc' } });
+    const rows = await api.platform.db.signature.findMany({
+      where: { campaignId: campaign.id },
+      select: { id: true, ipHash: true },
+      orderBy: { createdAt: 'asc' },
+    });
     expect(rows.every((r) => r.ipHash !== null)).toBe(true);
     await api.platform.db.signature.update({ where: { id: rows[0]!.id }, data: { createdAt: new Date(Date.now() - 31 * 86_400_000) } });
 

@@ -46,14 +46,27 @@ describe('rotating the encryption key', () => {
       const campaign = await createCampaign(before.platform.db);
       const body = signingBody(campaign, { city: 'Almaty', comment: 'For my brother.' });
       expect((await postJson(`${before.url}/api/campaigns/${campaign.slug}/signatures`, body)).status).toBe(202);
-      const signing = await before.platform.db.signature.findFirstOrThrow({ where: { campaignId: campaign.id }, select: { supporterId: true, attempts: { select: { id: true } } } });
-      const target = await before.platform.db.target.create({ data: { iso2: 'ZY', country: 'Rotland', unGroup: 'African', missionName: 'Mission of Rotland', salutation: 'Excellency' }, select: { id: true } });
+      const signing = await before.platform.db.signature.findFirstOrThrow({
+        where: { campaignId: campaign.id },
+        select: { supporterId: true, attempts: { select: { id: true } } },
+      });
+      const target = await before.platform.db.target.create({
+        data: { iso2: 'ZY', country: 'Rotland', unGroup: 'African', missionName: 'Mission of Rotland', salutation: 'Excellency' },
+        select: { id: true },
+      });
       // A held letter: the case that broke delivery when rotation skipped paragraphs.
       const letterId = randomUUID();
-      await before.platform.db.letter.create({ data: {
-        id: letterId, campaignId: campaign.id, supporterId: signing.supporterId, targetId: target.id, attemptId: signing.attempts[0]!.id, status: 'held',
-        paragraphEncrypted: seal(before.platform, 'My own words.', SEALED.letterParagraph, letterId),
-      } });
+      await before.platform.db.letter.create({
+        data: {
+          id: letterId,
+          campaignId: campaign.id,
+          supporterId: signing.supporterId,
+          targetId: target.id,
+          attemptId: signing.attempts[0]!.id,
+          status: 'held',
+          paragraphEncrypted: seal(before.platform, 'My own words.', SEALED.letterParagraph, letterId),
+        },
+      });
 
       after = createPlatform(parseConfig({ ...process.env, ENCRYPTION_KEYS: `${newKey},${oldKey}` }), 'test');
       const all = Object.fromEntries(SEALED_COLUMNS.map((s) => [`${s.table}.${s.column}`, 1]));
@@ -63,7 +76,13 @@ describe('rotating the encryption key', () => {
 
       const signature = await after.db.signature.findFirstOrThrow({ where: { campaignId: campaign.id }, include: { supporter: true } });
       const letter = await after.db.letter.findFirstOrThrow({ where: { campaignId: campaign.id } });
-      for (const envelope of [signature.supporter.emailEncrypted, signature.supporter.nameEncrypted, signature.cityEncrypted!, signature.commentEncrypted!, letter.paragraphEncrypted!]) {
+      for (const envelope of [
+        signature.supporter.emailEncrypted,
+        signature.supporter.nameEncrypted,
+        signature.cityEncrypted!,
+        signature.commentEncrypted!,
+        letter.paragraphEncrypted!,
+      ]) {
         expect(envelope.startsWith('v2.new_2.')).toBe(true);
       }
       expect(open(after, signature.supporter.emailEncrypted, SEALED.supporterEmail, signature.supporterId)).toBe(body.email);
@@ -92,7 +111,8 @@ describe('rotating the encryption key', () => {
     const unknownKey = `gone_9:${randomBytes(32).toString('base64')}`;
     try {
       const rows = await platform.db.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM letters LIMIT 1`;
-      const run = (keys: string) => spawnSync(process.execPath, [cli], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ENCRYPTION_KEYS: keys, NODE_ENV: 'test' } });
+      const run = (keys: string) =>
+        spawnSync(process.execPath, [cli], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ENCRYPTION_KEYS: keys, NODE_ENV: 'test' } });
 
       // An envelope under a key the process does not hold cannot be re-sealed: it must say so.
       const foreign = createPlatform(parseConfig({ ...process.env, ENCRYPTION_KEYS: unknownKey }), 'test');
@@ -107,11 +127,17 @@ describe('rotating the encryption key', () => {
 
       // An old-format envelope under a key it holds is re-sealed; one under a key that is gone is
       // reported as left, since nothing can re-seal it.
-      await platform.db.letter.update({ where: { id: rows[0]!.id }, data: { paragraphEncrypted: legacySeal(unknownKey, 'Old and foreign.', 'letter.paragraph') } });
+      await platform.db.letter.update({
+        where: { id: rows[0]!.id },
+        data: { paragraphEncrypted: legacySeal(unknownKey, 'Old and foreign.', 'letter.paragraph') },
+      });
       const oldFormat = run(current);
       expect(oldFormat.status).toBe(1);
       expect(oldFormat.stderr).toContain('letters.paragraph_encrypted 1');
-      await platform.db.letter.update({ where: { id: rows[0]!.id }, data: { paragraphEncrypted: legacySeal(newKey, 'Old format, current key.', 'letter.paragraph') } });
+      await platform.db.letter.update({
+        where: { id: rows[0]!.id },
+        data: { paragraphEncrypted: legacySeal(newKey, 'Old format, current key.', 'letter.paragraph') },
+      });
       const upgraded = run(current);
       expect({ status: upgraded.status, stderr: upgraded.stderr }).toEqual({ status: 0, stderr: '' });
       const resealed = await platform.db.letter.findFirstOrThrow({ where: { id: rows[0]!.id }, select: { paragraphEncrypted: true } });
@@ -139,15 +165,22 @@ describe('rotating the encryption key', () => {
         const [row] = await platform.db.$queryRawUnsafe<{ id: string }[]>(`SELECT id::text AS id FROM "${sealed.table}" LIMIT 1`);
         expect(row).toBeDefined();
         const plaintext = `old ${sealed.table}.${sealed.column}`;
-        await platform.db.$executeRawUnsafe(`UPDATE "${sealed.table}" SET "${sealed.column}" = $1 WHERE id = $2::uuid`, legacySeal(oldKey, plaintext, sealed.purpose), row!.id);
+        await platform.db.$executeRawUnsafe(
+          `UPDATE "${sealed.table}" SET "${sealed.column}" = $1 WHERE id = $2::uuid`,
+          legacySeal(oldKey, plaintext, sealed.purpose),
+          row!.id,
+        );
         written.push({ sealed, id: row!.id, plaintext });
       }
       const all = Object.fromEntries(SEALED_COLUMNS.map((s) => [`${s.table}.${s.column}`, 1]));
       expect(await envelopesNotCurrent(platform)).toEqual(all);
 
-      const migrate = () => spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'db-setup.mjs')], {
-        cwd: ROOT, encoding: 'utf8', env: { ...process.env, ENCRYPTION_KEYS: keys, NODE_ENV: 'test' },
-      });
+      const migrate = () =>
+        spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'db-setup.mjs')], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, ENCRYPTION_KEYS: keys, NODE_ENV: 'test' },
+        });
       const first = migrate();
       expect(first.status).toBe(0);
       expect(first.stderr).not.toMatch(/fail|error|old /i);
@@ -155,7 +188,10 @@ describe('rotating the encryption key', () => {
       expect(first.stdout).not.toContain('old ');
       expect(await envelopesNotCurrent(platform)).toEqual(Object.fromEntries(Object.keys(all).map((k) => [k, 0])));
       for (const { sealed, id, plaintext } of written) {
-        const [row] = await platform.db.$queryRawUnsafe<{ envelope: string }[]>(`SELECT "${sealed.column}" AS envelope FROM "${sealed.table}" WHERE id = $1::uuid`, id);
+        const [row] = await platform.db.$queryRawUnsafe<{ envelope: string }[]>(
+          `SELECT "${sealed.column}" AS envelope FROM "${sealed.table}" WHERE id = $1::uuid`,
+          id,
+        );
         expect(row!.envelope.startsWith('v2.new_2.')).toBe(true);
         expect(platform.cipher.open(row!.envelope, sealed, id)).toBe(plaintext);
       }

@@ -99,10 +99,14 @@ describe('the outbox', () => {
     // The broken relay must neither block the healthy one nor keep its process from stopping.
     const healthy = workers();
     for (const signing of signings) await smtp.waitFor((m) => m.envelope.to.includes(signing.email), 5000);
-    await eventually(async () => {
-      const rows = await Promise.all(signings.map((s) => rowOf(s.dedupeKey)));
-      return rows.every((row) => row.relayedAt !== null);
-    }, 5000, 'every row to be marked relayed');
+    await eventually(
+      async () => {
+        const rows = await Promise.all(signings.map((s) => rowOf(s.dedupeKey)));
+        return rows.every((row) => row.relayedAt !== null);
+      },
+      5000,
+      'every row to be marked relayed',
+    );
 
     const stopping = Date.now();
     await brokenWorkers.stop();
@@ -126,10 +130,14 @@ describe('sending the confirmation email', () => {
     await smtp.waitFor((m) => m.envelope.to.includes(signing.email), 5000);
     expect(smtp.rejected).toBe(1);
     expect(mailsTo(signing.email)).toHaveLength(1);
-    const job = await eventually(async () => {
-      const found = await queue.getJob(signing.dedupeKey);
-      return found && (await found.getState()) === 'completed' ? found : undefined;
-    }, 5000, 'the job to complete');
+    const job = await eventually(
+      async () => {
+        const found = await queue.getJob(signing.dedupeKey);
+        return found && (await found.getState()) === 'completed' ? found : undefined;
+      },
+      5000,
+      'the job to complete',
+    );
     expect(job.attemptsMade).toBeGreaterThanOrEqual(1);
   });
 
@@ -137,10 +145,14 @@ describe('sending the confirmation email', () => {
     workers();
     smtp.respondWith([{ code: 550, message: 'No such user here' }]);
     const signing = await sign();
-    const job = await eventually(async () => {
-      const found = await queue.getJob(signing.dedupeKey);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    }, 5000, 'the job to fail');
+    const job = await eventually(
+      async () => {
+        const found = await queue.getJob(signing.dedupeKey);
+        return found && (await found.getState()) === 'failed' ? found : undefined;
+      },
+      5000,
+      'the job to fail',
+    );
     expect(job.attemptsMade).toBe(1);
     expect(smtp.rejected).toBe(1);
     // Well past the first retry delays: still one attempt, no email, the job still failed.

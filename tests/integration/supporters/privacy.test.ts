@@ -35,7 +35,8 @@ function personalValues() {
 const SQL_ROWS = {
   supporters: (id: string) => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM supporters t WHERE id = ${id}::uuid`,
   signatures: (id: string) => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM signatures t WHERE id = ${id}::uuid`,
-  attempts: (id: string) => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM signing_attempts t WHERE signature_id = ${id}::uuid`,
+  attempts: (id: string) =>
+    api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM signing_attempts t WHERE signature_id = ${id}::uuid`,
   outbox: () => api.platform.db.$queryRaw<Array<{ row: string }>>`SELECT row_to_json(t)::text AS row FROM outbox_events t`,
 };
 
@@ -51,7 +52,11 @@ describe('personal data at rest', () => {
     const answer = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, { 'x-forwarded-for': person.ip });
     expect(answer.status).toBe(202);
 
-    const signature = await api.platform.db.signature.findFirstOrThrow({ where: { campaignId: campaign.id }, orderBy: { createdAt: 'desc' }, include: { supporter: true } });
+    const signature = await api.platform.db.signature.findFirstOrThrow({
+      where: { campaignId: campaign.id },
+      orderBy: { createdAt: 'desc' },
+      include: { supporter: true },
+    });
     const rows = [
       ...(await SQL_ROWS.supporters(signature.supporterId)),
       ...(await SQL_ROWS.signatures(signature.id)),
@@ -123,36 +128,57 @@ describe('personal data in logs', () => {
     const count = (msg: string) => (logs.text.slice(startedAt).match(new RegExp(`"msg":"${msg}"`, 'g')) ?? []).length;
     await eventually(() => count('job done') >= 2 && count('request completed') >= 7, 5000, 'two "job done" and seven "request completed" lines');
     const cycle = logs.text.slice(startedAt);
-    const lines = cycle.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = cycle
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     // The logs are not empty: requests and jobs are there, so a leak would have had a place to show.
     expect(lines.filter((line) => line.msg === 'request completed').length).toBeGreaterThanOrEqual(7);
     expect(lines.some((line) => (line.req as { id?: string } | undefined)?.id === 'privacy-test-request')).toBe(true);
     expect(lines.some((line) => line.msg === 'job done')).toBe(true);
     // Requests are logged by route pattern, never by the URL that carries the token.
-    expect(new Set(lines.map((line) => line.route).filter(Boolean))).toEqual(new Set(['/api/campaigns/:slug/signatures', '/confirm/:token', '/api/confirmations']));
+    expect(new Set(lines.map((line) => line.route).filter(Boolean))).toEqual(
+      new Set(['/api/campaigns/:slug/signatures', '/confirm/:token', '/api/confirmations']),
+    );
 
-    expectNoneOf(cycle, {
-      ...person,
-      // Parts of the address are identifying on their own.
-      emailLocalPart: person.email.split('@')[0]!,
-      loopback: '127.0.0.1',
-      confirmationToken: token,
-      tokenSignature: token.split('.')[2]!,
-      actionToken,
-    }, 'the log');
+    expectNoneOf(
+      cycle,
+      {
+        ...person,
+        // Parts of the address are identifying on their own.
+        emailLocalPart: person.email.split('@')[0]!,
+        loopback: '127.0.0.1',
+        confirmationToken: token,
+        tokenSignature: token.split('.')[2]!,
+        actionToken,
+      },
+      'the log',
+    );
   });
 
-  it('logs a failed job by its id, name and error class, not by the error\'s text', async () => {
+  it("logs a failed job by its id, name and error class, not by the error's text", async () => {
     // A mail provider's temporary refusal that quotes the recipient (addresses are scrubbed from
     // SMTP answers, a name is not), as a handler's error can quote anything it was working on.
     const person = personalValues();
     smtp.respondWith([{ code: 451, message: `4.7.1 Try again later for "${person.name}" <${person.email}> in ${person.city}` }]);
     const startedAt = logs.text.length;
-    const signed = await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, signingBody(campaign, { email: person.email, name: person.name, city: person.city }));
+    const signed = await postJson(
+      `${api.url}/api/campaigns/${campaign.slug}/signatures`,
+      signingBody(campaign, { email: person.email, name: person.name, city: person.city }),
+    );
     expect(signed.status).toBe(202);
 
-    const failed = await eventually(() => logs.text.slice(startedAt).split('\n').filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'job failed'), 10_000, 'a "job failed" line');
+    const failed = await eventually(
+      () =>
+        logs.text
+          .slice(startedAt)
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .find((line) => line.msg === 'job failed'),
+      10_000,
+      'a "job failed" line',
+    );
     expect(failed).toMatchObject({ job: expect.any(String), jobId: expect.any(String), error: { type: 'Error' } });
     expect(JSON.stringify(failed)).not.toContain('Try again later');
     // The retry delivers it; nothing of the person reached the log on the way.

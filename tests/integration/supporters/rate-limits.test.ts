@@ -41,7 +41,15 @@ async function footprint(target: TestApi) {
 function expectRateLimited(answer: Awaited<ReturnType<typeof postJson>>) {
   expect(answer.status).toBe(429);
   expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(answer.json).toEqual(expect.objectContaining({ type: 'urn:clarion:problem:rate_limited', status: 429, code: 'rate_limited', title: expect.any(String), detail: expect.any(String) }));
+  expect(answer.json).toEqual(
+    expect.objectContaining({
+      type: 'urn:clarion:problem:rate_limited',
+      status: 429,
+      code: 'rate_limited',
+      title: expect.any(String),
+      detail: expect.any(String),
+    }),
+  );
   const retryAfter = Number(answer.headers.get('retry-after'));
   expect(Number.isInteger(retryAfter)).toBe(true);
   expect(retryAfter).toBeGreaterThanOrEqual(1);

@@ -29,18 +29,25 @@ describe('a sealed value copied into another row', () => {
     const token = await signAs(campaign.slug, other);
     const db = api.platform.db;
 
-    const writePage = () => fetch(`${api.url}/c/${campaign.slug}/write`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ actionToken: token }).toString(),
-    });
+    const writePage = () =>
+      fetch(`${api.url}/c/${campaign.slug}/write`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ actionToken: token }).toString(),
+      });
     // Before the copy, the other's own token opens the letter step with their own name.
     const before = await writePage();
     expect(before.status).toBe(200);
     expect(await before.text()).toContain('Someone Else');
 
     // Copy Aigerim's sealed name (her attempt's) into the other attempt's row, and her supporter's into the other supporter's.
-    const attempts = await db.signingAttempt.findMany({ where: { campaignId: campaign.id }, orderBy: { createdAt: 'asc' }, select: { id: true, nameEncrypted: true, signature: { select: { supporterId: true } } } });
+    const attempts = await db.signingAttempt.findMany({
+      where: { campaignId: campaign.id },
+      orderBy: { createdAt: 'asc' },
+      select: { id: true, nameEncrypted: true, signature: { select: { supporterId: true } } },
+    });
     expect(attempts).toHaveLength(2);
-    const [hers, theirs] = attempts as [typeof attempts[number], typeof attempts[number]];
+    const [hers, theirs] = attempts as [(typeof attempts)[number], (typeof attempts)[number]];
     await db.signingAttempt.update({ where: { id: theirs.id }, data: { nameEncrypted: hers.nameEncrypted } });
     const herSupporter = await db.supporter.findUniqueOrThrow({ where: { id: hers.signature!.supporterId }, select: { nameEncrypted: true } });
     await db.supporter.update({ where: { id: theirs.signature!.supporterId }, data: { nameEncrypted: herSupporter.nameEncrypted } });

@@ -76,13 +76,15 @@ function expectProblem(answer: Answer, status: number, code: string): ProblemBod
   if (answer.status !== status) throw new Error(`expected ${status} ${code}, got ${answer.status}: ${answer.text}`);
   expect(answer.contentType).toMatch(/^application\/problem\+json/);
   const problem = answer.json as ProblemBody;
-  expect(problem).toEqual(expect.objectContaining({
-    type: `urn:clarion:problem:${code}`,
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-    code,
-  }));
+  expect(problem).toEqual(
+    expect.objectContaining({
+      type: `urn:clarion:problem:${code}`,
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      code,
+    }),
+  );
   return problem;
 }
 
@@ -95,39 +97,94 @@ function shapeOf(answer: Answer): unknown {
   return { ...body, actionToken: '(token)' };
 }
 
-type Case = [description: string, request: () => { slug?: string; body: unknown; headers?: Record<string, string> }, status: number, code: string, fields?: string[]];
+type Case = [
+  description: string,
+  request: () => { slug?: string; body: unknown; headers?: Record<string, string> },
+  status: number,
+  code: string,
+  fields?: string[],
+];
 
 const withoutKey = (body: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(body).filter(([k]) => k !== key));
 
 const cases: Case[] = [
   ['a missing email', () => ({ body: withoutKey(signingBody(campaign), 'email') }), 400, 'validation_failed', ['email']],
-  ...['not-an-email', 'aigerim@', '@example.org', 'a@@example.org', 'two words@example.org', 'a@localhost', 'a@[192.0.2.1]', 'a@example.123',
-    'a..b@example.org', `${long(65)}@example.org`, `a@${long(330)}.org`, 'a@exa mple.org', 'a\u202e@example.org', '']
-    .map((email): Case => [`the invalid email ${JSON.stringify(email.length > 40 ? `${email.slice(0, 20)}…` : email)}`,
-      () => ({ body: signingBody(campaign, { email }) }), 400, 'validation_failed', ['email']]),
+  ...[
+    'not-an-email',
+    'aigerim@',
+    '@example.org',
+    'a@@example.org',
+    'two words@example.org',
+    'a@localhost',
+    'a@[192.0.2.1]',
+    'a@example.123',
+    'a..b@example.org',
+    `${long(65)}@example.org`,
+    `a@${long(330)}.org`,
+    'a@exa mple.org',
+    'a\u202e@example.org',
+    '',
+  ].map((email): Case => [
+    `the invalid email ${JSON.stringify(email.length > 40 ? `${email.slice(0, 20)}…` : email)}`,
+    () => ({ body: signingBody(campaign, { email }) }),
+    400,
+    'validation_failed',
+    ['email'],
+  ]),
   ['an email that is a number', () => ({ body: signingBody(campaign, { email: 42 }) }), 400, 'validation_failed', ['email']],
   ['a missing name', () => ({ body: withoutKey(signingBody(campaign), 'name') }), 400, 'validation_failed', ['name']],
   ['an empty name', () => ({ body: signingBody(campaign, { name: '' }) }), 400, 'validation_failed', ['name']],
   ['a name of blanks and invisible characters', () => ({ body: signingBody(campaign, { name: '  \u200b\u202e\n ' }) }), 400, 'validation_failed', ['name']],
   ['a name longer than 100 characters', () => ({ body: signingBody(campaign, { name: long(101) }) }), 400, 'validation_failed', ['name']],
-  ...['XX', 'KAZ', 'K', 'UK', 'K1'].map((country): Case => [`the country code ${country}`,
-    () => ({ body: signingBody(campaign, { country }) }), 400, 'validation_failed', ['country']]),
+  ...['XX', 'KAZ', 'K', 'UK', 'K1'].map((country): Case => [
+    `the country code ${country}`,
+    () => ({ body: signingBody(campaign, { country }) }),
+    400,
+    'validation_failed',
+    ['country'],
+  ]),
   ['a country that is a number', () => ({ body: signingBody(campaign, { country: 398 }) }), 400, 'validation_failed', ['country']],
   ['a city longer than 100 characters', () => ({ body: signingBody(campaign, { city: long(101) }) }), 400, 'validation_failed', ['city']],
   ['a comment longer than 1000 characters', () => ({ body: signingBody(campaign, { comment: long(1001) }) }), 400, 'validation_failed', ['comment']],
   ['a missing consent', () => ({ body: withoutKey(signingBody(campaign), 'consent') }), 400, 'validation_failed', ['consent']],
   ['a consent that is not an object', () => ({ body: signingBody(campaign, { consent: true }) }), 400, 'validation_failed', ['consent']],
-  ...['maybe', 1, null, {}].map((updates): Case => [`consent.updates ${JSON.stringify(updates)}`,
-    () => ({ body: signingBody(campaign, { consent: { updates, wording: campaign.wording } }) }), 400, 'validation_failed', ['consent.updates']]),
+  ...['maybe', 1, null, {}].map((updates): Case => [
+    `consent.updates ${JSON.stringify(updates)}`,
+    () => ({ body: signingBody(campaign, { consent: { updates, wording: campaign.wording } }) }),
+    400,
+    'validation_failed',
+    ['consent.updates'],
+  ]),
   ['a missing consent wording', () => ({ body: signingBody(campaign, { consent: { updates: true } }) }), 400, 'validation_failed', ['consent.wording']],
-  ['an empty consent wording', () => ({ body: signingBody(campaign, { consent: { updates: true, wording: '' } }) }), 400, 'validation_failed', ['consent.wording']],
-  ['an unknown consent wording', () => ({ body: signingBody(campaign, { consent: { updates: true, wording: 'no-such-wording' } }) }),
-    422, 'unknown_consent_wording', ['consent.wording']],
-  ["another campaign's consent wording", () => ({ body: signingBody(campaign, { consent: { updates: true, wording: other.wording } }) }),
-    422, 'unknown_consent_wording', ['consent.wording']],
+  [
+    'an empty consent wording',
+    () => ({ body: signingBody(campaign, { consent: { updates: true, wording: '' } }) }),
+    400,
+    'validation_failed',
+    ['consent.wording'],
+  ],
+  [
+    'an unknown consent wording',
+    () => ({ body: signingBody(campaign, { consent: { updates: true, wording: 'no-such-wording' } }) }),
+    422,
+    'unknown_consent_wording',
+    ['consent.wording'],
+  ],
+  [
+    "another campaign's consent wording",
+    () => ({ body: signingBody(campaign, { consent: { updates: true, wording: other.wording } }) }),
+    422,
+    'unknown_consent_wording',
+    ['consent.wording'],
+  ],
   ['an unknown top-level field', () => ({ body: signingBody(campaign, { is_admin: true }) }), 400, 'validation_failed', ['is_admin']],
-  ['an unknown field inside consent', () => ({ body: signingBody(campaign, { consent: { updates: true, wording: campaign.wording, marketing: true } }) }),
-    400, 'validation_failed', ['consent.marketing']],
+  [
+    'an unknown field inside consent',
+    () => ({ body: signingBody(campaign, { consent: { updates: true, wording: campaign.wording, marketing: true } }) }),
+    400,
+    'validation_failed',
+    ['consent.marketing'],
+  ],
   ['a JSON array body', () => ({ body: [signingBody(campaign)] }), 400, 'validation_failed'],
   ['a JSON string body', () => ({ body: '"aigerim@example.org"' }), 400, 'malformed_body'],
   ['malformed JSON', () => ({ body: '{"email": "aigerim@example.org", ' }), 400, 'malformed_body'],
@@ -135,10 +192,19 @@ const cases: Case[] = [
   ['a text/plain body', () => ({ body: JSON.stringify(signingBody(campaign)), headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type'],
   ['a multipart body', () => ({ body: '--x\r\n\r\n--x--', headers: { 'content-type': 'multipart/form-data; boundary=x' } }), 415, 'unsupported_media_type'],
   ['no content type', () => ({ body: JSON.stringify(signingBody(campaign)), headers: { 'content-type': '' } }), 415, 'unsupported_media_type'],
-  ['JSON in Latin-1', () => ({ body: JSON.stringify(signingBody(campaign)), headers: { 'content-type': 'application/json; charset=iso-8859-1' } }),
-    415, 'unsupported_media_type'],
+  [
+    'JSON in Latin-1',
+    () => ({ body: JSON.stringify(signingBody(campaign)), headers: { 'content-type': 'application/json; charset=iso-8859-1' } }),
+    415,
+    'unsupported_media_type',
+  ],
   ['a body larger than 16 KB', () => ({ body: signingBody(campaign, { comment: long(17 * 1024) }) }), 413, 'payload_too_large'],
-  ['a form with too many fields', () => ({ body: new URLSearchParams(Array.from({ length: 120 }, (_, i): [string, string] => [`f${i}`, 'x'])) }), 413, 'payload_too_large'],
+  [
+    'a form with too many fields',
+    () => ({ body: new URLSearchParams(Array.from({ length: 120 }, (_, i): [string, string] => [`f${i}`, 'x'])) }),
+    413,
+    'payload_too_large',
+  ],
   ['a malformed slug', () => ({ slug: 'Not_A-Slug!', body: signingBody(campaign) }), 400, 'validation_failed', ['slug']],
   ['an overlong slug', () => ({ slug: long(64), body: signingBody(campaign) }), 400, 'validation_failed', ['slug']],
   ['an unknown campaign', () => ({ slug: 'no-such-campaign', body: signingBody(campaign) }), 404, 'campaign_not_found'],
@@ -149,18 +215,24 @@ const cases: Case[] = [
 describe('refusing an invalid signing', () => {
   // Objects, not tuples: jest would pass its `done` callback in place of a row's missing last item.
   it.each(cases.map(([description, request, status, code, fields]) => ({ description, request, status, code, fields })))(
-    'answers $description with a problem and writes nothing', async ({ request, status, code, fields }) => {
-    const before = await footprint();
-    const { slug = campaign.slug, body, headers } = request();
-    const problem = expectProblem(await send(slug, body, headers), status, code);
-    if (fields) {
-      expect(problem.errors).toEqual(expect.arrayContaining(fields.map((field) => expect.objectContaining({ field, message: expect.any(String) }))));
-    }
-    expect(await footprint()).toEqual(before);
-  });
+    'answers $description with a problem and writes nothing',
+    async ({ request, status, code, fields }) => {
+      const before = await footprint();
+      const { slug = campaign.slug, body, headers } = request();
+      const problem = expectProblem(await send(slug, body, headers), status, code);
+      if (fields) {
+        expect(problem.errors).toEqual(expect.arrayContaining(fields.map((field) => expect.objectContaining({ field, message: expect.any(String) }))));
+      }
+      expect(await footprint()).toEqual(before);
+    },
+  );
 
   it('names every invalid field at once', async () => {
-    const problem = expectProblem(await send(campaign.slug, { email: 'nope', name: '', country: 'XX', consent: { updates: 'maybe' } }), 400, 'validation_failed');
+    const problem = expectProblem(
+      await send(campaign.slug, { email: 'nope', name: '', country: 'XX', consent: { updates: 'maybe' } }),
+      400,
+      'validation_failed',
+    );
     expect(problem.errors!.map((e) => e.field).sort()).toEqual(['consent.updates', 'consent.wording', 'country', 'email', 'name']);
   });
 
@@ -184,7 +256,10 @@ describe('answering whatever is thrown at it', () => {
     ['all fields null', () => ({ email: null, name: null, country: null, city: null, comment: null, consent: null, website: null, form_started: null })],
     ['all fields numbers', () => ({ email: 1, name: 2, country: 3, city: 4, comment: 5, consent: 6, website: 7, form_started: 8 })],
     ['all fields arrays', () => ({ email: ['a@example.org'], name: ['A'], country: ['KZ'], consent: [true, 'w'] })],
-    ['nested objects in every field', () => ({ email: { address: 'a@example.org' }, name: { first: 'A' }, consent: { updates: { yes: true }, wording: { id: 'x' } } })],
+    [
+      'nested objects in every field',
+      () => ({ email: { address: 'a@example.org' }, name: { first: 'A' }, consent: { updates: { yes: true }, wording: { id: 'x' } } }),
+    ],
     ['an object nested 500 deep', () => signingBody(campaign, { name: deep(500) })],
     ['an array nested 3000 deep', () => signingBody(campaign, { consent: JSON.parse(`${'['.repeat(3000)}${']'.repeat(3000)}`) as unknown })],
     ['a 15 KB name', () => signingBody(campaign, { name: long(15 * 1024) })],
@@ -193,7 +268,11 @@ describe('answering whatever is thrown at it', () => {
     ['a 1000-character honeypot plus one', () => signingBody(campaign, { website: long(1001) })],
     ['a 201-character form_started', () => signingBody(campaign, { form_started: long(201) })],
     ['__proto__ at the top', () => JSON.parse(`{"__proto__": {"polluted": "yes"}, ${JSON.stringify(signingBody(campaign)).slice(1)}`) as unknown],
-    ['__proto__ inside consent', () => JSON.parse(`{"email":"a@example.org","name":"A","consent":{"__proto__":{"polluted":"yes"},"updates":true,"wording":"${campaign.wording}"}}`) as unknown],
+    [
+      '__proto__ inside consent',
+      () =>
+        JSON.parse(`{"email":"a@example.org","name":"A","consent":{"__proto__":{"polluted":"yes"},"updates":true,"wording":"${campaign.wording}"}}`) as unknown,
+    ],
     ['constructor.prototype', () => signingBody(campaign, { constructor: { prototype: { polluted: 'yes' } } })],
     ['toString and hasOwnProperty', () => signingBody(campaign, { toString: 'x', hasOwnProperty: 'y' })],
     ['lone surrogates and NULs', () => signingBody(campaign, { email: '\ud800@example.org\u0000', name: '\udfff\u0000' })],
@@ -285,8 +364,14 @@ describe('bots', () => {
 
   it.each([
     ['garbage', () => 'not-a-token'],
-    ['an old time with a made-up signature', () => `${(Date.now() - 60_000).toString(36)}.${Math.floor(Date.now() / 1000 + 3600).toString(36)}.${'A'.repeat(32)}`],
-    ['a token signed with another secret', () => formStartedToken({ tokens: new TokenSigner(deriveKey('another-secret-of-at-least-32-characters!', 'tokens')) }, new Date(Date.now() - 60_000))],
+    [
+      'an old time with a made-up signature',
+      () => `${(Date.now() - 60_000).toString(36)}.${Math.floor(Date.now() / 1000 + 3600).toString(36)}.${'A'.repeat(32)}`,
+    ],
+    [
+      'a token signed with another secret',
+      () => formStartedToken({ tokens: new TokenSigner(deriveKey('another-secret-of-at-least-32-characters!', 'tokens')) }, new Date(Date.now() - 60_000)),
+    ],
     ['a token for another purpose', () => api.platform.tokens.sign('confirm-signature', (Date.now() - 60_000).toString(36), new Date(Date.now() + 3600_000))],
   ])('discards a form whose start time is forged: %s', async (_what, token) => {
     const before = await footprint();

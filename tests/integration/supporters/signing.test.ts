@@ -112,7 +112,9 @@ describe('signing a campaign', () => {
   it('makes one signature out of fifty identical concurrent signings', async () => {
     const body = signingBody(campaign);
     const answers = await Promise.all(Array.from({ length: 50 }, () => postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body)));
-    expect(new Set(answers.map((a) => `${a.status} ${JSON.stringify(publicPart(a.text))}`))).toEqual(new Set([`202 ${JSON.stringify(publicPart(answers[0]!.text))}`]));
+    expect(new Set(answers.map((a) => `${a.status} ${JSON.stringify(publicPart(a.text))}`))).toEqual(
+      new Set([`202 ${JSON.stringify(publicPart(answers[0]!.text))}`]),
+    );
     expect(await api.platform.db.signature.count({ where: { campaignId: campaign.id } })).toBe(1);
     expect(await counts(campaign.slug)).toEqual({ confirmed: 0, public: 0 });
   });
@@ -128,9 +130,19 @@ describe('signing a campaign', () => {
 
   it('accepts the no-JavaScript form post and answers with a page', async () => {
     const body = signingBody(campaign);
-    const form = new URLSearchParams({ email: body.email, name: body.name, country: 'kz', city: '', 'consent[updates]': 'on', 'consent[wording]': campaign.wording, website: '' });
+    const form = new URLSearchParams({
+      email: body.email,
+      name: body.name,
+      country: 'kz',
+      city: '',
+      'consent[updates]': 'on',
+      'consent[wording]': campaign.wording,
+      website: '',
+    });
     const response = await fetch(`${api.url}/api/campaigns/${campaign.slug}/signatures`, {
-      method: 'POST', body: form, headers: { accept: 'text/html,application/xhtml+xml' },
+      method: 'POST',
+      body: form,
+      headers: { accept: 'text/html,application/xhtml+xml' },
     });
     expect(response.status).toBe(202);
     expect(response.headers.get('content-type')).toContain('text/html');

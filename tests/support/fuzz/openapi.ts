@@ -1,9 +1,19 @@
 /** The parts of /api/openapi.json the fuzzer reads. */
 export type JsonSchema = Record<string, unknown>;
 
-export interface Parameter { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required?: boolean; schema?: JsonSchema }
-export interface MediaType { schema?: JsonSchema }
-export interface Response { description: string; content?: Record<string, MediaType> }
+export interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
+  schema?: JsonSchema;
+}
+export interface MediaType {
+  schema?: JsonSchema;
+}
+export interface Response {
+  description: string;
+  content?: Record<string, MediaType>;
+}
 export interface Operation {
   operationId?: string;
   tags?: string[];
@@ -17,11 +27,22 @@ export interface OpenApiDocument {
   components?: { schemas?: Record<string, JsonSchema>; securitySchemes?: Record<string, unknown> };
 }
 
-export interface DocumentedOperation { method: string; path: string; operation: Operation; methodsOfPath: string[] }
+export interface DocumentedOperation {
+  method: string;
+  path: string;
+  operation: Operation;
+  methodsOfPath: string[];
+}
 
 export function operationsOf(document: OpenApiDocument): DocumentedOperation[] {
   return Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation, methodsOfPath: Object.keys(methods).map((m) => m.toUpperCase()) })));
+    Object.entries(methods).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      operation,
+      methodsOfPath: Object.keys(methods).map((m) => m.toUpperCase()),
+    })),
+  );
 }
 
 /** Follows a `#/components/...` reference (once; the document has no reference chains). */

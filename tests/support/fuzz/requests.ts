@@ -41,13 +41,19 @@ export function exampleOf(document: OpenApiDocument, given: JsonSchema | undefin
     case 'object': {
       const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
       const required = new Set((schema.required ?? []) as string[]);
-      return Object.fromEntries(Object.entries(properties).filter(([key]) => required.has(key) || key.length % 2 === 0)
-        .map(([key, child]) => [key, exampleOf(document, child, known, key, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(properties)
+          .filter(([key]) => required.has(key) || key.length % 2 === 0)
+          .map(([key, child]) => [key, exampleOf(document, child, known, key, depth + 1)]),
+      );
     }
-    case 'array': return [exampleOf(document, schema.items as JsonSchema, known, name, depth + 1)];
+    case 'array':
+      return [exampleOf(document, schema.items as JsonSchema, known, name, depth + 1)];
     case 'integer':
-    case 'number': return typeof schema.minimum === 'number' ? schema.minimum : 1;
-    case 'boolean': return true;
+    case 'number':
+      return typeof schema.minimum === 'number' ? schema.minimum : 1;
+    case 'boolean':
+      return true;
     case 'string': {
       if (schema.format === 'email') return 'fuzz@example.org';
       if (schema.format === 'date-time') return '2026-01-01T00:00:00Z';
@@ -59,13 +65,37 @@ export function exampleOf(document: OpenApiDocument, given: JsonSchema | undefin
       }
       return 'fuzz text';
     }
-    default: return 'fuzz';
+    default:
+      return 'fuzz';
   }
 }
 
 /** A JSON value replaced by something of the wrong kind. */
 function wrongValue(prng: Prng): unknown {
-  return prng.pick<unknown>([10, -1, 1e308, 0.5, true, null, [], {}, [1, 'a'], { a: 1 }, '', ' ', 'constructor', '__proto__', '10', 'xx', '0x41', '../../etc/passwd', "' OR 1=1 --", '<script>x</script>', '=cmd|calc', '\u202egnp.exe']);
+  return prng.pick<unknown>([
+    10,
+    -1,
+    1e308,
+    0.5,
+    true,
+    null,
+    [],
+    {},
+    [1, 'a'],
+    { a: 1 },
+    '',
+    ' ',
+    'constructor',
+    '__proto__',
+    '10',
+    'xx',
+    '0x41',
+    '../../etc/passwd',
+    "' OR 1=1 --",
+    '<script>x</script>',
+    '=cmd|calc',
+    '\u202egnp.exe',
+  ]);
 }
 
 function hostileString(prng: Prng): string {
@@ -86,7 +116,9 @@ function mutateField(value: unknown, prng: Prng, replace: (old: unknown) => unkn
   if (keys.length === 0) return replace(value);
   const key = prng.pick(keys);
   const descend = prng.chance(0.4);
-  (copy as Record<string, unknown>)[key] = descend ? mutateField((copy as Record<string, unknown>)[key], prng, replace) : replace((copy as Record<string, unknown>)[key]);
+  (copy as Record<string, unknown>)[key] = descend
+    ? mutateField((copy as Record<string, unknown>)[key], prng, replace)
+    : replace((copy as Record<string, unknown>)[key]);
   return copy;
 }
 
@@ -127,7 +159,10 @@ function queryOf(op: DocumentedOperation, document: OpenApiDocument, known: Know
   return query;
 }
 
-const encodeQuery = (query: Record<string, string>) => Object.entries(query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+const encodeQuery = (query: Record<string, string>) =>
+  Object.entries(query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
 
 /**
  * One hostile request for an operation: a variant chosen by the PRNG, applied to a plausible
@@ -145,7 +180,10 @@ export function hostileRequest(op: DocumentedOperation, document: OpenApiDocumen
     if (type === 'text/csv') return typeof value === 'string' ? value : 'iso2,country\nKZ,Kazakhstan\n';
     return JSON.stringify(value);
   };
-  const request = (variant: string, parts: { path?: string; query?: string; body?: Buffer | string; type?: string; method?: string; headers?: Record<string, string> } = {}): FuzzRequest => {
+  const request = (
+    variant: string,
+    parts: { path?: string; query?: string; body?: Buffer | string; type?: string; method?: string; headers?: Record<string, string> } = {},
+  ): FuzzRequest => {
     const q = parts.query ?? encodeQuery(query);
     const sendBody = parts.body ?? (contentType ? encode(body) : undefined);
     const type = parts.type ?? contentType;
@@ -163,16 +201,26 @@ export function hostileRequest(op: DocumentedOperation, document: OpenApiDocumen
     () => request('plausible, browser form', { headers: { accept: 'text/html' } }),
     () => request('if-none-match *', { headers: { 'if-none-match': '*' } }),
     () => ({ ...request('revalidate with its ETag'), revalidate: true }),
-    () => request('path parameter: prototype key', { path: pathOf(op, document, known, prng.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype'])) }),
-    () => request('path parameter: hostile', { path: pathOf(op, document, known, prng.pick(['%00', 'a%00b', '%ED%A0%80', '%FF', '%', '..%2F..%2Fetc', 'x'.repeat(300), '%E2%80%AE', 'KZ%0A'])) }),
+    () =>
+      request('path parameter: prototype key', {
+        path: pathOf(op, document, known, prng.pick(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype'])),
+      }),
+    () =>
+      request('path parameter: hostile', {
+        path: pathOf(op, document, known, prng.pick(['%00', 'a%00b', '%ED%A0%80', '%FF', '%', '..%2F..%2Fetc', 'x'.repeat(300), '%E2%80%AE', 'KZ%0A'])),
+      }),
     () => request('query: unknown and repeated', { query: `${encodeQuery(query)}&zzz=1&${Object.keys(query)[0] ?? 'a'}=1&${Object.keys(query)[0] ?? 'a'}=2` }),
-    () => request('query: hostile value', { query: `${Object.keys(query)[0] ?? prng.pick(['campaign', 'lang', 'state', 'window'])}=${prng.pick(['%00', '%ED%A0%80', '%FF', '%', '10', '%7B%7D', 'xx', '__proto__', 'x'.repeat(4000)])}` }),
+    () =>
+      request('query: hostile value', {
+        query: `${Object.keys(query)[0] ?? prng.pick(['campaign', 'lang', 'state', 'window'])}=${prng.pick(['%00', '%ED%A0%80', '%FF', '%', '10', '%7B%7D', 'xx', '__proto__', 'x'.repeat(4000)])}`,
+      }),
     () => request('query: 1 MB', { query: `q=${MB.slice(0, 40_000)}` }),
     () => request('header: huge', { headers: { 'x-fuzz': MB.slice(0, 20_000) } }),
     () => request('wrong method', { method: prng.pick(METHODS.filter((m) => !op.methodsOfPath.includes(m))) ?? 'DELETE' }),
   ];
   const type = contentType ?? 'application/json';
-  const sendJson = (variant: string, text: string | Buffer) => request(variant, { body: text, type: contentType === 'application/x-www-form-urlencoded' || contentType === 'text/csv' ? 'application/json' : type });
+  const sendJson = (variant: string, text: string | Buffer) =>
+    request(variant, { body: text, type: contentType === 'application/x-www-form-urlencoded' || contentType === 'text/csv' ? 'application/json' : type });
   variants.push(
     () => sendJson('json: missing field', JSON.stringify(dropField(body ?? {}, prng))),
     () => sendJson('json: unknown field', JSON.stringify({ ...(body && typeof body === 'object' ? body : {}), zzz_unknown: 1 })),
@@ -180,15 +228,55 @@ export function hostileRequest(op: DocumentedOperation, document: OpenApiDocumen
     () => sendJson('json: hostile string', JSON.stringify(mutateField(body ?? {}, prng, () => hostileString(prng)))),
     () => sendJson('json: lone surrogate escape', JSON.stringify(mutateField(body ?? {}, prng, () => 'SURROGATE')).replace('"SURROGATE"', '"\\ud800x"')),
     () => sendJson('json: NUL escape', JSON.stringify(mutateField(body ?? {}, prng, () => 'NULCHAR')).replace('"NULCHAR"', '"a\\u0000b"')),
-    () => sendJson('json: prototype keys', `{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},${JSON.stringify(body ?? {}).slice(1).replace(/^}$/, '"x":1}')}`),
+    () =>
+      sendJson(
+        'json: prototype keys',
+        `{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},${JSON.stringify(body ?? {})
+          .slice(1)
+          .replace(/^}$/, '"x":1}')}`,
+      ),
     () => sendJson('json: deep nesting', prng.chance(0.5) ? deepJson(prng) : `{"${Object.keys((body as object) ?? {})[0] ?? 'a'}":${deepJson(prng)}}`),
     () => sendJson('json: 1 MB string', JSON.stringify(mutateField(body ?? {}, prng, () => MB))),
     () => sendJson('json: malformed', prng.pick(['{"a":', '{', 'nul', '[1,]', '{"a":1}}', '\u0000', '"just a string"', '123', 'null', '[]'])),
-    () => sendJson('json: invalid UTF-8', Buffer.concat([Buffer.from(JSON.stringify(body ?? {}).slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')])),
+    () =>
+      sendJson(
+        'json: invalid UTF-8',
+        Buffer.concat([Buffer.from(JSON.stringify(body ?? {}).slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]),
+      ),
     () => sendJson('json: empty body', ''),
-    () => request('form: hostile', { type: 'application/x-www-form-urlencoded', body: prng.pick(['a=%00', 'email=%ED%A0%80', 'x=%FF', 'a[b][c][d][e]=1', `${'a='.repeat(200)}`, '%', '__proto__[x]=1&constructor[prototype][x]=1', 'consent[wording]=%00']), headers: prng.chance(0.5) ? { accept: 'text/html' } : {} }),
-    () => request('form: invalid UTF-8 bytes', { type: 'application/x-www-form-urlencoded', body: Buffer.concat([Buffer.from('name=a'), Buffer.from([0xff, 0xc3]), Buffer.from('&email=x')]) }),
-    () => request('wrong content type', { type: prng.pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream', 'text/csv', 'application/json; charset=latin1', 'application/json; charset=utf-16']), body: encode(body ?? {}, 'application/json') }),
+    () =>
+      request('form: hostile', {
+        type: 'application/x-www-form-urlencoded',
+        body: prng.pick([
+          'a=%00',
+          'email=%ED%A0%80',
+          'x=%FF',
+          'a[b][c][d][e]=1',
+          `${'a='.repeat(200)}`,
+          '%',
+          '__proto__[x]=1&constructor[prototype][x]=1',
+          'consent[wording]=%00',
+        ]),
+        headers: prng.chance(0.5) ? { accept: 'text/html' } : {},
+      }),
+    () =>
+      request('form: invalid UTF-8 bytes', {
+        type: 'application/x-www-form-urlencoded',
+        body: Buffer.concat([Buffer.from('name=a'), Buffer.from([0xff, 0xc3]), Buffer.from('&email=x')]),
+      }),
+    () =>
+      request('wrong content type', {
+        type: prng.pick([
+          'text/plain',
+          'application/xml',
+          'multipart/form-data; boundary=x',
+          'application/octet-stream',
+          'text/csv',
+          'application/json; charset=latin1',
+          'application/json; charset=utf-16',
+        ]),
+        body: encode(body ?? {}, 'application/json'),
+      }),
     () => request('body without content type', { body: encode(body ?? {}, 'application/json'), type: '' }),
     () => request('body over the limit', { body: JSON.stringify({ a: MB.slice(0, prng.pick([17_000, 200_000, 1_100_000])) }), type: 'application/json' }),
   );

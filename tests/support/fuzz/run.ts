@@ -14,14 +14,26 @@ export interface FuzzOptions {
   concurrency?: number;
 }
 
-export interface FuzzFailure { request: FuzzRequest; as: 'admin' | 'anonymous'; status: number; problem: string }
-export interface FuzzReport { sent: number; byStatus: Record<string, number>; failures: FuzzFailure[]; ms: number }
+export interface FuzzFailure {
+  request: FuzzRequest;
+  as: 'admin' | 'anonymous';
+  status: number;
+  problem: string;
+}
+export interface FuzzReport {
+  sent: number;
+  byStatus: Record<string, number>;
+  failures: FuzzFailure[];
+  ms: number;
+}
 
 /** References into the document, made absolute so ajv finds them in the document schema. */
 function absolute(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(absolute);
   if (schema && typeof schema === 'object') {
-    return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' ? `openapi.json${value}` : absolute(value)]));
+    return Object.fromEntries(
+      Object.entries(schema).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' ? `openapi.json${value}` : absolute(value)]),
+    );
   }
   return schema;
 }
@@ -44,7 +56,14 @@ function validators(document: OpenApiDocument) {
 const mediaType = (header: string | null) => (header ?? '').split(';')[0]!.trim().toLowerCase();
 
 /** What is wrong with an answer, by the document; null when nothing is. */
-function checkAnswer(op: DocumentedOperation, request: FuzzRequest, status: number, type: string, text: string, validatorFor: ReturnType<typeof validators>): string | null {
+function checkAnswer(
+  op: DocumentedOperation,
+  request: FuzzRequest,
+  status: number,
+  type: string,
+  text: string,
+  validatorFor: ReturnType<typeof validators>,
+): string | null {
   if (status >= 500) return `answered ${status}`;
   // A wrong method is answered for the path, not for the operation it was derived from.
   const documented = op.operation.responses[String(status)];
@@ -65,7 +84,12 @@ function checkAnswer(op: DocumentedOperation, request: FuzzRequest, status: numb
     return `${type} body is not JSON`;
   }
   const validate = validatorFor(media.schema);
-  return validate(json) ? null : `body does not match the documented schema: ${validate.errors?.slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`;
+  return validate(json)
+    ? null
+    : `body does not match the documented schema: ${validate.errors
+        ?.slice(0, 3)
+        .map((e) => `${e.instancePath || '/'} ${e.message}`)
+        .join('; ')}`;
 }
 
 async function send(baseUrl: string, request: FuzzRequest, extra: Record<string, string>) {
@@ -106,7 +130,11 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         problem = checkAnswer(op, request, answer.status, answer.type, answer.text, validatorFor);
         // (fetch adds `Cache-Control: no-cache` to a conditional request unless one is given, which would rule a 304 out.)
         if (!problem && request.revalidate && answer.etag) {
-          answer = await send(options.baseUrl, { ...request, headers: { ...request.headers, 'if-none-match': answer.etag, 'cache-control': 'max-age=0' } }, auth);
+          answer = await send(
+            options.baseUrl,
+            { ...request, headers: { ...request.headers, 'if-none-match': answer.etag, 'cache-control': 'max-age=0' } },
+            auth,
+          );
           problem = checkAnswer(op, request, answer.status, answer.type, answer.text, validatorFor);
         }
         status = answer.status;

@@ -33,7 +33,10 @@ describe('VERP return paths', () => {
   it('still read the per-delegation and per-supporter paths written before the per-message kinds', () => {
     // Written by the code before this change: the MAC input is the kind letter and the bare hex id.
     const id = randomUUID();
-    for (const [letter, kind] of [['t', 'target'], ['s', 'supporter']] as const) {
+    for (const [letter, kind] of [
+      ['t', 'target'],
+      ['s', 'supporter'],
+    ] as const) {
       const hex = id.replace(/-/g, '');
       const mac = createHmac('sha256', settings.key).update(`${letter}:${hex}`).digest('hex').slice(0, 12);
       expect(subjectOfReturnPath(settings, `bounces+${letter}-${hex}-${mac}@bounces.example.org`)).toEqual({ kind, id });

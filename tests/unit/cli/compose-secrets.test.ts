@@ -34,7 +34,9 @@ describe('docker-compose.yml', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clarion-compose-'));
     const envFile = path.join(dir, '.env');
     fs.writeFileSync(envFile, 'SECRET_KEY=kept-as-it-is\n');
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !['SECRET_KEY', 'ENCRYPTION_KEYS', 'METRICS_TOKEN', 'POSTGRES_PASSWORD'].includes(name)));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !['SECRET_KEY', 'ENCRYPTION_KEYS', 'METRICS_TOKEN', 'POSTGRES_PASSWORD'].includes(name)),
+    );
     execFileSync(process.execPath, [path.join(root, 'scripts/compose-secrets.mjs'), envFile], { env: clean });
     const first = parseEnv(fs.readFileSync(envFile, 'utf8'));
     expect(first.SECRET_KEY).toBe('kept-as-it-is');

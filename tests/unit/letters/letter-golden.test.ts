@@ -30,8 +30,9 @@ const france = {
   missionName: 'Permanent Mission of France to the United Nations Office at Geneva',
   salutation: 'Excellency',
 };
-const paragraph = 'I was in Almaty in January 2022. I saw people who had come out peacefully to ask for cheaper fuel, and I later learned that some of them never came home.\n\n'
-  + 'Their families still wait for the truth.\nAn independent inquiry is the least the Council owes them.';
+const paragraph =
+  'I was in Almaty in January 2022. I saw people who had come out peacefully to ask for cheaper fuel, and I later learned that some of them never came home.\n\n' +
+  'Their families still wait for the truth.\nAn independent inquiry is the least the Council owes them.';
 
 /** Text goldens carry the subject too, so the header line is reviewed with the body. */
 function asText(letter: RenderedLetter): string {
@@ -52,7 +53,9 @@ function expectGolden(name: string, actual: string): void {
 describe('letter golden files', () => {
   it('renders the default letter to France from a supporter in Almaty as recorded', () => {
     const ctx = buildLetterContext({
-      campaign, demands: kazakhstanDemands, target: france,
+      campaign,
+      demands: kazakhstanDemands,
+      target: france,
       supporter: { name: 'Aigerim Nurlanovna', city: 'Almaty', countryCode: 'KZ', paragraph },
     });
     const letter = compileTemplate(DEFAULT_LETTER)(ctx);
@@ -60,7 +63,7 @@ describe('letter golden files', () => {
     expectGolden('default-letter.txt', asText(letter));
   });
 
-  it('renders a day\'s digest to France as recorded', () => {
+  it("renders a day's digest to France as recorded", () => {
     const { supporter: _none, ...base } = buildLetterContext({ campaign, demands: kazakhstanDemands, target: france, supporter: { name: '' } });
     const digest = renderDigest({
       ...base,

@@ -1,11 +1,20 @@
 import {
-  CSV_COLUMNS, escapeFormula, MAX_CSV_ROWS, parseTargetsCsv, targetsToCsv, unescapeFormula, type CsvParseResult, type TargetRecord,
+  CSV_COLUMNS,
+  escapeFormula,
+  MAX_CSV_ROWS,
+  parseTargetsCsv,
+  targetsToCsv,
+  unescapeFormula,
+  type CsvParseResult,
+  type TargetRecord,
 } from '../../../src/modules/letters/targets/targets.csv';
 import { isPlaceholderAddress } from '../../../src/modules/letters/targets/targets.schemas';
 
 const HEADER = CSV_COLUMNS.join(',');
-const KZ = 'KZ,Kazakhstan,Asia-Pacific,false,,Permanent Mission of Kazakhstan to the United Nations Office at Geneva,Europe/Zurich,Excellency,ru,true,,mission.kz@delegations.example.org';
-const CH = 'CH,Switzerland,Western European and Others,yes,2027,Permanent Mission of Switzerland,Europe/Zurich,Excellency,en,1,25,geneva@eda.admin.ch; mission.ch@delegations.example.org';
+const KZ =
+  'KZ,Kazakhstan,Asia-Pacific,false,,Permanent Mission of Kazakhstan to the United Nations Office at Geneva,Europe/Zurich,Excellency,ru,true,,mission.kz@delegations.example.org';
+const CH =
+  'CH,Switzerland,Western European and Others,yes,2027,Permanent Mission of Switzerland,Europe/Zurich,Excellency,en,1,25,geneva@eda.admin.ch; mission.ch@delegations.example.org';
 
 function file(...lines: string[]): string {
   return `${[HEADER, ...lines].join('\n')}\n`;
@@ -26,12 +35,27 @@ describe('parseTargetsCsv', () => {
     const rows = rowsOf(parseTargetsCsv(file(KZ, CH)));
     expect(rows).toEqual([
       {
-        line: 2, iso2: 'KZ', country: 'Kazakhstan', unGroup: 'Asia-Pacific', councilMember: false, termEnds: null,
-        missionName: 'Permanent Mission of Kazakhstan to the United Nations Office at Geneva', timeZone: 'Europe/Zurich',
-        salutation: 'Excellency', preferredLanguage: 'ru', active: true, hourlyCap: null, emails: ['mission.kz@delegations.example.org'],
+        line: 2,
+        iso2: 'KZ',
+        country: 'Kazakhstan',
+        unGroup: 'Asia-Pacific',
+        councilMember: false,
+        termEnds: null,
+        missionName: 'Permanent Mission of Kazakhstan to the United Nations Office at Geneva',
+        timeZone: 'Europe/Zurich',
+        salutation: 'Excellency',
+        preferredLanguage: 'ru',
+        active: true,
+        hourlyCap: null,
+        emails: ['mission.kz@delegations.example.org'],
       },
       expect.objectContaining({
-        line: 3, iso2: 'CH', councilMember: true, termEnds: 2027, active: true, hourlyCap: 25,
+        line: 3,
+        iso2: 'CH',
+        councilMember: true,
+        termEnds: 2027,
+        active: true,
+        hourlyCap: 25,
         emails: ['geneva@eda.admin.ch', 'mission.ch@delegations.example.org'],
       }),
     ]);
@@ -48,7 +72,8 @@ describe('parseTargetsCsv', () => {
   });
 
   it('reads quoted fields that contain commas, quotes and semicolons', () => {
-    const row = 'CD,"Congo, Democratic Republic of the",African,true,2027,"Permanent Mission of the ""DRC"", Geneva",Africa/Kinshasa,"Excellency, dear colleagues",fr,true,,"a@mission-rdc.cd;b@mission-rdc.cd"';
+    const row =
+      'CD,"Congo, Democratic Republic of the",African,true,2027,"Permanent Mission of the ""DRC"", Geneva",Africa/Kinshasa,"Excellency, dear colleagues",fr,true,,"a@mission-rdc.cd;b@mission-rdc.cd"';
     const [target] = rowsOf(parseTargetsCsv(file(row)));
     expect(target).toMatchObject({
       country: 'Congo, Democratic Republic of the',
@@ -95,10 +120,12 @@ describe('parseTargetsCsv', () => {
     cells[4] = '';
     cells[11] = '';
     const errors = errorsOf(parseTargetsCsv(file(cells.join(','))));
-    expect(errors).toEqual(expect.arrayContaining([
-      { line: 2, field: 'emails', message: 'an active delegation needs at least one address' },
-      { line: 2, field: 'term_ends', message: 'is required for a council member' },
-    ]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { line: 2, field: 'emails', message: 'an active delegation needs at least one address' },
+        { line: 2, field: 'term_ends', message: 'is required for a council member' },
+      ]),
+    );
   });
 
   it('lists every error in the file, not only the first', () => {
@@ -117,7 +144,10 @@ describe('parseTargetsCsv', () => {
     const multiLine = CH.replace('Permanent Mission of Switzerland', '"Permanent Mission\nof Switzerland"');
     const errors = errorsOf(parseTargetsCsv(file(multiLine, '', KZ.replace('Asia-Pacific', 'nowhere'))));
     // Line 2-3: the Swiss row; line 4: blank; line 5: the Kazakh row.
-    expect(errors).toEqual([{ line: 2, field: 'mission_name', message: 'must be one line of plain text' }, { line: 5, field: 'un_group', message: expect.any(String) }]);
+    expect(errors).toEqual([
+      { line: 2, field: 'mission_name', message: 'must be one line of plain text' },
+      { line: 5, field: 'un_group', message: expect.any(String) },
+    ]);
   });
 
   it('reports rows with too few or too many fields', () => {
@@ -161,22 +191,33 @@ describe('placeholders', () => {
 
 describe('targetsToCsv', () => {
   const record: TargetRecord = {
-    iso2: 'KZ', country: 'Kazakhstan', unGroup: 'Asia-Pacific', councilMember: false, termEnds: null,
-    missionName: 'Permanent Mission of Kazakhstan, Geneva', timeZone: 'Europe/Zurich', salutation: 'Excellency',
-    preferredLanguage: 'en', active: true, hourlyCap: null, emails: ['a@mission.kz', 'mission.kz@delegations.example.org'],
+    iso2: 'KZ',
+    country: 'Kazakhstan',
+    unGroup: 'Asia-Pacific',
+    councilMember: false,
+    termEnds: null,
+    missionName: 'Permanent Mission of Kazakhstan, Geneva',
+    timeZone: 'Europe/Zurich',
+    salutation: 'Excellency',
+    preferredLanguage: 'en',
+    active: true,
+    hourlyCap: null,
+    emails: ['a@mission.kz', 'mission.kz@delegations.example.org'],
   };
 
   it('writes the header and one row per delegation, sorted by iso2', () => {
     const csv = targetsToCsv([record, { ...record, iso2: 'CH', country: 'Switzerland', councilMember: true, termEnds: 2027, hourlyCap: 20 }]);
     expect(csv).toBe(
-      `${HEADER}\n`
-      + 'CH,Switzerland,Asia-Pacific,true,2027,"Permanent Mission of Kazakhstan, Geneva",Europe/Zurich,Excellency,en,true,20,a@mission.kz;mission.kz@delegations.example.org\n'
-      + 'KZ,Kazakhstan,Asia-Pacific,false,,"Permanent Mission of Kazakhstan, Geneva",Europe/Zurich,Excellency,en,true,,a@mission.kz;mission.kz@delegations.example.org\n',
+      `${HEADER}\n` +
+        'CH,Switzerland,Asia-Pacific,true,2027,"Permanent Mission of Kazakhstan, Geneva",Europe/Zurich,Excellency,en,true,20,a@mission.kz;mission.kz@delegations.example.org\n' +
+        'KZ,Kazakhstan,Asia-Pacific,false,,"Permanent Mission of Kazakhstan, Geneva",Europe/Zurich,Excellency,en,true,,a@mission.kz;mission.kz@delegations.example.org\n',
     );
   });
 
   it('defuses cells a spreadsheet would run as formulas', () => {
-    const csv = targetsToCsv([{ ...record, salutation: '=HYPERLINK("http://evil.example","Excellency")', country: '+Kazakhstan', missionName: '@SUM(A1)', emails: ['-x@mission.kz'] }]);
+    const csv = targetsToCsv([
+      { ...record, salutation: '=HYPERLINK("http://evil.example","Excellency")', country: '+Kazakhstan', missionName: '@SUM(A1)', emails: ['-x@mission.kz'] },
+    ]);
     const row = csv.split('\n')[1]!;
     expect(row).toContain(`"'=HYPERLINK(""http://evil.example"",""Excellency"")"`);
     expect(row).toContain(",'+Kazakhstan,");

@@ -1,8 +1,15 @@
 import { kazakhstanDemands } from '../../../src/modules/campaigns';
 import type { LetterContext } from '../../../src/modules/letters/templates/letter-context';
 import {
-  compileTemplate, DEFAULT_LETTER, DIGEST_LETTER, isEmptyLetter, paragraphsHtml, renderDigest, sanitiseContext,
-  validateTemplate, type TemplateParts,
+  compileTemplate,
+  DEFAULT_LETTER,
+  DIGEST_LETTER,
+  isEmptyLetter,
+  paragraphsHtml,
+  renderDigest,
+  sanitiseContext,
+  validateTemplate,
+  type TemplateParts,
 } from '../../../src/modules/letters/templates/templates.engine';
 import { buildLetterContext } from '../../../src/modules/letters/templates/templates.service';
 import { AppError } from '../../../src/platform/errors';
@@ -35,12 +42,15 @@ describe('validateTemplate', () => {
   });
 
   it('refuses a variable that exists only inside {{#each demands}} when used outside it', () => {
-    expect(validateTemplate({ ...valid, text: '{{quote}}' })).toEqual([{ part: 'text', line: 1, message: expect.stringContaining('unknown variable "quote"') }]);
+    expect(validateTemplate({ ...valid, text: '{{quote}}' })).toEqual([
+      { part: 'text', line: 1, message: expect.stringContaining('unknown variable "quote"') },
+    ]);
     expect(validateTemplate({ ...valid, text: '{{@index}}' })[0]?.message).toContain('only exists inside {{#each}}');
   });
 
   it('accepts demand fields, @index and parent paths inside {{#each demands}}', () => {
-    const text = '{{#each demands}}\n{{add1 @index}}. {{title}}{{#if @first}}!{{/if}}\n> {{this.quote}} ({{../source.organisation}}, {{@root.campaign.title}})\n{{/each}}';
+    const text =
+      '{{#each demands}}\n{{add1 @index}}. {{title}}{{#if @first}}!{{/if}}\n> {{this.quote}} ({{../source.organisation}}, {{@root.campaign.title}})\n{{/each}}';
     expect(validateTemplate({ ...valid, text })).toEqual([]);
   });
 
@@ -53,7 +63,12 @@ describe('validateTemplate', () => {
   });
 
   it('refuses any supporter variable in the subject, even in a condition or through #with', () => {
-    for (const subject of ['{{supporter.name}} writes', '{{#if supporter.city}}from a city{{/if}}', '{{#with supporter}}{{name}}{{/with}}', '{{@root.supporter.name}}']) {
+    for (const subject of [
+      '{{supporter.name}} writes',
+      '{{#if supporter.city}}from a city{{/if}}',
+      '{{#with supporter}}{{name}}{{/with}}',
+      '{{@root.supporter.name}}',
+    ]) {
       const errors = validateTemplate({ ...valid, subject });
       expect(errors).toEqual([expect.objectContaining({ part: 'subject', line: 1, message: expect.stringContaining('cannot appear in the subject') })]);
     }
@@ -80,7 +95,14 @@ describe('validateTemplate', () => {
   });
 
   it('refuses helpers that are not allowed', () => {
-    for (const html of ['{{lookup supporter "name"}}', '{{log campaign.title}}', '{{lookup}}', '{{#lookup demands 0}}x{{/lookup}}', '{{campaign.title.length}}', '{{#demands}}x{{/demands}}']) {
+    for (const html of [
+      '{{lookup supporter "name"}}',
+      '{{log campaign.title}}',
+      '{{lookup}}',
+      '{{#lookup demands 0}}x{{/lookup}}',
+      '{{campaign.title.length}}',
+      '{{#demands}}x{{/demands}}',
+    ]) {
       expect(validateTemplate({ ...valid, html })).not.toEqual([]);
     }
     expect(validateTemplate({ ...valid, html: '{{log "x"}}' })[0]?.message).toContain('helper "log" is not allowed');
@@ -182,7 +204,7 @@ describe('the default letter', () => {
 });
 
 describe('buildLetterContext', () => {
-  it('turns rows into the template context with the country name in the letter\'s language', () => {
+  it("turns rows into the template context with the country name in the letter's language", () => {
     const ctx = buildLetterContext({
       campaign: { title: 'T', slug: 's', sourceOrganisation: 'UN Watch', sourceUrl: null, statementDate: new Date('2025-06-17T00:00:00Z') },
       demands: [{ title: 'D', quote: 'Q' }],

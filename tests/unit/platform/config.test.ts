@@ -76,8 +76,20 @@ describe('parseConfig', () => {
     };
     const problems = problemsOf(env);
     const named = problems.map((p) => p.slice(0, p.indexOf(':')));
-    expect(new Set(named)).toEqual(new Set(['NODE_ENV', 'PORT', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'SECRET_KEY', 'LOG_LEVEL',
-      'RATE_LIMIT_ENABLED', 'QUEUE_PREFIX', 'CONFIRMATION_TOKEN_TTL_HOURS']));
+    expect(new Set(named)).toEqual(
+      new Set([
+        'NODE_ENV',
+        'PORT',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'SMTP_URL',
+        'SECRET_KEY',
+        'LOG_LEVEL',
+        'RATE_LIMIT_ENABLED',
+        'QUEUE_PREFIX',
+        'CONFIRMATION_TOKEN_TTL_HOURS',
+      ]),
+    );
     const text = problems.join('\n');
     for (const secret of ['db-password-1234', 'redis-password-5678', 'smtp-password-9012', 'too-short-secret-3456', 'staging', 'eighty', 'loud']) {
       expect(text).not.toContain(secret);
@@ -136,12 +148,16 @@ describe('parseConfig', () => {
     });
   });
 
-  it.each([['true', true], ['1', true], ['yes', true], ['false', false], ['0', false], ['no', false]])(
-    'reads RATE_LIMIT_ENABLED=%s as %s',
-    (value, expected) => {
-      expect(parseConfig({ ...valid, RATE_LIMIT_ENABLED: value }).RATE_LIMIT_ENABLED).toBe(expected);
-    },
-  );
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+  ])('reads RATE_LIMIT_ENABLED=%s as %s', (value, expected) => {
+    expect(parseConfig({ ...valid, RATE_LIMIT_ENABLED: value }).RATE_LIMIT_ENABLED).toBe(expected);
+  });
 
   it('reads the exempt domains as a lower-case set', () => {
     const config = parseConfig({ ...valid, RATE_LIMIT_DOMAIN_EXEMPT: 'Gmail.com, ,mail.RU' });

@@ -30,12 +30,9 @@ function tamper(envelope: string, index: number, byte = 0): string {
 describe('DataCipher', () => {
   const cipher = new DataCipher([key('k1')]);
 
-  it.each(['aigerim@example.org', 'Айгерим Нурланова', '', 'x'.repeat(5000), 'emoji 🕊️ and NUL \u0000'])(
-    'gives back what it sealed: %j',
-    (plaintext) => {
-      expect(cipher.open(cipher.seal(plaintext, col('supporter.name'), ROW), col('supporter.name'), ROW)).toBe(plaintext);
-    },
-  );
+  it.each(['aigerim@example.org', 'Айгерим Нурланова', '', 'x'.repeat(5000), 'emoji 🕊️ and NUL \u0000'])('gives back what it sealed: %j', (plaintext) => {
+    expect(cipher.open(cipher.seal(plaintext, col('supporter.name'), ROW), col('supporter.name'), ROW)).toBe(plaintext);
+  });
 
   it('seals the same value differently every time and never in clear', () => {
     const first = cipher.seal('aigerim@example.org', col('supporter.email'), ROW);
@@ -83,7 +80,11 @@ describe('DataCipher', () => {
   it('says nothing of the value in its refusal, and answers a 409 problem code, not a 500', () => {
     const sealed = cipher.seal('aigerim@example.org', col('supporter.email'), ROW);
     let refusal: unknown;
-    try { cipher.open(sealed, col('supporter.email'), OTHER_ROW); } catch (error) { refusal = error; }
+    try {
+      cipher.open(sealed, col('supporter.email'), OTHER_ROW);
+    } catch (error) {
+      refusal = error;
+    }
     expect(refusal).toBeInstanceOf(EnvelopeRefused);
     expect(String((refusal as Error).message) + JSON.stringify(refusal)).not.toContain('aigerim');
     expect((refusal as EnvelopeRefused).code).toBe('sealed_data_refused');
@@ -215,10 +216,7 @@ describe('networkOf', () => {
     expect(networkOf('2001:db8:1:2::a')).not.toBe(networkOf('2001:db8:1:3::a'));
   });
 
-  it.each(['', 'garbage', '256.1.1.1', '1.2.3', '1.2.3.4.5', '2001:db8::1::2', '12345::1', 'localhost', '::ffff:999.1.1.1'])(
-    'answers null for %j',
-    (ip) => {
-      expect(networkOf(ip)).toBeNull();
-    },
-  );
+  it.each(['', 'garbage', '256.1.1.1', '1.2.3', '1.2.3.4.5', '2001:db8::1::2', '12345::1', 'localhost', '::ffff:999.1.1.1'])('answers null for %j', (ip) => {
+    expect(networkOf(ip)).toBeNull();
+  });
 });

@@ -12,7 +12,9 @@ describe('translation catalogues', () => {
   it.each(LOCALES.filter((locale) => locale !== 'en'))('%s has every English key, keeps its placeholders and adds none', (locale) => {
     const catalogue = allCatalogues().get(locale)!;
     const singular = (key: string) => key.replace(/\.(zero|one|two|few|many|other)$/, '');
-    const missing = [...english.keys()].filter((key) => !catalogue.has(key) && !(/\.(one|other)$/.test(key) && [...catalogue.keys()].some((k) => singular(k) === singular(key))));
+    const missing = [...english.keys()].filter(
+      (key) => !catalogue.has(key) && !(/\.(one|other)$/.test(key) && [...catalogue.keys()].some((k) => singular(k) === singular(key))),
+    );
     expect(missing).toEqual([]);
     const extra = [...catalogue.keys()].filter((key) => !english.has(key) && ![...english.keys()].some((k) => singular(k) === singular(key)));
     expect(extra).toEqual([]);
@@ -36,7 +38,8 @@ describe('translation catalogues', () => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) walk(full);
-        else if (entry.name.endsWith('.ts')) for (const match of fs.readFileSync(full, 'utf8').matchAll(/'((?:problems|staff)\.[A-Za-z.]+)'/g)) named.add(match[1]!);
+        else if (entry.name.endsWith('.ts'))
+          for (const match of fs.readFileSync(full, 'utf8').matchAll(/'((?:problems|staff)\.[A-Za-z.]+)'/g)) named.add(match[1]!);
       }
     };
     walk(path.join(__dirname, '../../../src'));

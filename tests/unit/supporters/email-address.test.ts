@@ -1,9 +1,4 @@
-import {
-  MAILBOX_ALIAS_PROVIDERS,
-  canonicalEmail,
-  emailDomain,
-  normaliseEmail,
-} from '../../../src/modules/supporters/email-address';
+import { MAILBOX_ALIAS_PROVIDERS, canonicalEmail, emailDomain, normaliseEmail } from '../../../src/modules/supporters/email-address';
 
 describe('normaliseEmail', () => {
   describe('accepts and normalises valid addresses', () => {

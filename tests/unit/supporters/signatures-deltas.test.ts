@@ -5,12 +5,21 @@ const B = '00000000-0000-4000-8000-00000000000b';
 
 function row(from: Standing, to: Standing, extra: Partial<LedgerSignature> = {}): LedgerSignature {
   return {
-    campaignId: A, createdAt: new Date('2026-03-10T20:15:00Z'), country: 'KZ', source: null, partner: null,
-    utmSource: null, utmMedium: null, utmCampaign: null, from, to, ...extra,
+    campaignId: A,
+    createdAt: new Date('2026-03-10T20:15:00Z'),
+    country: 'KZ',
+    source: null,
+    partner: null,
+    utmSource: null,
+    utmMedium: null,
+    utmCampaign: null,
+    from,
+    to,
+    ...extra,
   };
 }
 
-describe('the ledger\'s deltas', () => {
+describe("the ledger's deltas", () => {
   it('counts a new signing as pending and signed, in the hour it was made', () => {
     const d = computeDeltas([row('absent', 'pending')], 'sign');
     expect(d.counters).toEqual([{ campaignId: A, pending: 1, confirmed: 0, invalidated: 0 }]);
@@ -30,12 +39,15 @@ describe('the ledger\'s deltas', () => {
   });
 
   it('sums a batch per campaign and per rollup key, sorted by key', () => {
-    const d = computeDeltas([
-      row('confirmed', 'invalidated', { source: 'flood', country: 'DE' }),
-      row('pending', 'invalidated', { source: 'flood' }),
-      row('confirmed', 'invalidated', { source: 'flood', createdAt: new Date('2026-03-10T21:59:59Z') }),
-      row('pending', 'invalidated', { campaignId: B, country: null, utmSource: 'newsletter' }),
-    ], 'invalidate');
+    const d = computeDeltas(
+      [
+        row('confirmed', 'invalidated', { source: 'flood', country: 'DE' }),
+        row('pending', 'invalidated', { source: 'flood' }),
+        row('confirmed', 'invalidated', { source: 'flood', createdAt: new Date('2026-03-10T21:59:59Z') }),
+        row('pending', 'invalidated', { campaignId: B, country: null, utmSource: 'newsletter' }),
+      ],
+      'invalidate',
+    );
     expect(d.counters).toEqual([
       { campaignId: A, pending: -1, confirmed: -2, invalidated: 3 },
       { campaignId: B, pending: -1, confirmed: 0, invalidated: 1 },
@@ -45,15 +57,25 @@ describe('the ledger\'s deltas', () => {
       [A, '2026-03-10T21:00:00.000Z', 0, -1, 1],
       [B, '2026-03-10T20:00:00.000Z', 0, 0, 1],
     ]);
-    expect(d.country.map((r) => [r.campaignId, r.country, r.confirmed, r.invalidated])).toEqual([[A, 'DE', -1, 1], [A, 'KZ', -1, 2], [B, '', 0, 1]]);
-    expect(d.source.map((r) => [r.campaignId, r.source, r.utmSource, r.confirmed, r.invalidated])).toEqual([[A, 'flood', '', -2, 3], [B, '', 'newsletter', 0, 1]]);
+    expect(d.country.map((r) => [r.campaignId, r.country, r.confirmed, r.invalidated])).toEqual([
+      [A, 'DE', -1, 1],
+      [A, 'KZ', -1, 2],
+      [B, '', 0, 1],
+    ]);
+    expect(d.source.map((r) => [r.campaignId, r.source, r.utmSource, r.confirmed, r.invalidated])).toEqual([
+      [A, 'flood', '', -2, 3],
+      [B, '', 'newsletter', 0, 1],
+    ]);
     expect(d.shrunkSources).toEqual([]);
   });
 
   it('is undone exactly by a restore to the statuses the signatures had', () => {
     const rows = [row('confirmed', 'invalidated'), row('pending', 'invalidated', { country: 'FR' })];
     const there = computeDeltas(rows, 'invalidate');
-    const back = computeDeltas(rows.map((r) => ({ ...r, from: r.to, to: r.from })), 'restore');
+    const back = computeDeltas(
+      rows.map((r) => ({ ...r, from: r.to, to: r.from })),
+      'restore',
+    );
     const c = there.counters[0]!;
     const r = back.counters[0]!;
     expect([c.pending + r.pending, c.confirmed + r.confirmed, c.invalidated + r.invalidated]).toEqual([0, 0, 0]);
@@ -68,7 +90,9 @@ describe('the ledger\'s deltas', () => {
   it('takes an erased or expired signature out of every count, and names its source key as shrunk', () => {
     const erased = computeDeltas([row('confirmed', 'absent', { source: 'partner-a' }), row('invalidated', 'absent', { source: 'partner-a' })], 'erase');
     expect(erased.counters).toEqual([{ campaignId: A, pending: 0, confirmed: -1, invalidated: -1 }]);
-    expect(erased.source).toEqual([{ campaignId: A, source: 'partner-a', utmSource: '', utmMedium: '', utmCampaign: '', signed: -2, confirmed: -1, invalidated: -1 }]);
+    expect(erased.source).toEqual([
+      { campaignId: A, source: 'partner-a', utmSource: '', utmMedium: '', utmCampaign: '', signed: -2, confirmed: -1, invalidated: -1 },
+    ]);
     expect(erased.shrunkSources).toEqual([{ campaignId: A, source: 'partner-a', utmSource: '', utmMedium: '', utmCampaign: '' }]);
     const expired = computeDeltas([row('pending', 'absent')], 'expire');
     expect(expired.counters).toEqual([{ campaignId: A, pending: -1, confirmed: 0, invalidated: 0 }]);

@@ -1,6 +1,17 @@
 import {
-  CheckpointError, cosignatureTimestamp, formatCheckpoint, generateNoteKey, hashLeaf, openCheckpoint, parseCheckpoint, parseSignerKey, parseVerifierKey, signCheckpoint,
-  signNote, SIGNATURE_TYPE_COSIGNATURE_V1, type CheckpointPolicy,
+  CheckpointError,
+  cosignatureTimestamp,
+  formatCheckpoint,
+  generateNoteKey,
+  hashLeaf,
+  openCheckpoint,
+  parseCheckpoint,
+  parseSignerKey,
+  parseVerifierKey,
+  signCheckpoint,
+  signNote,
+  SIGNATURE_TYPE_COSIGNATURE_V1,
+  type CheckpointPolicy,
 } from '../../../src/modules/transparency';
 
 /**
@@ -41,7 +52,12 @@ function codeOf(run: () => unknown): string {
 describe('a real, cosigned checkpoint of a public log', () => {
   it('verifies the log’s signature and ignores the signatures of keys it was not given', () => {
     const { checkpoint, note, cosignatures } = openCheckpoint(REAL_CHECKPOINT, { logKey: LOG_KEY, origin: 'arche2025h1.staging.ct.transparency.dev' });
-    expect(checkpoint).toEqual({ origin: 'arche2025h1.staging.ct.transparency.dev', size: 1432088532, rootHash: Buffer.from('U7WM79jrzyhGZ5/GUBTpM7NzwdyfFx61t3RovgcC4Ro=', 'base64'), extensions: [] });
+    expect(checkpoint).toEqual({
+      origin: 'arche2025h1.staging.ct.transparency.dev',
+      size: 1432088532,
+      rootHash: Buffer.from('U7WM79jrzyhGZ5/GUBTpM7NzwdyfFx61t3RovgcC4Ro=', 'base64'),
+      extensions: [],
+    });
     expect(note.unverified).toHaveLength(5);
     expect(cosignatures).toEqual([]);
   });
@@ -59,7 +75,9 @@ describe('a real, cosigned checkpoint of a public log', () => {
     const rerooted = REAL_CHECKPOINT.replace('U7WM79', 'U7WM78');
     for (const witness of WITNESSES) {
       // Only the witness is known here: its cosignature fails before the log key's absence is noticed.
-      expect(codeOf(() => openCheckpoint(rerooted, { logKey: parseVerifierKey(generateNoteKey('other').verifierKey), witnesses: [witness] }))).toBe('bad-signature');
+      expect(codeOf(() => openCheckpoint(rerooted, { logKey: parseVerifierKey(generateNoteKey('other').verifierKey), witnesses: [witness] }))).toBe(
+        'bad-signature',
+      );
     }
   });
 
@@ -131,7 +149,11 @@ describe('Clarion checkpoints', () => {
   it('counts a witness’s cosignature added to the log’s note toward the quorum, and fails the quorum without it', () => {
     const signed = signCheckpoint({ origin, size: 9, rootHash: root }, logSigner);
     const opened = openCheckpoint(signed, policy);
-    const cosigned = signNote(opened.note.text, [witness], opened.note.verified.map((v) => v.signature));
+    const cosigned = signNote(
+      opened.note.text,
+      [witness],
+      opened.note.verified.map((v) => v.signature),
+    );
     const witnessKey = parseVerifierKey(witnessKeys.verifierKey);
     const result = openCheckpoint(cosigned, { ...policy, witnesses: [witnessKey], witnessQuorum: 1 });
     expect(result.cosignatures).toEqual([{ name: 'witness.example.org/w1', keyId: witnessKey.keyId, timestamp: 1_800_000_000n }]);

@@ -1,6 +1,18 @@
 import {
-  commitmentOf, decodeReceipt, EMPTY_TREE_ROOT, encodeLeaf, encodeReceipt, generateNoteKey, hashLeaf, logIdOf, MemoryNodeStore, newReceipt, parseSignerKey, signCheckpoint,
-  type NoteSigner, type RevocationReason,
+  commitmentOf,
+  decodeReceipt,
+  EMPTY_TREE_ROOT,
+  encodeLeaf,
+  encodeReceipt,
+  generateNoteKey,
+  hashLeaf,
+  logIdOf,
+  MemoryNodeStore,
+  newReceipt,
+  parseSignerKey,
+  signCheckpoint,
+  type NoteSigner,
+  type RevocationReason,
 } from '../../../src/modules/transparency';
 
 /**

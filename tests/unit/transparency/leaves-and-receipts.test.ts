@@ -1,5 +1,19 @@
 import {
-  commitmentOf, decodeEntryBundle, decodeLeaf, decodeReceipt, encodeEntryBundle, encodeLeaf, EntryBundleError, encodeReceipt, hourOf, LeafFormatError, logIdOf, newReceipt, ReceiptFormatError, RECEIPT_PREFIX, tallyLeaves,
+  commitmentOf,
+  decodeEntryBundle,
+  decodeLeaf,
+  decodeReceipt,
+  encodeEntryBundle,
+  encodeLeaf,
+  EntryBundleError,
+  encodeReceipt,
+  hourOf,
+  LeafFormatError,
+  logIdOf,
+  newReceipt,
+  ReceiptFormatError,
+  RECEIPT_PREFIX,
+  tallyLeaves,
   type LogEvent,
 } from '../../../src/modules/transparency';
 import { CampaignLog } from './fixture';
@@ -128,7 +142,11 @@ describe('the verifiable count', () => {
     ['a revocation of itself', (log: CampaignLog) => log.revoke(log.leaves.length), 'revokes-unknown-leaf'],
     ['a revocation of a revocation', (log: CampaignLog, first: number) => log.revoke(log.revoke(first)), 'revokes-revocation'],
     ['a confirmation reusing a counted commitment', (log: CampaignLog, _first: number, receipt: string) => log.reconfirm(receipt), 'duplicate-commitment'],
-    ['a leaf of another log', (log: CampaignLog) => log.append(encodeLeaf({ type: 'confirmed', logId: logIdOf('elsewhere.example/x'), hour: 1, commitment: Buffer.alloc(32, 1) })), 'wrong-log'],
+    [
+      'a leaf of another log',
+      (log: CampaignLog) => log.append(encodeLeaf({ type: 'confirmed', logId: logIdOf('elsewhere.example/x'), hour: 1, commitment: Buffer.alloc(32, 1) })),
+      'wrong-log',
+    ],
     ['an undecodable leaf', (log: CampaignLog) => log.append(Buffer.from('not a leaf')), 'malformed-leaf'],
   ])('reports %s and does not let it move the count', (_, add, code) => {
     const log = new CampaignLog(ORIGIN);

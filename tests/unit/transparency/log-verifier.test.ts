@@ -1,6 +1,19 @@
 import {
-  consistencyProof, decodeReceipt, encodeReceipt, generateNoteKey, hashLeaf, inclusionProof, MemoryNodeStore, parseCheckpoint, parseSignerKey, signCheckpoint, signNote, verifyLog,
-  verifyReceiptInclusion, SIGNATURE_TYPE_COSIGNATURE_V1, type LogVerificationInput,
+  consistencyProof,
+  decodeReceipt,
+  encodeReceipt,
+  generateNoteKey,
+  hashLeaf,
+  inclusionProof,
+  MemoryNodeStore,
+  parseCheckpoint,
+  parseSignerKey,
+  signCheckpoint,
+  signNote,
+  verifyLog,
+  verifyReceiptInclusion,
+  SIGNATURE_TYPE_COSIGNATURE_V1,
+  type LogVerificationInput,
 } from '../../../src/modules/transparency';
 import { CampaignLog } from './fixture';
 
@@ -42,7 +55,16 @@ describe('verifying a campaign log', () => {
     log.confirm();
     const checkpoint = log.checkpoint(); // today: 9 confirmed, 2 revoked
     const proof = await consistencyProof(log.store, rememberedSize, log.leaves.length);
-    input = (overrides = {}) => ({ logKey: log.key.verifierKey, origin: log.origin, checkpoint, remembered, consistencyProof: proof, leaves: log.leaves, publicCount: 7, ...overrides });
+    input = (overrides = {}) => ({
+      logKey: log.key.verifierKey,
+      origin: log.origin,
+      checkpoint,
+      remembered,
+      consistencyProof: proof,
+      leaves: log.leaves,
+      publicCount: 7,
+      ...overrides,
+    });
   });
 
   it('accepts an honest log, recomputes its count and says which checkpoint to remember', () => {
@@ -94,7 +116,9 @@ describe('verifying a campaign log', () => {
 
   it('detects a log that shrank since the remembered checkpoint', () => {
     const { note } = signedTree(log, log.leaves.slice(0, 3));
-    expect(codes(verifyLog(input({ checkpoint: note, consistencyProof: [], leaves: log.leaves.slice(0, 3), publicCount: 3 })))).toContain('checkpoint-rollback');
+    expect(codes(verifyLog(input({ checkpoint: note, consistencyProof: [], leaves: log.leaves.slice(0, 3), publicCount: 3 })))).toContain(
+      'checkpoint-rollback',
+    );
   });
 
   it('detects a count that is not the count of the leaves (a signature row deleted or added behind the log’s back)', () => {
@@ -119,7 +143,9 @@ describe('verifying a campaign log', () => {
 
   it('detects a bad signature, another key, another log and a malformed key', () => {
     const checkpoint = input().checkpoint as string;
-    expect(codes(verifyLog(input({ checkpoint: checkpoint.replace(`\n${log.leaves.length}\n`, `\n${log.leaves.length + 1}\n`) })))).toEqual(['checkpoint-bad-signature']);
+    expect(codes(verifyLog(input({ checkpoint: checkpoint.replace(`\n${log.leaves.length}\n`, `\n${log.leaves.length + 1}\n`) })))).toEqual([
+      'checkpoint-bad-signature',
+    ]);
     expect(codes(verifyLog(input({ logKey: generateNoteKey('clarion.example').verifierKey })))).toEqual(['checkpoint-not-signed-by-log']);
     expect(codes(verifyLog(input({ origin: 'clarion.example/campaigns/other' })))).toEqual(['checkpoint-origin-mismatch']);
     expect(codes(verifyLog(input({ logKey: 'clarion.example+00000000+AAAA' })))).toEqual(['public-key-malformed']);

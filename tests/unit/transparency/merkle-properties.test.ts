@@ -1,7 +1,21 @@
 import { createHash } from 'node:crypto';
 import {
-  appendLeafHashes, consistencyProof, EMPTY_TREE_ROOT, frontierIds, hashChildren, hashLeaf, inclusionProof, MemoryNodeStore, MemoryTileStore, rootAt,
-  rootOfLeaves, TiledNodeReader, TILE_WIDTH, verifyConsistency, verifyInclusion, type NodeReader,
+  appendLeafHashes,
+  consistencyProof,
+  EMPTY_TREE_ROOT,
+  frontierIds,
+  hashChildren,
+  hashLeaf,
+  inclusionProof,
+  MemoryNodeStore,
+  MemoryTileStore,
+  rootAt,
+  rootOfLeaves,
+  TiledNodeReader,
+  TILE_WIDTH,
+  verifyConsistency,
+  verifyInclusion,
+  type NodeReader,
 } from '../../../src/modules/transparency';
 
 /**
@@ -11,7 +25,12 @@ import {
  */
 const MAX_SIZE = 70;
 
-const leaves = Array.from({ length: 600 }, (_, i) => createHash('sha256').update(`leaf ${i}`).digest().subarray(0, 1 + (i % 20)));
+const leaves = Array.from({ length: 600 }, (_, i) =>
+  createHash('sha256')
+    .update(`leaf ${i}`)
+    .digest()
+    .subarray(0, 1 + (i % 20)),
+);
 const leafHashes = leaves.map(hashLeaf);
 
 function k(n: number): number {
@@ -60,7 +79,9 @@ function rootOfHashes(d: Buffer[]): Buffer {
 function forgedConsistency(m: number, d: Buffer[], flag = true): Buffer[] {
   if (m === d.length) return flag ? [] : [rootOfHashes(d)];
   const split = k(d.length);
-  return m <= split ? [...forgedConsistency(m, d.slice(0, split), flag), rootOfHashes(d.slice(split))] : [...forgedConsistency(m - split, d.slice(split), false), rootOfHashes(d.slice(0, split))];
+  return m <= split
+    ? [...forgedConsistency(m, d.slice(0, split), flag), rootOfHashes(d.slice(split))]
+    : [...forgedConsistency(m - split, d.slice(split), false), rootOfHashes(d.slice(0, split))];
 }
 
 const same = (x: Buffer[], y: Buffer[]): boolean => x.length === y.length && x.every((h, i) => h.equals(y[i]!));
@@ -121,7 +142,15 @@ describe(`Merkle proofs over every tree of 1 to ${MAX_SIZE} leaves`, () => {
         const leaf = leafHashes[m]!;
         if (!verifyInclusion(m, n, leaf, expected, root)) wrongly.push(`rejected ${m} in ${n}`);
         // Another claim about the same proof verifies exactly when its proof has the same shape.
-        for (const [index, size] of [[m + 1, n], [m - 1, n], [m ^ 2, n], [m, n + 1], [m, n - 1], [m, n * 2], [m, Math.floor(n / 2)]] as const) {
+        for (const [index, size] of [
+          [m + 1, n],
+          [m - 1, n],
+          [m ^ 2, n],
+          [m, n + 1],
+          [m, n - 1],
+          [m, n * 2],
+          [m, Math.floor(n / 2)],
+        ] as const) {
           const sameShape = inclusionShape(index, size) === inclusionShape(m, n);
           if (verifyInclusion(index, size, leaf, expected, root) !== sameShape) wrongly.push(`claim ${index} of ${size} for leaf ${m} of ${n}`);
         }
@@ -149,7 +178,13 @@ describe(`Merkle proofs over every tree of 1 to ${MAX_SIZE} leaves`, () => {
         const [r1, r2] = [roots[m]!, roots[n]!];
         if (!verifyConsistency(m, n, r1, r2, expected)) wrongly.push(`rejected ${m} → ${n}`);
         if (m === n) continue;
-        for (const [size1, size2] of [[m + 1, n], [m - 1, n], [m, n + 1], [m, n - 1], [m, n * 2]] as const) {
+        for (const [size1, size2] of [
+          [m + 1, n],
+          [m - 1, n],
+          [m, n + 1],
+          [m, n - 1],
+          [m, n * 2],
+        ] as const) {
           const sameShape = consistencyShape(size1, size2) === consistencyShape(m, n);
           if (verifyConsistency(size1, size2, r1, r2, expected) !== sameShape) wrongly.push(`claim ${size1} → ${size2} for ${m} → ${n}`);
         }

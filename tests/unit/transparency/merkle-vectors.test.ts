@@ -1,6 +1,16 @@
 import {
-  consistencyProof, EMPTY_TREE_ROOT, hashLeaf, inclusionProof, MemoryNodeStore, MemoryTileStore, rootAt, rootFromInclusionProof, TiledNodeReader, tilePath,
-  verifyConsistency, verifyInclusion,
+  consistencyProof,
+  EMPTY_TREE_ROOT,
+  hashLeaf,
+  inclusionProof,
+  MemoryNodeStore,
+  MemoryTileStore,
+  rootAt,
+  rootFromInclusionProof,
+  TiledNodeReader,
+  tilePath,
+  verifyConsistency,
+  verifyInclusion,
 } from '../../../src/modules/transparency';
 
 /**
@@ -26,14 +36,20 @@ const ROOTS = [
 
 const NODES = [
   [
-    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
-    '0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7', '07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7',
-    'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', '4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658',
-    'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', '46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1',
+    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+    '0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7',
+    '07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7',
+    'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    '4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658',
+    'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+    '46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1',
   ],
   [
-    'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
-    '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+    'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+    '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+    '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+    'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
   ],
   ['d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'],
   ['5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328'],
@@ -41,19 +57,71 @@ const NODES = [
 
 // transparency-dev numbers leaves from 1 in these vectors; indices here are 0-based.
 const INCLUSION: { index: number; size: number; proof: string[] }[] = [
-  { index: 0, size: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { index: 5, size: 8, proof: ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    index: 0,
+    size: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    index: 5,
+    size: 8,
+    proof: [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
   { index: 2, size: 3, proof: ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125'] },
-  { index: 1, size: 5, proof: ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
+  {
+    index: 1,
+    size: 5,
+    proof: [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  },
   { index: 0, size: 1, proof: [] },
 ];
 
 const CONSISTENCY: { size1: number; size2: number; proof: string[] }[] = [
   { size1: 1, size2: 1, proof: [] },
-  { size1: 1, size2: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { size1: 6, size2: 8, proof: ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
-  { size1: 2, size2: 5, proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
-  { size1: 6, size2: 7, proof: ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    size1: 1,
+    size2: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    size1: 6,
+    size2: 8,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+  {
+    size1: 2,
+    size2: 5,
+    proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
+  },
+  {
+    size1: 6,
+    size2: 7,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
 ];
 
 const SOME_HASH = hex('abacaba000000000000000000000000000000000000000000060061e00123456');
@@ -127,37 +195,40 @@ describe('RFC 6962 hashing against the Certificate Transparency reference vector
     expect(accepted).toEqual([]);
   });
 
-  it.each(CONSISTENCY.filter((v) => v.proof.length > 0))('rejects every corrupted form of the consistency proof from $size1 to $size2', ({ size1, size2, proof }) => {
-    const path = proof.map(hex);
-    const root1 = ROOTS[size1]!;
-    const root2 = ROOTS[size2]!;
-    const probes: [string, number, number, Buffer, Buffer, Buffer[]][] = [
-      ['size1 - 1', size1 - 1, size2, root1, root2, path],
-      ['size1 + 1', size1 + 1, size2, root1, root2, path],
-      ['size1 ^ 2', size1 ^ 2, size2, root1, root2, path],
-      ['size2 * 2', size1, size2 * 2, root1, root2, path],
-      ['size2 / 2', size1, Math.floor(size2 / 2), root1, root2, path],
-      ['wrong root1', size1, size2, Buffer.from('WrongRoot'), root2, path],
-      ['wrong root2', size1, size2, root1, Buffer.from('WrongRoot'), path],
-      ['swapped roots', size1, size2, root2, root1, path],
-      ['empty proof', size1, size2, root1, root2, []],
-      ['trailing garbage', size1, size2, root1, root2, [...path, Buffer.alloc(0)]],
-      ['trailing root1', size1, size2, root1, root2, [...path, root1]],
-      ['trailing root2', size1, size2, root1, root2, [...path, root2]],
-      ['preceding garbage', size1, size2, root1, root2, [Buffer.alloc(0), ...path]],
-      ['preceding root1', size1, size2, root1, root2, [root1, ...path]],
-      ['preceding root2', size1, size2, root1, root2, [root2, ...path]],
-      ['preceding proof[0]', size1, size2, root1, root2, [path[0]!, ...path]],
-      ['truncated proof', size1, size2, root1, root2, path.slice(0, -1)],
-      ...path.map((_, i): [string, number, number, Buffer, Buffer, Buffer[]] => {
-        const flipped = path.map((p) => Buffer.from(p));
-        flipped[i]![0]! ^= 16;
-        return [`bit flip in proof[${i}]`, size1, size2, root1, root2, flipped];
-      }),
-    ];
-    const accepted = probes.filter(([, s1, s2, r1, r2, p]) => verifyConsistency(s1, s2, r1, r2, p)).map(([name]) => name);
-    expect(accepted).toEqual([]);
-  });
+  it.each(CONSISTENCY.filter((v) => v.proof.length > 0))(
+    'rejects every corrupted form of the consistency proof from $size1 to $size2',
+    ({ size1, size2, proof }) => {
+      const path = proof.map(hex);
+      const root1 = ROOTS[size1]!;
+      const root2 = ROOTS[size2]!;
+      const probes: [string, number, number, Buffer, Buffer, Buffer[]][] = [
+        ['size1 - 1', size1 - 1, size2, root1, root2, path],
+        ['size1 + 1', size1 + 1, size2, root1, root2, path],
+        ['size1 ^ 2', size1 ^ 2, size2, root1, root2, path],
+        ['size2 * 2', size1, size2 * 2, root1, root2, path],
+        ['size2 / 2', size1, Math.floor(size2 / 2), root1, root2, path],
+        ['wrong root1', size1, size2, Buffer.from('WrongRoot'), root2, path],
+        ['wrong root2', size1, size2, root1, Buffer.from('WrongRoot'), path],
+        ['swapped roots', size1, size2, root2, root1, path],
+        ['empty proof', size1, size2, root1, root2, []],
+        ['trailing garbage', size1, size2, root1, root2, [...path, Buffer.alloc(0)]],
+        ['trailing root1', size1, size2, root1, root2, [...path, root1]],
+        ['trailing root2', size1, size2, root1, root2, [...path, root2]],
+        ['preceding garbage', size1, size2, root1, root2, [Buffer.alloc(0), ...path]],
+        ['preceding root1', size1, size2, root1, root2, [root1, ...path]],
+        ['preceding root2', size1, size2, root1, root2, [root2, ...path]],
+        ['preceding proof[0]', size1, size2, root1, root2, [path[0]!, ...path]],
+        ['truncated proof', size1, size2, root1, root2, path.slice(0, -1)],
+        ...path.map((_, i): [string, number, number, Buffer, Buffer, Buffer[]] => {
+          const flipped = path.map((p) => Buffer.from(p));
+          flipped[i]![0]! ^= 16;
+          return [`bit flip in proof[${i}]`, size1, size2, root1, root2, flipped];
+        }),
+      ];
+      const accepted = probes.filter(([, s1, s2, r1, r2, p]) => verifyConsistency(s1, s2, r1, r2, p)).map(([name]) => name);
+      expect(accepted).toEqual([]);
+    },
+  );
 
   it('decides the edge cases of consistency as transparency-dev does (the empty tree must have the empty root here)', () => {
     const [a, b] = [ROOTS[1]!, ROOTS[2]!];
@@ -174,7 +245,12 @@ describe('RFC 6962 hashing against the Certificate Transparency reference vector
   });
 
   it('refuses inclusion in trees that cannot hold the leaf, and malformed hashes', () => {
-    for (const [index, size] of [[0, 0], [1, 0], [2, 1], [1, 1]] as const) {
+    for (const [index, size] of [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [1, 1],
+    ] as const) {
       expect(verifyInclusion(index, size, SOME_HASH, [], EMPTY_TREE_ROOT)).toBe(false);
     }
     const single = hashLeaf(Buffer.from('data'));

@@ -1,7 +1,20 @@
 import { generateKeyPairSync } from 'node:crypto';
 import {
-  decodeVerifierKey, ed25519PrivateKeyFromSeed, ed25519PublicKeyFromRaw, encodeSignerKey, encodeVerifierKey, generateNoteKey, isValidKeyName, NoteError, openNote,
-  parseSignerKey, parseVerifierKey, rawEd25519PublicKey, rawEd25519Seed, signNote, SIGNATURE_TYPE_ED25519,
+  decodeVerifierKey,
+  ed25519PrivateKeyFromSeed,
+  ed25519PublicKeyFromRaw,
+  encodeSignerKey,
+  encodeVerifierKey,
+  generateNoteKey,
+  isValidKeyName,
+  NoteError,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  rawEd25519PublicKey,
+  rawEd25519Seed,
+  signNote,
+  SIGNATURE_TYPE_ED25519,
 } from '../../../src/modules/transparency';
 
 /**
@@ -68,10 +81,21 @@ describe('signed-note keys', () => {
     const key = decodeVerifierKey('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k');
     expect(key.publicKey.toString('hex')).toBe('e932791ae6e7a840a46164c904786426d5e7821dd8b29a00d61cae72afdd4da4');
     expect(key.keyId).toBe(0x530d903a);
-    expect(encodeVerifierKey('example.com/foo', SIGNATURE_TYPE_ED25519, key.publicKey)).toBe('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k');
-    const note = 'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
-    expect(openNote(note, [parseVerifierKey('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k')]).text).toBe('This is an example message.\n');
-    expect(codeOf(() => openNote(note.replace('example message', 'exemplary message'), [parseVerifierKey('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k')]))).toBe('invalid-signature');
+    expect(encodeVerifierKey('example.com/foo', SIGNATURE_TYPE_ED25519, key.publicKey)).toBe(
+      'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k',
+    );
+    const note =
+      'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+    expect(openNote(note, [parseVerifierKey('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k')]).text).toBe(
+      'This is an example message.\n',
+    );
+    expect(
+      codeOf(() =>
+        openNote(note.replace('example message', 'exemplary message'), [
+          parseVerifierKey('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k'),
+        ]),
+      ),
+    ).toBe('invalid-signature');
   });
 
   it('generates key pairs that sign and verify, and converts raw keys to and from PKCS#8 and SPKI', () => {

@@ -14,18 +14,25 @@ export const mailgunCallSchema = z.object({
     token: z.string().min(16).max(200),
     signature: z.string().regex(/^[0-9a-fA-F]{64}$/),
   }),
-  'event-data': z.object({
-    id: z.string().max(200).optional(),
-    event: z.string().max(40),
-    severity: z.string().max(40).optional(),
-    recipient: z.string().max(320).optional(),
-    envelope: z.object({ sender: z.string().max(320).optional() }).partial().optional(),
-  }).passthrough(),
+  'event-data': z
+    .object({
+      id: z.string().max(200).optional(),
+      event: z.string().max(40),
+      severity: z.string().max(40).optional(),
+      recipient: z.string().max(320).optional(),
+      envelope: z
+        .object({ sender: z.string().max(320).optional() })
+        .partial()
+        .optional(),
+    })
+    .passthrough(),
 });
 export type MailgunCall = z.infer<typeof mailgunCallSchema>;
 
 export function mailgunSignatureValid(signingKey: string, call: MailgunCall): boolean {
-  const expected = createHmac('sha256', signingKey).update(call.signature.timestamp + call.signature.token).digest();
+  const expected = createHmac('sha256', signingKey)
+    .update(call.signature.timestamp + call.signature.token)
+    .digest();
   const given = Buffer.from(call.signature.signature, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

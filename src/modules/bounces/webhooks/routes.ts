@@ -23,10 +23,12 @@ export interface WebhookOptions {
   snsHostPattern?: RegExp;
 }
 
-const answerSchema = z.object({
-  status: z.enum(['recorded', 'duplicate', 'ignored', 'subscribed']),
-  recorded: z.number().int(),
-}).openapi('WebhookAnswer');
+const answerSchema = z
+  .object({
+    status: z.enum(['recorded', 'duplicate', 'ignored', 'subscribed']),
+    recorded: z.number().int(),
+  })
+  .openapi('WebhookAnswer');
 type Answer = z.infer<typeof answerSchema>;
 
 const WEBHOOK_BODY_LIMIT = '256kb';
@@ -63,7 +65,7 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
   router.post('/api/webhooks/ses', express.text({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req: Request, res: Response) => {
     if (topics.size === 0) throw new AppError('not_found', { key: 'staff.sesDisabled' });
     // SNS posts text/plain; a body sent as application/json arrives already parsed by the app.
-    const parsed = typeof req.body === 'string' ? null : req.body as unknown;
+    const parsed = typeof req.body === 'string' ? null : (req.body as unknown);
     const text = typeof req.body === 'string' ? req.body : JSON.stringify(parsed ?? null);
     let json: unknown = parsed;
     if (parsed === null) {
@@ -112,7 +114,7 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
 export function describeProviderWebhooksApi(registry: OpenAPIRegistry): void {
   const common = {
     200: { description: 'Taken (recorded, or nothing to record), or already taken before', content: { 'application/json': { schema: answerSchema } } },
-    400: problemResponse('Not a call of this provider\'s shape'),
+    400: problemResponse("Not a call of this provider's shape"),
     401: problemResponse('Signature missing or wrong, or the call is too old (a replay)'),
     404: problemResponse('This provider is not configured'),
     413: problemResponse('Body over 256 KB'),
@@ -123,7 +125,11 @@ export function describeProviderWebhooksApi(registry: OpenAPIRegistry): void {
     summary: 'Amazon SES bounce and complaint notifications through SNS (signature verified; subscription confirmed)',
     tags: ['Delivery reports'],
     request: { body: { content: { 'text/plain': { schema: z.string() } } } },
-    responses: { ...common, 403: problemResponse('The topic is not one of SES_SNS_TOPIC_ARNS'), 503: problemResponse('The subscription could not be confirmed; SNS tries again') },
+    responses: {
+      ...common,
+      403: problemResponse('The topic is not one of SES_SNS_TOPIC_ARNS'),
+      503: problemResponse('The subscription could not be confirmed; SNS tries again'),
+    },
   });
   registry.registerPath({
     method: 'post',

@@ -11,19 +11,21 @@ import type { ParsedReport, RecipientVerdict } from '../reports';
  */
 export const SNS_HOST_PATTERN = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
 
-export const snsEnvelopeSchema = z.object({
-  Type: z.enum(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']),
-  MessageId: z.string().min(1).max(200),
-  TopicArn: z.string().min(1).max(400),
-  Message: z.string().max(256 * 1024),
-  Timestamp: z.string().max(40),
-  SignatureVersion: z.string().max(4),
-  Signature: z.string().max(2048),
-  SigningCertURL: z.string().max(1000),
-  SubscribeURL: z.string().max(2000).optional(),
-  Token: z.string().max(2000).optional(),
-  Subject: z.string().max(400).optional(),
-}).passthrough();
+export const snsEnvelopeSchema = z
+  .object({
+    Type: z.enum(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']),
+    MessageId: z.string().min(1).max(200),
+    TopicArn: z.string().min(1).max(400),
+    Message: z.string().max(256 * 1024),
+    Timestamp: z.string().max(40),
+    SignatureVersion: z.string().max(4),
+    Signature: z.string().max(2048),
+    SigningCertURL: z.string().max(1000),
+    SubscribeURL: z.string().max(2000).optional(),
+    Token: z.string().max(2000).optional(),
+    Subject: z.string().max(400).optional(),
+  })
+  .passthrough();
 export type SnsEnvelope = z.infer<typeof snsEnvelopeSchema>;
 
 export function verifySnsSignature(envelope: SnsEnvelope, hostPattern: RegExp = SNS_HOST_PATTERN): Promise<boolean> {
@@ -53,16 +55,27 @@ export function confirmSubscription(subscribeUrl: string, hostPattern: RegExp = 
 }
 
 const recipients = z.array(z.object({ emailAddress: z.string().max(320) }).passthrough()).max(100);
-const sesEventSchema = z.object({
-  notificationType: z.string().max(40).optional(),
-  eventType: z.string().max(40).optional(),
-  bounce: z.object({ bounceType: z.string().max(40), bouncedRecipients: recipients }).passthrough().optional(),
-  complaint: z.object({ complainedRecipients: recipients }).passthrough().optional(),
-  mail: z.object({
-    source: z.string().max(320).optional(),
-    headers: z.array(z.object({ name: z.string(), value: z.string() })).max(200).optional(),
-  }).passthrough().optional(),
-}).passthrough();
+const sesEventSchema = z
+  .object({
+    notificationType: z.string().max(40).optional(),
+    eventType: z.string().max(40).optional(),
+    bounce: z
+      .object({ bounceType: z.string().max(40), bouncedRecipients: recipients })
+      .passthrough()
+      .optional(),
+    complaint: z.object({ complainedRecipients: recipients }).passthrough().optional(),
+    mail: z
+      .object({
+        source: z.string().max(320).optional(),
+        headers: z
+          .array(z.object({ name: z.string(), value: z.string() }))
+          .max(200)
+          .optional(),
+      })
+      .passthrough()
+      .optional(),
+  })
+  .passthrough();
 
 /** The envelope's message as a report, and where to look for the envelope sender (our VERP path). */
 export function sesReport(envelope: SnsEnvelope): { returnPaths: string[]; report: ParsedReport } | null {
@@ -84,7 +97,10 @@ export function sesReport(envelope: SnsEnvelope): { returnPaths: string[]; repor
   }
   // SES reports the envelope sender it was given as `mail.source`; the original Return-Path header
   // (when the configuration set includes headers) is the second place to look.
-  const returnPathHeader = event.mail?.headers?.find((h) => h.name.toLowerCase() === 'return-path')?.value.trim().replace(/^<|>$/g, '');
+  const returnPathHeader = event.mail?.headers
+    ?.find((h) => h.name.toLowerCase() === 'return-path')
+    ?.value.trim()
+    .replace(/^<|>$/g, '');
   return {
     returnPaths: [event.mail?.source, returnPathHeader].filter((v): v is string => Boolean(v)),
     report: { messageId: `ses:${envelope.MessageId}`, verdicts },

@@ -78,18 +78,26 @@ export function sendLetterHandler(deps: DeliveryDeps) {
       return 'failed: no deliverable address';
     }
     const messageId = `<letter-${letter.id}@${domainOf(letter.campaign.senderEmail)}>`;
-    return sendAndRecord(deps, job, [letter.id], {
-      from: { name: letterFromName(supporterName, letter.campaign.senderName), address: letter.campaign.senderEmail },
-      replyTo: supporterEmail,
-      to: testMode ? [supporterEmail] : addresses.map((a) => a.email),
-      subject: testMode ? `[TEST] ${rendered.subject}` : rendered.subject,
-      rendered,
-      messageId,
-      language: render.language,
-      bounceSubject: testMode ? { kind: 'supporter', id: letter.supporter.id } : { kind: 'letter', id: letter.id },
-      // A test letter goes to the supporter, who must not be able to change the delegation's mail.
-      headers: testMode ? undefined : unsubscribeHeaders(delegationUnsubscribeUrl(platform, { campaignId: letter.campaign.id, targetId: letter.target.id }, letter.campaign.language)),
-    }, testMode ? [] : addresses);
+    return sendAndRecord(
+      deps,
+      job,
+      [letter.id],
+      {
+        from: { name: letterFromName(supporterName, letter.campaign.senderName), address: letter.campaign.senderEmail },
+        replyTo: supporterEmail,
+        to: testMode ? [supporterEmail] : addresses.map((a) => a.email),
+        subject: testMode ? `[TEST] ${rendered.subject}` : rendered.subject,
+        rendered,
+        messageId,
+        language: render.language,
+        bounceSubject: testMode ? { kind: 'supporter', id: letter.supporter.id } : { kind: 'letter', id: letter.id },
+        // A test letter goes to the supporter, who must not be able to change the delegation's mail.
+        headers: testMode
+          ? undefined
+          : unsubscribeHeaders(delegationUnsubscribeUrl(platform, { campaignId: letter.campaign.id, targetId: letter.target.id }, letter.campaign.language)),
+      },
+      testMode ? [] : addresses,
+    );
   };
 }
 
@@ -110,7 +118,13 @@ export interface Outgoing {
 }
 
 /** Sends, then records the outcome on the letters and on the delegation's addresses. */
-export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: string[], message: Outgoing, addresses: Array<{ id: string; email: string }>): Promise<string> {
+export async function sendAndRecord(
+  deps: DeliveryDeps,
+  job: Job,
+  letterIds: string[],
+  message: Outgoing,
+  addresses: Array<{ id: string; email: string }>,
+): Promise<string> {
   const { platform } = deps;
   try {
     const info = await deps.mailer.sendMail({
@@ -132,7 +146,12 @@ export async function sendAndRecord(deps: DeliveryDeps, job: Job, letterIds: str
     }
     // One statement for every accepted address: a letter to a delegation of three pays one round trip.
     await recordAddressSuccess(platform.db, accepted);
-    await letters.markSent(platform.db, letterIds, { messageId: message.messageId, smtpResponse: describeAccepted(info.response), digestKey: message.digestKey, language: message.language });
+    await letters.markSent(platform.db, letterIds, {
+      messageId: message.messageId,
+      smtpResponse: describeAccepted(info.response),
+      digestKey: message.digestKey,
+      language: message.language,
+    });
     return 'sent';
   } catch (error) {
     const failure = describeSmtpError(error);
@@ -175,7 +194,13 @@ function domainOf(address: string): string {
   return address.split('@')[1] ?? 'clarion.invalid';
 }
 
-function letterContext(platform: Platform, letter: letters.LetterForDelivery, texts: LocalisedCampaignTexts, supporterName: string, language: string): LetterContext {
+function letterContext(
+  platform: Platform,
+  letter: letters.LetterForDelivery,
+  texts: LocalisedCampaignTexts,
+  supporterName: string,
+  language: string,
+): LetterContext {
   const { signature } = letter;
   return buildLetterContext({
     campaign: { ...letter.campaign, title: texts.title },

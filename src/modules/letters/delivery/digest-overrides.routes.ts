@@ -27,7 +27,10 @@ export function digestOverridesRouter(platform: Platform): Router {
 
   function page(req: Request, res: Response, state: Record<string, unknown>, status = 200): void {
     const locale = negotiateLocale(req);
-    res.status(status).set('Cache-Control', 'no-store').type('html')
+    res
+      .status(status)
+      .set('Cache-Control', 'no-store')
+      .type('html')
       .send(views.page('delegation-digest', { title: translator(locale)('page.delegationDigest.title'), locale, token: tokenOf(req), ...state }));
   }
 
@@ -69,7 +72,7 @@ export function describeDigestOverridesApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'delete',
     path: '/api/admin/campaigns/{slug}/digest-overrides/{iso2}',
-    summary: 'Send a campaign\'s letters to a delegation one by one again, after its mail administrator asked for the digest (audited)',
+    summary: "Send a campaign's letters to a delegation one by one again, after its mail administrator asked for the digest (audited)",
     description: 'Letters still waiting for the digest get their own jobs at once; none is sent twice.',
     tags: ['Admin: delegations'],
     security: ADMIN_SECURITY,
@@ -85,7 +88,7 @@ export function describeDigestOverridesApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/delegations/digest/{token}',
-    summary: 'RFC 8058 one-click action of a letter\'s List-Unsubscribe: this campaign\'s letters to this delegation become a daily digest',
+    summary: "RFC 8058 one-click action of a letter's List-Unsubscribe: this campaign's letters to this delegation become a daily digest",
     tags: ['Delegations'],
     request: {
       params: z.object({ token: z.string() }),

@@ -80,7 +80,6 @@ export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' 
   });
 }
 
-
 /**
  * An admin's reversal: the campaign's letters to the delegation go out one by one again (or in
  * the campaign's own digest mode). Letters waiting for the override's digest get their own jobs
@@ -100,7 +99,11 @@ export async function restoreIndividualLetters(db: Db, slug: string, iso2: strin
       UPDATE letters SET queued_at = ${now}
       WHERE campaign_id = ${deleted.campaign_id}::uuid AND target_id = ${deleted.target_id}::uuid AND status = 'queued'
       RETURNING id::text`;
-    await enqueueDeliveries(tx, waiting.map((l) => ({ id: l.id, campaignId: deleted.campaign_id, targetId: deleted.target_id })), new Map(waiting.map((l) => [l.id, sweepSuffix(now)])));
+    await enqueueDeliveries(
+      tx,
+      waiting.map((l) => ({ id: l.id, campaignId: deleted.campaign_id, targetId: deleted.target_id })),
+      new Map(waiting.map((l) => [l.id, sweepSuffix(now)])),
+    );
     await audit(tx, actor, 'targets.digest_override.delete', iso2, { campaign: slug, requeued: waiting.length });
     return { requeued: waiting.length };
   });

@@ -37,9 +37,10 @@ export function sendDigestHandler(deps: DeliveryDeps) {
     const entries = (await letters.findDigestEntries(platform.db, ids)).map((letter) => {
       // Signed as the request that wrote it typed, as in a single letter (see findLetterForDelivery).
       const typed = letter.attempt.nameEncrypted;
-      const country = typed ? letter.attempt.country : letter.attempt.signature?.country ?? null;
+      const country = typed ? letter.attempt.country : (letter.attempt.signature?.country ?? null);
       return {
-        name: typed ? openPersonalData(platform, typed, SEALED.attemptName, letter.attemptId)
+        name: typed
+          ? openPersonalData(platform, typed, SEALED.attemptName, letter.attemptId)
           : openPersonalData(platform, letter.supporter.nameEncrypted, SEALED.supporterName, letter.supporterId),
         country: country ? countryName(country) : null,
         paragraph: letter.paragraphEncrypted ? openPersonalData(platform, letter.paragraphEncrypted, SEALED.letterParagraph, letter.id) : null,
@@ -65,18 +66,26 @@ export function sendDigestHandler(deps: DeliveryDeps) {
     // different for stragglers sent in a later digest of the same period.
     const digestKey = `digest-${periodStart.getTime()}-${createHash('sha256').update(ids.sort().join(',')).digest('hex').slice(0, 16)}`;
     const domain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
-    return sendAndRecord(deps, job, ids, {
-      from: { name: campaign.senderName, address: campaign.senderEmail },
-      to: campaign.letterTestMode ? [campaign.senderEmail] : addresses.map((a) => a.email),
-      subject: campaign.letterTestMode ? `[TEST] ${rendered.subject}` : rendered.subject,
-      rendered,
-      messageId: `<${digestKey}@${domain}>`,
-      digestKey,
-      // The digest is a system letter, written in English only.
-      language: 'en',
-      // One of its letters names the message: the campaign and the delegation.
-      bounceSubject: { kind: 'letter', id: ids[0]! },
-      headers: campaign.letterTestMode ? undefined : unsubscribeHeaders(delegationUnsubscribeUrl(platform, { campaignId: campaign.id, targetId: target.id }, campaign.language)),
-    }, addresses);
+    return sendAndRecord(
+      deps,
+      job,
+      ids,
+      {
+        from: { name: campaign.senderName, address: campaign.senderEmail },
+        to: campaign.letterTestMode ? [campaign.senderEmail] : addresses.map((a) => a.email),
+        subject: campaign.letterTestMode ? `[TEST] ${rendered.subject}` : rendered.subject,
+        rendered,
+        messageId: `<${digestKey}@${domain}>`,
+        digestKey,
+        // The digest is a system letter, written in English only.
+        language: 'en',
+        // One of its letters names the message: the campaign and the delegation.
+        bounceSubject: { kind: 'letter', id: ids[0]! },
+        headers: campaign.letterTestMode
+          ? undefined
+          : unsubscribeHeaders(delegationUnsubscribeUrl(platform, { campaignId: campaign.id, targetId: target.id }, campaign.language)),
+      },
+      addresses,
+    );
   };
 }

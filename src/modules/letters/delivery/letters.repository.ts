@@ -27,9 +27,17 @@ export interface RecordedLetter {
  * the new draft's id with its paragraph, since the paragraph is sealed for that id (a held letter
  * has no job yet, so nothing refers to the old id).
  */
-export async function recordLetters(db: DbClient, common: {
-  campaignId: string; supporterId: string; attemptId: string; approvalId: string; fingerprint: bigint | null;
-}, drafts: LetterDraft[]): Promise<RecordedLetter[]> {
+export async function recordLetters(
+  db: DbClient,
+  common: {
+    campaignId: string;
+    supporterId: string;
+    attemptId: string;
+    approvalId: string;
+    fingerprint: bigint | null;
+  },
+  drafts: LetterDraft[],
+): Promise<RecordedLetter[]> {
   if (drafts.length === 0) return [];
   return db.$queryRaw<RecordedLetter[]>`
     INSERT INTO letters (id, campaign_id, supporter_id, target_id, attempt_id, approval_id, status, review_reason, paragraph_encrypted, paragraph_fingerprint, queued_at)
@@ -72,14 +80,42 @@ export async function claimForSending(db: DbClient, letterId: string, leaseSecon
 }
 
 interface DeliveryRow {
-  id: string; status: string; sending_at: Date | null; paragraph_encrypted: string | null; attempt_id: string;
-  campaign_id: string; slug: string; title: string; summary: string | null; campaign_language: string; source_organisation: string; source_url: string | null;
-  statement_date: Date | null; sender_name: string; sender_email: string; letter_mode: string; letter_test_mode: boolean;
+  id: string;
+  status: string;
+  sending_at: Date | null;
+  paragraph_encrypted: string | null;
+  attempt_id: string;
+  campaign_id: string;
+  slug: string;
+  title: string;
+  summary: string | null;
+  campaign_language: string;
+  source_organisation: string;
+  source_url: string | null;
+  statement_date: Date | null;
+  sender_name: string;
+  sender_email: string;
+  letter_mode: string;
+  letter_test_mode: boolean;
   demands: Array<{ position: number; title: string; quote: string }>;
-  target_id: string; iso2: string; country: string; mission_name: string; salutation: string; time_zone: string; preferred_language: string; hourly_cap: number | null;
-  supporter_id: string; email_encrypted: string; name_encrypted: string; typed: boolean; signature_id: string | null;
-  signature_country: string | null; city_encrypted: string | null;
-  template_id: string | null; template_language: string | null; template_updated_at: Date | null;
+  target_id: string;
+  iso2: string;
+  country: string;
+  mission_name: string;
+  salutation: string;
+  time_zone: string;
+  preferred_language: string;
+  hourly_cap: number | null;
+  supporter_id: string;
+  email_encrypted: string;
+  name_encrypted: string;
+  typed: boolean;
+  signature_id: string | null;
+  signature_country: string | null;
+  city_encrypted: string | null;
+  template_id: string | null;
+  template_language: string | null;
+  template_updated_at: Date | null;
   translation: { language: string; title: string; summary: string | null; demands: unknown } | null;
   addresses: Array<{ id: string; email: string }>;
   digest_override: boolean;
@@ -128,31 +164,48 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
     id: row.id,
     status: row.status as 'held' | 'queued' | 'review' | 'sending' | 'sent' | 'failed' | 'cancelled',
     sendingAt: row.sending_at,
-    paragraph: row.paragraph_encrypted ? { envelope: row.paragraph_encrypted, column: SEALED.letterParagraph, rowId: row.id } satisfies SealedValue : null,
+    paragraph: row.paragraph_encrypted ? ({ envelope: row.paragraph_encrypted, column: SEALED.letterParagraph, rowId: row.id } satisfies SealedValue) : null,
     attemptId: row.attempt_id,
     campaign: {
-      id: row.campaign_id, slug: row.slug, title: row.title, summary: row.summary, language: row.campaign_language,
-      sourceOrganisation: row.source_organisation, sourceUrl: row.source_url, statementDate: row.statement_date,
-      senderName: row.sender_name, senderEmail: row.sender_email, letterMode: row.letter_mode, letterTestMode: row.letter_test_mode,
+      id: row.campaign_id,
+      slug: row.slug,
+      title: row.title,
+      summary: row.summary,
+      language: row.campaign_language,
+      sourceOrganisation: row.source_organisation,
+      sourceUrl: row.source_url,
+      statementDate: row.statement_date,
+      senderName: row.sender_name,
+      senderEmail: row.sender_email,
+      letterMode: row.letter_mode,
+      letterTestMode: row.letter_test_mode,
       demands: row.demands,
       translations: row.translation ? [row.translation] : [],
     },
     target: {
-      id: row.target_id, iso2: row.iso2, country: row.country, missionName: row.mission_name, salutation: row.salutation,
-      timeZone: row.time_zone, preferredLanguage: row.preferred_language, hourlyCap: row.hourly_cap,
+      id: row.target_id,
+      iso2: row.iso2,
+      country: row.country,
+      missionName: row.mission_name,
+      salutation: row.salutation,
+      timeZone: row.time_zone,
+      preferredLanguage: row.preferred_language,
+      hourlyCap: row.hourly_cap,
     },
     supporter: {
       id: row.supporter_id,
       email: { envelope: row.email_encrypted, column: SEALED.supporterEmail, rowId: row.supporter_id } satisfies SealedValue,
       // Each sealed value opens only for the row it came from: the attempt's, or the supporter's and signature's.
-      name: (row.typed ? { envelope: row.name_encrypted, column: SEALED.attemptName, rowId: row.attempt_id }
+      name: (row.typed
+        ? { envelope: row.name_encrypted, column: SEALED.attemptName, rowId: row.attempt_id }
         : { envelope: row.name_encrypted, column: SEALED.supporterName, rowId: row.supporter_id }) satisfies SealedValue,
     },
     signature: {
       country: row.signature_country,
       city: row.city_encrypted
-        ? (row.typed ? { envelope: row.city_encrypted, column: SEALED.attemptCity, rowId: row.attempt_id }
-          : { envelope: row.city_encrypted, column: SEALED.signatureCity, rowId: row.signature_id! }) satisfies SealedValue
+        ? ((row.typed
+            ? { envelope: row.city_encrypted, column: SEALED.attemptCity, rowId: row.attempt_id }
+            : { envelope: row.city_encrypted, column: SEALED.signatureCity, rowId: row.signature_id! }) satisfies SealedValue)
         : null,
     },
     /** The template the letter is written with; null when the campaign has none (the default letter). */
@@ -166,7 +219,11 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
 
 export type LetterForDelivery = NonNullable<Awaited<ReturnType<typeof findLetterForDelivery>>>;
 
-export async function markSent(db: DbClient, letterIds: string[], details: { messageId: string; smtpResponse: string; digestKey?: string; language?: string }): Promise<number> {
+export async function markSent(
+  db: DbClient,
+  letterIds: string[],
+  details: { messageId: string; smtpResponse: string; digestKey?: string; language?: string },
+): Promise<number> {
   return db.$executeRaw`
     UPDATE letters SET status = 'sent', sent_at = ${new Date()}, message_id = ${details.messageId}, last_smtp_response = ${details.smtpResponse},
       digest_key = ${details.digestKey ?? null}, language = coalesce(${details.language ?? null}::text, language)
@@ -195,8 +252,15 @@ export function listLetters(db: DbClient, filter: { campaignSlug?: string; statu
     orderBy: { createdAt: 'desc' },
     take: filter.limit,
     select: {
-      id: true, status: true, attempts: true, lastSmtpResponse: true, reviewReason: true, createdAt: true, failedAt: true,
-      campaign: { select: { slug: true } }, target: { select: { iso2: true, country: true } },
+      id: true,
+      status: true,
+      attempts: true,
+      lastSmtpResponse: true,
+      reviewReason: true,
+      createdAt: true,
+      failedAt: true,
+      campaign: { select: { slug: true } },
+      target: { select: { iso2: true, country: true } },
     },
   });
 }
@@ -209,7 +273,6 @@ export async function requeue(db: DbClient, letterIds: string[]) {
     WHERE l.id = ANY(${letterIds}::uuid[]) AND l.status IN ('failed', 'review') AND c.id = l.campaign_id
     RETURNING l.id, l.attempts, c.letter_mode::text AS letter_mode, l.campaign_id, l.target_id`;
 }
-
 
 /** Claims every queued letter of one campaign to one delegation for a digest message. */
 export function claimForDigest(db: DbClient, campaignId: string, targetId: string, leaseSeconds: number) {
@@ -240,12 +303,24 @@ export function findCampaignAndTargetForDigest(db: DbClient, campaignId: string,
     db.campaign.findUnique({
       where: { id: campaignId },
       select: {
-        id: true, slug: true, title: true, sourceOrganisation: true, sourceUrl: true, statementDate: true,
-        senderName: true, senderEmail: true, letterTestMode: true, digestPeriodMinutes: true, language: true,
+        id: true,
+        slug: true,
+        title: true,
+        sourceOrganisation: true,
+        sourceUrl: true,
+        statementDate: true,
+        senderName: true,
+        senderEmail: true,
+        letterTestMode: true,
+        digestPeriodMinutes: true,
+        language: true,
         demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
       },
     }),
-    db.target.findUnique({ where: { id: targetId }, select: { id: true, iso2: true, country: true, missionName: true, salutation: true, timeZone: true, hourlyCap: true, preferredLanguage: true } }),
+    db.target.findUnique({
+      where: { id: targetId },
+      select: { id: true, iso2: true, country: true, missionName: true, salutation: true, timeZone: true, hourlyCap: true, preferredLanguage: true },
+    }),
   ]);
 }
 

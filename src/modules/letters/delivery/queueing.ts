@@ -6,14 +6,16 @@ import { addManyToOutbox } from '../../../platform/outbox';
 import { JOBS } from '../../../platform/queues';
 import * as letters from './letters.repository';
 
-
-
 /**
  * Writes the jobs that deliver queued letters: one per letter, or in digest mode one per
  * delegation and period, run when the period ends (the dedupe key makes it one job however many
  * letters join it).
  */
-export async function enqueueDeliveries(db: DbClient, queued: Array<{ id: string; campaignId: string; targetId: string }>, retryOf?: Map<string, number | string>): Promise<void> {
+export async function enqueueDeliveries(
+  db: DbClient,
+  queued: Array<{ id: string; campaignId: string; targetId: string }>,
+  retryOf?: Map<string, number | string>,
+): Promise<void> {
   if (queued.length === 0) return;
   const campaigns = await db.campaign.findMany({
     where: { id: { in: [...new Set(queued.map((l) => l.campaignId))] } },
@@ -22,7 +24,10 @@ export async function enqueueDeliveries(db: DbClient, queued: Array<{ id: string
   const byId = new Map(campaigns.map((c) => [c.id, c]));
   const overridden = await letters.findDigestOverrides(db, uniquePairs(queued));
   const individual: Array<{ payload: { letterId: string }; dedupeKey: string }> = [];
-  const digests = new Map<string, { payload: { campaignId: string; targetId: string; periodStart: string; periodMinutes: number }; dedupeKey: string; runAt: Date }>();
+  const digests = new Map<
+    string,
+    { payload: { campaignId: string; targetId: string; periodStart: string; periodMinutes: number }; dedupeKey: string; runAt: Date }
+  >();
   const now = Date.now();
   for (const letter of queued) {
     const campaign = byId.get(letter.campaignId);
@@ -31,7 +36,11 @@ export async function enqueueDeliveries(db: DbClient, queued: Array<{ id: string
       const periodMs = periodMinutes * 60_000;
       const periodStart = Math.floor(now / periodMs) * periodMs;
       const dedupeKey = `digest-${letter.campaignId}-${letter.targetId}-${periodStart}`;
-      digests.set(dedupeKey, { payload: { campaignId: letter.campaignId, targetId: letter.targetId, periodStart: new Date(periodStart).toISOString(), periodMinutes }, dedupeKey, runAt: new Date(periodStart + periodMs) });
+      digests.set(dedupeKey, {
+        payload: { campaignId: letter.campaignId, targetId: letter.targetId, periodStart: new Date(periodStart).toISOString(), periodMinutes },
+        dedupeKey,
+        runAt: new Date(periodStart + periodMs),
+      });
     } else {
       individual.push({ payload: { letterId: letter.id }, dedupeKey: letterJobId(letter.id, retryOf?.get(letter.id)) });
     }
@@ -67,8 +76,18 @@ export async function retryLetters(platform: Platform, actor: AdminPrincipal, le
     const requeued = await letters.requeue(tx, letterIds);
     if (one && requeued.length === 0) throw new AppError('letter_not_found', { key: 'staff.noRetryableLetter' });
     const retryOf = new Map(requeued.map((l) => [l.id, l.attempts]));
-    await enqueueDeliveries(tx, requeued.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })), retryOf);
-    await audit(tx, actor, 'letters.retry', one ? letterIds[0]! : null, one ? { retried: requeued.length } : { requested: letterIds.length, retried: requeued.length });
+    await enqueueDeliveries(
+      tx,
+      requeued.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })),
+      retryOf,
+    );
+    await audit(
+      tx,
+      actor,
+      'letters.retry',
+      one ? letterIds[0]! : null,
+      one ? { retried: requeued.length } : { requested: letterIds.length, retried: requeued.length },
+    );
     return requeued.length;
   });
 }

@@ -32,7 +32,11 @@ export async function sweepLetters(platform: Platform, lettersQueue: Queue, now 
   // can then tell whether this job is still alive.
   const toEnqueue = [...expired, ...orphaned];
   await platform.db.$transaction(async (tx) => {
-    await enqueueDeliveries(tx, toEnqueue.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })), new Map(toEnqueue.map((l) => [l.id, sweepSuffix(now)])));
+    await enqueueDeliveries(
+      tx,
+      toEnqueue.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })),
+      new Map(toEnqueue.map((l) => [l.id, sweepSuffix(now)])),
+    );
     if (orphaned.length) await tx.letter.updateMany({ where: { id: { in: orphaned.map((l) => l.id) } }, data: { queuedAt: now } });
   });
   return { leasesExpired: expired.length, jobsRestored: orphaned.length };
@@ -66,12 +70,19 @@ export class LetterSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
-  constructor(private readonly platform: Platform, private readonly queue: Queue, private readonly logger: Logger, private readonly intervalMs: number) {}
+  constructor(
+    private readonly platform: Platform,
+    private readonly queue: Queue,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     const tick = () => {
       this.running = sweepLetters(this.platform, this.queue)
-        .then((result) => { if (result.leasesExpired || result.jobsRestored) this.logger.warn(result, 'letters swept'); })
+        .then((result) => {
+          if (result.leasesExpired || result.jobsRestored) this.logger.warn(result, 'letters swept');
+        })
         .catch((error: unknown) => this.logger.warn({ err: error }, 'letter sweep failed; will retry'));
     };
     tick();

@@ -39,7 +39,11 @@ export function spacingMs(target: PacingTarget, at: Date): number {
 }
 
 export class DelegationPacer {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Reserves the next slot for one message to the target; returns when it may be sent. */
   async reserve(target: PacingTarget, now = new Date()): Promise<Date> {

@@ -23,12 +23,19 @@ export function approvalRouter(platform: Platform): Router {
     const t = translator(loc);
     const expired = error.code === 'token_expired';
     const closed = error.code === 'campaign_not_open';
-    res.status(expired ? 410 : closed ? 409 : 400).type('html').send(views.page('write-problem', {
-      title: t('write.approve.problem.title'), locale: loc, styles: STYLES,
-      heading: t(closed ? 'write.error.closed.title' : 'write.approve.problem.title'),
-      message: t(closed ? 'write.error.closed' : expired ? 'write.approve.problem.expired' : 'write.approve.problem.invalid'),
-      campaignLink: null,
-    }));
+    res
+      .status(expired ? 410 : closed ? 409 : 400)
+      .type('html')
+      .send(
+        views.page('write-problem', {
+          title: t('write.approve.problem.title'),
+          locale: loc,
+          styles: STYLES,
+          heading: t(closed ? 'write.error.closed.title' : 'write.approve.problem.title'),
+          message: t(closed ? 'write.error.closed' : expired ? 'write.approve.problem.expired' : 'write.approve.problem.invalid'),
+          campaignLink: null,
+        }),
+      );
   }
 
   function shown(view: ApprovalView, loc: Locale) {
@@ -47,7 +54,9 @@ export function approvalRouter(platform: Platform): Router {
     const loc = locale(req);
     try {
       const view = await inspectApproval(platform, tokenOf(req));
-      res.type('html').send(views.page('approve', { title: translator(loc)('write.approve.title'), locale: loc, styles: STYLES, token: tokenOf(req), ...shown(view, loc) }));
+      res
+        .type('html')
+        .send(views.page('approve', { title: translator(loc)('write.approve.title'), locale: loc, styles: STYLES, token: tokenOf(req), ...shown(view, loc) }));
     } catch (error) {
       problem(res, loc, error);
     }
@@ -58,10 +67,16 @@ export function approvalRouter(platform: Platform): Router {
     const loc = locale(req);
     try {
       const { view, released } = await approveLetters(platform, tokenOf(req));
-      res.type('html').send(views.page('approved', {
-        title: translator(loc)('write.approved.title'), locale: loc, styles: STYLES,
-        campaignTitle: view.campaign.title, campaignSlug: view.campaign.slug, released,
-      }));
+      res.type('html').send(
+        views.page('approved', {
+          title: translator(loc)('write.approved.title'),
+          locale: loc,
+          styles: STYLES,
+          campaignTitle: view.campaign.title,
+          campaignSlug: view.campaign.slug,
+          released,
+        }),
+      );
     } catch (error) {
       problem(res, loc, error);
     }

@@ -10,10 +10,23 @@ export async function insertApproval(db: DbClient, approval: { id: string; attem
 }
 
 interface ApprovalRow {
-  id: string; approved_at: Date | null; attempt_id: string; locale: string; typed_name: string | null;
-  signature_id: string | null; signature_status: string | null; supporter_id: string | null; email_hash: string | null;
-  email_encrypted: string | null; supporter_name: string | null;
-  campaign_id: string; slug: string; title: string; sender_name: string; sender_email: string; campaign_status: string;
+  id: string;
+  approved_at: Date | null;
+  attempt_id: string;
+  locale: string;
+  typed_name: string | null;
+  signature_id: string | null;
+  signature_status: string | null;
+  supporter_id: string | null;
+  email_hash: string | null;
+  email_encrypted: string | null;
+  supporter_name: string | null;
+  campaign_id: string;
+  slug: string;
+  title: string;
+  sender_name: string;
+  sender_email: string;
+  campaign_status: string;
   letters: Array<{ id: string; iso2: string; country: string; paragraph_encrypted: string | null }>;
 }
 
@@ -42,19 +55,30 @@ export async function findApproval(db: DbClient, approvalId: string) {
     attemptId: row.attempt_id,
     locale: row.locale,
     signature: row.signature_id ? { id: row.signature_id, status: row.signature_status as 'pending' | 'confirmed' | 'invalidated' } : null,
-    supporter: row.supporter_id ? {
-      id: row.supporter_id,
-      emailHash: Buffer.from(row.email_hash!, 'hex'),
-      email: { envelope: row.email_encrypted!, column: SEALED.supporterEmail, rowId: row.supporter_id } satisfies SealedValue,
-      // The name this request's signing typed; older attempts typed none: the supporter's.
-      name: (row.typed_name
-        ? { envelope: row.typed_name, column: SEALED.attemptName, rowId: row.attempt_id }
-        : { envelope: row.supporter_name!, column: SEALED.supporterName, rowId: row.supporter_id }) satisfies SealedValue,
-    } : null,
-    campaign: { id: row.campaign_id, slug: row.slug, title: row.title, senderName: row.sender_name, senderEmail: row.sender_email, status: row.campaign_status },
+    supporter: row.supporter_id
+      ? {
+          id: row.supporter_id,
+          emailHash: Buffer.from(row.email_hash!, 'hex'),
+          email: { envelope: row.email_encrypted!, column: SEALED.supporterEmail, rowId: row.supporter_id } satisfies SealedValue,
+          // The name this request's signing typed; older attempts typed none: the supporter's.
+          name: (row.typed_name
+            ? { envelope: row.typed_name, column: SEALED.attemptName, rowId: row.attempt_id }
+            : { envelope: row.supporter_name!, column: SEALED.supporterName, rowId: row.supporter_id }) satisfies SealedValue,
+        }
+      : null,
+    campaign: {
+      id: row.campaign_id,
+      slug: row.slug,
+      title: row.title,
+      senderName: row.sender_name,
+      senderEmail: row.sender_email,
+      status: row.campaign_status,
+    },
     letters: row.letters.map((l) => ({ iso2: l.iso2, country: l.country })),
     /** The request's paragraph, as its first held letter keeps it (each letter has its own copy). */
-    paragraph: row.letters[0]?.paragraph_encrypted ? { envelope: row.letters[0].paragraph_encrypted, column: SEALED.letterParagraph, rowId: row.letters[0].id } satisfies SealedValue : null,
+    paragraph: row.letters[0]?.paragraph_encrypted
+      ? ({ envelope: row.letters[0].paragraph_encrypted, column: SEALED.letterParagraph, rowId: row.letters[0].id } satisfies SealedValue)
+      : null,
   };
 }
 

@@ -29,13 +29,17 @@ export interface ApprovalView {
 }
 
 /** What the link's page shows; refuses a link that is broken, expired or names nothing left. */
-export async function inspectApproval(platform: Platform, token: string): Promise<ApprovalView & { id: string; attemptId: string; signatureId: string; campaignStatus: string }> {
+export async function inspectApproval(
+  platform: Platform,
+  token: string,
+): Promise<ApprovalView & { id: string; attemptId: string; signatureId: string; campaignStatus: string }> {
   const verified = platform.tokens.verify(APPROVAL_TOKEN_PURPOSE, token);
   if (!verified.ok) {
     throw new AppError(verified.reason === 'expired' ? 'token_expired' : 'token_invalid', { key: 'problems.detail.approvalLinkInvalid' });
   }
   const approval = UUID.test(verified.payload) ? await approvals.findApproval(platform.db, verified.payload) : null;
-  if (!approval?.supporter || !approval.signature || approval.signature.status === 'invalidated') throw new AppError('token_invalid', { key: 'problems.detail.approvalLinkNoMatch' });
+  if (!approval?.supporter || !approval.signature || approval.signature.status === 'invalidated')
+    throw new AppError('token_invalid', { key: 'problems.detail.approvalLinkNoMatch' });
   return {
     id: approval.id,
     attemptId: approval.attemptId,
@@ -58,7 +62,10 @@ export async function approveLetters(platform: Platform, token: string): Promise
     if (!(await approvals.markApproved(tx, view.id))) return 0;
     await confirmAttempt(tx, view.attemptId, view.signatureId);
     const queued = await approvals.releaseApproved(tx, view.id);
-    await enqueueDeliveries(tx, queued.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })));
+    await enqueueDeliveries(
+      tx,
+      queued.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })),
+    );
     return queued.length;
   });
   return { view: { ...view, approved: true }, released };

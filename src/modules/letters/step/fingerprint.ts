@@ -6,7 +6,13 @@ import { createHash } from 'node:crypto';
  * in SQL, without decrypting or storing the paragraphs in clear.
  */
 export function paragraphFingerprint(paragraph: string): bigint | null {
-  const words = paragraph.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ').filter(Boolean);
+  const words = paragraph
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+    .split(' ')
+    .filter(Boolean);
   if (words.length === 0) return null;
   const shingles = words.length < 3 ? [words.join(' ')] : words.slice(0, -2).map((_, i) => words.slice(i, i + 3).join(' '));
   const weights = new Array<number>(64).fill(0);

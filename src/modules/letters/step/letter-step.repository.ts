@@ -6,7 +6,10 @@ import type { DbClient } from '../../../platform/db';
  * Delegations among `targetIds` that already have this supporter's letter in the campaign and
  * that this request will not take over: everything except letters still held for another signing.
  */
-export async function findAlreadyWritten(db: DbClient, where: { campaignId: string; supporterId: string; attemptId: string; targetIds: string[] }): Promise<Set<string>> {
+export async function findAlreadyWritten(
+  db: DbClient,
+  where: { campaignId: string; supporterId: string; attemptId: string; targetIds: string[] },
+): Promise<Set<string>> {
   const rows = await db.letter.findMany({
     where: {
       campaignId: where.campaignId,

@@ -53,32 +53,47 @@ export function letterStepRouter(platform: Platform): Router {
 
   function sendProblemPage(res: Response, kind: ProblemKind, slug: string | null, locale: Locale): void {
     const status = { expired: 410, invalid: 400, closed: 409, notFound: 404 }[kind];
-    res.status(status).type('html').send(views.page('write-problem', problemPage(kind, slug, locale)));
+    res
+      .status(status)
+      .type('html')
+      .send(views.page('write-problem', problemPage(kind, slug, locale)));
   }
 
-  router.post('/c/:slug/write', requireForm, (req, res) => withStep(req, res, async (step, form, locale) => {
-    res.type('html').send(views.page('write', stepPage(step, form, locale)));
-  }));
+  router.post('/c/:slug/write', requireForm, (req, res) =>
+    withStep(req, res, async (step, form, locale) => {
+      res.type('html').send(views.page('write', stepPage(step, form, locale)));
+    }),
+  );
 
-  router.post('/c/:slug/write/preview', requireForm, (req, res) => withStep(req, res, async (step, form, locale) => {
-    const checked = checkLetterForm(form);
-    if (!checked.ok) {
-      res.status(400).type('html').send(views.page('write', stepPage(step, form, locale, { problems: checked.problems })));
-      return;
-    }
-    const preview = await previewStepLetter(platform, step, checked.request);
-    res.type('html').send(views.page('write', stepPage(step, form, locale, { preview })));
-  }));
+  router.post('/c/:slug/write/preview', requireForm, (req, res) =>
+    withStep(req, res, async (step, form, locale) => {
+      const checked = checkLetterForm(form);
+      if (!checked.ok) {
+        res
+          .status(400)
+          .type('html')
+          .send(views.page('write', stepPage(step, form, locale, { problems: checked.problems })));
+        return;
+      }
+      const preview = await previewStepLetter(platform, step, checked.request);
+      res.type('html').send(views.page('write', stepPage(step, form, locale, { preview })));
+    }),
+  );
 
-  router.post('/c/:slug/write/send', requireForm, (req, res) => withStep(req, res, async (step, form, locale) => {
-    const checked = checkLetterForm(form);
-    if (!checked.ok) {
-      res.status(400).type('html').send(views.page('write', stepPage(step, form, locale, { problems: checked.problems })));
-      return;
-    }
-    const outcome = await sendStepLetters(platform, step, checked.request);
-    res.type('html').send(views.page('write-result', resultPage(step, form, locale, outcome)));
-  }));
+  router.post('/c/:slug/write/send', requireForm, (req, res) =>
+    withStep(req, res, async (step, form, locale) => {
+      const checked = checkLetterForm(form);
+      if (!checked.ok) {
+        res
+          .status(400)
+          .type('html')
+          .send(views.page('write', stepPage(step, form, locale, { problems: checked.problems })));
+        return;
+      }
+      const outcome = await sendStepLetters(platform, step, checked.request);
+      res.type('html').send(views.page('write-result', resultPage(step, form, locale, outcome)));
+    }),
+  );
 
   return router;
 }
@@ -89,10 +104,15 @@ const requireForm = requireContentType(['application/x-www-form-urlencoded'], 'p
 function problemKindOf(error: unknown): ProblemKind {
   if (!(error instanceof AppError)) throw error;
   switch (error.code) {
-    case 'token_expired': return 'expired';
-    case 'token_invalid': return 'invalid';
-    case 'campaign_not_open': return 'closed';
-    case 'campaign_not_found': return 'notFound';
-    default: throw error;
+    case 'token_expired':
+      return 'expired';
+    case 'token_invalid':
+      return 'invalid';
+    case 'campaign_not_open':
+      return 'closed';
+    case 'campaign_not_found':
+      return 'notFound';
+    default:
+      throw error;
   }
 }

@@ -28,7 +28,10 @@ export function readLetterForm(body: unknown): LetterForm {
     locale: [fields.lang, fields.locale].map(text).find(isLocale),
     choice: (CHOICES as readonly string[]).includes(choice) ? (choice as Choice) : undefined,
     group: text(fields.group),
-    countries: list(fields.countries).map((c) => c.trim().toUpperCase()).filter((c) => /^[A-Z]{2}$/.test(c)).slice(0, 300),
+    countries: list(fields.countries)
+      .map((c) => c.trim().toUpperCase())
+      .filter((c) => /^[A-Z]{2}$/.test(c))
+      .slice(0, 300),
     paragraph: text(fields.paragraph).slice(0, 20_000),
   };
 }
@@ -51,8 +54,12 @@ export function checkLetterForm(form: LetterForm): { ok: true; request: LettersR
   const problems: FormProblem[] = [];
   let targets: unknown;
   switch (form.choice) {
-    case 'all': targets = { all: true }; break;
-    case 'own': targets = { own: true }; break;
+    case 'all':
+      targets = { all: true };
+      break;
+    case 'own':
+      targets = { own: true };
+      break;
     case 'group':
       if (!(UN_GROUPS as readonly string[]).includes(form.group)) problems.push({ field: 'group', reason: 'no_group' });
       targets = { group: form.group };
@@ -61,13 +68,15 @@ export function checkLetterForm(form: LetterForm): { ok: true; request: LettersR
       if (form.countries.length === 0) problems.push({ field: 'countries', reason: 'no_countries' });
       targets = { countries: form.countries };
       break;
-    default: problems.push({ field: 'choice', reason: 'no_choice' });
+    default:
+      problems.push({ field: 'choice', reason: 'no_choice' });
   }
   const parsed = lettersRequest.safeParse({ actionToken: form.actionToken || '-', targets, paragraph: form.paragraph });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.path[0] === 'paragraph') problems.push({ field: 'paragraph', reason: 'paragraph_too_long' });
-      else if (issue.path[0] === 'targets' && form.choice === 'countries' && form.countries.length > 0) problems.push({ field: 'countries', reason: 'bad_countries' });
+      else if (issue.path[0] === 'targets' && form.choice === 'countries' && form.countries.length > 0)
+        problems.push({ field: 'countries', reason: 'bad_countries' });
     }
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: dedupe(problems.length ? problems : [{ field: 'choice', reason: 'no_choice' }]) };

@@ -39,7 +39,10 @@ export interface LetterStep {
 export async function loadLetterStep(platform: Platform, slug: string, actionToken: string): Promise<LetterStep> {
   const action = await actionContext(platform, actionToken);
   const { campaign } = action;
-  if (campaign.slug !== slug) throw new AppError('token_invalid', { key: 'problems.detail.actionTokenOtherCampaign' }, [fieldError('actionToken', 'problems.message.forAnotherCampaign')]);
+  if (campaign.slug !== slug)
+    throw new AppError('token_invalid', { key: 'problems.detail.actionTokenOtherCampaign' }, [
+      fieldError('actionToken', 'problems.message.forAnotherCampaign'),
+    ]);
   if (campaign.status !== 'live') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedLetters' });
   const delegations = await findActivePublic(platform.db);
   return {
@@ -55,7 +58,8 @@ export async function loadLetterStep(platform: Platform, slug: string, actionTok
 /** The delegations a choice names, found exactly as the letters service finds them. */
 export async function delegationsFor(platform: Platform, step: LetterStep, targets: TargetSelection) {
   const found = await findTargetsForSelection(platform.db, selectionOf(targets, step.supporter.countryCode));
-  if (found.length === 0) throw new AppError('no_targets', { key: 'problems.detail.noTargets' }, [fieldError('targets', 'problems.message.matchesNoDelegation')]);
+  if (found.length === 0)
+    throw new AppError('no_targets', { key: 'problems.detail.noTargets' }, [fieldError('targets', 'problems.message.matchesNoDelegation')]);
   return found;
 }
 
@@ -63,10 +67,15 @@ export async function delegationsFor(platform: Platform, step: LetterStep, targe
 export async function previewStepLetter(platform: Platform, step: LetterStep, request: LettersRequest) {
   const targets = await delegationsFor(platform, step, request.targets);
   const first = targets[0]!;
-  const letter = await previewLetter(platform, step.campaign.slug, {
-    iso2: first.iso2,
-    supporter: { ...step.supporter, paragraph: request.paragraph ?? null },
-  }, { publicOnly: true });
+  const letter = await previewLetter(
+    platform,
+    step.campaign.slug,
+    {
+      iso2: first.iso2,
+      supporter: { ...step.supporter, paragraph: request.paragraph ?? null },
+    },
+    { publicOnly: true },
+  );
   return { letter, first, targets };
 }
 
@@ -76,9 +85,15 @@ export async function previewStepLetter(platform: Platform, step: LetterStep, re
  */
 export async function sendStepLetters(platform: Platform, step: LetterStep, request: LettersRequest) {
   const targets = await delegationsFor(platform, step, request.targets);
-  const before = step.verified && step.supporterId
-    ? await findAlreadyWritten(platform.db, { campaignId: step.campaign.id, supporterId: step.supporterId, attemptId: step.attemptId, targetIds: targets.map((t) => t.id) })
-    : null;
+  const before =
+    step.verified && step.supporterId
+      ? await findAlreadyWritten(platform.db, {
+          campaignId: step.campaign.id,
+          supporterId: step.supporterId,
+          attemptId: step.attemptId,
+          targetIds: targets.map((t) => t.id),
+        })
+      : null;
   const answer = await requestLetters(platform, step.campaign.slug, request);
   return { ...answer, alreadyWritten: before ? targets.filter((t) => before.has(t.id)).map((t) => t.iso2) : null };
 }

@@ -8,8 +8,11 @@ import { PARAGRAPH_MAX, UN_GROUPS } from './letters.schemas';
 /** What the letter step's templates (pages/write*.hbs) and its script (static/write.js) are given. */
 
 const GROUP_KEYS: Record<string, string> = {
-  African: 'african', 'Asia-Pacific': 'asiaPacific', 'Eastern European': 'easternEuropean',
-  'Latin American and Caribbean': 'latinAmerican', 'Western European and Others': 'western',
+  African: 'african',
+  'Asia-Pacific': 'asiaPacific',
+  'Eastern European': 'easternEuropean',
+  'Latin American and Caribbean': 'latinAmerican',
+  'Western European and Others': 'western',
 };
 const MAX_COUNTRIES = 60;
 export const STYLES = ['/assets/write/write.css'];
@@ -50,14 +53,15 @@ export function stepPage(step: LetterStep, form: LetterForm, locale: Locale, ext
   for (const problem of extras.problems ?? []) errorFor[problem.field] = problemMessage(t, problem, form);
   const errors = (extras.problems ?? []).map((p) => ({ anchor: anchorOf(p.field, members.length > 0), message: errorFor[p.field] }));
 
-  const groups = UN_GROUPS
-    .map((group) => ({ value: group, count: members.filter((d) => d.group === group).length }))
+  const groups = UN_GROUPS.map((group) => ({ value: group, count: members.filter((d) => d.group === group).length }))
     .filter((g) => g.count > 0)
     .map((g) => ({ ...g, label: t('write.choice.groupOption', { group: groupLabel(t, g.value), count: g.count }), selected: g.value === form.group }));
   const countryGroups = [...UN_GROUPS, ...new Set(step.delegations.map((d) => d.group).filter((g) => !(UN_GROUPS as readonly string[]).includes(g)))]
     .map((group) => ({
       label: groupLabel(t, group),
-      delegations: step.delegations.filter((d) => d.group === group).map(named)
+      delegations: step.delegations
+        .filter((d) => d.group === group)
+        .map(named)
         .sort((a, b) => collator.compare(a.name, b.name))
         .map((d) => ({ iso2: d.iso2, name: d.name, group: d.group, member: d.councilMember, checked: chosen.has(d.iso2) })),
     }))
@@ -107,9 +111,12 @@ function anchorOf(field: FormProblem['field'], hasMembers: boolean): string {
 
 export function problemMessage(t: Translate, problem: FormProblem, form?: LetterForm): string {
   switch (problem.reason) {
-    case 'bad_countries': return t('write.error.bad_countries', { max: MAX_COUNTRIES });
-    case 'paragraph_too_long': return t('write.error.paragraph_too_long', { length: form?.paragraph.replace(/\r\n?/g, '\n').trim().length ?? 0, max: PARAGRAPH_MAX });
-    default: return t(`write.error.${problem.reason}`);
+    case 'bad_countries':
+      return t('write.error.bad_countries', { max: MAX_COUNTRIES });
+    case 'paragraph_too_long':
+      return t('write.error.paragraph_too_long', { length: form?.paragraph.replace(/\r\n?/g, '\n').trim().length ?? 0, max: PARAGRAPH_MAX });
+    default:
+      return t(`write.error.${problem.reason}`);
   }
 }
 

@@ -28,8 +28,16 @@ export function lettersRouter(platform: Platform): Router {
     const rows = await listLettersForAdmin(platform, { campaignSlug: query.campaign, status: query.status, limit: query.limit });
     res.json({
       letters: rows.map((l) => ({
-        id: l.id, status: l.status, campaign: l.campaign.slug, delegation: l.target.iso2, country: l.target.country,
-        attempts: l.attempts, lastSmtpResponse: l.lastSmtpResponse, reviewReason: l.reviewReason, createdAt: l.createdAt, failedAt: l.failedAt,
+        id: l.id,
+        status: l.status,
+        campaign: l.campaign.slug,
+        delegation: l.target.iso2,
+        country: l.target.country,
+        attempts: l.attempts,
+        lastSmtpResponse: l.lastSmtpResponse,
+        reviewReason: l.reviewReason,
+        createdAt: l.createdAt,
+        failedAt: l.failedAt,
       })),
     });
   });
@@ -49,13 +57,13 @@ export function lettersRouter(platform: Platform): Router {
   return router;
 }
 
-
 export function describeLettersApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/api/campaigns/{slug}/letters',
-    summary: 'Write to delegations: all Council members, a UN regional group, your own country\'s, or chosen countries',
-    description: 'One letter per delegation, ever: asking again sends nothing twice. Letters wait until the signing that gave the action token is confirmed through its emailed link; a supporter who had confirmed before gets a fresh link for them.',
+    summary: "Write to delegations: all Council members, a UN regional group, your own country's, or chosen countries",
+    description:
+      'One letter per delegation, ever: asking again sends nothing twice. Letters wait until the signing that gave the action token is confirmed through its emailed link; a supporter who had confirmed before gets a fresh link for them.',
     tags: ['Letters'],
     request: { params: slugParams, body: { content: { 'application/json': { schema: lettersRequest } } } },
     responses: {
@@ -67,18 +75,39 @@ export function describeLettersApi(registry: OpenAPIRegistry): void {
     },
   });
   registry.registerPath({
-    method: 'get', path: '/api/admin/letters', summary: 'Failed (dead) or flagged letters', tags: ['Admin: letters'],
-    security: ADMIN_SECURITY, request: { query: failedLettersQuery },
+    method: 'get',
+    path: '/api/admin/letters',
+    summary: 'Failed (dead) or flagged letters',
+    tags: ['Admin: letters'],
+    security: ADMIN_SECURITY,
+    request: { query: failedLettersQuery },
     responses: { 200: { description: 'Letters' }, 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (viewer)') },
   });
   registry.registerPath({
-    method: 'post', path: '/api/admin/letters/{id}/retry', summary: 'Queue a failed or flagged letter again', tags: ['Admin: letters'],
-    security: ADMIN_SECURITY, request: { params: letterIdParams },
-    responses: { 202: { description: 'Queued' }, 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (editor), or a cookie write without X-CSRF-Token'), 404: problemResponse('No such failed or flagged letter') },
+    method: 'post',
+    path: '/api/admin/letters/{id}/retry',
+    summary: 'Queue a failed or flagged letter again',
+    tags: ['Admin: letters'],
+    security: ADMIN_SECURITY,
+    request: { params: letterIdParams },
+    responses: {
+      202: { description: 'Queued' },
+      401: problemResponse('No valid session or token'),
+      403: problemResponse('Role too low (editor), or a cookie write without X-CSRF-Token'),
+      404: problemResponse('No such failed or flagged letter'),
+    },
   });
   registry.registerPath({
-    method: 'post', path: '/api/admin/letters/retry', summary: 'Queue several failed or flagged letters again', tags: ['Admin: letters'],
-    security: ADMIN_SECURITY, request: { body: { content: { 'application/json': { schema: retryManyRequest } } } },
-    responses: { 202: { description: 'Queued' }, 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (editor), or a cookie write without X-CSRF-Token') },
+    method: 'post',
+    path: '/api/admin/letters/retry',
+    summary: 'Queue several failed or flagged letters again',
+    tags: ['Admin: letters'],
+    security: ADMIN_SECURITY,
+    request: { body: { content: { 'application/json': { schema: retryManyRequest } } } },
+    responses: {
+      202: { description: 'Queued' },
+      401: problemResponse('No valid session or token'),
+      403: problemResponse('Role too low (editor), or a cookie write without X-CSRF-Token'),
+    },
   });
 }

@@ -20,11 +20,15 @@ import { findTargetsForSelection, type TargetSelection as TargetQuery } from '..
  */
 export async function requestLetters(platform: Platform, slug: string, input: LettersRequest) {
   const action = await actionContext(platform, input.actionToken);
-  if (action.campaign.slug !== slug) throw new AppError('token_invalid', { key: 'problems.detail.actionTokenOtherCampaign' }, [fieldError('actionToken', 'problems.message.forAnotherCampaign')]);
+  if (action.campaign.slug !== slug)
+    throw new AppError('token_invalid', { key: 'problems.detail.actionTokenOtherCampaign' }, [
+      fieldError('actionToken', 'problems.message.forAnotherCampaign'),
+    ]);
   if (action.campaign.status !== 'live') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedLetters' });
 
   const targets = await findTargetsForSelection(platform.db, selectionOf(input.targets, action.signer.countryCode));
-  if (targets.length === 0) throw new AppError('no_targets', { key: 'problems.detail.noTargets' }, [fieldError('targets', 'problems.message.matchesNoDelegation')]);
+  if (targets.length === 0)
+    throw new AppError('no_targets', { key: 'problems.detail.noTargets' }, [fieldError('targets', 'problems.message.matchesNoDelegation')]);
 
   const fingerprint = input.paragraph ? paragraphFingerprint(input.paragraph) : null;
   const queued = await platform.db.$transaction(async (tx) => {
@@ -32,18 +36,39 @@ export async function requestLetters(platform: Platform, slug: string, input: Le
     await approvals.insertApproval(tx, { id: approvalId, attemptId: action.attemptId, approved: action.verified });
     // A discarded (bot) signing has nobody to write for: its request is kept like any other, empty.
     if (!action.supporterId) return false;
-    const floods = fingerprint === null ? new Map<string, number>() : await letters.countNearIdentical(tx, targets.map((t) => t.id), fingerprint, NEAR_IDENTICAL_BITS);
+    const floods =
+      fingerprint === null
+        ? new Map<string, number>()
+        : await letters.countNearIdentical(
+            tx,
+            targets.map((t) => t.id),
+            fingerprint,
+            NEAR_IDENTICAL_BITS,
+          );
     const threshold = platform.config.LETTERS_COPY_PASTE_THRESHOLD;
-    const recorded = await letters.recordLetters(tx, { campaignId: action.campaign.id, supporterId: action.supporterId, attemptId: action.attemptId, approvalId, fingerprint },
+    const recorded = await letters.recordLetters(
+      tx,
+      { campaignId: action.campaign.id, supporterId: action.supporterId, attemptId: action.attemptId, approvalId, fingerprint },
       targets.map((target) => {
         // Each letter's copy of the paragraph is sealed for that letter's row.
         const id = randomUUID();
         const paragraphEncrypted = input.paragraph ? sealLetterParagraph(platform, input.paragraph, id) : null;
         const similar = floods.get(target.id) ?? 0;
-        if (similar + 1 >= threshold) return { id, targetId: target.id, status: 'review', reviewReason: `paragraph near-identical to ${similar} other letters to this delegation in 24 h`, paragraphEncrypted };
+        if (similar + 1 >= threshold)
+          return {
+            id,
+            targetId: target.id,
+            status: 'review',
+            reviewReason: `paragraph near-identical to ${similar} other letters to this delegation in 24 h`,
+            paragraphEncrypted,
+          };
         return { id, targetId: target.id, status: action.verified ? 'queued' : 'held', reviewReason: null, paragraphEncrypted };
-      }));
-    await enqueueDeliveries(tx, recorded.filter((l) => l.status === 'queued').map((l) => ({ id: l.id, campaignId: action.campaign.id, targetId: l.target_id })));
+      }),
+    );
+    await enqueueDeliveries(
+      tx,
+      recorded.filter((l) => l.status === 'queued').map((l) => ({ id: l.id, campaignId: action.campaign.id, targetId: l.target_id })),
+    );
     if (recorded.some((l) => l.status === 'held')) await addToOutbox(tx, JOBS.sendLetterApproval, { approvalId }, `approval-${approvalId}`);
     return action.verified;
   });
@@ -60,7 +85,8 @@ export function selectionOf(targets: LettersRequest['targets'], ownCountry: stri
   if ('all' in targets) return { all: true };
   if ('group' in targets) return { group: targets.group };
   if ('own' in targets) {
-    if (!ownCountry) throw new AppError('no_targets', { key: 'problems.detail.noOwnCountry' }, [fieldError('targets', 'problems.message.noCountryOnSignature')]);
+    if (!ownCountry)
+      throw new AppError('no_targets', { key: 'problems.detail.noOwnCountry' }, [fieldError('targets', 'problems.message.noCountryOnSignature')]);
     return { iso2: [ownCountry] };
   }
   return { iso2: [...new Set(targets.countries)] };

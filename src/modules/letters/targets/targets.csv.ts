@@ -9,8 +9,18 @@ import { emailListSchema, iso2Schema, languageSchema, MAX_HOURLY_CAP, singleLine
  * the rules can be tested line by line. See README.md ("Targets") for the format.
  */
 export const CSV_COLUMNS = [
-  'iso2', 'country', 'un_group', 'council_member', 'term_ends', 'mission_name', 'time_zone',
-  'salutation', 'preferred_language', 'active', 'hourly_cap', 'emails',
+  'iso2',
+  'country',
+  'un_group',
+  'council_member',
+  'term_ends',
+  'mission_name',
+  'time_zone',
+  'salutation',
+  'preferred_language',
+  'active',
+  'hourly_cap',
+  'emails',
 ] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
@@ -28,72 +38,101 @@ export interface CsvLineError {
 }
 
 // A Map: a cell reading `constructor` must not find Object's own.
-const BOOLEAN_WORDS = new Map<string, boolean>([['true', true], ['yes', true], ['1', true], ['false', false], ['no', false], ['0', false]]);
+const BOOLEAN_WORDS = new Map<string, boolean>([
+  ['true', true],
+  ['yes', true],
+  ['1', true],
+  ['false', false],
+  ['no', false],
+  ['0', false],
+]);
 
-const csvBoolean = z.string().trim().toLowerCase().transform((value, ctx) => {
-  const parsed = BOOLEAN_WORDS.get(value);
-  if (parsed === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'must be true or false (yes/no and 1/0 are also understood)' });
-    return z.NEVER;
-  }
-  return parsed;
-});
+const csvBoolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((value, ctx) => {
+    const parsed = BOOLEAN_WORDS.get(value);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be true or false (yes/no and 1/0 are also understood)' });
+      return z.NEVER;
+    }
+    return parsed;
+  });
 
-const csvYear = z.string().trim().transform((value, ctx) => {
-  if (value === '') return null;
-  const year = /^\d{4}$/.test(value) ? Number(value) : NaN;
-  // The Council first sat in 2006; a term ending past 2100 is a typo.
-  if (!(year >= 2006 && year <= 2100)) {
-    ctx.addIssue({ code: 'custom', message: 'must be a year such as 2027, or empty' });
-    return z.NEVER;
-  }
-  return year;
-});
+const csvYear = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    if (value === '') return null;
+    const year = /^\d{4}$/.test(value) ? Number(value) : NaN;
+    // The Council first sat in 2006; a term ending past 2100 is a typo.
+    if (!(year >= 2006 && year <= 2100)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a year such as 2027, or empty' });
+      return z.NEVER;
+    }
+    return year;
+  });
 
-const csvHourlyCap = z.string().trim().transform((value, ctx) => {
-  if (value === '') return null;
-  const cap = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
-  if (!(cap >= 1 && cap <= MAX_HOURLY_CAP)) {
-    ctx.addIssue({ code: 'custom', message: `must be a whole number from 1 to ${MAX_HOURLY_CAP}, or empty for the default` });
-    return z.NEVER;
-  }
-  return cap;
-});
+const csvHourlyCap = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    if (value === '') return null;
+    const cap = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+    if (!(cap >= 1 && cap <= MAX_HOURLY_CAP)) {
+      ctx.addIssue({ code: 'custom', message: `must be a whole number from 1 to ${MAX_HOURLY_CAP}, or empty for the default` });
+      return z.NEVER;
+    }
+    return cap;
+  });
 
-const csvEmails = z.string()
-  .transform((value) => value.split(EMAIL_SEPARATOR).map((part) => part.trim()).filter(Boolean))
+const csvEmails = z
+  .string()
+  .transform((value) =>
+    value
+      .split(EMAIL_SEPARATOR)
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(emailListSchema);
 
-const csvRowSchema = z.object({
-  iso2: iso2Schema,
-  country: singleLine(120),
-  un_group: z.string().trim().pipe(z.enum(UN_GROUPS, { error: `must be one of: ${UN_GROUPS.join(', ')}` })),
-  council_member: csvBoolean,
-  term_ends: csvYear,
-  mission_name: singleLine(300),
-  time_zone: timeZoneSchema,
-  salutation: singleLine(200),
-  preferred_language: languageSchema,
-  active: csvBoolean,
-  hourly_cap: csvHourlyCap,
-  emails: csvEmails,
-}).superRefine((row, ctx) => {
-  if (row.active && row.emails.length === 0) ctx.addIssue({ code: 'custom', path: ['emails'], message: 'an active delegation needs at least one address' });
-  if (row.council_member && row.term_ends === null) ctx.addIssue({ code: 'custom', path: ['term_ends'], message: 'is required for a council member' });
-}).transform((row) => ({
-  iso2: row.iso2,
-  country: row.country,
-  unGroup: row.un_group,
-  councilMember: row.council_member,
-  termEnds: row.term_ends,
-  missionName: row.mission_name,
-  timeZone: row.time_zone,
-  salutation: row.salutation,
-  preferredLanguage: row.preferred_language,
-  active: row.active,
-  hourlyCap: row.hourly_cap,
-  emails: row.emails,
-}));
+const csvRowSchema = z
+  .object({
+    iso2: iso2Schema,
+    country: singleLine(120),
+    un_group: z
+      .string()
+      .trim()
+      .pipe(z.enum(UN_GROUPS, { error: `must be one of: ${UN_GROUPS.join(', ')}` })),
+    council_member: csvBoolean,
+    term_ends: csvYear,
+    mission_name: singleLine(300),
+    time_zone: timeZoneSchema,
+    salutation: singleLine(200),
+    preferred_language: languageSchema,
+    active: csvBoolean,
+    hourly_cap: csvHourlyCap,
+    emails: csvEmails,
+  })
+  .superRefine((row, ctx) => {
+    if (row.active && row.emails.length === 0) ctx.addIssue({ code: 'custom', path: ['emails'], message: 'an active delegation needs at least one address' });
+    if (row.council_member && row.term_ends === null) ctx.addIssue({ code: 'custom', path: ['term_ends'], message: 'is required for a council member' });
+  })
+  .transform((row) => ({
+    iso2: row.iso2,
+    country: row.country,
+    unGroup: row.un_group,
+    councilMember: row.council_member,
+    termEnds: row.term_ends,
+    missionName: row.mission_name,
+    timeZone: row.time_zone,
+    salutation: row.salutation,
+    preferredLanguage: row.preferred_language,
+    active: row.active,
+    hourlyCap: row.hourly_cap,
+    emails: row.emails,
+  }));
 
 /** One delegation as the file describes it; `emails` normalised, placeholders included. */
 export type TargetInput = z.infer<typeof csvRowSchema>;

@@ -6,12 +6,28 @@ import type { AddressHealth } from '../../../generated/prisma/enums';
 /** Every query about delegations (targets) and their addresses. */
 
 export const targetSelect = {
-  id: true, iso2: true, country: true, unGroup: true, councilMember: true, termEnds: true, missionName: true,
-  timeZone: true, salutation: true, preferredLanguage: true, active: true, hourlyCap: true,
+  id: true,
+  iso2: true,
+  country: true,
+  unGroup: true,
+  councilMember: true,
+  termEnds: true,
+  missionName: true,
+  timeZone: true,
+  salutation: true,
+  preferredLanguage: true,
+  active: true,
+  hourlyCap: true,
 } as const;
 
 export const addressSelect = {
-  id: true, email: true, health: true, softBounceCount: true, placeholder: true, lastSuccessAt: true, lastFailureAt: true,
+  id: true,
+  email: true,
+  health: true,
+  softBounceCount: true,
+  placeholder: true,
+  lastSuccessAt: true,
+  lastFailureAt: true,
 } as const;
 
 const addressOrder = [{ placeholder: 'asc' as const }, { email: 'asc' as const }];
@@ -111,8 +127,15 @@ export function insertMissingTargets(db: DbClient, targets: TargetFields[]) {
 export type TargetSelection = { all: true } | { group: string } | { iso2: string[] };
 
 export const deliveryTargetSelect = {
-  id: true, iso2: true, country: true, unGroup: true, missionName: true, salutation: true, timeZone: true,
-  preferredLanguage: true, hourlyCap: true,
+  id: true,
+  iso2: true,
+  country: true,
+  unGroup: true,
+  missionName: true,
+  salutation: true,
+  timeZone: true,
+  preferredLanguage: true,
+  hourlyCap: true,
 } as const;
 
 /**
@@ -120,11 +143,12 @@ export const deliveryTargetSelect = {
  * codes names delegations explicitly and may include non-members (e.g. Kazakhstan's own mission).
  */
 export function findTargetsForSelection(db: DbClient, selection: TargetSelection) {
-  const where = 'iso2' in selection
-    ? { active: true, iso2: { in: selection.iso2.map((code) => code.toUpperCase()) } }
-    : 'group' in selection
-      ? { active: true, councilMember: true, unGroup: selection.group }
-      : { active: true, councilMember: true };
+  const where =
+    'iso2' in selection
+      ? { active: true, iso2: { in: selection.iso2.map((code) => code.toUpperCase()) } }
+      : 'group' in selection
+        ? { active: true, councilMember: true, unGroup: selection.group }
+        : { active: true, councilMember: true };
   return db.target.findMany({ where, select: deliveryTargetSelect, orderBy: { iso2: 'asc' } });
 }
 export type DeliveryTarget = Awaited<ReturnType<typeof findTargetsForSelection>>[number];
@@ -167,14 +191,15 @@ export async function recordAddressSuccess(db: DbClient, addressId: string | str
  * Returns the address's health afterwards, or null when there is no such address.
  */
 export async function recordAddressFailure(db: DbClient, addressId: string, kind: 'soft' | 'hard'): Promise<AddressHealth | null> {
-  const rows = kind === 'hard'
-    ? await db.$queryRaw<Array<{ health: AddressHealth }>>`
+  const rows =
+    kind === 'hard'
+      ? await db.$queryRaw<Array<{ health: AddressHealth }>>`
         UPDATE target_addresses SET
           health = CASE WHEN health = 'blocked' THEN health ELSE 'bounced'::"AddressHealth" END,
           last_failure_at = (now() AT TIME ZONE 'UTC')
         WHERE id = ${addressId}::uuid
         RETURNING health::text AS health`
-    : await db.$queryRaw<Array<{ health: AddressHealth }>>`
+      : await db.$queryRaw<Array<{ health: AddressHealth }>>`
         UPDATE target_addresses SET
           soft_bounce_count = soft_bounce_count + 1,
           health = CASE

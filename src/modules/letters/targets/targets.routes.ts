@@ -9,9 +9,7 @@ import { z } from '../../../platform/http/zod';
 import { adminActor, adminAuth } from '../../admin';
 import { slugParams } from '../../../platform/http/params';
 import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
-import {
-  adminTargetListSchema, adminTargetSchema, importResultSchema, iso2Params, publicTargetListSchema, targetPatchSchema,
-} from './targets.schemas';
+import { adminTargetListSchema, adminTargetSchema, importResultSchema, iso2Params, publicTargetListSchema, targetPatchSchema } from './targets.schemas';
 import { exportTargetsCsv, importTargets, listPublicTargets, listTargetsForAdmin, updateTarget } from './targets.service';
 
 export function targetsRouter(platform: Platform): Router {
@@ -31,17 +29,20 @@ export function targetsRouter(platform: Platform): Router {
 
   router.get('/api/admin/targets.csv', requireRole('viewer'), async (_req, res) => {
     const csv = await exportTargetsCsv(platform.db);
-    res.set('Cache-Control', 'no-store')
-      .set('Content-Disposition', 'attachment; filename="targets.csv"')
-      .type('text/csv; charset=utf-8')
-      .send(csv);
+    res.set('Cache-Control', 'no-store').set('Content-Disposition', 'attachment; filename="targets.csv"').type('text/csv; charset=utf-8').send(csv);
   });
 
-  router.post('/api/admin/targets/import', requireRole('editor'), requireCsv, express.text({ type: 'text/csv', limit: '1mb', verify: verifyUtf8Body }), async (req, res) => {
-    if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', { key: 'staff.sendCsv' });
-    const result = await importTargets(platform.db, req.body, adminActor(res));
-    res.set('Cache-Control', 'no-store').json(result);
-  });
+  router.post(
+    '/api/admin/targets/import',
+    requireRole('editor'),
+    requireCsv,
+    express.text({ type: 'text/csv', limit: '1mb', verify: verifyUtf8Body }),
+    async (req, res) => {
+      if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', { key: 'staff.sendCsv' });
+      const result = await importTargets(platform.db, req.body, adminActor(res));
+      res.set('Cache-Control', 'no-store').json(result);
+    },
+  );
 
   router.patch('/api/admin/targets/:iso2', requireRole('editor'), requireJson, async (req, res) => {
     const { iso2 } = iso2Params.parse(req.params);
@@ -58,15 +59,16 @@ const requireCsv: RequestHandler = (req, _res, next) => {
   next();
 };
 
-
-
 export function describeTargetsApi(registry: OpenAPIRegistry): void {
-  const unauthorised = { 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (viewer reads, editor writes), or a cookie write without X-CSRF-Token') };
+  const unauthorised = {
+    401: problemResponse('No valid session or token'),
+    403: problemResponse('Role too low (viewer reads, editor writes), or a cookie write without X-CSRF-Token'),
+  };
 
   registry.registerPath({
     method: 'get',
     path: '/api/campaigns/{slug}/targets',
-    summary: 'The delegations a campaign\'s supporters can write to (never their addresses)',
+    summary: "The delegations a campaign's supporters can write to (never their addresses)",
     tags: ['Delegations'],
     request: { params: slugParams },
     responses: {
@@ -89,8 +91,9 @@ export function describeTargetsApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/api/admin/targets.csv',
-    summary: 'Export the delegations file (the import\'s format)',
-    description: 'Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a single quote; the import removes that prefix.',
+    summary: "Export the delegations file (the import's format)",
+    description:
+      'Cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) are prefixed with a single quote; the import removes that prefix.',
     tags: ['Admin: delegations'],
     security: ADMIN_SECURITY,
     responses: {
@@ -102,9 +105,10 @@ export function describeTargetsApi(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/api/admin/targets/import',
     summary: 'Import the delegations file: all lines valid, or nothing is written',
-    description: `Header row required, then one row per delegation (at most ${MAX_CSV_ROWS}, 1 MB): ${CSV_COLUMNS.join(',')}. `
-      + '`emails` is a ;-separated list; addresses at reserved example domains are placeholders. Delegations are created or updated by iso2 in one transaction; '
-      + 'kept addresses keep their health, unlisted ones are removed. Delegations not in the file are left as they are.',
+    description:
+      `Header row required, then one row per delegation (at most ${MAX_CSV_ROWS}, 1 MB): ${CSV_COLUMNS.join(',')}. ` +
+      '`emails` is a ;-separated list; addresses at reserved example domains are placeholders. Delegations are created or updated by iso2 in one transaction; ' +
+      'kept addresses keep their health, unlisted ones are removed. Delegations not in the file are left as they are.',
     tags: ['Admin: delegations'],
     security: ADMIN_SECURITY,
     request: { body: { content: { 'text/csv': { schema: z.string() } } } },

@@ -8,13 +8,7 @@ import { normaliseEmail } from '../../supporters';
  */
 
 /** The five UN regional groups, spelled as in prisma/seed/hrc-members-2026.csv. */
-export const UN_GROUPS = [
-  'African',
-  'Asia-Pacific',
-  'Eastern European',
-  'Latin American and Caribbean',
-  'Western European and Others',
-] as const;
+export const UN_GROUPS = ['African', 'Asia-Pacific', 'Eastern European', 'Latin American and Caribbean', 'Western European and Others'] as const;
 export type UnGroup = (typeof UN_GROUPS)[number];
 
 export const MAX_ADDRESSES_PER_TARGET = 10;
@@ -59,19 +53,25 @@ export function canonicalLanguageTag(tag: string): string | null {
 // Text that ends up in letters: one line, no control or bidi-override characters.
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
-export const singleLine = (max: number) => z.string().trim()
-  .min(1, 'must not be empty')
-  .max(max, `must be at most ${max} characters`)
-  .refine((value) => !CONTROL.test(value), 'must be one line of plain text');
+export const singleLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((value) => !CONTROL.test(value), 'must be one line of plain text');
 
-export const iso2Schema = z.string().trim().toUpperCase()
+export const iso2Schema = z
+  .string()
+  .trim()
+  .toUpperCase()
   .refine((code): boolean => isCountryCode(code), 'must be an ISO 3166-1 alpha-2 country code such as KZ');
 
-export const timeZoneSchema = z.string().trim()
-  .refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Zurich')
-  .openapi({ example: 'Europe/Zurich' });
+export const timeZoneSchema = z.string().trim().refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Zurich').openapi({ example: 'Europe/Zurich' });
 
-export const languageSchema = z.string().trim()
+export const languageSchema = z
+  .string()
+  .trim()
   .transform((value, ctx) => {
     const tag = canonicalLanguageTag(value);
     if (tag === null) ctx.addIssue({ code: 'custom', message: 'must be a short BCP-47 language tag such as en, ru or pt-BR' });
@@ -82,7 +82,9 @@ export const languageSchema = z.string().trim()
 export const hourlyCapSchema = z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_HOURLY_CAP, `must be at most ${MAX_HOURLY_CAP}`);
 
 /** Normalised, unique addresses; each issue names the address it is about. */
-export const emailListSchema = z.array(z.string()).max(MAX_ADDRESSES_PER_TARGET, `must list at most ${MAX_ADDRESSES_PER_TARGET} addresses`)
+export const emailListSchema = z
+  .array(z.string())
+  .max(MAX_ADDRESSES_PER_TARGET, `must list at most ${MAX_ADDRESSES_PER_TARGET} addresses`)
   .transform((list, ctx) => {
     const seen = new Set<string>();
     const result: string[] = [];
@@ -104,74 +106,103 @@ export const emailListSchema = z.array(z.string()).max(MAX_ADDRESSES_PER_TARGET,
   .openapi({ type: 'array', items: { type: 'string', format: 'email' } });
 
 /** The fields an admin may change on one delegation (`PATCH /api/admin/targets/:iso2`). */
-export const targetPatchSchema = z.strictObject({
-  salutation: singleLine(200).optional(),
-  missionName: singleLine(300).optional(),
-  timeZone: timeZoneSchema.optional(),
-  preferredLanguage: languageSchema.optional(),
-  active: z.boolean().optional(),
-  hourlyCap: hourlyCapSchema.nullable().optional()
-    .openapi({ description: 'Letters per hour at office hours; null uses the deployment default (LETTERS_HOURLY_CAP).' }),
-  emails: emailListSchema.optional()
-    .openapi({ description: 'Replaces the list. Kept addresses keep their health; new ones start active; missing ones are removed.' }),
-  addressHealth: z.array(z.strictObject({
-    email: z.string().max(320),
-    health: z.enum(['blocked', 'active']),
-  })).min(1).max(MAX_ADDRESSES_PER_TARGET).optional()
-    .openapi({ description: 'An admin\'s decision on listed addresses: `blocked` stops letters to it (delivery never lifts it); `active` lifts a block or a bounce (the address was fixed) and resets its soft-bounce count.' }),
-}).refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
+export const targetPatchSchema = z
+  .strictObject({
+    salutation: singleLine(200).optional(),
+    missionName: singleLine(300).optional(),
+    timeZone: timeZoneSchema.optional(),
+    preferredLanguage: languageSchema.optional(),
+    active: z.boolean().optional(),
+    hourlyCap: hourlyCapSchema
+      .nullable()
+      .optional()
+      .openapi({ description: 'Letters per hour at office hours; null uses the deployment default (LETTERS_HOURLY_CAP).' }),
+    emails: emailListSchema
+      .optional()
+      .openapi({ description: 'Replaces the list. Kept addresses keep their health; new ones start active; missing ones are removed.' }),
+    addressHealth: z
+      .array(
+        z.strictObject({
+          email: z.string().max(320),
+          health: z.enum(['blocked', 'active']),
+        }),
+      )
+      .min(1)
+      .max(MAX_ADDRESSES_PER_TARGET)
+      .optional()
+      .openapi({
+        description:
+          "An admin's decision on listed addresses: `blocked` stops letters to it (delivery never lifts it); `active` lifts a block or a bounce (the address was fixed) and resets its soft-bounce count.",
+      }),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' })
   .openapi('TargetPatch');
 export type TargetPatch = z.infer<typeof targetPatchSchema>;
 
 export const iso2Params = z.object({ iso2: iso2Schema.openapi({ example: 'KZ' }) }).openapi('TargetIso2');
 
 /** One delegation as anybody may see it: never an address. */
-export const publicTargetSchema = z.object({
-  iso2: z.string(),
-  country: z.string(),
-  group: z.enum(UN_GROUPS),
-  councilMember: z.boolean(),
-  termEnds: z.number().int().nullable(),
-  mission: z.string(),
-  preferredLanguage: z.string(),
-}).openapi('PublicTarget');
+export const publicTargetSchema = z
+  .object({
+    iso2: z.string(),
+    country: z.string(),
+    group: z.enum(UN_GROUPS),
+    councilMember: z.boolean(),
+    termEnds: z.number().int().nullable(),
+    mission: z.string(),
+    preferredLanguage: z.string(),
+  })
+  .openapi('PublicTarget');
 
 export const publicTargetListSchema = z.object({ targets: z.array(publicTargetSchema) }).openapi('PublicTargetList');
 
-export const adminAddressSchema = z.object({
-  email: z.string(),
-  health: z.enum(['active', 'soft_bounced', 'bounced', 'blocked']),
-  placeholder: z.boolean().openapi({ description: 'At a reserved example domain: replace it with the mission\'s real address.' }),
-  softBounceCount: z.number().int(),
-  lastSuccessAt: z.string().nullable(),
-  lastFailureAt: z.string().nullable(),
-}).openapi('TargetAddress');
+export const adminAddressSchema = z
+  .object({
+    email: z.string(),
+    health: z.enum(['active', 'soft_bounced', 'bounced', 'blocked']),
+    placeholder: z.boolean().openapi({ description: "At a reserved example domain: replace it with the mission's real address." }),
+    softBounceCount: z.number().int(),
+    lastSuccessAt: z.string().nullable(),
+    lastFailureAt: z.string().nullable(),
+  })
+  .openapi('TargetAddress');
 
-export const adminTargetSchema = z.object({
-  iso2: z.string(),
-  country: z.string(),
-  group: z.string(),
-  councilMember: z.boolean(),
-  termEnds: z.number().int().nullable(),
-  missionName: z.string(),
-  timeZone: z.string(),
-  salutation: z.string(),
-  preferredLanguage: z.string(),
-  active: z.boolean(),
-  hourlyCap: z.number().int().nullable(),
-  needsRealAddress: z.boolean().openapi({ description: 'No address that is both real (not a placeholder) and deliverable (active or soft_bounced).' }),
-  addresses: z.array(adminAddressSchema),
-  digestOverrides: z.array(z.object({
-    campaign: z.string().openapi({ description: 'The campaign slug' }),
-    reason: z.string().openapi({ example: 'list-unsubscribe' }),
-    createdAt: z.string(),
-  })).openapi({ description: 'Campaigns whose letters this delegation gets as a daily digest, because its mail administrator pressed List-Unsubscribe. DELETE /api/admin/campaigns/{slug}/digest-overrides/{iso2} restores single letters.' }),
-}).openapi('AdminTarget');
+export const adminTargetSchema = z
+  .object({
+    iso2: z.string(),
+    country: z.string(),
+    group: z.string(),
+    councilMember: z.boolean(),
+    termEnds: z.number().int().nullable(),
+    missionName: z.string(),
+    timeZone: z.string(),
+    salutation: z.string(),
+    preferredLanguage: z.string(),
+    active: z.boolean(),
+    hourlyCap: z.number().int().nullable(),
+    needsRealAddress: z.boolean().openapi({ description: 'No address that is both real (not a placeholder) and deliverable (active or soft_bounced).' }),
+    addresses: z.array(adminAddressSchema),
+    digestOverrides: z
+      .array(
+        z.object({
+          campaign: z.string().openapi({ description: 'The campaign slug' }),
+          reason: z.string().openapi({ example: 'list-unsubscribe' }),
+          createdAt: z.string(),
+        }),
+      )
+      .openapi({
+        description:
+          'Campaigns whose letters this delegation gets as a daily digest, because its mail administrator pressed List-Unsubscribe. DELETE /api/admin/campaigns/{slug}/digest-overrides/{iso2} restores single letters.',
+      }),
+  })
+  .openapi('AdminTarget');
 
 export const adminTargetListSchema = z.object({ targets: z.array(adminTargetSchema) }).openapi('AdminTargetList');
 
-export const importResultSchema = z.object({
-  created: z.number().int(),
-  updated: z.number().int(),
-  unchanged: z.number().int(),
-}).openapi('TargetImportResult');
+export const importResultSchema = z
+  .object({
+    created: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+  })
+  .openapi('TargetImportResult');

@@ -25,7 +25,10 @@ export function readCouncilMembers(source: string): CouncilMember[] {
   const rows = parse(source, { bom: true, columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
   return rows.map((row, index) => {
     const member = {
-      iso2: row.iso2 ?? '', country: row.country ?? '', unGroup: row.un_regional_group as UnGroup, termEnds: Number(row.hrc_term_ends),
+      iso2: row.iso2 ?? '',
+      country: row.country ?? '',
+      unGroup: row.un_regional_group as UnGroup,
+      termEnds: Number(row.hrc_term_ends),
     };
     if (!isCountryCode(member.iso2) || !member.country || !UN_GROUPS.includes(member.unGroup) || !Number.isInteger(member.termEnds)) {
       throw new Error(`${path.basename(membersFile)} line ${index + 2} is not a valid council member`);
@@ -43,7 +46,11 @@ export function placeholderAddress(iso2: string): string {
 
 function delegation(iso2: string, country: string, unGroup: string, councilMember: boolean, termEnds: number | null): TargetFields {
   return {
-    iso2, country, unGroup, councilMember, termEnds,
+    iso2,
+    country,
+    unGroup,
+    councilMember,
+    termEnds,
     missionName: `Permanent Mission of ${country} to the United Nations Office at Geneva`,
     // The missions sit in Geneva, whatever the capital's time zone.
     timeZone: 'Europe/Zurich',

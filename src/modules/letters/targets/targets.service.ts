@@ -30,7 +30,14 @@ export async function importTargets(db: Db, csv: string, actor: TargetsActor): P
   const rows = parsed.rows;
   return db.$transaction(async (tx) => {
     await targets.lockTargets(tx);
-    const existing = new Map((await targets.findByIso2sWithAddresses(tx, rows.map((row) => row.iso2))).map((t) => [t.iso2, t]));
+    const existing = new Map(
+      (
+        await targets.findByIso2sWithAddresses(
+          tx,
+          rows.map((row) => row.iso2),
+        )
+      ).map((t) => [t.iso2, t]),
+    );
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
     for (const { line: _line, ...row } of rows) result[await saveTarget(tx, existing.get(row.iso2), row)] += 1;
     await audit(tx, actor, 'targets.import', null, { ...result });
@@ -62,7 +69,9 @@ export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, act
     for (const [index, { email, health }] of addressHealth.entries()) {
       const wanted = normaliseEmail(email.trim());
       if (!wanted || !merged.emails.includes(wanted)) {
-        throw new AppError('validation_failed', { key: 'staff.healthOfUnknownAddress' }, [fieldError(`addressHealth.${index}.email`, 'staff.field.notThisDelegationsAddress')]);
+        throw new AppError('validation_failed', { key: 'staff.healthOfUnknownAddress' }, [
+          fieldError(`addressHealth.${index}.email`, 'staff.field.notThisDelegationsAddress'),
+        ]);
       }
       await targets.setAddressHealth(tx, current.id, wanted, health);
     }

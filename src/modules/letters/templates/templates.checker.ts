@@ -5,7 +5,11 @@
  */
 
 export type TemplatePart = 'subject' | 'html' | 'text';
-export interface TemplateError { part: TemplatePart; line: number; message: string }
+export interface TemplateError {
+  part: TemplatePart;
+  line: number;
+  message: string;
+}
 
 // ── Vocabulary ────────────────────────────────────────────────────────────────────────────────
 // What a template may name. `personal` marks what a supporter wrote: never in a subject, never
@@ -61,7 +65,10 @@ const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
 /** Handlebars' other built-ins, named so that using one says "not allowed" rather than "unknown variable". */
 const BUILTINS = new Set(['lookup', 'log', 'helperMissing', 'blockHelperMissing']);
 
-interface Scope { field: Field; personal: boolean }
+interface Scope {
+  field: Field;
+  personal: boolean;
+}
 
 /** Walks one part's syntax tree with a stack of scopes (`each` and `with` push one, as Handlebars does). */
 export class Checker {
@@ -69,7 +76,10 @@ export class Checker {
   private readonly scopes: Scope[];
   private eachDepth = 0;
 
-  constructor(private readonly part: TemplatePart, root: Field) {
+  constructor(
+    private readonly part: TemplatePart,
+    root: Field,
+  ) {
     this.scopes = [{ field: root, personal: false }];
   }
 
@@ -121,7 +131,8 @@ export class Checker {
   /** Checks a helper call; true if any argument is something the supporter wrote. */
   private helperCall(node: hbs.AST.MustacheStatement | hbs.AST.SubExpression, name: string | undefined): boolean {
     const helper = name && Object.hasOwn(HELPERS, name) ? HELPERS[name] : undefined;
-    if (!name || !helper) return this.failed(node, `the helper "${name ?? '?'}" is not allowed (allowed: if, unless, each, with, ${Object.keys(HELPERS).join(', ')})`);
+    if (!name || !helper)
+      return this.failed(node, `the helper "${name ?? '?'}" is not allowed (allowed: if, unless, each, with, ${Object.keys(HELPERS).join(', ')})`);
     if (!helper.parts.includes(this.part)) return this.failed(node, `the helper "${name}" can only be used in the ${helper.parts.join(' or ')} part`);
     if (node.hash) return this.failed(node, 'hash arguments (key=value) are not supported');
     if (node.params.length !== helper.arity) return this.failed(node, `"${name}" takes ${helper.arity} argument${helper.arity === 1 ? '' : 's'}`);
@@ -167,7 +178,11 @@ export class Checker {
     this.program(node.inverse);
     if (!resolved) return;
     const wanted = name === 'each' ? 'list' : 'object';
-    if (resolved.field.kind !== wanted) return this.fail(node, `{{#${name} ${(param as hbs.AST.PathExpression).original}}} needs ${wanted === 'list' ? 'a list (demands or entries)' : 'an object'}`);
+    if (resolved.field.kind !== wanted)
+      return this.fail(
+        node,
+        `{{#${name} ${(param as hbs.AST.PathExpression).original}}} needs ${wanted === 'list' ? 'a list (demands or entries)' : 'an object'}`,
+      );
     const field = resolved.field.kind === 'list' ? resolved.field.item : resolved.field;
     this.scopes.push({ field, personal: resolved.personal || Boolean(field.personal) });
     if (name === 'each') this.eachDepth++;
@@ -199,7 +214,7 @@ export class Checker {
     let field = scope!.field;
     let personal = scope!.personal;
     for (const part of parts) {
-      const next = field.kind === 'object' ? Object.hasOwn(field.fields, part) ? field.fields[part] : undefined : undefined;
+      const next = field.kind === 'object' ? (Object.hasOwn(field.fields, part) ? field.fields[part] : undefined) : undefined;
       if (!next) return this.failAt(path, `unknown variable "${path.original}"${hint(field)}`);
       field = next;
       personal ||= Boolean(field.personal);
@@ -243,4 +258,3 @@ export function lineOf(error: unknown): number {
   const match = /line (\d+)/.exec(String((error as Error).message ?? ''));
   return match ? Number(match[1]) : 1;
 }
-

@@ -14,13 +14,19 @@ export type { TemplateError, TemplatePart } from './templates.checker';
  * supporter typed can reach an email header or unescaped HTML.
  */
 
-export interface TemplateParts { subject: string; html: string; text: string }
+export interface TemplateParts {
+  subject: string;
+  html: string;
+  text: string;
+}
 export type LetterRenderer = (ctx: LetterContext) => RenderedLetter;
 
 const engine = Handlebars.create();
 // Numbers only: neither helper ever passes text through.
 engine.registerHelper('add1', (value: unknown) => (typeof value === 'number' ? value + 1 : ''));
-engine.registerHelper('plural', (count: unknown, one: unknown, many: unknown) => (typeof count === 'number' ? `${count} ${count === 1 ? String(one) : String(many)}` : ''));
+engine.registerHelper('plural', (count: unknown, one: unknown, many: unknown) =>
+  typeof count === 'number' ? `${count} ${count === 1 ? String(one) : String(many)}` : '',
+);
 engine.registerHelper('paragraphs', (text: unknown) => new Handlebars.SafeString(paragraphsHtml(typeof text === 'string' ? text : '')));
 // Not even reachable with knownHelpersOnly, but this instance has no use for them.
 engine.unregisterHelper('lookup');
@@ -36,8 +42,18 @@ const COMPILE_OPTIONS: CompileOptions = {
 
 /** Escaped paragraphs: blank lines separate <p>s, single newlines become <br>. */
 export function paragraphsHtml(text: string): string {
-  return text.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n+/).map((block) => block.trim()).filter(Boolean)
-    .map((block) => `<p>${block.split('\n').map((line) => Handlebars.escapeExpression(line.trim())).join('<br>\n')}</p>`)
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n+/)
+    .map((block) => block.trim())
+    .filter(Boolean)
+    .map(
+      (block) =>
+        `<p>${block
+          .split('\n')
+          .map((line) => Handlebars.escapeExpression(line.trim()))
+          .join('<br>\n')}</p>`,
+    )
     .join('\n');
 }
 
@@ -45,16 +61,25 @@ export function paragraphsHtml(text: string): string {
 const SAMPLE_LETTER: LetterContext = {
   campaign: { title: 'Campaign', slug: 'campaign' },
   source: { organisation: 'Organisation', url: 'https://example.org/statement', date: '2025-01-01' },
-  demands: [{ title: 'Demand', quote: 'Quote.', quoteTranslation: 'Translated quote.' }, { title: 'Demand 2', quote: 'Quote 2.', quoteTranslation: null }],
+  demands: [
+    { title: 'Demand', quote: 'Quote.', quoteTranslation: 'Translated quote.' },
+    { title: 'Demand 2', quote: 'Quote 2.', quoteTranslation: null },
+  ],
   supporter: { name: 'Name', city: 'City', country: 'Country', countryCode: 'KZ', paragraph: 'One.\n\nTwo.' },
   delegation: { iso2: 'FR', country: 'France', mission: 'Mission', salutation: 'Excellency,' },
 };
 
 const SAMPLE_DIGEST: DigestContext = {
-  campaign: SAMPLE_LETTER.campaign, source: SAMPLE_LETTER.source, demands: SAMPLE_LETTER.demands, delegation: SAMPLE_LETTER.delegation,
+  campaign: SAMPLE_LETTER.campaign,
+  source: SAMPLE_LETTER.source,
+  demands: SAMPLE_LETTER.demands,
+  delegation: SAMPLE_LETTER.delegation,
   period: { from: '2025-01-01', to: '2025-01-02' },
   count: 2,
-  entries: [{ name: 'Name', country: 'Country', paragraph: 'One.' }, { name: 'Other', country: null, paragraph: null }],
+  entries: [
+    { name: 'Name', country: 'Country', paragraph: 'One.' },
+    { name: 'Other', country: null, paragraph: null },
+  ],
 };
 
 /** What a mailing (campaign update) template can see. */
@@ -66,7 +91,9 @@ export interface MailingContext {
 const SAMPLE_MAILING: MailingContext = { campaign: SAMPLE_LETTER.campaign, supporter: { name: 'Name' } };
 
 function firstLine(error: unknown): string {
-  return String((error as Error).message ?? error).split('\n')[0]!.replace(/ - \d+:\d+$/, '');
+  return String((error as Error).message ?? error)
+    .split('\n')[0]!
+    .replace(/ - \d+:\d+$/, '');
 }
 
 const PARTS: TemplatePart[] = ['subject', 'html', 'text'];
@@ -160,7 +187,10 @@ const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u2
 
 /** What a supporter typed on one line: no control characters, no line breaks. */
 export function cleanLine(value: string): string {
-  return value.replace(/[\r\n\t]+/g, ' ').replace(CONTROL, '').trim();
+  return value
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(CONTROL, '')
+    .trim();
 }
 
 /** What a supporter typed over several lines: newlines kept (normalised to \n), nothing else invisible. */
@@ -185,9 +215,11 @@ export function sanitiseContext(ctx: LetterContext): LetterContext {
       paragraph: nullableText(ctx.supporter.paragraph),
     },
     delegation: {
-      iso2: cleanLine(ctx.delegation.iso2), country: cleanLine(ctx.delegation.country),
+      iso2: cleanLine(ctx.delegation.iso2),
+      country: cleanLine(ctx.delegation.country),
       // Stored as "Excellency" or "Excellency,": templates add their own punctuation.
-      mission: cleanLine(ctx.delegation.mission), salutation: cleanLine(ctx.delegation.salutation).replace(/[\s,;:.]+$/, ''),
+      mission: cleanLine(ctx.delegation.mission),
+      salutation: cleanLine(ctx.delegation.salutation).replace(/[\s,;:.]+$/, ''),
     },
   };
 }
@@ -229,7 +261,10 @@ export function renderDigest(ctx: DigestContext): RenderedLetter {
   }
   const clean = sanitiseContext({ ...ctx, supporter: { name: '', city: null, country: null, countryCode: null, paragraph: null } });
   return digestRenderer({
-    campaign: clean.campaign, source: clean.source, demands: clean.demands, delegation: clean.delegation,
+    campaign: clean.campaign,
+    source: clean.source,
+    demands: clean.demands,
+    delegation: clean.delegation,
     period: { from: cleanLine(ctx.period.from), to: cleanLine(ctx.period.to) },
     count: ctx.count,
     entries: ctx.entries.map((entry) => ({ name: cleanLine(entry.name), country: nullableLine(entry.country), paragraph: nullableText(entry.paragraph) })),

@@ -53,7 +53,14 @@ export function findCampaignForLetters(db: DbClient, where: { slug: string } | {
   return db.campaign.findUnique({
     where,
     select: {
-      id: true, slug: true, title: true, status: true, sourceOrganisation: true, sourceUrl: true, statementDate: true, language: true,
+      id: true,
+      slug: true,
+      title: true,
+      status: true,
+      sourceOrganisation: true,
+      sourceUrl: true,
+      statementDate: true,
+      language: true,
       demands: { select: { title: true, quote: true }, orderBy: { position: 'asc' } },
     },
   });

@@ -5,9 +5,7 @@ import { requireJson } from '../../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi';
 import { adminActor, adminAuth } from '../../admin';
 import { slugParams } from '../../../platform/http/params';
-import {
-  adminPreviewSchema, languageQuery, publicPreviewSchema, renderedLetterSchema, templateSchema, templateUpdateSchema,
-} from './templates.schemas';
+import { adminPreviewSchema, languageQuery, publicPreviewSchema, renderedLetterSchema, templateSchema, templateUpdateSchema } from './templates.schemas';
 import { getTemplate, previewLetter, saveTemplate } from './templates.service';
 
 export function templatesRouter(platform: Platform): Router {
@@ -32,9 +30,17 @@ export function templatesRouter(platform: Platform): Router {
   router.post('/api/admin/campaigns/:slug/letter-template/preview', requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { iso2, supporter, language, template } = adminPreviewSchema.parse(req.body);
-    const letter = await previewLetter(platform, slug, {
-      iso2, language, template, supporter: { name: supporter.name, city: supporter.city, countryCode: supporter.country, paragraph: supporter.paragraph },
-    }, { publicOnly: false });
+    const letter = await previewLetter(
+      platform,
+      slug,
+      {
+        iso2,
+        language,
+        template,
+        supporter: { name: supporter.name, city: supporter.city, countryCode: supporter.country, paragraph: supporter.paragraph },
+      },
+      { publicOnly: false },
+    );
     res.set('Cache-Control', 'no-store').json(letter);
   });
 
@@ -49,16 +55,17 @@ export function templatesRouter(platform: Platform): Router {
   return router;
 }
 
-
-
 export function describeTemplatesApi(registry: OpenAPIRegistry): void {
-  const unauthorised = { 401: problemResponse('No valid session or token'), 403: problemResponse('Role too low (viewer reads, editor writes and previews), or a cookie write without X-CSRF-Token') };
+  const unauthorised = {
+    401: problemResponse('No valid session or token'),
+    403: problemResponse('Role too low (viewer reads, editor writes and previews), or a cookie write without X-CSRF-Token'),
+  };
   const path = '/api/admin/campaigns/{slug}/letter-template';
 
   registry.registerPath({
     method: 'get',
     path,
-    summary: 'The campaign\'s letter template (or the default letter, if it has none)',
+    summary: "The campaign's letter template (or the default letter, if it has none)",
     tags: ['Admin: letters'],
     security: ADMIN_SECURITY,
     request: { params: slugParams, query: languageQuery },
@@ -71,9 +78,10 @@ export function describeTemplatesApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'put',
     path,
-    summary: 'Save the campaign\'s letter template for one language',
-    description: 'The template is checked before it is saved: syntax, every variable against the letter\'s vocabulary, no supporter data in the subject, '
-      + 'no unescaped supporter data in HTML, no partials, only the listed helpers. Any error: 422 with errors[] naming the part and line, and nothing is saved.',
+    summary: "Save the campaign's letter template for one language",
+    description:
+      "The template is checked before it is saved: syntax, every variable against the letter's vocabulary, no supporter data in the subject, " +
+      'no unescaped supporter data in HTML, no partials, only the listed helpers. Any error: 422 with errors[] naming the part and line, and nothing is saved.',
     tags: ['Admin: letters'],
     security: ADMIN_SECURITY,
     request: { params: slugParams, body: { content: { 'application/json': { schema: templateUpdateSchema } } } },

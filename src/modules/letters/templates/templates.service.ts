@@ -5,7 +5,13 @@ import type { Db, DbClient } from '../../../platform/db';
 import { AppError } from '../../../platform/errors';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import {
-  compileTemplate, DEFAULT_LETTER, DEFAULT_LETTER_TRANSLATIONS, templateFieldErrors, validateTemplate, type LetterRenderer, type TemplateParts,
+  compileTemplate,
+  DEFAULT_LETTER,
+  DEFAULT_LETTER_TRANSLATIONS,
+  templateFieldErrors,
+  validateTemplate,
+  type LetterRenderer,
+  type TemplateParts,
 } from './templates.engine';
 import * as templates from './templates.repository';
 
@@ -103,7 +109,12 @@ export interface LetterCampaign {
   sourceUrl: string | null;
   statementDate: Date | null;
 }
-export interface LetterTarget { iso2: string; country: string; missionName: string; salutation: string }
+export interface LetterTarget {
+  iso2: string;
+  country: string;
+  missionName: string;
+  salutation: string;
+}
 export interface LetterSupporter {
   name: string;
   city?: string | null;
@@ -162,7 +173,12 @@ export interface PreviewRequest {
  * Renders a letter for the given delegation and supporter fields without storing anything.
  * `publicOnly` hides drafts, as everywhere the public looks.
  */
-export async function previewLetter(platform: { db: DbClient }, slug: string, request: PreviewRequest, options: { publicOnly: boolean }): Promise<RenderedLetter> {
+export async function previewLetter(
+  platform: { db: DbClient },
+  slug: string,
+  request: PreviewRequest,
+  options: { publicOnly: boolean },
+): Promise<RenderedLetter> {
   const campaign = await requireCampaign(platform.db, slug, options.publicOnly);
   const target = await templates.findActiveTargetByIso2(platform.db, request.iso2);
   if (!target) throw new AppError('target_not_found', { key: 'problems.detail.noActiveDelegation', params: { iso2: request.iso2 } });
@@ -171,21 +187,34 @@ export async function previewLetter(platform: { db: DbClient }, slug: string, re
     ? Object.assign(compileTemplate(request.template), { language: wanted })
     : await getLetterRenderer(platform.db, campaign.id, wanted);
   const texts = await localisedLetterTexts(platform.db, campaign, render.language);
-  return render(buildLetterContext({ campaign: { ...campaign, title: texts.title }, demands: texts.demands, target, supporter: request.supporter, language: render.language }));
+  return render(
+    buildLetterContext({
+      campaign: { ...campaign, title: texts.title },
+      demands: texts.demands,
+      target,
+      supporter: request.supporter,
+      language: render.language,
+    }),
+  );
 }
 
 /**
  * The campaign's title and demands as a letter in `language` shows them: translated titles and
  * quote translations when the campaign has that translation, the original otherwise.
  */
-export async function localisedLetterTexts(db: DbClient, campaign: { id: string; title: string; demands: ReadonlyArray<{ title: string; quote: string }> }, language: string) {
+export async function localisedLetterTexts(
+  db: DbClient,
+  campaign: { id: string; title: string; demands: ReadonlyArray<{ title: string; quote: string }> },
+  language: string,
+) {
   const texts = await findLocalisedTexts(db, campaign.id, language);
   return texts ?? { title: campaign.title, demands: campaign.demands.map((d) => ({ ...d, quoteTranslation: null })) };
 }
 
 async function requireCampaign(db: DbClient, slug: string, publicOnly = false): Promise<templates.LetterCampaignRow> {
   const campaign = await templates.findCampaignForLetters(db, { slug });
-  if (!campaign || (publicOnly && campaign.status === 'draft')) throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
+  if (!campaign || (publicOnly && campaign.status === 'draft'))
+    throw new AppError('campaign_not_found', { key: 'problems.detail.noCampaign', params: { slug } });
   return campaign;
 }
 
