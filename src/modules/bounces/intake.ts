@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
 import type { BounceSubject } from '../../platform/return-path';
-import { sql, sqlRow } from '../../platform/sql-rows';
+import { sql, sqlRow, sqlRows } from '../../platform/sql-rows';
 import { z } from 'zod';
 import { recordAddressFailure } from '../letters';
 import { markRecipientBounced } from '../mailings';
@@ -87,12 +87,12 @@ export async function takeReport(platform: Platform, subject: BounceSubject, rep
       const addressId =
         party.targetId && verdict.recipient
           ? ((
-              await tx.$queryRaw<{ id: string }[]>`
+              await sqlRows(tx, z.strictObject({ id: sql.text }))`
             SELECT id::text AS id FROM target_addresses WHERE target_id = ${party.targetId}::uuid AND lower(email) = ${verdict.recipient}`
             )[0]?.id ?? null)
           : null;
       // Never a supporter's id here: a supporter's report names only the campaign and the mailing.
-      const inserted = await tx.$queryRaw<{ id: string }[]>`
+      const inserted = await sqlRows(tx, z.strictObject({ id: sql.text }))`
         INSERT INTO delivery_reports (report_key, subject_kind, target_id, kind, status, address_id, campaign_id, mailing_id, letter_id)
         VALUES (${reportKey(report, raw, subject, verdict)}, ${party.kind}, ${party.targetId}::uuid,
           ${verdict.kind}::"DeliveryReportKind", ${verdict.status}, ${addressId}::uuid,

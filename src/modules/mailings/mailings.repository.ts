@@ -1,7 +1,11 @@
+import { z } from 'zod';
+import { sql, sqlRows } from '../../platform/sql-rows';
 import type { DbClient } from '../../platform/db';
 import type { MailingCounts } from './mailings.schemas';
 
 /** All of the mailings' Prisma and SQL. */
+
+const LockedMailingRow = z.strictObject({ status: z.enum(['draft', 'sending', 'paused', 'cancelled', 'done']), campaign_id: sql.uuid, run: z.number() });
 
 export interface MailingRow {
   id: string;
@@ -43,7 +47,7 @@ export async function listMailings(db: DbClient, campaignId: string): Promise<Ma
 
 /** Locks the mailing's row for a state change: the status read is the one the change applies to. */
 export async function lockMailing(db: DbClient, id: string): Promise<{ status: MailingRow['status']; campaign_id: string; run: number } | undefined> {
-  const [row] = await db.$queryRaw<{ status: MailingRow['status']; campaign_id: string; run: number }[]>`
+  const [row] = await sqlRows(db, LockedMailingRow)`
     SELECT status::text AS status, campaign_id, run FROM mailings WHERE id = ${id}::uuid FOR UPDATE`;
   return row;
 }
@@ -113,7 +117,7 @@ export async function countRecipients(db: DbClient, mailingIds: string[]): Promi
   const rows =
     mailingIds.length === 0
       ? []
-      : await db.$queryRaw<{ mailing_id: string; status: string; n: number }[]>`
+      : await sqlRows(db, z.strictObject({ mailing_id: sql.text, status: sql.text, n: z.number() }))`
     SELECT mailing_id, status::text AS status, count(*)::int AS n FROM mailing_recipients WHERE mailing_id = ANY(${mailingIds}::uuid[]) GROUP BY 1, 2`;
   const counts = new Map<string, MailingCounts>();
   for (const id of mailingIds) counts.set(id, { recipients: 0, queued: 0, sent: 0, failed: 0, bounced: 0, unsubscribed: 0 });
@@ -131,16 +135,17 @@ export async function countRecipients(db: DbClient, mailingIds: string[]): Promi
 
 // ── Delivery ─────────────────────────────────────────────────────────────────────────────────
 
-export interface ClaimedRecipient {
-  id: string;
-  supporter_id: string;
-  language: string;
-  attempts: number;
-  email_encrypted: string;
-  name_encrypted: string;
+const ClaimedRecipientRow = z.strictObject({
+  id: sql.text,
+  supporter_id: sql.text,
+  language: sql.text,
+  attempts: z.number(),
+  email_encrypted: sql.text,
+  name_encrypted: sql.text,
   /** Unsubscribed from this campaign, or the address is suppressed, since the recipients were fixed. */
-  stopped: boolean;
-}
+  stopped: sql.bool,
+});
+export type ClaimedRecipient = z.infer<typeof ClaimedRecipientRow>;
 
 /**
  * Claims up to `limit` queued recipients (queued → sending, with the lease starting now). Several
@@ -149,7 +154,7 @@ export interface ClaimedRecipient {
  * mailing re-sorted 2,000 times), where the (mailing_id, status) index stops at the limit.
  */
 export async function claimRecipients(db: DbClient, mailingId: string, limit: number): Promise<ClaimedRecipient[]> {
-  return db.$queryRaw<ClaimedRecipient[]>`
+  return sqlRows(db, ClaimedRecipientRow)`
     WITH claimed AS (
       UPDATE mailing_recipients r SET status = 'sending', sending_at = now(), attempts = r.attempts + 1
       FROM (SELECT id FROM mailing_recipients WHERE mailing_id = ${mailingId}::uuid AND status = 'queued'
@@ -201,7 +206,7 @@ export async function finishIfDone(db: DbClient, mailingId: string): Promise<boo
  */
 export async function countRecentTests(db: DbClient, accountId: string): Promise<number> {
   await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('mailing-test:' || ${accountId}))`;
-  const [row] = await db.$queryRaw<{ n: number }[]>`
+  const [row] = await sqlRows(db, z.strictObject({ n: z.number() }))`
     SELECT count(*)::int AS n FROM audit_events WHERE action = 'mailings.test' AND actor_account_id = ${accountId}::uuid AND at > now() - interval '1 hour'`;
   return row?.n ?? 0;
 }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { sql, sqlRows } from '../../platform/sql-rows';
 import type { Queue } from 'bullmq';
 import type { Platform } from '../../platform/context';
 import type { Logger } from '../../platform/logger';
@@ -22,7 +24,7 @@ export async function sweepMailings(platform: Platform, queue: Queue): Promise<{
     UPDATE mailing_recipients SET status = 'queued', sending_at = NULL
     WHERE status = 'sending' AND sending_at < now() - make_interval(secs => ${lease})`;
 
-  const stalled = await platform.db.$queryRaw<{ id: string; run: number }[]>`
+  const stalled = await sqlRows(platform.db, z.strictObject({ id: sql.text, run: z.number() }))`
     SELECT m.id, m.run FROM mailings m
     WHERE m.status = 'sending'
       AND EXISTS (SELECT 1 FROM mailing_recipients r WHERE r.mailing_id = m.id AND r.status = 'queued')

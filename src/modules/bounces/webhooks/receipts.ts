@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { sqlRows } from '../../../platform/sql-rows';
 import type { DbClient } from '../../../platform/db';
 
 /**
@@ -7,7 +9,7 @@ import type { DbClient } from '../../../platform/db';
  * longer needed: a call that old is refused by its timestamp anyway.
  */
 export async function firstReceipt(db: DbClient, provider: 'ses' | 'mailgun', receiptId: string): Promise<boolean> {
-  const inserted = await db.$queryRaw<{ ok: number }[]>`
+  const inserted = await sqlRows(db, z.strictObject({ ok: z.number() }))`
     INSERT INTO webhook_receipts (provider, receipt_id) VALUES (${provider}, ${receiptId})
     ON CONFLICT (provider, receipt_id) DO NOTHING
     RETURNING 1 AS ok`;

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
+import { sqlRows } from '../../../platform/sql-rows';
 import type { Platform } from '../../../platform/context';
 import { AppError } from '../../../platform/errors';
 import { problemResponse } from '../../../platform/http/openapi';
@@ -57,7 +58,7 @@ export function providerWebhooksRouter(platform: Platform, options: WebhookOptio
   }
 
   async function isNewReceipt(provider: 'ses' | 'mailgun', receiptId: string): Promise<boolean> {
-    const rows = await db.$queryRaw<{ n: number }[]>`
+    const rows = await sqlRows(db, z.strictObject({ n: z.number() }))`
       SELECT 1 AS n FROM webhook_receipts WHERE provider = ${provider} AND receipt_id = ${receiptId}`;
     return rows.length === 0;
   }

@@ -2,7 +2,7 @@ import type { Platform } from '../../../platform/context';
 import type { Db, DbClient } from '../../../platform/db';
 import { AppError } from '../../../platform/errors';
 import { isLocale } from '../../../platform/i18n';
-import { sql, sqlRow } from '../../../platform/sql-rows';
+import { sql, sqlRow, sqlRows } from '../../../platform/sql-rows';
 import { z } from 'zod';
 import { audit, type AdminPrincipal } from '../../admin';
 import { enqueueDeliveries } from './queueing';
@@ -64,7 +64,7 @@ export async function overrideState(db: DbClient, ids: OverrideIds): Promise<Ove
  */
 export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' | 'page'): Promise<boolean> {
   return db.$transaction(async (tx) => {
-    const inserted = await tx.$queryRaw<{ iso2: string; slug: string }[]>`
+    const inserted = await sqlRows(tx, z.strictObject({ iso2: sql.text, slug: sql.text }))`
       WITH added AS (
         INSERT INTO target_digest_overrides (campaign_id, target_id, reason)
         SELECT c.id, t.id, ${OVERRIDE_REASON} FROM campaigns c, targets t WHERE c.id = ${ids.campaignId}::uuid AND t.id = ${ids.targetId}::uuid
@@ -74,7 +74,7 @@ export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' 
       SELECT t.iso2, c.slug FROM added a JOIN targets t ON t.id = a.target_id JOIN campaigns c ON c.id = a.campaign_id`;
     const [added] = inserted;
     if (added) await audit(tx, null, 'targets.digest_override.create', added.iso2, { campaign: added.slug, reason: OVERRIDE_REASON, via });
-    const exists = await tx.$queryRaw<{ n: number }[]>`
+    const exists = await sqlRows(tx, z.strictObject({ n: z.number() }))`
       SELECT 1 AS n FROM target_digest_overrides WHERE campaign_id = ${ids.campaignId}::uuid AND target_id = ${ids.targetId}::uuid`;
     return exists.length > 0;
   });
@@ -88,14 +88,14 @@ export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' 
  */
 export async function restoreIndividualLetters(db: Db, slug: string, iso2: string, actor: AdminPrincipal): Promise<{ requeued: number }> {
   return db.$transaction(async (tx) => {
-    const [deleted] = await tx.$queryRaw<{ campaign_id: string; target_id: string }[]>`
+    const [deleted] = await sqlRows(tx, z.strictObject({ campaign_id: sql.text, target_id: sql.text }))`
       DELETE FROM target_digest_overrides o USING campaigns c, targets t
       WHERE o.campaign_id = c.id AND o.target_id = t.id AND c.slug = ${slug} AND t.iso2 = ${iso2}
       RETURNING o.campaign_id::text, o.target_id::text`;
     if (!deleted) throw new AppError('not_found', { key: 'staff.noDigestOverride', params: { slug, iso2 } });
     const now = new Date();
     // queued_at names the new job (see sweeper.ts), so the sweeper sees it as alive.
-    const waiting = await tx.$queryRaw<{ id: string }[]>`
+    const waiting = await sqlRows(tx, z.strictObject({ id: sql.text }))`
       UPDATE letters SET queued_at = ${now}
       WHERE campaign_id = ${deleted.campaign_id}::uuid AND target_id = ${deleted.target_id}::uuid AND status = 'queued'
       RETURNING id::text`;

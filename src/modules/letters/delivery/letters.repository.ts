@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { sql, sqlRows } from '../../../platform/sql-rows';
 import type { DbClient } from '../../../platform/db';
 import { SEALED, type SealedValue } from '../../supporters';
 
@@ -13,11 +15,12 @@ export interface LetterDraft {
   paragraphEncrypted: string | null;
 }
 
-export interface RecordedLetter {
-  id: string;
-  target_id: string;
-  status: 'held' | 'queued' | 'review';
-}
+const RecordedLetterRow = z.strictObject({
+  id: sql.text,
+  target_id: sql.text,
+  status: z.enum(['held', 'queued', 'review']),
+});
+export type RecordedLetter = z.infer<typeof RecordedLetterRow>;
 
 /**
  * One letter per (campaign, supporter, delegation). Asking again changes nothing, except that a
@@ -39,7 +42,7 @@ export async function recordLetters(
   drafts: LetterDraft[],
 ): Promise<RecordedLetter[]> {
   if (drafts.length === 0) return [];
-  return db.$queryRaw<RecordedLetter[]>`
+  return sqlRows(db, RecordedLetterRow)`
     INSERT INTO letters (id, campaign_id, supporter_id, target_id, attempt_id, approval_id, status, review_reason, paragraph_encrypted, paragraph_fingerprint, queued_at)
     SELECT d.id, ${common.campaignId}::uuid, ${common.supporterId}::uuid, d.target_id, ${common.attemptId}::uuid, ${common.approvalId}::uuid, d.status::"LetterStatus", d.review_reason,
            d.paragraph_encrypted, ${common.fingerprint}::bigint, CASE WHEN d.status = 'queued' THEN now() END
@@ -55,7 +58,7 @@ export async function recordLetters(
 
 /** How many letters to each delegation in the last day carry a near-identical paragraph. */
 export async function countNearIdentical(db: DbClient, targetIds: string[], fingerprint: bigint, maxBits: number): Promise<Map<string, number>> {
-  const rows = await db.$queryRaw<{ target_id: string; n: bigint }[]>`
+  const rows = await sqlRows(db, z.strictObject({ target_id: sql.text, n: sql.bigint }))`
     SELECT target_id, count(*) AS n FROM letters
     WHERE target_id = ANY(${targetIds}::uuid[]) AND created_at > now() - interval '24 hours'
       AND paragraph_fingerprint IS NOT NULL AND status <> 'cancelled'
@@ -70,7 +73,7 @@ export async function countNearIdentical(db: DbClient, targetIds: string[], fing
  * digest override is never claimed alone: it waits for the digest, which claims it the same way.
  */
 export async function claimForSending(db: DbClient, letterId: string, leaseSeconds: number): Promise<{ attempts: number } | null> {
-  const [row] = await db.$queryRaw<{ attempts: number }[]>`
+  const [row] = await sqlRows(db, z.strictObject({ attempts: z.number() }))`
     UPDATE letters SET status = 'sending', sending_at = now(), attempts = attempts + 1
     WHERE id = ${letterId}::uuid
       AND (status = 'queued' OR (status = 'sending' AND sending_at < now() - make_interval(secs => ${leaseSeconds})))
@@ -79,47 +82,47 @@ export async function claimForSending(db: DbClient, letterId: string, leaseSecon
   return row ?? null;
 }
 
-interface DeliveryRow {
-  id: string;
-  status: string;
-  sending_at: Date | null;
-  paragraph_encrypted: string | null;
-  attempt_id: string;
-  campaign_id: string;
-  slug: string;
-  title: string;
-  summary: string | null;
-  campaign_language: string;
-  source_organisation: string;
-  source_url: string | null;
-  statement_date: Date | null;
-  sender_name: string;
-  sender_email: string;
-  letter_mode: string;
-  letter_test_mode: boolean;
-  demands: Array<{ position: number; title: string; quote: string }>;
-  target_id: string;
-  iso2: string;
-  country: string;
-  mission_name: string;
-  salutation: string;
-  time_zone: string;
-  preferred_language: string;
-  hourly_cap: number | null;
-  supporter_id: string;
-  email_encrypted: string;
-  name_encrypted: string;
-  typed: boolean;
-  signature_id: string | null;
-  signature_country: string | null;
-  city_encrypted: string | null;
-  template_id: string | null;
-  template_language: string | null;
-  template_updated_at: Date | null;
-  translation: { language: string; title: string; summary: string | null; demands: unknown } | null;
-  addresses: Array<{ id: string; email: string }>;
-  digest_override: boolean;
-}
+const DeliveryRowSchema = z.strictObject({
+  id: sql.text,
+  status: sql.text,
+  sending_at: sql.timestamp.nullable(),
+  paragraph_encrypted: sql.text.nullable(),
+  attempt_id: sql.text,
+  campaign_id: sql.text,
+  slug: sql.text,
+  title: sql.text,
+  summary: sql.text.nullable(),
+  campaign_language: sql.text,
+  source_organisation: sql.text,
+  source_url: sql.text.nullable(),
+  statement_date: sql.timestamp.nullable(),
+  sender_name: sql.text,
+  sender_email: sql.text,
+  letter_mode: sql.text,
+  letter_test_mode: sql.bool,
+  demands: z.array(z.strictObject({ position: z.number(), title: sql.text, quote: sql.text })),
+  target_id: sql.text,
+  iso2: sql.text,
+  country: sql.text,
+  mission_name: sql.text,
+  salutation: sql.text,
+  time_zone: sql.text,
+  preferred_language: sql.text,
+  hourly_cap: z.number().nullable(),
+  supporter_id: sql.text,
+  email_encrypted: sql.text,
+  name_encrypted: sql.text,
+  typed: sql.bool,
+  signature_id: sql.text.nullable(),
+  signature_country: sql.text.nullable(),
+  city_encrypted: sql.text.nullable(),
+  template_id: sql.text.nullable(),
+  template_language: sql.text.nullable(),
+  template_updated_at: sql.timestamp.nullable(),
+  translation: z.strictObject({ language: sql.text, title: sql.text, summary: sql.text.nullable(), demands: z.unknown() }).nullable(),
+  addresses: z.array(z.strictObject({ id: sql.text, email: sql.text })),
+  digest_override: sql.bool,
+});
 
 /**
  * Everything sending one letter needs, in one raw query (no ORM call, no query compilation): the
@@ -129,7 +132,7 @@ interface DeliveryRow {
  * addresses (best first).
  */
 export async function findLetterForDelivery(db: DbClient, letterId: string) {
-  const [row] = await db.$queryRaw<DeliveryRow[]>`
+  const [row] = await sqlRows(db, DeliveryRowSchema)`
     SELECT l.id, l.status::text AS status, l.sending_at, l.paragraph_encrypted, l.attempt_id,
       c.id AS campaign_id, c.slug, c.title, c.summary, c.language AS campaign_language, c.source_organisation, c.source_url,
       c.statement_date, c.sender_name, c.sender_email, c.letter_mode::text AS letter_mode, c.letter_test_mode,
@@ -267,7 +270,7 @@ export function listLetters(db: DbClient, filter: { campaignSlug?: string; statu
 
 /** failed or review → queued, for an admin's retry. Returns the letters that changed. */
 export async function requeue(db: DbClient, letterIds: string[]) {
-  return db.$queryRaw<{ id: string; attempts: number; letter_mode: string; campaign_id: string; target_id: string }[]>`
+  return sqlRows(db, z.strictObject({ id: sql.text, attempts: z.number(), letter_mode: sql.text, campaign_id: sql.text, target_id: sql.text }))`
     UPDATE letters l SET status = 'queued', queued_at = now(), review_reason = NULL, failed_at = NULL
     FROM campaigns c
     WHERE l.id = ANY(${letterIds}::uuid[]) AND l.status IN ('failed', 'review') AND c.id = l.campaign_id
@@ -276,7 +279,7 @@ export async function requeue(db: DbClient, letterIds: string[]) {
 
 /** Claims every queued letter of one campaign to one delegation for a digest message. */
 export function claimForDigest(db: DbClient, campaignId: string, targetId: string, leaseSeconds: number) {
-  return db.$queryRaw<{ id: string; supporter_id: string; attempt_id: string; paragraph_encrypted: string | null }[]>`
+  return sqlRows(db, z.strictObject({ id: sql.text, supporter_id: sql.text, attempt_id: sql.text, paragraph_encrypted: sql.text.nullable() }))`
     UPDATE letters SET status = 'sending', sending_at = now(), attempts = attempts + 1
     WHERE campaign_id = ${campaignId}::uuid AND target_id = ${targetId}::uuid
       AND (status = 'queued' OR (status = 'sending' AND sending_at < now() - make_interval(secs => ${leaseSeconds})))
@@ -329,7 +332,7 @@ export function findCampaignAndTargetForDigest(db: DbClient, campaignId: string,
 /** The (campaign, delegation) pairs among these whose letters go out as the daily digest. */
 export async function findDigestOverrides(db: DbClient, pairs: Array<{ campaignId: string; targetId: string }>): Promise<Set<string>> {
   if (pairs.length === 0) return new Set();
-  const rows = await db.$queryRaw<{ campaign_id: string; target_id: string }[]>`
+  const rows = await sqlRows(db, z.strictObject({ campaign_id: sql.text, target_id: sql.text }))`
     SELECT o.campaign_id::text, o.target_id::text FROM target_digest_overrides o
     JOIN unnest(${pairs.map((p) => p.campaignId)}::uuid[], ${pairs.map((p) => p.targetId)}::uuid[]) AS p(campaign_id, target_id)
       ON p.campaign_id = o.campaign_id AND p.target_id = o.target_id`;
@@ -343,7 +346,7 @@ export const overrideKey = (campaignId: string, targetId: string) => `${campaign
  * delegation) is under a digest override: its single-letter job hands it to the digest.
  */
 export async function isWaitingUnderOverride(db: DbClient, letterId: string, leaseSeconds: number): Promise<boolean> {
-  const rows = await db.$queryRaw<{ n: number }[]>`
+  const rows = await sqlRows(db, z.strictObject({ n: z.number() }))`
     SELECT 1 AS n FROM letters l JOIN target_digest_overrides o ON o.campaign_id = l.campaign_id AND o.target_id = l.target_id
     WHERE l.id = ${letterId}::uuid
       AND (l.status = 'queued' OR (l.status = 'sending' AND l.sending_at < now() - make_interval(secs => ${leaseSeconds})))`;

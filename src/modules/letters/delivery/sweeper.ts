@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { sql, sqlRows } from '../../../platform/sql-rows';
 import type { Queue } from 'bullmq';
 import type { Platform } from '../../../platform/context';
 import type { Logger } from '../../../platform/logger';
@@ -12,12 +14,15 @@ import { enqueueDeliveries, letterJobId } from './queueing';
  */
 export async function sweepLetters(platform: Platform, lettersQueue: Queue, now = new Date()): Promise<{ leasesExpired: number; jobsRestored: number }> {
   const lease = platform.config.LETTERS_SEND_LEASE_SECONDS;
-  const expired = await platform.db.$queryRaw<{ id: string; campaign_id: string; target_id: string; attempts: number }[]>`
+  const expired = await sqlRows(platform.db, z.strictObject({ id: sql.text, campaign_id: sql.text, target_id: sql.text, attempts: z.number() }))`
     UPDATE letters SET status = 'queued', queued_at = ${now}
     WHERE status = 'sending' AND sending_at < now() - make_interval(secs => ${lease})
     RETURNING id, campaign_id, target_id, attempts`;
 
-  const stale = await platform.db.$queryRaw<{ id: string; campaign_id: string; target_id: string; attempts: number; letter_mode: string; queued_at: Date }[]>`
+  const stale = await sqlRows(
+    platform.db,
+    z.strictObject({ id: sql.text, campaign_id: sql.text, target_id: sql.text, attempts: z.number(), letter_mode: sql.text, queued_at: sql.timestamp }),
+  )`
     SELECT l.id, l.campaign_id, l.target_id, l.attempts, l.queued_at,
       CASE WHEN EXISTS (SELECT 1 FROM target_digest_overrides o WHERE o.campaign_id = l.campaign_id AND o.target_id = l.target_id)
         THEN 'digest' ELSE c.letter_mode::text END AS letter_mode

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { sql, sqlRows } from '../../../platform/sql-rows';
 import type { DbClient } from '../../../platform/db';
 import { SEALED, type SealedValue } from '../../supporters';
 
@@ -9,33 +11,33 @@ export async function insertApproval(db: DbClient, approval: { id: string; attem
     VALUES (${approval.id}::uuid, ${approval.attemptId}::uuid, CASE WHEN ${approval.approved} THEN now() END)`;
 }
 
-interface ApprovalRow {
-  id: string;
-  approved_at: Date | null;
-  attempt_id: string;
-  locale: string;
-  typed_name: string | null;
-  signature_id: string | null;
-  signature_status: string | null;
-  supporter_id: string | null;
-  email_hash: string | null;
-  email_encrypted: string | null;
-  supporter_name: string | null;
-  campaign_id: string;
-  slug: string;
-  title: string;
-  sender_name: string;
-  sender_email: string;
-  campaign_status: string;
-  letters: Array<{ id: string; iso2: string; country: string; paragraph_encrypted: string | null }>;
-}
+const ApprovalRowSchema = z.strictObject({
+  id: sql.text,
+  approved_at: sql.timestamp.nullable(),
+  attempt_id: sql.text,
+  locale: sql.text,
+  typed_name: sql.text.nullable(),
+  signature_id: sql.text.nullable(),
+  signature_status: sql.text.nullable(),
+  supporter_id: sql.text.nullable(),
+  email_hash: sql.text.nullable(),
+  email_encrypted: sql.text.nullable(),
+  supporter_name: sql.text.nullable(),
+  campaign_id: sql.text,
+  slug: sql.text,
+  title: sql.text,
+  sender_name: sql.text,
+  sender_email: sql.text,
+  campaign_status: sql.text,
+  letters: z.array(z.strictObject({ id: sql.text, iso2: sql.text, country: sql.text, paragraph_encrypted: sql.text.nullable() })),
+});
 
 /**
  * A request with what its email and page show: the name the letters carry, the campaign, and the
  * letters still held for this request (a newer request may have taken some over).
  */
 export async function findApproval(db: DbClient, approvalId: string) {
-  const [row] = await db.$queryRaw<ApprovalRow[]>`
+  const [row] = await sqlRows(db, ApprovalRowSchema)`
     SELECT ap.id, ap.approved_at, a.id AS attempt_id, a.locale, a.name_encrypted AS typed_name,
       s.id AS signature_id, s.status::text AS signature_status, p.id AS supporter_id, encode(p.email_hash, 'hex') AS email_hash, p.email_encrypted, p.name_encrypted AS supporter_name,
       c.id AS campaign_id, c.slug, c.title, c.sender_name, c.sender_email, c.status::text AS campaign_status,
@@ -92,7 +94,7 @@ export async function markApproved(db: DbClient, approvalId: string): Promise<bo
 
 /** The approved request's held letters, queued; what its email showed is what goes. */
 export function releaseApproved(db: DbClient, approvalId: string) {
-  return db.$queryRaw<{ id: string; campaign_id: string; target_id: string }[]>`
+  return sqlRows(db, z.strictObject({ id: sql.text, campaign_id: sql.text, target_id: sql.text }))`
     UPDATE letters SET status = 'queued', queued_at = now()
     WHERE approval_id = ${approvalId}::uuid AND status = 'held'
     RETURNING id, campaign_id, target_id`;

@@ -193,13 +193,13 @@ export async function recordAddressSuccess(db: DbClient, addressId: string | str
 export async function recordAddressFailure(db: DbClient, addressId: string, kind: 'soft' | 'hard'): Promise<AddressHealth | null> {
   const rows =
     kind === 'hard'
-      ? await db.$queryRaw<Array<{ health: AddressHealth }>>`
+      ? await sqlRows(db, HealthRow)`
         UPDATE target_addresses SET
           health = CASE WHEN health = 'blocked' THEN health ELSE 'bounced'::"AddressHealth" END,
           last_failure_at = (now() AT TIME ZONE 'UTC')
         WHERE id = ${addressId}::uuid
         RETURNING health::text AS health`
-      : await db.$queryRaw<Array<{ health: AddressHealth }>>`
+      : await sqlRows(db, HealthRow)`
         UPDATE target_addresses SET
           soft_bounce_count = soft_bounce_count + 1,
           health = CASE
@@ -212,6 +212,7 @@ export async function recordAddressFailure(db: DbClient, addressId: string, kind
   return rows[0]?.health ?? null;
 }
 
+const HealthRow = z.strictObject({ health: z.enum(['active', 'soft_bounced', 'bounced', 'blocked']) });
 const OverrideRow = z.object({ target_id: sql.uuid, slug: sql.text, reason: sql.text, created_at: sql.timestamp }).strict();
 
 /** Every override, for the admin's delegations list. */
