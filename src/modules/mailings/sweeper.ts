@@ -6,6 +6,7 @@ import type { Logger } from '../../platform/logger';
 import { addToOutbox } from '../../platform/outbox';
 import { JOBS } from '../../platform/queues';
 import { mailingJobId } from './mailings.service';
+import { PeriodicTask } from '../../platform/periodic-task';
 
 const LIVE_STATES = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children', 'paused', 'active']);
 
@@ -51,35 +52,22 @@ export async function sweepMailings(platform: Platform, queue: Queue): Promise<{
   return { leasesExpired, runsRestarted, finished };
 }
 
-export class MailingSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
+export class MailingSweeper extends PeriodicTask {
   constructor(
     private readonly platform: Platform,
     private readonly queue: Queue,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    const tick = () => {
-      if (this.running) return;
-      this.running = sweepMailings(this.platform, this.queue)
-        .then((result) => {
-          if (result.leasesExpired || result.runsRestarted) this.logger.warn(result, 'mailings swept');
-        })
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'mailing sweep failed; will retry'))
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.intervalMs);
+    intervalMs: number,
+  ) {
+    super(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected async runOnce(): Promise<void> {
+    try {
+      const result = await sweepMailings(this.platform, this.queue);
+      if (result.leasesExpired || result.runsRestarted) this.logger.warn(result, 'mailings swept');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'mailing sweep failed; will retry');
+    }
   }
 }

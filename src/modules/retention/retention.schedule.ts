@@ -1,47 +1,32 @@
 import type { Logger } from 'pino';
 import type { Platform } from '../../platform/context';
 import { runRetention } from './retention.service';
+import { PeriodicTask } from '../../platform/periodic-task';
 
 /**
  * Runs retention at start and then every RETENTION_INTERVAL_MS, in the process that runs the
  * outbox relay (like the other sweepers). The database says what is due, so nothing is lost when
  * a tick is: the next one does the work. Several such processes take turns (an advisory lock per batch).
  */
-export class RetentionSchedule {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
+export class RetentionSchedule extends PeriodicTask {
   constructor(
     private readonly platform: Platform,
     private readonly logger: Logger,
-    private readonly intervalMs = platform.config.RETENTION_INTERVAL_MS,
-  ) {}
-
-  start(): void {
-    const tick = () => {
-      if (this.running) return; // a long run is still going: the next tick after it picks up the rest
-      this.running = runRetention(this.platform, 'schedule')
-        .then(({ counts }) => {
-          if (Object.values(counts).some((n) => n > 0)) this.logger.info({ ...counts }, 'retention run removed expired personal data');
-        })
-        // Class and code only: a database error's message can quote the row it refused (a key, a hash).
-        .catch((error: unknown) =>
-          this.logger.warn(
-            { error: error instanceof Error ? error.name : typeof error, code: (error as { code?: unknown } | null)?.code },
-            'retention run failed; the next tick continues',
-          ),
-        )
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    tick();
-    this.timer = setInterval(tick, this.intervalMs);
-    this.timer.unref();
+    intervalMs = platform.config.RETENTION_INTERVAL_MS,
+  ) {
+    super(intervalMs, true);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected async runOnce(): Promise<void> {
+    try {
+      const { counts } = await runRetention(this.platform, 'schedule');
+      if (Object.values(counts).some((n) => n > 0)) this.logger.info({ ...counts }, 'retention run removed expired personal data');
+    } catch (error) {
+      // Class and code only: a database error's message can quote the row it refused (a key, a hash).
+      this.logger.warn(
+        { error: error instanceof Error ? error.name : typeof error, code: (error as { code?: unknown } | null)?.code },
+        'retention run failed; the next tick continues',
+      );
+    }
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../platform/db';
+import { PeriodicTask } from '../../platform/periodic-task';
 
 const BATCH = 5_000;
 
@@ -22,32 +23,22 @@ export async function clearExpiredIpHashes(db: Db, retentionDays: number, now = 
 }
 
 /** Runs the clean-up at start and then every hour, in the process that runs the outbox relay. */
-export class IpHashRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
+export class IpHashRetention extends PeriodicTask {
   constructor(
     private readonly db: Db,
     private readonly retentionDays: number,
     private readonly logger: Logger,
-    private readonly intervalMs = 3_600_000,
-  ) {}
-
-  start(): void {
-    const tick = () => {
-      this.running = clearExpiredIpHashes(this.db, this.retentionDays)
-        .then((cleared) => {
-          if (cleared > 0) this.logger.info({ cleared }, 'source-network hashes past retention cleared');
-        })
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'clearing old source-network hashes failed; will retry'));
-    };
-    tick();
-    this.timer = setInterval(tick, this.intervalMs);
-    this.timer.unref();
+    intervalMs = 3_600_000,
+  ) {
+    super(intervalMs, true);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected async runOnce(): Promise<void> {
+    try {
+      const cleared = await clearExpiredIpHashes(this.db, this.retentionDays);
+      if (cleared > 0) this.logger.info({ cleared }, 'source-network hashes past retention cleared');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'clearing old source-network hashes failed; will retry');
+    }
   }
 }

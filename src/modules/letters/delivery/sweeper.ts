@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Platform } from '../../../platform/context';
 import type { Logger } from '../../../platform/logger';
 import { enqueueDeliveries, letterJobId } from './queueing';
+import { PeriodicTask } from '../../../platform/periodic-task';
 
 /**
  * Makes sure no letter is silently dropped:
@@ -71,31 +72,22 @@ async function isLocked(queue: Queue, jobId: string): Promise<boolean> {
   return (await client.get(`${queue.toKey(jobId)}:lock`)) !== null;
 }
 
-export class LetterSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
+export class LetterSweeper extends PeriodicTask {
   constructor(
     private readonly platform: Platform,
     private readonly queue: Queue,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
-
-  start(): void {
-    const tick = () => {
-      this.running = sweepLetters(this.platform, this.queue)
-        .then((result) => {
-          if (result.leasesExpired || result.jobsRestored) this.logger.warn(result, 'letters swept');
-        })
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'letter sweep failed; will retry'));
-    };
-    tick();
-    this.timer = setInterval(tick, this.intervalMs);
+    intervalMs: number,
+  ) {
+    super(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  protected async runOnce(): Promise<void> {
+    try {
+      const result = await sweepLetters(this.platform, this.queue);
+      if (result.leasesExpired || result.jobsRestored) this.logger.warn(result, 'letters swept');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'letter sweep failed; will retry');
+    }
   }
 }
