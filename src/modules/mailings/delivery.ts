@@ -33,8 +33,12 @@ export function batchSizeFor(ratePerMinute: number, poolWidth: number): number {
 /**
  * Sends a mailing: one job per run (start, resume, re-drive) that claims recipients in small
  * batches (queued → sending, the lease starting at the claim), sends each, then records the
- * result. Before each batch it re-reads the mailing, so a pause or a cancel stops it within one
- * batch. The rate is kept by spacing batches (`rate_per_minute`). The job carries ids only.
+ * result. Before each claim it re-reads the mailing's status, so a pause or a cancel stops it
+ * within one batch. The rate is kept by spacing claims (`rate_per_minute`). The job carries ids only.
+ *
+ * Sends overlap claims: the next batch is claimed once half of the window is free, so the SMTP
+ * pool never drains while the worker waits for a batch's slowest message and the next claim
+ * (waiting for whole batches kept the pool idle for a third of the time).
  *
  * A worker killed mid-send leaves its claimed rows `sending`; after MAILINGS_SEND_LEASE_SECONDS
  * the sweeper queues them again and they are sent with the same Message-ID. As for letters, a
@@ -44,33 +48,84 @@ export function sendMailingHandler(deps: MailingDeliveryDeps) {
   const { platform } = deps;
   return async (job: Job): Promise<string> => {
     const { mailingId } = jobPayloads[JOBS.sendMailing].parse(job.data);
-    let renderer: MailingRenderer | undefined;
-    let campaign: repo.CampaignForMail | null = null;
-    let sent = 0;
+    const mailing = await repo.findMailing(platform.db, mailingId);
+    if (!mailing) return 'skipped: mailing gone';
+    const campaign = await repo.findCampaignForMail(platform.db, mailing.campaignId);
+    if (!campaign) return 'skipped: campaign gone';
+    const renderer = new MailingRenderer(platform, mailing, campaign);
     const recorder = new SentRecorder(platform.db);
-    for (;;) {
-      const mailing = await repo.findMailing(platform.db, mailingId);
-      if (!mailing) return 'skipped: mailing gone';
-      if (mailing.status !== 'sending') return `stopped: ${mailing.status} after ${sent}`;
-      campaign ??= await repo.findCampaignForMail(platform.db, mailing.campaignId);
-      if (!campaign) return 'skipped: campaign gone';
-      renderer ??= new MailingRenderer(platform, mailing, campaign);
-      const started = Date.now();
-      const rate = mailing.ratePerMinute ?? platform.config.MAILINGS_PER_MINUTE;
-      const batch = await repo.claimRecipients(platform.db, mailingId, batchSizeFor(rate, deps.batchSize));
-      if (batch.length === 0) {
-        // Rows still `sending` belong to another worker (or a dead one: the sweeper re-drives them).
-        return (await repo.finishIfDone(platform.db, mailingId)) ? `done after ${sent}` : `waiting for leased recipients after ${sent}`;
+    const window = new SendWindow();
+    let sent = 0;
+    let temporaryFailures = false;
+    const send = (recipient: repo.ClaimedRecipient) =>
+      sendOne(deps, renderer, campaign, mailingId, recipient, recorder).then((outcome) => {
+        if (outcome === 'sent') sent += 1;
+        if (outcome === 'queued') temporaryFailures = true;
+      });
+    try {
+      for (;;) {
+        const state = await repo.findSendingState(platform.db, mailingId);
+        if (!state) return 'skipped: mailing gone';
+        if (state.status !== 'sending') {
+          await window.drain();
+          return `stopped: ${state.status} after ${sent}`;
+        }
+        const started = Date.now();
+        const rate = state.ratePerMinute ?? platform.config.MAILINGS_PER_MINUTE;
+        const width = batchSizeFor(rate, deps.batchSize);
+        const batch = await repo.claimRecipients(platform.db, mailingId, width - window.size);
+        if (batch.length === 0) {
+          await window.drain();
+          if (temporaryFailures) throw new Error('temporary SMTP failures; retrying the run');
+          // Rows still `sending` belong to another worker (or a dead one: the sweeper re-drives them).
+          return (await repo.finishIfDone(platform.db, mailingId)) ? `done after ${sent}` : `waiting for leased recipients after ${sent}`;
+        }
+        for (const recipient of batch) window.add(send(recipient));
+        await window.waitUntilAtMost(Math.floor(width / 2));
+        // A server refusing for now: back off through the job's retries rather than spin on the same rows.
+        if (temporaryFailures) {
+          await window.drain();
+          throw new Error('temporary SMTP failures; retrying the run');
+        }
+        const wait = started + (batch.length * 60_000) / rate - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      const outcomes = await Promise.all(batch.map((recipient) => sendOne(deps, renderer!, campaign!, mailingId, recipient, recorder)));
-      sent += outcomes.filter((o) => o === 'sent').length;
-      // A server refusing for now: back off through the job's retries rather than spin on the same rows.
-      if (outcomes.includes('queued')) throw new Error('temporary SMTP failures; retrying the run');
-      const spacing = (batch.length * 60_000) / rate;
-      const wait = started + spacing - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    } finally {
+      // Whatever ends the run, no send of it is left running unobserved.
+      await window.settle();
     }
   };
+}
+
+/** The sends in flight: the run claims more when few are left, and waits for all before it ends. */
+export class SendWindow {
+  private readonly pending = new Set<Promise<void>>();
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  add(sending: Promise<void>): void {
+    const tracked: Promise<void> = sending.finally(() => this.pending.delete(tracked));
+    // A failed send is the run's failure once drained; meanwhile it must not go unhandled.
+    tracked.catch(() => undefined);
+    this.pending.add(tracked);
+  }
+
+  async waitUntilAtMost(count: number): Promise<void> {
+    while (this.pending.size > count) await Promise.race(this.pending);
+  }
+
+  /** Waits for every send; the first that failed fails the run. */
+  async drain(): Promise<void> {
+    const results = await this.settle();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  settle(): Promise<PromiseSettledResult<void>[]> {
+    return Promise.allSettled([...this.pending]);
+  }
 }
 
 /**

@@ -41,6 +41,11 @@ export async function findMailing(db: DbClient, id: string): Promise<MailingRow 
   return db.mailing.findUnique({ where: { id }, select: mailingSelect });
 }
 
+/** What a run re-reads before each claim: a pause, a cancel or a new rate takes effect within one batch. */
+export async function findSendingState(db: DbClient, id: string): Promise<{ status: MailingRow['status']; ratePerMinute: number | null } | null> {
+  return db.mailing.findUnique({ where: { id }, select: { status: true, ratePerMinute: true } });
+}
+
 export async function listMailings(db: DbClient, campaignId: string): Promise<MailingRow[]> {
   return db.mailing.findMany({ where: { campaignId }, select: mailingSelect, orderBy: { createdAt: 'desc' }, take: 100 });
 }
