@@ -1,6 +1,7 @@
 import { z } from '../../platform/http/zod';
 import { LOCALES } from '../../platform/i18n';
 import { slugParams } from '../../platform/http/params';
+import { hasHiddenCharacters } from '../../platform/hidden-text';
 
 /**
  * What staff may send to manage a campaign (`/api/admin/campaigns`). Texts that end up in letters
@@ -8,15 +9,13 @@ import { slugParams } from '../../platform/http/params';
  * bidi-override characters anywhere (they hide text in letters and exports).
  */
 
-const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/;
-
 const line = (max: number) =>
   z
     .string()
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine((value) => !HIDDEN.test(value) && !/[\r\n\u2028\u2029]/.test(value), 'must be one line of plain text');
+    .refine((value) => !hasHiddenCharacters(value) && !value.includes('\n'), 'must be one line of plain text');
 
 const text = (max: number) =>
   z
@@ -27,7 +26,11 @@ const text = (max: number) =>
         .string()
         .min(1, 'must not be empty')
         .max(max, `must be at most ${max} characters`)
-        .refine((value) => !HIDDEN.test(value), 'must be plain text (no control or direction-override characters)'),
+        // Line breaks of any kind are text here; hidden characters are not.
+        .refine(
+          (value) => !hasHiddenCharacters(value.replace(/\r\n?|[\u2028\u2029]/g, '\n')),
+          'must be plain text (no control or direction-override characters)',
+        ),
     );
 
 export const MAX_DEMANDS = 20;

@@ -1,13 +1,9 @@
 import { isCountryCode } from '../../platform/countries';
+import { stripHiddenCharacters } from '../../platform/hidden-text';
 import { LOCALES } from '../../platform/i18n';
 import { z } from '../../platform/http/zod';
 import { normaliseEmail } from './email-address';
 
-/**
- * Invisible and bidirectional-override characters are stripped from everything a supporter types:
- * they hide text in admin views and exports, and have no place in a name.
- */
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
 const LINE_BREAKS = /[\r\n\t]+/g;
 
 /** Form posts send "" for an empty optional field; treat it as absent. */
@@ -16,7 +12,7 @@ const emptyAsAbsent = (value: unknown) => (typeof value === 'string' && value.tr
 const singleLine = (max: number) =>
   z
     .string()
-    .transform((s) => s.replace(CONTROL, '').replace(LINE_BREAKS, ' ').trim())
+    .transform((s) => stripHiddenCharacters(s).replace(LINE_BREAKS, ' ').trim())
     .pipe(z.string().max(max, `must be at most ${max} characters`));
 const optionalLine = (max: number) => z.preprocess(emptyAsAbsent, singleLine(max).optional());
 
@@ -71,7 +67,7 @@ export const signingRequest = z
     email: emailAddress,
     name: z
       .string({ error: 'is required' })
-      .transform((s) => s.replace(CONTROL, '').replace(LINE_BREAKS, ' ').trim())
+      .transform((s) => stripHiddenCharacters(s).replace(LINE_BREAKS, ' ').trim())
       .pipe(z.string().min(1, 'is required').max(100, 'must be at most 100 characters'))
       .openapi({ type: 'string', example: 'Aigerim' }),
     country: z
@@ -89,7 +85,7 @@ export const signingRequest = z
       emptyAsAbsent,
       z
         .string()
-        .transform((s) => s.replace(CONTROL, '').replace(/\r\n?/g, '\n').trim())
+        .transform((s) => stripHiddenCharacters(s).replace(/\r\n?/g, '\n').trim())
         .pipe(z.string().max(1000, 'must be at most 1000 characters'))
         .optional(),
     ),

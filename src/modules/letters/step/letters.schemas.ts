@@ -1,12 +1,11 @@
 import { isCountryCode } from '../../../platform/countries';
+import { stripHiddenCharacters } from '../../../platform/hidden-text';
 import { z } from '../../../platform/http/zod';
 
 // The regional groups are the targets' own list: one list, one spelling.
 import { UN_GROUPS } from '../targets';
 
 export { UN_GROUPS };
-
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
 
 /** The longest paragraph a supporter may add to their letters (the letter step shows it). */
 export const PARAGRAPH_MAX = 2000;
@@ -46,7 +45,7 @@ export const lettersRequest = z
         (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
         z
           .string()
-          .transform((s) => s.replace(CONTROL, '').replace(/\r\n?/g, '\n').trim())
+          .transform((s) => stripHiddenCharacters(s).replace(/\r\n?/g, '\n').trim())
           .pipe(z.string().max(PARAGRAPH_MAX, `must be at most ${PARAGRAPH_MAX} characters`))
           .optional(),
       )

@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, type FieldError } from '../../../platform/errors';
+import { stripHiddenCharacters } from '../../../platform/hidden-text';
 import type { DigestContext, LetterContext, RenderedLetter } from './letter-context';
 import { Checker, DIGEST_VOCABULARY, LETTER_VOCABULARY, lineOf, MAILING_VOCABULARY, type TemplateError, type TemplatePart } from './templates.checker';
 
@@ -178,24 +179,14 @@ function compileParts(parts: TemplateParts): (data: object) => RenderedLetter {
   return (data) => ({ subject: oneLine(subject(data)), html: html(data), text: text(data) });
 }
 
-/**
- * Invisible and bidirectional-override characters: they hide or reorder text in a letter. The
- * API strips them on input; rendering strips them again, since a letter may be rendered from
- * data that came in some other way.
- */
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
-
 /** What a supporter typed on one line: no control characters, no line breaks. */
 export function cleanLine(value: string): string {
-  return value
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(CONTROL, '')
-    .trim();
+  return stripHiddenCharacters(value.replace(/[\r\n\t]+/g, ' ')).trim();
 }
 
 /** What a supporter typed over several lines: newlines kept (normalised to \n), nothing else invisible. */
 export function cleanText(value: string): string {
-  return value.replace(/\r\n?/g, '\n').replace(CONTROL, '').trim();
+  return stripHiddenCharacters(value.replace(/\r\n?/g, '\n')).trim();
 }
 
 const nullableLine = (value: string | null | undefined) => (value == null ? null : cleanLine(value) || null);
@@ -226,12 +217,12 @@ export function sanitiseContext(ctx: LetterContext): LetterContext {
 
 /** A subject is one header line: no CR/LF whatever the data held. */
 function oneLine(value: string): string {
-  return value.replace(CONTROL, '').replace(/\s+/g, ' ').trim();
+  return stripHiddenCharacters(value).replace(/\s+/g, ' ').trim();
 }
 
 /** A letter that says nothing (e.g. a template of only conditionals that all failed): delivery cancels it. */
 export function isEmptyLetter(rendered: RenderedLetter): boolean {
-  return rendered.text.replace(CONTROL, '').trim() === '';
+  return stripHiddenCharacters(rendered.text).trim() === '';
 }
 
 // ── The system's own templates ────────────────────────────────────────────────────────────────
