@@ -19,7 +19,7 @@ const FLOORS = [
   ['mailings', 'retention'],
   // Above mailings: a later bounce or complaint of an update moves its recipient (markRecipientBounced).
   ['bounces'],
-  ['public', 'dashboard'],
+  ['public', 'dashboard', 'osdi'],
   ['embed'],
 ];
 const MODULES = FLOORS.flat();

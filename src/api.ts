@@ -17,6 +17,7 @@ import { describeErasureApi, erasureRouter } from './modules/erasure';
 import { describeRetentionApi, retentionRouter } from './modules/retention';
 import { deliverabilityRouter, describeDeliverabilityApi, describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
 import { describeMailingsApi, mailingsRouter } from './modules/mailings';
+import { describeOsdiApi, osdiRouter } from './modules/osdi';
 import {
   approvalRouter,
   describeDigestOverridesApi,
@@ -45,6 +46,7 @@ export function buildApi(platform: Platform): Express {
       describeCampaignsAdminApi,
       describeErasureApi,
       describeRetentionApi,
+      describeOsdiApi,
       describeProviderWebhooksApi,
       describeMailingsApi,
       describeDigestOverridesApi,
@@ -76,6 +78,7 @@ export function buildApi(platform: Platform): Express {
       adminRouter(platform),
       campaignsAdminRouter(platform),
       mailingsRouter(platform),
+      osdiRouter(platform),
       dashboardRouter(platform),
       erasureRouter(platform),
       retentionRouter(platform),

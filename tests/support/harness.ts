@@ -39,6 +39,8 @@ export function productionSecrets(): Record<string, string> {
 export interface TestApiOptions {
   /** Where the platform's logger writes (e.g. a `LogCollector`), instead of stdout. */
   logStream?: NodeJS.WritableStream;
+  /** The port to listen on (0: any free one); for a test whose PUBLIC_BASE_URL must name this server. */
+  port?: number;
 }
 
 export async function startTestApi(overrides: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestApi> {
@@ -46,7 +48,7 @@ export async function startTestApi(overrides: Record<string, string> = {}, optio
   // The request-path Redis client refuses commands until it is connected; wait for it (a test
   // with an unreachable Redis goes on after a moment).
   await redisReady(platform, 500);
-  const server: Server = buildApi(platform).listen(0, '127.0.0.1');
+  const server: Server = buildApi(platform).listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   answerClientErrors(server);
   const { port } = server.address() as AddressInfo;

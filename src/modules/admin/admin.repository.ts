@@ -82,9 +82,18 @@ export function deleteSessionsOf(db: DbClient, accountId: string) {
   return db.adminSession.deleteMany({ where: { accountId } });
 }
 
-const tokenSelect = { id: true, name: true, role: true, createdAt: true, lastUsedAt: true, revokedAt: true, account: { select: { email: true } } } as const;
+const tokenSelect = {
+  id: true,
+  name: true,
+  role: true,
+  scopes: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+  account: { select: { email: true } },
+} as const;
 
-export function insertToken(db: DbClient, data: { accountId: string; name: string; role: Role; tokenHash: Buffer }) {
+export function insertToken(db: DbClient, data: { accountId: string; name: string; role: Role; scopes: string[]; tokenHash: Buffer }) {
   return db.apiToken.create({ data: { ...data, tokenHash: new Uint8Array(data.tokenHash) }, select: tokenSelect });
 }
 
@@ -102,6 +111,7 @@ export function findTokenByHash(db: DbClient, tokenHash: Buffer) {
     select: {
       id: true,
       role: true,
+      scopes: true,
       revokedAt: true,
       lastUsedAt: true,
       account: { select: { id: true, email: true, role: true, canExport: true, disabledAt: true } },

@@ -23,12 +23,32 @@ export const sessionAnswer = z
   })
   .openapi('AdminSession');
 
-export const tokenCreateRequest = z.object({ name: z.string().trim().min(1).max(100), role: roleSchema }).strict();
+/**
+ * What a token may do outside the admin API (the OSDI API, src/modules/osdi): `osdi:read` reads
+ * petitions and signatures without personal data, `osdi:people` adds people (names, addresses;
+ * each read audited, and only for an account that may export), `osdi:write` records signatures
+ * through the helpers (the same path as the public form).
+ */
+export const TOKEN_SCOPES = ['osdi:read', 'osdi:people', 'osdi:write'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+export const tokenCreateRequest = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    role: roleSchema,
+    scopes: z
+      .array(z.enum(TOKEN_SCOPES, { error: `must be one of: ${TOKEN_SCOPES.join(', ')}` }))
+      .max(TOKEN_SCOPES.length)
+      .default([])
+      .transform((scopes) => [...new Set(scopes)]),
+  })
+  .strict();
 export const tokenSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
     role: roleSchema,
+    scopes: z.array(z.enum(TOKEN_SCOPES)),
     account: z.string(),
     createdAt: z.date(),
     lastUsedAt: z.date().nullable(),

@@ -3,7 +3,7 @@ import type { Config } from '../../platform/config';
 import type { Db, DbClient, Prisma } from '../../platform/db';
 import { AppError, fieldError, type ProblemText } from '../../platform/errors';
 import * as repo from './admin.repository';
-import { emailSchema, ROLES, type Role } from './admin.schemas';
+import { emailSchema, ROLES, TOKEN_SCOPES, type Role, type TokenScope } from './admin.schemas';
 import type { Redis } from '../../platform/redis';
 import { HashingGate } from './hashing-gate';
 import { countLoginAttempt, LOGIN_REFUSED, RetryLater, type LoginGuardConfig } from './login-guard';
@@ -20,6 +20,8 @@ export interface AdminPrincipal {
   accountId: string | null;
   tokenId: string | null;
   email: string | null;
+  /** An API token's scopes beyond the admin API (TOKEN_SCOPES); none for sessions and the bootstrap token. */
+  scopes?: readonly TokenScope[];
   csrfToken?: string;
   sessionHash?: Buffer;
 }
@@ -249,17 +251,25 @@ export async function resolveBearer(db: DbClient, config: AuthConfig, token: str
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > 60_000) await repo.touchToken(db, row.id, new Date(now));
   // A token never outranks its account, even after the account was demoted.
   const role = lowerRole(row.role, row.account.role);
-  return { via: 'token', role, canExport: exportAllowed(row.account.canExport, role), accountId: row.account.id, tokenId: row.id, email: row.account.email };
+  return {
+    via: 'token',
+    role,
+    canExport: exportAllowed(row.account.canExport, role),
+    accountId: row.account.id,
+    tokenId: row.id,
+    email: row.account.email,
+    scopes: knownScopes(row.scopes),
+  };
 }
 
-export async function createToken(db: Db, actor: AdminPrincipal, input: { name: string; role: Role }) {
+export async function createToken(db: Db, actor: AdminPrincipal, input: { name: string; role: Role; scopes: TokenScope[] }) {
   if (!actor.accountId) throw new AppError('forbidden', { key: 'staff.tokensNeedAccount' });
   if (!roleAtLeast(actor.role, input.role)) throw new AppError('forbidden', { key: 'staff.tokenRoleTooHigh' });
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const accountId = actor.accountId;
   const row = await db.$transaction(async (tx) => {
-    const inserted = await repo.insertToken(tx, { accountId, name: input.name, role: input.role, tokenHash: sha256(token) });
-    await audit(tx, actor, 'tokens.create', inserted.id, { role: inserted.role });
+    const inserted = await repo.insertToken(tx, { accountId, name: input.name, role: input.role, scopes: input.scopes, tokenHash: sha256(token) });
+    await audit(tx, actor, 'tokens.create', inserted.id, { role: inserted.role, scopes: input.scopes });
     return inserted;
   });
   return { ...shapeToken(row), token };
@@ -277,8 +287,22 @@ export async function revokeToken(db: Db, actor: AdminPrincipal, id: string): Pr
   });
 }
 
+/** The column is free text[]; only the scopes this version knows mean anything. */
+function knownScopes(scopes: readonly string[]): TokenScope[] {
+  return scopes.filter((scope): scope is TokenScope => (TOKEN_SCOPES as readonly string[]).includes(scope));
+}
+
 function shapeToken(t: Awaited<ReturnType<typeof repo.listTokens>>[number]) {
-  return { id: t.id, name: t.name, role: t.role, account: t.account.email, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt };
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    scopes: knownScopes(t.scopes),
+    account: t.account.email,
+    createdAt: t.createdAt,
+    lastUsedAt: t.lastUsedAt,
+    revokedAt: t.revokedAt,
+  };
 }
 
 // --- audit log ------------------------------------------------------------------------------

@@ -40,7 +40,11 @@ describe('the API document', () => {
       expect({ method, path, tags: operation.tags?.length }).toEqual({ method, path, tags: expect.any(Number) });
       expect(Array.isArray(operation.security)).toBe(true);
       const isAdminPath = path.startsWith('/api/admin/') && !(method === 'POST' && path === '/api/admin/session');
-      expect({ path, method, secured: (operation.security ?? []).length > 0 }).toEqual({ path, method, secured: isAdminPath || path === '/metrics' });
+      expect({ path, method, secured: (operation.security ?? []).length > 0 }).toEqual({
+        path,
+        method,
+        secured: isAdminPath || path === '/metrics' || path.startsWith('/api/osdi/'),
+      });
     }
     expect(document.paths['/metrics']!.get!.security).toEqual([{ metricsToken: [] }]);
     expect(document.components?.securitySchemes).toHaveProperty('metricsToken');

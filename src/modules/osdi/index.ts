@@ -1,0 +1,2 @@
+export { osdiRouter } from './osdi.routes';
+export { describeOsdiApi } from './osdi.openapi';

@@ -1,0 +1,162 @@
+import { Router, type Request, type Response } from 'express';
+import type { Platform } from '../../platform/context';
+import { AppError } from '../../platform/errors';
+import { z } from '../../platform/http/zod';
+import { audit } from '../admin';
+import { osdiPrincipal, requireScope } from './osdi.auth';
+import { parseCollectionQuery, MAX_PAGE_SIZE, type CollectionQuery } from './osdi.query';
+import * as repo from './osdi.repository';
+import { CURIES, osdiBase, personResource, petitionResource, signatureResource } from './osdi.resources';
+
+const HAL = 'application/hal+json';
+const idParams = z.object({ id: z.uuid() });
+
+function idOf(req: Request, resource: string): string {
+  const parsed = idParams.safeParse(req.params);
+  if (!parsed.success) throw new AppError('not_found', { key: 'staff.osdiNoResource', params: { resource } });
+  return parsed.data.id;
+}
+
+function sendHal(res: Response, body: unknown): void {
+  res.status(200).set('Cache-Control', 'no-store').type(HAL).send(JSON.stringify(body));
+}
+
+/** A page of a collection, with OSDI's counts and the next and previous links clients loop on. */
+function collection<T>(req: Request, res: Response, platform: Platform, rel: string, query: CollectionQuery, items: T[], total: number) {
+  const url = (page: number) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.query)) if (key !== 'page' && typeof value === 'string') params.set(key, value);
+    params.set('page', String(page));
+    params.set('per_page', String(query.perPage));
+    return `${platform.config.PUBLIC_BASE_URL}${req.path}?${params}`;
+  };
+  const totalPages = Math.ceil(total / query.perPage);
+  const itemLinks = items.map((item) => ({ href: (item as { _links: { self: { href: string } } })._links.self.href }));
+  sendHal(res, {
+    total_pages: totalPages,
+    per_page: query.perPage,
+    page: query.page,
+    total_records: total,
+    _links: {
+      curies: CURIES,
+      self: { href: url(query.page) },
+      ...(query.page < totalPages ? { next: { href: url(query.page + 1) } } : {}),
+      ...(query.page > 1 ? { previous: { href: url(Math.min(query.page - 1, Math.max(totalPages, 1))) } } : {}),
+      [rel]: itemLinks,
+    },
+    // Past the last page the array is empty: clients such as Parsons stop on that.
+    _embedded: { [rel]: items },
+  });
+}
+
+/** Rows of one page and the collection's total, counted again when the page is past the end. */
+async function paged<Row>(query: CollectionQuery, read: (limit: number, offset: number) => Promise<{ rows: Row[]; total: number | null }>) {
+  const found = await read(query.perPage, (query.page - 1) * query.perPage);
+  const total = found.total ?? (query.page > 1 ? ((await read(1, 0)).total ?? 0) : 0);
+  return { rows: found.rows, total };
+}
+
+/** Reads of personal data are audited: who (the token), which collection, how many records. */
+async function auditPersonalRead(platform: Platform, res: Response, what: string, records: number) {
+  if (records > 0) await audit(platform.db, osdiPrincipal(res), 'osdi.personal_data.read', null, { what, records });
+}
+
+export function osdiRouter(platform: Platform): Router {
+  const router = Router();
+  const base = osdiBase(platform);
+  const publicUrl = (slug: string) => `${platform.config.PUBLIC_BASE_URL}/c/${slug}`;
+  const read = requireScope(platform, 'osdi:read');
+  const people = requireScope(platform, 'osdi:people');
+  const withPersonalData = (res: Response) => osdiPrincipal(res).scopes?.includes('osdi:people') === true && osdiPrincipal(res).canExport;
+
+  router.get('/api/osdi/v1', read, (_req, res) => {
+    sendHal(res, {
+      motd: 'Clarion: petitions and letters for human-rights campaigns',
+      vendor_name: 'Clarion',
+      product_name: 'Clarion',
+      osdi_version: '1.2',
+      max_pagesize: MAX_PAGE_SIZE,
+      namespace: 'clarion',
+      _links: {
+        curies: CURIES,
+        self: { href: base, title: 'Clarion OSDI API entry point' },
+        'osdi:petitions': { href: `${base}/petitions`, title: 'Petitions (campaigns)' },
+        'osdi:signatures': { href: `${base}/signatures`, title: 'Confirmed signatures of every petition' },
+        'osdi:people': { href: `${base}/people`, title: 'People who signed (the osdi:people scope)' },
+      },
+    });
+  });
+
+  router.get('/api/osdi/v1/petitions', read, async (req, res) => {
+    const query = parseCollectionQuery(req.query);
+    const { rows, total } = await paged(query, (limit, offset) => repo.listPetitions(platform.db, query.window, limit, offset));
+    collection(
+      req,
+      res,
+      platform,
+      'osdi:petitions',
+      query,
+      rows.map((row) => petitionResource(base, row, publicUrl(row.slug))),
+      total,
+    );
+  });
+
+  router.get('/api/osdi/v1/petitions/:id', read, async (req, res) => {
+    const id = idOf(req, 'petition');
+    const [row] = (await repo.listPetitions(platform.db, parseCollectionQuery({}).window, 1, 0, id)).rows;
+    if (!row) throw new AppError('not_found', { key: 'staff.osdiNoResource', params: { resource: 'petition' } });
+    sendHal(res, petitionResource(base, row, publicUrl(row.slug)));
+  });
+
+  const signatures = async (req: Request, res: Response, scope: { campaignId: string | null; supporterId: string | null }) => {
+    const query = parseCollectionQuery(req.query);
+    const personal = withPersonalData(res);
+    const { rows, total } = await paged(query, (limit, offset) => repo.listSignatures(platform.db, { ...scope, id: null }, query.window, limit, offset));
+    if (personal) await auditPersonalRead(platform, res, 'signatures', rows.length);
+    collection(
+      req,
+      res,
+      platform,
+      'osdi:signatures',
+      query,
+      rows.map((row) => signatureResource(platform, base, row, personal)),
+      total,
+    );
+  };
+  router.get('/api/osdi/v1/signatures', read, (req, res) => signatures(req, res, { campaignId: null, supporterId: null }));
+  router.get('/api/osdi/v1/petitions/:id/signatures', read, (req, res) => signatures(req, res, { campaignId: idOf(req, 'petition'), supporterId: null }));
+  router.get('/api/osdi/v1/people/:id/signatures', people, (req, res) => signatures(req, res, { campaignId: null, supporterId: idOf(req, 'person') }));
+
+  router.get('/api/osdi/v1/signatures/:id', read, async (req, res) => {
+    const id = idOf(req, 'signature');
+    const [row] = (await repo.listSignatures(platform.db, { campaignId: null, supporterId: null, id }, parseCollectionQuery({}).window, 1, 0)).rows;
+    if (!row) throw new AppError('not_found', { key: 'staff.osdiNoResource', params: { resource: 'signature' } });
+    if (withPersonalData(res)) await auditPersonalRead(platform, res, 'signature', 1);
+    sendHal(res, signatureResource(platform, base, row, withPersonalData(res)));
+  });
+
+  router.get('/api/osdi/v1/people', people, async (req, res) => {
+    const query = parseCollectionQuery(req.query);
+    const { rows, total } = await paged(query, (limit, offset) => repo.listPeople(platform.db, null, query.window, limit, offset));
+    await auditPersonalRead(platform, res, 'people', rows.length);
+    collection(
+      req,
+      res,
+      platform,
+      'osdi:people',
+      query,
+      rows.map((row) => personResource(platform, base, row)),
+      total,
+    );
+  });
+
+  router.get('/api/osdi/v1/people/:id', people, async (req, res) => {
+    const id = idOf(req, 'person');
+    const [row] = (await repo.listPeople(platform.db, id, parseCollectionQuery({}).window, 1, 0)).rows;
+    if (!row) throw new AppError('not_found', { key: 'staff.osdiNoResource', params: { resource: 'person' } });
+    await auditPersonalRead(platform, res, 'person', 1);
+    sendHal(res, personResource(platform, base, row));
+  });
+
+  return router;
+}
