@@ -5,7 +5,7 @@
 // wants to add a system user. Here the data folder is initialised once and never again, the server
 // listens on 127.0.0.1 only (no Unix socket) with a password, and runs as an unprivileged user
 // when we are root (PostgreSQL refuses to run as root).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -74,21 +74,34 @@ function serverUser(dataDir) {
     if (uid !== 0) return { uid, gid, name: `uid ${uid}` };
   }
   for (const name of ['postgres', 'nobody']) {
-    try {
-      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }));
-      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }));
-      return { uid, gid, name };
-    } catch {
-      // no such user: try the next
-    }
+    const user = systemUser(name);
+    if (user) return user;
   }
   throw new Error('running as root, and there is neither a postgres nor a nobody user to run PostgreSQL as (it refuses to run as root)');
+}
+
+/** A user's ids from /etc/passwd (read directly: a machine with only Node may have no `id` on its PATH). */
+function systemUser(name) {
+  let passwd;
+  try {
+    passwd = fs.readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = passwd
+    .split('\n')
+    .find((line) => line.startsWith(`${name}:`))
+    ?.split(':');
+  if (!fields || fields.length < 4) return undefined;
+  return { uid: Number(fields[2]), gid: Number(fields[3]), name };
 }
 
 /** The first UTF-8 locale the system has: the database's text functions (lower, upper) then know every alphabet. */
 function utf8Locale() {
   if (process.platform === 'win32') return undefined;
   const have = new Set(spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout?.split(/\r?\n/) ?? []);
+  // Without `locale` on the PATH: glibc's own C.UTF-8 (Debian and Ubuntu ship it in every image).
+  if (have.size === 0 && fs.existsSync('/usr/lib/locale/C.utf8')) have.add('C.utf8');
   return ['C.UTF-8', 'C.utf8', 'en_US.UTF-8', 'en_US.utf8'].find((locale) => have.has(locale));
 }
 
