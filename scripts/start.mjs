@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 // `npm start`: everything from a fresh clone to a running service, and a no-op for what is already
 // done. Installs dependencies, writes a development .env with fresh secrets if there is none,
-// checks PostgreSQL and Redis (bringing them up with Docker Compose only when they do not answer
-// and Docker is there), migrates, builds, seeds the Kazakhstan campaign, then runs the mail
-// catcher (when no SMTP_URL is set), the API and the worker until Ctrl-C.
+// chooses the servers (run-mode.mjs: configured ones, else those at the default addresses, else an
+// embedded PostgreSQL from npm packages with its data in .data/postgres) and checks them (bringing
+// configured ones up with Docker Compose only when they do not answer and Docker is there),
+// migrates, builds, seeds the Kazakhstan campaign, then runs the mail catcher (when no SMTP_URL is
+// set), the API and the worker until Ctrl-C, and stops the embedded PostgreSQL last.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EmbeddedPostgres } from './embedded-postgres.mjs';
+import { answers as reachable, chooseStartMode, describeMode, EMBEDDED_DATABASE, isEmbeddedUrl, PASSWORD_VARIABLE, readEnvFile, writeEmbeddedSettings } from './run-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const envFile = path.join(root, '.env');
+const EMBEDDED_DIR = path.join(root, '.data', 'postgres');
 
 function step(label) {
   console.log(`\n▸ ${label}`);
@@ -22,7 +27,7 @@ function runOrExit(label, command, args, env = process.env) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) {
     console.error(`\n✗ ${label} failed. See the output above.`);
-    process.exit(result.status ?? 1);
+    exit(result.status ?? 1);
   }
 }
 
@@ -56,44 +61,75 @@ function loadEnv() {
   process.env.PUBLIC_BASE_URL ??= `http://localhost:${process.env.PORT}`;
 }
 
-function reachable(urlString, defaultPort) {
-  const url = new URL(urlString);
-  const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
-  const port = Number(url.port || defaultPort);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 2000 });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function ensureServices() {
-  step('Checking PostgreSQL and Redis');
+/** The servers this mode needs from outside: PostgreSQL unless embedded, Redis when the queues are on it. */
+async function ensureServices(mode) {
+  if (mode.database === 'embedded' && mode.queues !== 'redis') return;
+  step(mode.database === 'embedded' ? 'Checking Redis' : mode.queues === 'redis' ? 'Checking PostgreSQL and Redis' : 'Checking PostgreSQL');
   const check = async () => ({
-    postgres: await reachable(process.env.DATABASE_URL, 5432),
-    redis: await reachable(process.env.REDIS_URL, 6379),
+    ...(mode.database === 'embedded' ? {} : { postgres: await reachable(process.env.DATABASE_URL, 5432) }),
+    ...(mode.queues === 'redis' ? { redis: await reachable(process.env.REDIS_URL, 6379) } : {}),
   });
+  const allUp = (state) => Object.values(state).every(Boolean);
   let state = await check();
-  if (state.postgres && state.redis) return;
+  if (allUp(state)) return;
   const missing = Object.entries(state).filter(([, up]) => !up).map(([name]) => name);
   const docker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
   if (docker) {
     console.log(`  ${missing.join(' and ')} did not answer; starting ${missing.join(' and ')} with Docker Compose.`);
     runOrExit('docker compose up', 'docker', ['compose', 'up', '-d', '--wait', ...missing]);
-    for (let i = 0; i < 30 && !(state.postgres && state.redis); i += 1) {
+    for (let i = 0; i < 30 && !allUp(state); i += 1) {
       await new Promise((r) => setTimeout(r, 1000));
       state = await check();
     }
-    if (state.postgres && state.redis) return;
+    if (allUp(state)) return;
   }
   console.error(`
 ✗ ${missing.map((m) => (m === 'postgres' ? `PostgreSQL (${process.env.DATABASE_URL.replace(/\/\/[^@]*@/, '//')})` : `Redis (${process.env.REDIS_URL})`)).join(' and ')} did not answer.
   Start them, or point DATABASE_URL / REDIS_URL at running servers, then run npm start again:
     PostgreSQL: pg_ctlcluster <version> main start   (or: docker compose up -d postgres)
-    Redis:      redis-server --daemonize yes          (or: docker compose up -d redis)`);
-  process.exit(1);
+    Redis:      redis-server --daemonize yes          (or: docker compose up -d redis)
+  Or unset DATABASE_URL and REDIS_URL (shell and .env) to run with the embedded PostgreSQL instead.`);
+  exit(1);
 }
+
+let embedded;
+
+/**
+ * Starts the embedded PostgreSQL (initialising .data/postgres on the first start only) on the port
+ * .env remembers when it is free, else on another free one, and points DATABASE_URL at it.
+ */
+async function startEmbeddedPostgres(fileEnv) {
+  let password = fileEnv[PASSWORD_VARIABLE];
+  const firstTime = !fs.existsSync(path.join(EMBEDDED_DIR, 'PG_VERSION'));
+  if (!password) {
+    if (!firstTime) throw new Error(`${EMBEDDED_DIR} holds a database but .env has no ${PASSWORD_VARIABLE} to open it: put the old .env back, or move the folder away to start empty`);
+    password = randomBytes(24).toString('base64url');
+  }
+  const remembered = isEmbeddedUrl(fileEnv.DATABASE_URL, password) ? Number(new URL(fileEnv.DATABASE_URL).port) : undefined;
+  step(firstTime ? 'Creating the embedded PostgreSQL in .data/postgres (once)' : 'Starting the embedded PostgreSQL (.data/postgres)');
+  embedded = new EmbeddedPostgres({ dataDir: EMBEDDED_DIR, password, port: remembered });
+  // Registered before it starts: however npm start ends from here on, the server is stopped.
+  process.on('exit', () => embedded.stopNow());
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+  await embedded.start();
+  const databaseUrl = embedded.url(EMBEDDED_DATABASE);
+  writeEmbeddedSettings(envFile, { password, databaseUrl });
+  process.env.DATABASE_URL = databaseUrl;
+  console.log(`  Listening on 127.0.0.1:${embedded.port} only; log in .data/postgres.log.`);
+}
+
+/** Leaves through stopAll once the embedded server runs (it must be stopped), else at once as before. */
+function exit(code) {
+  if (embedded) {
+    stopAll(code);
+    // stopAll exits when everything has stopped; until then nothing else of ours may run.
+    throw new StoppingError();
+  }
+  process.exit(code);
+}
+
+class StoppingError extends Error {}
 
 function waitForPort(port, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -111,6 +147,7 @@ const children = [];
 let stopping = false;
 
 function startChild(name, script, extraEnv = {}) {
+  if (stopping) return undefined; // a Ctrl-C came while starting: start nothing more
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(root, script)], {
     cwd: root, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -131,7 +168,12 @@ function stopAll(exitCode = 0) {
   const timer = setInterval(() => {
     if (done()) {
       clearInterval(timer);
-      process.exit(exitCode);
+      // The database goes last: the API and the worker finish their work against it first.
+      if (!embedded) process.exit(exitCode);
+      embedded.stop().then(
+        () => process.exit(exitCode),
+        () => process.exit(exitCode || 1),
+      );
     }
   }, 100);
 }
@@ -139,8 +181,14 @@ function stopAll(exitCode = 0) {
 async function main() {
   ensureDependencies();
   ensureEnvFile();
+  // Decided before .env is loaded: what the shell says and what .env says count differently.
+  const fileEnv = readEnvFile(envFile);
+  const mode = await chooseStartMode({ env: process.env, fileEnv });
+  console.log(`\n${describeMode(mode, '.data/postgres')}`);
   loadEnv();
-  await ensureServices();
+  if (mode.queues === 'postgres') process.env.QUEUE_BACKEND = 'postgres';
+  await ensureServices(mode);
+  if (mode.database === 'embedded') await startEmbeddedPostgres(fileEnv);
 
   step('Migrating the database');
   const { runDataSteps, setupDatabase } = await import('./db-setup.mjs');
@@ -156,8 +204,10 @@ async function main() {
   runOrExit('Seed', process.execPath, ['dist/prisma/seed.js']);
 
   step('Starting');
-  process.on('SIGINT', () => stopAll(0));
-  process.on('SIGTERM', () => stopAll(0));
+  if (!embedded) {
+    process.on('SIGINT', () => stopAll(0));
+    process.on('SIGTERM', () => stopAll(0));
+  }
   const catcherHttp = Number(process.env.MAIL_CATCHER_HTTP_PORT ?? 8025);
   const catcherSmtp = Number(process.env.MAIL_CATCHER_SMTP_PORT ?? 2525);
   const useCatcher = !process.env.SMTP_URL;
@@ -188,6 +238,7 @@ ${useCatcher ? `    Mail catcher        http://127.0.0.1:${catcherHttp}   (confi
 }
 
 main().catch((error) => {
+  if (error instanceof StoppingError) return;
   console.error(`\n✗ ${error.message}`);
   stopAll(1);
   setTimeout(() => process.exit(1), 5000).unref();

@@ -2,10 +2,16 @@
 // `npm test`: everything the suite needs, then the suite. Installs dependencies when missing,
 // generates the Prisma client, type-checks, and runs jest (whose global set-up creates and migrates
 // the test database). Extra arguments go to jest, e.g. `npm test -- tests/integration/supporters`.
+// Where no PostgreSQL answers (or with CLARION_EMBEDDED=true) the tests run on an embedded
+// PostgreSQL in a temporary folder, started here and stopped after jest (run-mode.mjs).
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EmbeddedPostgres } from './embedded-postgres.mjs';
+import { chooseTestMode, describeMode } from './run-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -24,6 +30,9 @@ function run(label, command, args) {
 }
 
 if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) run('npm ci', npm, ['ci', '--no-audit', '--no-fund']);
+const mode = await chooseTestMode({ env: process.env });
+console.log(describeMode(mode, 'a throw-away cluster in a temporary folder'));
+if (mode.queues === 'postgres') process.env.QUEUE_BACKEND = 'postgres';
 if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) run('prisma generate', process.execPath, ['scripts/prisma.mjs', 'generate']);
 run('Type-check', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
 // Lint (typescript-eslint and the module graph: eslint.config.mjs, README "How it is built") and
@@ -34,7 +43,41 @@ await runTogether([
   // Formatting is Prettier's (.prettierrc.json); `npm run format` applies it.
   ['Format', process.execPath, [path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', 'src/**/*.ts', 'workers/**/*.ts', 'tests/**/*.ts', 'prisma/**/*.ts']],
 ]);
+const embedded = mode.database === 'embedded' ? await startEmbeddedPostgres() : undefined;
 runQuietly('Tests', process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);
+
+/**
+ * A new cluster for this run only (about two seconds to initialise), without fsync: nothing in it
+ * needs to survive a crash. TEST_DATABASE_URL points the suite at it (tests/support/test-database.ts).
+ */
+async function startEmbeddedPostgres() {
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clarion-test-pg-'));
+  fs.chmodSync(dir, 0o755); // as root the server runs as another user, who must reach the cluster inside
+  const server = new EmbeddedPostgres({ dataDir: path.join(dir, 'data'), password: randomBytes(18).toString('base64url'), durable: false });
+  process.on('exit', () => server.stopNow());
+  try {
+    await server.start();
+  } catch (error) {
+    console.error(`\nEmbedded PostgreSQL failed to start: ${error.message}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(1);
+  }
+  process.env.TEST_DATABASE_URL = server.url('clarion_test');
+  console.log(`Embedded PostgreSQL on 127.0.0.1:${server.port}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return {
+    async stop() {
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Stops the embedded PostgreSQL (when this run has one) before leaving. */
+async function finish(status) {
+  if (embedded) await embedded.stop();
+  process.exit(status);
+}
 
 /** Runs independent steps side by side (each is CPU-bound and single-threaded); any failure stops the run. */
 async function runTogether(steps) {
@@ -63,6 +106,9 @@ function runQuietly(label, command, args) {
   const started = Date.now();
   const warnings = [];
   const child = spawn(command, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test', NODE_OPTIONS } });
+  // With an embedded PostgreSQL a signal must not end this process first: jest gets it and ends,
+  // then finish() stops the database (in its own process group, a terminal's Ctrl-C misses it).
+  if (embedded) for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   const watch = (stream, out) => {
     let rest = '';
     stream.on('data', (chunk) => {
@@ -77,12 +123,13 @@ function runQuietly(label, command, args) {
   child.on('close', (status) => {
     if (status !== 0) {
       console.error(`\n${label} failed.`);
-      process.exit(status ?? 1);
+      return finish(status ?? 1);
     }
     if (warnings.length > 0) {
       console.error(`\n${label} passed but printed process warnings; runs must be quiet (fix the cause):\n${[...new Set(warnings)].join('\n')}`);
-      process.exit(1);
+      return finish(1);
     }
     console.log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return finish(0);
   });
 }
