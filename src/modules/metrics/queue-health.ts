@@ -13,10 +13,10 @@ export type QueueCounts = Record<(typeof QUEUE_STATES)[number], number>;
 export class QueueHealth {
   private queues: QueuesByName | undefined;
 
-  constructor(private readonly platform: Pick<Platform, 'redis' | 'config'>) {}
+  constructor(private readonly platform: Pick<Platform, 'queueBackend' | 'config'>) {}
 
   async counts(): Promise<Record<string, QueueCounts | null>> {
-    this.queues ??= createQueues(this.platform.redis, this.platform.config);
+    this.queues ??= createQueues(this.platform.queueBackend, this.platform.config);
     const entries = await Promise.all(
       Object.entries(this.queues).map(async ([name, queue]) => {
         try {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   smtp = await SmtpRecorder.start();
   api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', EMAIL_RETRY_BASE_MS: RETRY_BASE_MS });
   campaign = await createCampaign(api.platform.db);
-  queueConnection = createRedis(api.platform.config.REDIS_URL, 'queue');
+  queueConnection = createRedis(api.platform.config.REDIS_URL!, 'queue');
   queue = new Queue(QUEUES.email, { connection: queueConnection, prefix: api.platform.config.QUEUE_PREFIX });
 });
 
