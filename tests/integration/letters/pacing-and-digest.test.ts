@@ -1,4 +1,6 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createQueues } from '../../../src/platform/queue-factory';
+import { QUEUES } from '../../../src/platform/queues';
 import { seedKazakhstanCampaign, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { DelegationPacer, seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { spacingMs } from '../../../src/modules/letters/delivery/throttle';
@@ -19,7 +21,8 @@ beforeAll(async () => {
   const campaignId = await seedKazakhstanCampaign(api.platform.db);
   await seedDefaultTemplate(api.platform.db, campaignId);
   await seedTargets(api.platform.db);
-  lettersQueue = new Queue('letters', { connection: api.platform.redis, prefix: api.platform.config.QUEUE_PREFIX });
+  // On the platform's queue backend, so the file runs with QUEUE_BACKEND=redis or postgres.
+  lettersQueue = createQueues(api.platform.queueBackend, api.platform.config)[QUEUES.letters];
 });
 
 afterAll(async () => {
