@@ -79,6 +79,10 @@ export function renderReport(report) {
       [row('Redis', q.redis), row('PostgreSQL', q.postgres),
         ['PostgreSQL / Redis', pct(q.postgresVsRedis.signingsPerSecond), '', '', pct(q.postgresVsRedis.confirmationEmailsPerSecond), '', pct(q.postgresVsRedis.lettersPerSecond), '']],
     ));
+    if (q.jobsPerSecond) {
+      const j = q.jobsPerSecond;
+      out.push(`\nThe queues alone (no-op jobs, batches of 50, one worker of concurrency 8; median of ${j.redis.runs.length} interleaved runs, jobs/s): Redis ${fmt(j.redis.median)} (${j.redis.runs.join(', ')}), PostgreSQL ${fmt(j.postgres.median)} (${j.postgres.runs.join(', ')}), PostgreSQL with synchronous commit ${fmt(j['postgres, synchronous commit'].median)} (${j['postgres, synchronous commit'].runs.join(', ')}); PostgreSQL / Redis ${pct(q.postgresVsRedis.jobsPerSecond)}.`);
+    }
   }
 
   if (r.dataset) {

@@ -4,7 +4,8 @@
 // queue and worker. Letters: held letters released at once, release → last message at the sink.
 // Smaller than the signing and letters parts (BENCH_QUEUES_SECONDS, BENCH_QUEUES_LETTERS).
 import { emptyPartData } from '../lib/database.mjs';
-import { settings } from '../lib/settings.mjs';
+import { forkHelper } from '../lib/processes.mjs';
+import { queuePrefix, redisUrl, settings } from '../lib/settings.mjs';
 import { startStack } from '../lib/stack.mjs';
 import { ratio, round } from '../lib/stats.mjs';
 import { prepareHeldLetters, settledStates, waitForMessages } from './letters.mjs';
@@ -23,14 +24,22 @@ export async function queuesPart({ databaseUrl, pool, sink }) {
     await emptyPartData(pool);
     results[backend] = { signing, letters };
   }
+  console.log('  queues: no-op jobs through the queues alone, 3 rounds');
+  const helper = forkHelper('queue-jobs.cjs', [JSON.stringify({ databaseUrl, redisUrl, prefix: `${queuePrefix}-jobs`, jobs: 1500, rounds: 3 })]);
+  const raw = await helper.next('result');
+  if (raw.error) throw new Error(`queue-jobs: ${raw.error}`);
+  const median = (values) => round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]);
+  const jobsPerSecond = Object.fromEntries(Object.entries(raw.perSecond).map(([kind, values]) => [kind, { median: median(values), runs: values.map((v) => round(v)) }]));
   const { redis, postgres } = results;
   return {
     ...results,
+    jobsPerSecond,
     // PostgreSQL's figure as a share of Redis's: 1 means as fast.
     postgresVsRedis: {
       signingsPerSecond: ratio(postgres.signing.durablePerSecond, redis.signing.durablePerSecond),
       confirmationEmailsPerSecond: ratio(postgres.signing.emailsPerSecond, redis.signing.emailsPerSecond),
       lettersPerSecond: ratio(postgres.letters.perSecond, redis.letters.perSecond),
+      jobsPerSecond: ratio(jobsPerSecond.postgres.median, jobsPerSecond.redis.median),
     },
   };
 }
