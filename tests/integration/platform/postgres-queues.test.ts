@@ -19,6 +19,7 @@ import type { SmtpRecorder } from '../../support/smtp-recorder';
 
 const RETRY_BASE_MS = '200';
 const NOBODY_LISTENS = 'redis://127.0.0.1:1';
+const OWNER_TOKEN = 'owner-token-for-the-postgres-queues-test-0123456789';
 
 let stack: TestStack;
 let smtp: SmtpRecorder;
@@ -36,6 +37,7 @@ beforeAll(async () => {
     RATE_LIMIT_IP_PER_MINUTE: '1000',
     EMAIL_RETRY_BASE_MS: RETRY_BASE_MS,
     LETTERS_HOURLY_CAP: '30',
+    ADMIN_API_TOKEN: OWNER_TOKEN,
   });
   ({ smtp, api } = stack);
   campaign = await createCampaign(api.platform.db);
@@ -171,6 +173,21 @@ describe('QUEUE_BACKEND=postgres', () => {
     // The slot is held in shared_values, not in Redis.
     const slot = await api.platform.db.sharedValue.findUnique({ where: { key: `${api.platform.config.QUEUE_PREFIX}:letters:pace:${pakistan.id}` } });
     expect(Number(slot?.value)).toBeGreaterThanOrEqual(slots[1]!);
+  });
+
+  it("shows the queues and their jobs on the owners' queue board", async () => {
+    const board = await fetch(`${api.url}/admin/queues/api/queues?activeQueue=email&status=completed&page=1`, {
+      headers: { accept: 'application/json', authorization: `Bearer ${OWNER_TOKEN}` },
+    });
+    expect(board.status).toBe(200);
+    const { queues: shown } = (await board.json()) as {
+      queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; name: string }> }>;
+    };
+    expect(shown.map((q) => q.name).sort()).toEqual(['email', 'letters', 'mailings']);
+    const emailQueue = shown.find((q) => q.name === 'email')!;
+    expect(emailQueue.counts.completed).toBeGreaterThan(0);
+    expect(emailQueue.jobs.length).toBeGreaterThan(0);
+    expect(emailQueue.jobs.every((job) => job.name === 'supporters.send.confirmation')).toBe(true);
   });
 
   it('reports queue counts in /metrics from the PostgreSQL backend', async () => {
