@@ -24,7 +24,7 @@ export function healthRouter(platform: Platform): Router {
       res.json({ status: 'ready', checks: { postgres: 'ok', [queueCheck]: 'ok' } });
       return;
     }
-    const queueStore = platform.queueBackend.kind === 'redis' ? 'Redis' : 'the queues in PostgreSQL';
+    const queueStore = platform.queueBackend.kind === 'redis' ? 'Redis' : 'BullMQ (PostgreSQL)';
     const failing = [postgres ? null : 'PostgreSQL', queues ? null : queueStore].filter(Boolean).join(' and ');
     res.setHeader('Retry-After', '5');
     sendProblem(res, problemFor('not_ready', { key: 'staff.notAnswering', params: { failing } }));
