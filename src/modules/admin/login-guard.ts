@@ -6,7 +6,7 @@ import { AppError, type ProblemText } from '../../platform/errors';
 /**
  * Attempt counters for staff logins, in the shared state (Redis or PostgreSQL) so every API process shares them.
  *
- * Every attempt is counted *before* its password is checked (one atomic INCR per counter), so 20
+ * Every attempt is counted *before* its password is checked (one atomic increment per counter), so 20
  * concurrent attempts get the numbers 1..20 and only those within the limit are ever evaluated.
  * Three counters, so an adversary can neither guess on forever nor lock staff out:
  *
@@ -53,7 +53,7 @@ function digest(value: string): string {
 
 /**
  * Counts one attempt and throws when any limit is passed: 429 for the network's rate, 401 (the
- * same answer as a wrong password) for the account's limits. Redis down: 503, because without
+ * same answer as a wrong password) for the account's limits. Store down: 503, because without
  * the counters a lockout cannot be enforced.
  */
 export async function countLoginAttempt(state: SharedState, config: LoginGuardConfig, email: string, networkKey: string): Promise<LoginAttempt> {
