@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Creates the database named in DATABASE_URL when it does not exist, then applies every migration
-// (`prisma migrate deploy`), then the data steps migrations imply (runDataSteps: today, re-sealing
+// (`prisma migrate deploy`) and BullMQ's own migrations for its PostgreSQL queue backend (schema
+// `bullmq`, used with QUEUE_BACKEND=postgres; harmless otherwise), then the data steps migrations imply (runDataSteps: today, re-sealing
 // envelopes into the row-bound format). Safe to run any number of times. With --reset (tests
 // only) the schema is dropped first and the data steps are skipped (there is no data).
 // Usage: node scripts/db-setup.mjs [--reset]
@@ -8,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import bullmq from 'bullmq';
 import pg from 'pg';
 import { runPrisma } from './prisma.mjs';
 
@@ -36,7 +38,7 @@ export async function resetSchema(databaseUrl) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;');
+    await client.query(`DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS ${QUEUE_SCHEMA} CASCADE;`);
   } finally {
     await client.end();
   }
@@ -47,6 +49,21 @@ export async function setupDatabase(databaseUrl, { reset = false, quiet = false 
   if (reset) await resetSchema(databaseUrl);
   const status = runPrisma(['migrate', 'deploy'], { ...process.env, DATABASE_URL: databaseUrl }, quiet);
   if (status !== 0) throw new Error('prisma migrate deploy failed');
+  await migrateQueueSchema(databaseUrl);
+}
+
+/** As src/platform/queue-backend.ts: BullMQ's tables in a schema of their own, which Prisma (public only) never sees. */
+const QUEUE_SCHEMA = 'bullmq';
+
+/** Idempotent: BullMQ applies its pending migrations in one transaction under an advisory lock. */
+export async function migrateQueueSchema(databaseUrl) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await bullmq.runMigrations(client, QUEUE_SCHEMA);
+  } finally {
+    await client.end();
+  }
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -73,8 +90,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const reset = process.argv.includes('--reset');
-  setupDatabase(databaseUrl, { reset }).then(() => { if (!reset) runDataSteps(); }).catch((error) => {
-    console.error(`Database set-up failed: ${error.message}`);
-    process.exit(1);
-  });
+  setupDatabase(databaseUrl, { reset })
+    .then(() => {
+      if (!reset) runDataSteps();
+    })
+    .catch((error) => {
+      console.error(`Database set-up failed: ${error.message}`);
+      process.exit(1);
+    });
 }

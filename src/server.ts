@@ -2,16 +2,20 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from './api';
 import { loadConfig } from './platform/config';
-import { closePlatform, createPlatform } from './platform/context';
+import { closePlatform, createPlatform, redisOf } from './platform/context';
 import { answerClientErrors } from './platform/http/client-errors';
 import { onShutdown } from './platform/process';
+import { migrateQueueSchema } from './platform/queue-backend';
 import { checkRedisPolicyWhenConnected } from './platform/redis-policy';
 
 /** The API process: `node dist/src/server.js`. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Queues on PostgreSQL need BullMQ's schema before any Queue is built (idempotent, fast when current).
+  if (config.QUEUE_BACKEND === 'postgres') await migrateQueueSchema(config.DATABASE_URL);
   const platform = createPlatform(config, 'api');
-  await checkRedisPolicyWhenConnected(platform.redis, config, platform.logger);
+  const redis = redisOf(platform);
+  if (redis) await checkRedisPolicyWhenConnected(redis, config, platform.logger);
   const server = buildApi(platform).listen(config.PORT, config.HOST);
   await once(server, 'listening');
   answerClientErrors(server);

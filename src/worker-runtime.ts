@@ -3,10 +3,12 @@ import { closePlatform } from './platform/context';
 import { createMailer, dkimFromConfig } from './platform/mailer';
 import { OutboxRelay } from './platform/outbox';
 import { OutboxReconciler } from './platform/reconcile';
-import { watchRedisConnection } from './platform/connection-watch';
+import { createQueueBackend } from './platform/queue-backend';
 import { closeQueues, createQueues } from './platform/queue-factory';
 import { JOBS, jobPayloads, QUEUES } from './platform/queues';
-import { createRedis } from './platform/redis';
+import type { Redis } from './platform/redis';
+import { RedisSharedState } from './platform/shared-state';
+import { SharedValuesSweeper } from './platform/shared-values-sweeper';
 import { closeWorker, startQueueWorker } from './platform/worker-host';
 import { confirmationEmailHandler, IpHashRetention, resolveAddressRequest } from './modules/supporters';
 import { erasureLinkEmailHandler } from './modules/erasure';
@@ -35,14 +37,15 @@ export interface WorkerParts {
  */
 export function startWorkers(platform: Platform, parts: WorkerParts): RunningWorkers {
   const { config, logger } = platform;
-  const connection = createRedis(config.REDIS_URL, 'queue');
-  watchRedisConnection(connection, logger, 'queue');
+  const workerCount = [parts.email, parts.letters ?? parts.email, parts.mailings ?? parts.email].filter(Boolean).length;
+  // One connection (Redis client or pg pool) for all of this process's queues and workers.
+  const backend = createQueueBackend(config, logger, 'queue', workerCount);
   const locks = { lockMs: config.QUEUE_LOCK_MS, stalledCheckMs: config.QUEUE_STALLED_CHECK_MS };
   const stops: Array<() => Promise<unknown>> = [];
   const dkim = dkimFromConfig(config);
 
   if (parts.relay) {
-    const queues = createQueues(connection, config);
+    const queues = createQueues(backend, config);
     const relay = new OutboxRelay(
       platform.db,
       queues,
@@ -67,6 +70,12 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       Math.max(config.MAILINGS_SEND_LEASE_SECONDS * 250, 2_000),
     );
     const personalDataRetention = new RetentionSchedule(platform, logger.child({ component: 'retention' }));
+    // Redis expires its keys itself; the table needs its expired rows deleted.
+    if (config.QUEUE_BACKEND === 'postgres') {
+      const sweeper = new SharedValuesSweeper(platform.db, logger.child({ component: 'shared-values-sweeper' }));
+      sweeper.start();
+      stops.push(() => sweeper.stop());
+    }
     relay.start();
     sweeper.start();
     mailingSweeper.start();
@@ -95,7 +104,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
         [JOBS.sendMailingTest]: sendMailingTestHandler(platform, mailer),
         [JOBS.resolveAddressRequest]: async (job) => resolveAddressRequest(platform, jobPayloads[JOBS.resolveAddressRequest].parse(job.data).requestId),
       },
-      connection,
+      backend,
       prefix: config.QUEUE_PREFIX,
       db: platform.db,
       locks,
@@ -104,14 +113,16 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     });
     // Let jobs in flight finish (bounded by the process's shutdown grace) before the pool closes.
     stops.push(
-      () => closeWorker(worker, connection),
+      () => closeWorker(worker, backend),
       async () => mailer.close(),
     );
   }
 
   if (parts.letters ?? parts.email) {
     const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim);
-    const deps = { platform, mailer, pacer: new DelegationPacer(connection, `${config.QUEUE_PREFIX}:letters`) };
+    // Pacing in Redis uses the queue client, which waits out a reconnect rather than failing the send.
+    const slots = backend.kind === 'redis' ? new RedisSharedState(backend.connection as Redis) : platform.state;
+    const deps = { platform, mailer, pacer: new DelegationPacer(slots, `${config.QUEUE_PREFIX}:letters`) };
     const worker = startQueueWorker({
       queue: QUEUES.letters,
       handlers: {
@@ -120,7 +131,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
         [JOBS.sendLetter]: sendLetterHandler(deps),
         [JOBS.sendDigest]: sendDigestHandler(deps),
       },
-      connection,
+      backend,
       prefix: config.QUEUE_PREFIX,
       db: platform.db,
       locks,
@@ -128,7 +139,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       logger: logger.child({ component: 'letters-worker' }),
     });
     stops.push(
-      () => closeWorker(worker, connection),
+      () => closeWorker(worker, backend),
       async () => mailer.close(),
     );
   }
@@ -138,7 +149,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     const worker = startQueueWorker({
       queue: QUEUES.mailings,
       handlers: { [JOBS.sendMailing]: sendMailingHandler({ platform, mailer, batchSize: Math.max(config.SMTP_POOL_SIZE * 2, 4) }) },
-      connection,
+      backend,
       prefix: config.QUEUE_PREFIX,
       db: platform.db,
       locks,
@@ -147,7 +158,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       logger: logger.child({ component: 'mailings-worker' }),
     });
     stops.push(
-      () => closeWorker(worker, connection),
+      () => closeWorker(worker, backend),
       async () => mailer.close(),
     );
   }
@@ -155,8 +166,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
   return {
     async stop() {
       for (const stop of stops) await stop();
-      // QUIT needs a connection; without one only disconnect() stops the reconnecting.
-      await connection.quit().catch(() => connection.disconnect());
+      await backend.close();
     },
   };
 }

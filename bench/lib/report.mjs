@@ -69,6 +69,22 @@ export function renderReport(report) {
     out.push(`\nLive heap: heap used right after a full collection, every 2 s (bench/children/memory-probe.cjs); heap used as sampled every 250 ms, garbage included: ${fmt(mem.heapUsed?.startMb)} / ${fmt(mem.heapUsed?.peakMb)} / ${fmt(mem.heapUsed?.endMb)} MB. Slopes by least squares after the first fifth (warm-up); per minute: RSS ${fmt(mem.rss?.slopeMbPerMinute)} MB, live heap ${fmt(mem.liveHeap?.slopeMbPerMinute)} MB. Worker memory over the run (s: RSS / live heap MB): ${(mem.series ?? []).map(([s, rss, heap]) => `${s}: ${rss} / ${heap}`).join(', ')}. Counts after: ${JSON.stringify(m.clarion.counts)}; each recipient once: ${goal(m.goals.everyoneOnce)}.`);
   }
 
+  if (r.queues) {
+    const q = r.queues;
+    const row = (name, b) => [name, fmt(b.signing.durablePerSecond), fmt(b.signing.p50), fmt(b.signing.p99), fmt(b.signing.emailsPerSecond), fmt(b.signing.confirmationEmails.drainSeconds),
+      fmt(b.letters.perSecond), `${fmt(b.letters.received)} / ${fmt(b.letters.letters)}`];
+    out.push(`\n### Queues on Redis vs PostgreSQL (QUEUE_BACKEND; signing at 32 connections for ${settings.queuesSeconds} s, ${fmt(q.redis.letters.letters)} letters)\n`);
+    out.push(table(
+      ['queue backend', 'signings/s', 'p50 ms', 'p99 ms', 'confirmation emails/s', 'drain s after load', 'letters/s', 'letters received'],
+      [row('Redis', q.redis), row('PostgreSQL', q.postgres),
+        ['PostgreSQL / Redis', pct(q.postgresVsRedis.signingsPerSecond), '', '', pct(q.postgresVsRedis.confirmationEmailsPerSecond), '', pct(q.postgresVsRedis.lettersPerSecond), '']],
+    ));
+    if (q.jobsPerSecond) {
+      const j = q.jobsPerSecond;
+      out.push(`\nThe queues alone (no-op jobs, batches of 50, one worker of concurrency 8; median of ${j.redis.runs.length} interleaved runs, jobs/s): Redis ${fmt(j.redis.median)} (${j.redis.runs.join(', ')}), PostgreSQL ${fmt(j.postgres.median)} (${j.postgres.runs.join(', ')}), PostgreSQL with synchronous commit ${fmt(j['postgres, synchronous commit'].median)} (${j['postgres, synchronous commit'].runs.join(', ')}); PostgreSQL / Redis ${pct(q.postgresVsRedis.jobsPerSecond)}.`);
+    }
+  }
+
   if (r.dataset) {
     const d = r.dataset;
     out.push(`\nData for metrics and export: ${fmt(d.signatures)} signatures over ${d.countries} countries and 90 days (${d.signatures_size}; supporters ${d.supporters_size}; rollup rows: ${fmt(d.rollups_hourly)} hourly, ${fmt(d.rollups_country)} by country, ${fmt(d.rollups_source)} by source), loaded in ${d.loadSeconds} s.`);

@@ -29,6 +29,9 @@ export const settings = {
   /** Requests per path (fresh address, known address) for each call of the oracle part. */
   oracleSamples: int('BENCH_ORACLE_SAMPLES', 300),
   letters: int('BENCH_LETTERS', 20_000),
+  /** The `queues` part (Redis vs PostgreSQL queues): seconds of signing load and letters, per backend. */
+  queuesSeconds: int('BENCH_QUEUES_SECONDS', 20),
+  queuesLetters: int('BENCH_QUEUES_LETTERS', 5_000),
   /** Recipients of the mailings part's one campaign update (memory is judged over all of them). */
   mailings: int('BENCH_MAILINGS', 20_000),
   rows: int('BENCH_ROWS', 1_000_000),

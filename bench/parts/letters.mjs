@@ -76,7 +76,7 @@ export async function lettersPart({ databaseUrl, pool, sink }) {
  * here, so each envelope is sealed for its own row: the supporter's email and name, the
  * signature's city, each letter's copy of the paragraph.
  */
-async function prepareHeldLetters(pool, total) {
+export async function prepareHeldLetters(pool, total) {
   const [{ id: campaignId }] = (await pool.query("SELECT id FROM campaigns WHERE slug = 'kazakhstan'")).rows;
   const targets = (await pool.query('SELECT id FROM targets WHERE council_member AND active ORDER BY iso2')).rows.map((r) => r.id);
   const supporters = Math.ceil(total / targets.length);
@@ -120,7 +120,7 @@ async function prepareHeldLetters(pool, total) {
   return { letters: rows[0].n, supporters, targets: targets.length };
 }
 
-async function waitForMessages(sink, expected, since) {
+export async function waitForMessages(sink, expected, since) {
   let counted;
   while (Date.now() - since < TIMEOUT_MS) {
     counted = await sink.count();
@@ -131,7 +131,7 @@ async function waitForMessages(sink, expected, since) {
 }
 
 /** The worker records `sent` just after the server's answer: give the last ones a moment. */
-async function settledStates(pool, expected) {
+export async function settledStates(pool, expected) {
   for (let i = 0; ; i += 1) {
     const { rows } = await pool.query('SELECT status::text AS status, count(*)::int AS n FROM letters GROUP BY status');
     if (i >= 20 || rows.find((r) => r.status === 'sent')?.n === expected) return rows;

@@ -44,7 +44,15 @@ export const configSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('127.0.0.1'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+    /** Required with QUEUE_BACKEND=redis (the default); unused with postgres. */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /**
+     * Where the queues, and what else is shared between processes (rate limits, login counters,
+     * proof-of-work replays, letter pacing), live: `redis` (REDIS_URL), or `postgres`, BullMQ's
+     * PostgreSQL backend in the schema `bullmq` of DATABASE_URL plus tables of our own, so Clarion
+     * runs with PostgreSQL alone (README "Queues on PostgreSQL"). Chosen once, at start.
+     */
+    QUEUE_BACKEND: z.enum(['redis', 'postgres']).default('redis'),
     /** Where mail goes. Unset in development: the built-in mail catcher started by `npm start`. */
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
@@ -299,10 +307,11 @@ export class ConfigError extends Error {
 
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = configSchema.safeParse(env);
-  if (!result.success) {
-    // Name the variable and the rule, never the value: values can be secrets.
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
-  }
+  // Name the variable and the rule, never the value: values can be secrets.
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+  // Checked here rather than in the schema, so it is listed with every other missing variable.
+  if (env.REDIS_URL === undefined && (env.QUEUE_BACKEND ?? 'redis') === 'redis') problems.push('REDIS_URL: is required unless QUEUE_BACKEND=postgres');
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
 }
 

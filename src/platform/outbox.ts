@@ -107,7 +107,11 @@ export async function relayOutboxBatch(db: Db, queues: QueuesByName, batchSize =
 
 async function assertConnected(queue: Queue): Promise<void> {
   await queue.waitUntilReady(); // pending until the first connection
-  const { status } = await queue.backend.client;
+  // Redis only: PostgreSQL's backend has no client status; its pool connects per query, and a
+  // failing one fails the batch.
+  const client = (queue.backend as { client?: Promise<{ status: string }> }).client;
+  if (!client) return;
+  const { status } = await client;
   if (status !== 'ready') throw new Error(`Redis is not connected (${status})`);
 }
 

@@ -1,6 +1,7 @@
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type DefaultJobOptions, type IQueueBackend, type QueueOptions } from 'bullmq';
 import type { Config } from './config';
 import type { QueuesByName } from './outbox';
+import type { QueueBackend } from './queue-backend';
 import { QUEUES } from './queues';
 
 /** Completed jobs are kept a day so a relay that re-adds a job id inside that window is a no-op. */
@@ -13,16 +14,18 @@ export const defaultJobOptions: DefaultJobOptions = {
 
 type QueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'EMAIL_RETRY_BASE_MS' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS'>;
 
-export function createQueues(connection: ConnectionOptions, config: QueueConfig): QueuesByName {
+/**
+ * The process's queues on its backend (queue-backend.ts). On PostgreSQL the namespace is the
+ * database's `bullmq` schema and QUEUE_PREFIX does not apply to queues (BullMQ ignores `prefix` there).
+ */
+export function createQueues(backend: QueueBackend, config: QueueConfig): QueuesByName {
   const prefix = config.QUEUE_PREFIX;
   const queues: QueuesByName = {
-    [QUEUES.email]: new Queue(QUEUES.email, {
-      connection,
+    [QUEUES.email]: newQueue(QUEUES.email, backend, {
       prefix,
       defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: config.EMAIL_RETRY_BASE_MS } },
     }),
-    [QUEUES.letters]: new Queue(QUEUES.letters, {
-      connection,
+    [QUEUES.letters]: newQueue(QUEUES.letters, backend, {
       prefix,
       defaultJobOptions: {
         ...defaultJobOptions,
@@ -31,8 +34,7 @@ export function createQueues(connection: ConnectionOptions, config: QueueConfig)
       },
     }),
     // One long job per mailing run; a failed run is retried, and the sweeper re-drives one that gave up.
-    [QUEUES.mailings]: new Queue(QUEUES.mailings, {
-      connection,
+    [QUEUES.mailings]: newQueue(QUEUES.mailings, backend, {
       prefix,
       defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: config.EMAIL_RETRY_BASE_MS } },
     }),
@@ -41,6 +43,19 @@ export function createQueues(connection: ConnectionOptions, config: QueueConfig)
   // (connection-watch.ts), and an 'error' event without a listener would end the process.
   for (const queue of Object.values(queues)) queue.on('error', () => undefined);
   return queues;
+}
+
+/**
+ * The rest of the code types queues as BullMQ's default `Queue` (Redis-backed): what it calls
+ * (add, addBulk, getJob, getJobCounts, close) is the backend-neutral Queue API, the same on both.
+ */
+function newQueue(name: string, backend: QueueBackend, opts: Omit<QueueOptions, 'connection'>): Queue {
+  const queue = new Queue<unknown, unknown, string, unknown, unknown, string, IQueueBackend, unknown>(
+    name,
+    { ...opts, connection: backend.connection },
+    backend.factory,
+  );
+  return queue as unknown as Queue;
 }
 
 export async function closeQueues(queues: QueuesByName): Promise<void> {

@@ -1,8 +1,9 @@
-import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Worker, type IQueueBackend, type Job, type JobProgress } from 'bullmq';
 import { isConnectionError } from './connection-watch';
 import type { Db } from './db';
 import { isFinalFailure, recordJobCompletion } from './job-completion';
 import type { Logger } from './logger';
+import type { QueueBackend } from './queue-backend';
 import type { QueueName } from './queues';
 
 /** The token lets a handler move its own job back to delayed (pacing). */
@@ -29,7 +30,7 @@ export interface LockSettings {
 export function startQueueWorker(options: {
   queue: QueueName;
   handlers: Record<string, JobHandler>;
-  connection: ConnectionOptions;
+  backend: QueueBackend;
   prefix: string;
   concurrency: number;
   logger: Logger;
@@ -37,7 +38,7 @@ export function startQueueWorker(options: {
   locks: LockSettings;
 }): Worker {
   const { logger, db } = options;
-  const worker = new Worker(
+  const worker = new Worker<unknown, unknown, string, IQueueBackend, JobProgress, unknown>(
     options.queue,
     async (job, token) => {
       const handler = options.handlers[job.name];
@@ -52,14 +53,15 @@ export function startQueueWorker(options: {
       }
     },
     {
-      connection: options.connection,
+      connection: options.backend.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.locks.lockMs,
       stalledInterval: options.locks.stalledCheckMs,
       maxStalledCount: 3,
     },
-  );
+    options.backend.factory,
+  ) as unknown as Worker;
   worker.on('completed', (job, result) => logger.debug({ jobId: job.id, job: job.name, result }, 'job done'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, error: failureSummary(error) }, 'job failed'));
   worker.on('stalled', (jobId) => logger.info({ jobId }, 'stalled job taken back (its worker died)'));
@@ -89,10 +91,10 @@ export function failureSummary(error: unknown): { type: string; code?: string | 
 }
 
 /**
- * Lets jobs in flight finish. A worker cut off from Redis cannot finish any (their completion is a
- * Redis write) and BullMQ would wait for it forever, so it is closed at once: its jobs are retried
- * as stalled by the next worker.
+ * Lets jobs in flight finish. A worker cut off from its queue store cannot finish any (their
+ * completion is a write there) and BullMQ would wait for it forever, so it is closed at once: its
+ * jobs are retried as stalled by the next worker.
  */
-export async function closeWorker(worker: Worker, connection: { status: string }): Promise<void> {
-  await worker.close(connection.status !== 'ready');
+export async function closeWorker(worker: Worker, backend: Pick<QueueBackend, 'connected'>): Promise<void> {
+  await worker.close(!backend.connected());
 }

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { buildApi } from '../../src/api';
 import { answerClientErrors } from '../../src/platform/http/client-errors';
 import { parseConfig, type Config } from '../../src/platform/config';
-import { closePlatform, createPlatform, type Platform } from '../../src/platform/context';
+import { closePlatform, createPlatform, redisOf, type Platform } from '../../src/platform/context';
 import { SmtpRecorder } from './smtp-recorder';
 import { startWorkers, type RunningWorkers, type WorkerParts } from '../../src/worker-runtime';
 
@@ -64,10 +64,11 @@ export async function startTestApi(overrides: Record<string, string> = {}, optio
 }
 
 async function redisReady(platform: Platform, timeoutMs: number): Promise<void> {
-  if (platform.redis.status === 'ready') return;
+  const redis = redisOf(platform);
+  if (!redis || redis.status === 'ready') return; // QUEUE_BACKEND=postgres: no Redis client
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    once(platform.redis, 'ready').catch(() => undefined),
+    once(redis, 'ready').catch(() => undefined),
     new Promise((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     }),

@@ -42,6 +42,8 @@ export class WorkerChildren {
       SECRET_KEY: process.env.SECRET_KEY,
       ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS,
       PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL,
+      // A run with QUEUE_BACKEND=postgres (embedded mode) runs its children on the same backend.
+      ...(process.env.QUEUE_BACKEND ? { QUEUE_BACKEND: process.env.QUEUE_BACKEND } : {}),
     };
     const child = spawn(process.execPath, [this.script], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.running.add(child);

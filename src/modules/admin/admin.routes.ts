@@ -44,7 +44,7 @@ export function adminRouter(platform: Platform): Router {
     const networkKey = ipSourceHash(platform, req.ip)?.toString('hex') ?? 'unknown';
     let session: Awaited<ReturnType<typeof login>>;
     try {
-      session = await login(platform.db, { redis: platform.redis, networkKey, config: platform.config }, input);
+      session = await login(platform.db, { state: platform.state, networkKey, config: platform.config }, input);
     } catch (error) {
       if (error instanceof RetryLater) res.setHeader('Retry-After', String(error.retryAfterSeconds));
       throw error;

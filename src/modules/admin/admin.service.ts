@@ -4,7 +4,7 @@ import type { Db, DbClient, Prisma } from '../../platform/db';
 import { AppError, fieldError, type ProblemText } from '../../platform/errors';
 import * as repo from './admin.repository';
 import { emailSchema, ROLES, TOKEN_SCOPES, type Role, type TokenScope } from './admin.schemas';
-import type { Redis } from '../../platform/redis';
+import type { SharedState } from '../../platform/shared-state';
 import { HashingGate } from './hashing-gate';
 import { countLoginAttempt, LOGIN_REFUSED, RetryLater, type LoginGuardConfig } from './login-guard';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords';
@@ -138,7 +138,7 @@ function shapeAccount(a: NonNullable<Awaited<ReturnType<typeof repo.findAccountB
 const gates = new WeakMap<object, HashingGate>();
 
 export interface LoginContext {
-  redis: Redis;
+  state: SharedState;
   /** A keyed hash of the client's source network (ipSourceHash), never the address. */
   networkKey: string;
   config: AuthConfig & LoginGuardConfig & Pick<Config, 'ADMIN_LOGIN_HASH_CONCURRENCY' | 'ADMIN_LOGIN_HASH_QUEUE'>;
@@ -153,7 +153,7 @@ export interface LoginContext {
 export async function login(db: Db, context: LoginContext, input: { email: string; password: string }) {
   const { config } = context;
   const email = input.email.trim().toLowerCase();
-  const attempt = await countLoginAttempt(context.redis, config, email, context.networkKey);
+  const attempt = await countLoginAttempt(context.state, config, email, context.networkKey);
   let gate = gates.get(config);
   if (!gate) gates.set(config, (gate = new HashingGate(config.ADMIN_LOGIN_HASH_CONCURRENCY, config.ADMIN_LOGIN_HASH_QUEUE)));
   const account = await repo.findAccountByEmail(db, email);

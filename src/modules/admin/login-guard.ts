@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../platform/config';
-import type { Redis } from '../../platform/redis';
+import type { SharedState } from '../../platform/shared-state';
 import { AppError, type ProblemText } from '../../platform/errors';
 
 /**
- * Attempt counters for staff logins, in Redis so every API process shares them.
+ * Attempt counters for staff logins, in the shared state (Redis or PostgreSQL) so every API process shares them.
  *
- * Every attempt is counted *before* its password is checked (one atomic INCR per counter), so 20
+ * Every attempt is counted *before* its password is checked (one atomic increment per counter), so 20
  * concurrent attempts get the numbers 1..20 and only those within the limit are ever evaluated.
  * Three counters, so an adversary can neither guess on forever nor lock staff out:
  *
@@ -53,34 +53,24 @@ function digest(value: string): string {
 
 /**
  * Counts one attempt and throws when any limit is passed: 429 for the network's rate, 401 (the
- * same answer as a wrong password) for the account's limits. Redis down: 503, because without
+ * same answer as a wrong password) for the account's limits. Store down: 503, because without
  * the counters a lockout cannot be enforced.
  */
-export async function countLoginAttempt(redis: Redis, config: LoginGuardConfig, email: string, networkKey: string): Promise<LoginAttempt> {
+export async function countLoginAttempt(state: SharedState, config: LoginGuardConfig, email: string, networkKey: string): Promise<LoginAttempt> {
   const prefix = `${config.QUEUE_PREFIX}:login`;
   const account = `${prefix}:account:${digest(email)}`;
   const pair = `${prefix}:pair:${digest(email)}:${networkKey}`;
   const network = `${prefix}:network:${networkKey}`;
   const lockMs = config.ADMIN_LOGIN_LOCK_MINUTES * 60_000;
-  let counts: number[];
+  let counts: Array<{ count: number; resetAt: Date }>;
   try {
-    const replies = await redis
-      .multi()
-      .incr(network)
-      .pexpire(network, 60_000, 'NX')
-      .incr(pair)
-      .pexpire(pair, lockMs, 'NX')
-      .incr(account)
-      .pexpire(account, lockMs, 'NX')
-      .exec();
-    if (!replies || replies.some(([error]) => error)) throw new Error('login counters: a command failed');
-    counts = [replies[0]![1], replies[2]![1], replies[4]![1]].map(Number);
+    counts = await Promise.all([state.hit(network, 60_000), state.hit(pair, lockMs), state.hit(account, lockMs)]);
   } catch {
     throw new RetryLater(5, 'not_ready', { key: 'staff.loginsPaused' });
   }
-  const [networkCount, pairCount, accountCount] = counts as [number, number, number];
+  const [networkCount, pairCount, accountCount] = counts.map((c) => c.count) as [number, number, number];
   if (networkCount > config.ADMIN_LOGIN_NETWORK_PER_MINUTE) {
-    const ttl = await redis.pttl(network).catch(() => 60_000);
+    const ttl = counts[0]!.resetAt.getTime() - Date.now();
     throw new RetryLater(Math.max(1, Math.ceil(ttl / 1000)), 'rate_limited', { key: 'staff.loginsFromNetwork' });
   }
   if (pairCount > config.ADMIN_LOGIN_MAX_FAILURES || accountCount > config.ADMIN_LOGIN_ACCOUNT_MAX_FAILURES) {
@@ -89,12 +79,7 @@ export async function countLoginAttempt(redis: Redis, config: LoginGuardConfig, 
   return {
     accountLimitReached: accountCount >= config.ADMIN_LOGIN_ACCOUNT_MAX_FAILURES,
     succeeded: async () => {
-      await redis
-        .multi()
-        .del(pair)
-        .decr(account)
-        .exec()
-        .catch(() => undefined);
+      await Promise.all([state.forget(pair), state.takeBack(account)]).catch(() => undefined);
     },
   };
 }

@@ -46,7 +46,7 @@ export function queueBoardRouter(platform: Platform, requireRole: (min: Role) =>
     if (board) return board;
     const adapter = new ExpressAdapter();
     adapter.setBasePath(QUEUE_BOARD_PATH);
-    const queues = createQueues(platform.redis, platform.config);
+    const queues = createQueues(platform.queueBackend, platform.config);
     createBullBoard({
       queues: Object.values(queues).map((queue) => new BullMQAdapter(queue)),
       // @bull-board/express 9.10.1 is typed against its own nested copy of @bull-board/api 9.10.1;

@@ -1,6 +1,6 @@
 import type { Platform } from '../../platform/context';
 import type { QueuesByName } from '../../platform/outbox';
-import { createQueues } from '../../platform/queue-factory';
+import { closeQueues, createQueues } from '../../platform/queue-factory';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 export type QueueCounts = Record<(typeof QUEUE_STATES)[number], number>;
@@ -13,12 +13,12 @@ export type QueueCounts = Record<(typeof QUEUE_STATES)[number], number>;
 export class QueueHealth {
   private queues: QueuesByName | undefined;
 
-  constructor(private readonly platform: Pick<Platform, 'redis' | 'config'>) {}
+  constructor(private readonly platform: Pick<Platform, 'queueBackend' | 'config'>) {}
 
   async counts(): Promise<Record<string, QueueCounts | null>> {
-    this.queues ??= createQueues(this.platform.redis, this.platform.config);
+    const queues = (this.queues ??= createQueues(this.platform.queueBackend, this.platform.config));
     const entries = await Promise.all(
-      Object.entries(this.queues).map(async ([name, queue]) => {
+      Object.entries(queues).map(async ([name, queue]) => {
         try {
           const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), 1_500);
           return [name, Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s] ?? 0])) as QueueCounts] as const;
@@ -27,6 +27,13 @@ export class QueueHealth {
         }
       }),
     );
+    // BullMQ's PostgreSQL backend keeps a failed first connection for good (its readiness is memoized,
+    // BullMQ 6.7.0): Queue objects built while PostgreSQL was down never answer again. Build new ones
+    // next time; Redis-backed ones reconnect by themselves.
+    if (this.platform.queueBackend.kind === 'postgres' && entries.some(([, counts]) => counts === null)) {
+      this.queues = undefined;
+      void closeQueues(queues);
+    }
     return Object.fromEntries(entries);
   }
 }

@@ -10,7 +10,7 @@ import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 /**
  * Proof of work (ALTCHA) for campaigns that turn it on (`Campaign.proofOfWork`): signing needs a
  * solved challenge in the `altcha` field. Challenges are HMAC-signed with a key derived from
- * SECRET_KEY, expire, and each is accepted once (its signature is remembered in Redis until it
+ * SECRET_KEY, expire, and each is accepted once (its signature is remembered in the shared state until it
  * would have expired anyway). The widget speaks ALTCHA's v2 protocol: the client searches for the
  * counter whose SHA-256 key starts with the challenge's `keyPrefix`.
  */
@@ -53,7 +53,7 @@ export async function issueChallenge(platform: Pick<Platform, 'config'>, now = D
 const refusal = (message: ProblemKey) => new AppError('proof_of_work_failed', { key: 'problems.detail.proofOfWork' }, [fieldError('altcha', message)]);
 
 /** Accepts a solved, unexpired, genuine challenge once; anything else is a 400 naming the `altcha` field. */
-export async function verifyProofOfWork(platform: Pick<Platform, 'config' | 'redis'>, payload: string | undefined): Promise<void> {
+export async function verifyProofOfWork(platform: Pick<Platform, 'config' | 'state'>, payload: string | undefined): Promise<void> {
   if (!payload) throw refusal('problems.message.isRequired');
   let decoded: { challenge?: unknown; solution?: unknown };
   try {
@@ -74,14 +74,11 @@ export async function verifyProofOfWork(platform: Pick<Platform, 'config' | 'red
   if (!result.verified) throw refusal('problems.message.isNotValid');
   // Once only: the first to claim the signature wins, until the challenge would have expired.
   const ttlMs = Math.max(1000, (challenge.parameters.expiresAt ?? 0) * 1000 - Date.now() + 1000);
-  const claimed = await platform.redis.set(
+  const claimed = await platform.state.claimOnce(
     `${platform.config.QUEUE_PREFIX}:${REPLAY_PREFIX}${challenge.signature}`,
-    '1',
-    'PX',
     Math.min(ttlMs, CHALLENGE_TTL_MS + 60_000),
-    'NX',
   );
-  if (claimed !== 'OK') throw refusal('problems.message.usedAlready');
+  if (!claimed) throw refusal('problems.message.usedAlready');
 }
 
 type ChallengeLike = Parameters<AltchaLib['verifySolution']>[0]['challenge'] & { signature: string };

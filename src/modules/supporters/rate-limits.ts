@@ -1,15 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Options } from 'express-rate-limit';
+import { rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import type { Platform } from '../../platform/context';
+import { redisOf, type Platform } from '../../platform/context';
+import type { SharedState } from '../../platform/shared-state';
 import { problemFor, sendProblem } from '../../platform/http/problem';
 import { normaliseEmail, emailDomain } from './email-address';
 import { ipSourceHash, networkHash, widerNetworksOf } from '../../platform/network-hash';
 
 /**
  * Burst and sustained limits on signing, per source network and per email domain, counted in Redis
- * so every API process shares them. Keys are keyed hashes: raw IPs never reach Redis either.
- * If Redis is down the limits fail open: losing signatures would be worse than a brief flood,
+ * (or, with QUEUE_BACKEND=postgres, in the shared_values table) so every API process shares them.
+ * Keys are keyed hashes: raw IPs never reach the store either. If the store is down the limits fail open: losing signatures would be worse than a brief flood,
  * which the admin's fraud view can still clean up.
  */
 /** How a limited request is answered, when not with the problem (a page for a browser's form post). */
@@ -72,6 +73,45 @@ class RecoveringRedisStore extends RedisStore {
   }
 }
 
+/** The same counting in the shared state (shared-state.ts): one atomic upsert per hit. */
+class SharedStateStore implements Store {
+  private windowMs = 60_000;
+
+  constructor(
+    private readonly state: SharedState,
+    readonly prefix: string,
+  ) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const counter = await this.state.peek(this.prefix + key);
+    return counter && { totalHits: counter.count, resetTime: counter.resetAt };
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const { count, resetAt } = await this.state.hit(this.prefix + key, this.windowMs);
+    return { totalHits: count, resetTime: resetAt };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.state.takeBack(this.prefix + key);
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.state.forget(this.prefix + key);
+  }
+}
+
+function limiterStore(platform: Platform, name: string): Store {
+  const prefix = `${platform.config.QUEUE_PREFIX}:rl:${name}:`;
+  const redis = redisOf(platform);
+  if (!redis) return new SharedStateStore(platform.state, prefix);
+  return new RecoveringRedisStore({ prefix, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> });
+}
+
 function limiter(
   platform: Platform,
   name: string,
@@ -81,7 +121,7 @@ function limiter(
   skip?: Options['skip'],
   answerLimited?: LimitedAnswer,
 ): RequestHandler {
-  // Store errors (Redis down) go to our log, not the console; they carry no request data.
+  // Store errors (Redis or PostgreSQL down) go to our log, not the console; they carry no request data.
   const log = platform.logger.child({ component: 'rate-limits', limiter: name });
   const storeLogger = {
     error: (error: unknown, message?: string) => log.warn({ err: error }, message ?? 'rate-limit store error'),
@@ -98,10 +138,7 @@ function limiter(
     logger: storeLogger,
     // Our keys are hashes of the /64, not raw addresses, so the IPv6 key check does not apply.
     validate: { keyGeneratorIpFallback: false },
-    store: new RecoveringRedisStore({
-      prefix: `${platform.config.QUEUE_PREFIX}:rl:${name}:`,
-      sendCommand: (command: string, ...args: string[]) => platform.redis.call(command, ...args) as Promise<RedisReply>,
-    }),
+    store: limiterStore(platform, name),
     handler: (req, res) => {
       const resetTime = (req as typeof req & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);

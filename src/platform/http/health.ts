@@ -2,28 +2,30 @@ import { Router } from 'express';
 import type { Platform } from '../context';
 import { problemFor, sendProblem } from './problem';
 
-/** `/healthz`: the process is up. `/readyz`: it can do its work (PostgreSQL and Redis answer). */
+/**
+ * `/healthz`: the process is up. `/readyz`: it can do its work: PostgreSQL and the queue store answer
+ * (Redis, or with QUEUE_BACKEND=postgres BullMQ's schema in PostgreSQL, reported as `queues`).
+ */
 export function healthRouter(platform: Platform): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const [postgres, redis] = await Promise.all([
+    const [postgres, queues] = await Promise.all([
       withTimeout(
         platform.db.$queryRaw`SELECT 1`.then(() => true),
         2000,
       ),
-      withTimeout(
-        platform.redis.ping().then((answer) => answer === 'PONG'),
-        2000,
-      ),
+      withTimeout(platform.queueBackend.ping(), 2000),
     ]);
-    if (postgres && redis) {
-      res.json({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
+    const queueCheck = platform.queueBackend.kind === 'redis' ? 'redis' : 'queues';
+    if (postgres && queues) {
+      res.json({ status: 'ready', checks: { postgres: 'ok', [queueCheck]: 'ok' } });
       return;
     }
-    const failing = [postgres ? null : 'PostgreSQL', redis ? null : 'Redis'].filter(Boolean).join(' and ');
+    const queueStore = platform.queueBackend.kind === 'redis' ? 'Redis' : 'BullMQ (PostgreSQL)';
+    const failing = [postgres ? null : 'PostgreSQL', queues ? null : queueStore].filter(Boolean).join(' and ');
     res.setHeader('Retry-After', '5');
     sendProblem(res, problemFor('not_ready', { key: 'staff.notAnswering', params: { failing } }));
   });

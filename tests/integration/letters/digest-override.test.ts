@@ -1,4 +1,6 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createQueues } from '../../../src/platform/queue-factory';
+import { QUEUES } from '../../../src/platform/queues';
 import { randomUUID } from 'node:crypto';
 import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets, sweepLetters } from '../../../src/modules/letters';
@@ -34,7 +36,8 @@ beforeAll(async () => {
   await seedTargets(api.platform.db);
   kazakhstan = { id: campaignId, slug: KAZAKHSTAN_SLUG, wording: KAZAKHSTAN_CONSENT_WORDING_ID };
   other = await createCampaign(api.platform.db);
-  lettersQueue = new Queue('letters', { connection: api.platform.redis, prefix: api.platform.config.QUEUE_PREFIX });
+  // On the platform's queue backend, so the file runs with QUEUE_BACKEND=redis or postgres.
+  lettersQueue = createQueues(api.platform.queueBackend, api.platform.config)[QUEUES.letters];
 });
 
 afterAll(async () => {
@@ -227,7 +230,7 @@ describe('List-Unsubscribe on letters to delegations', () => {
 
     // The hour moves on: the digest is not held back by the slots the single letters had reserved.
     await api.platform.db.target.update({ where: { iso2: 'IT' }, data: { hourlyCap: null } });
-    await api.platform.redis.del(`${api.platform.config.QUEUE_PREFIX}:letters:pace:${italy.id}`);
+    await api.platform.state.forget(`${api.platform.config.QUEUE_PREFIX}:letters:pace:${italy.id}`);
     await runDigestNow(kazakhstan.id, 'IT');
     const digest = await smtp.waitFor((m) => m.envelope.to.includes(missionOf('IT')) && m.messageId !== firstLetter.messageId, 15_000);
     const afterSwitch = await eventually(

@@ -1,8 +1,9 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createQueues } from '../../../src/platform/queue-factory';
+import { QUEUES } from '../../../src/platform/queues';
 import { seedKazakhstanCampaign, KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG } from '../../../src/modules/campaigns';
 import { DelegationPacer, seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { spacingMs } from '../../../src/modules/letters/delivery/throttle';
-import { createRedis } from '../../../src/platform/redis';
 import { createCampaign } from '../../support/fixtures';
 import { eventually, postJson, type TestApi, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail, sign } from '../../support/letters';
@@ -20,7 +21,8 @@ beforeAll(async () => {
   const campaignId = await seedKazakhstanCampaign(api.platform.db);
   await seedDefaultTemplate(api.platform.db, campaignId);
   await seedTargets(api.platform.db);
-  lettersQueue = new Queue('letters', { connection: api.platform.redis, prefix: api.platform.config.QUEUE_PREFIX });
+  // On the platform's queue backend, so the file runs with QUEUE_BACKEND=redis or postgres.
+  lettersQueue = createQueues(api.platform.queueBackend, api.platform.config)[QUEUES.letters];
 });
 
 afterAll(async () => {
@@ -69,9 +71,8 @@ describe('pacing per delegation', () => {
   });
 
   it("reserves slots at least 3600 s / cap apart, shaped by the delegation's local time of day", async () => {
-    const redis = createRedis(api.platform.config.REDIS_URL, 'queue');
-    try {
-      const pacer = new DelegationPacer(redis, `${api.platform.config.QUEUE_PREFIX}:pace-test`, () => 0.99);
+    {
+      const pacer = new DelegationPacer(api.platform.state, `${api.platform.config.QUEUE_PREFIX}:pace-test`, () => 0.99);
       const target = { id: `t-${Date.now()}`, timeZone: 'Europe/Zurich', hourlyCap: 6 };
       const tuesdayMorning = new Date('2026-12-01T09:30:00Z'); // 10:30 in Geneva
       const slots: number[] = [];
@@ -82,8 +83,6 @@ describe('pacing per delegation', () => {
       // At night in Geneva the same cap allows almost nothing.
       const night = new Date('2026-12-01T01:00:00Z');
       expect(spacingMs(target, night)).toBeGreaterThanOrEqual(10 * spacingMs(target, tuesdayMorning));
-    } finally {
-      redis.disconnect();
     }
   });
 });

@@ -150,6 +150,8 @@ async function unsentLetters(): Promise<string> {
     take: 10,
     select: { id: true, status: true, attempts: true, queuedAt: true, sendingAt: true, lastSmtpResponse: true },
   });
+  // Job details from Redis only; with QUEUE_BACKEND=postgres the rows alone (BullMQ's are in bullmq.job).
+  if (api.platform.config.QUEUE_BACKEND !== 'redis') return [`now ${new Date().toISOString()}`, ...rows.map((row) => JSON.stringify(row))].join('\n');
   const redis = api.platform.redis;
   const prefix = `${api.platform.config.QUEUE_PREFIX}:letters:`;
   const lines = [];

@@ -9,7 +9,7 @@ import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import type { RunningWorkers, WorkerParts } from '../../../src/worker-runtime';
 import { eventually, postJson, startTestApi, startTestWorkers, type TestApi } from '../../support/harness';
 import { approveByEmail, lettersTo, sign } from '../../support/letters';
-import { flushPrefix } from '../../support/redis-flush';
+import { forgetQueuedJobs } from '../../support/redis-flush';
 import { SmtpRecorder } from '../../support/smtp-recorder';
 
 let smtp: SmtpRecorder;
@@ -46,7 +46,7 @@ function workers(parts: WorkerParts): RunningWorkers {
   return started;
 }
 
-const forgetEverything = () => flushPrefix(api.platform.redis, api.platform.config.QUEUE_PREFIX);
+const forgetEverything = () => forgetQueuedJobs(api.platform);
 const rowOf = (dedupeKey: string) => api.platform.db.outboxEvent.findUniqueOrThrow({ where: { dedupeKey } });
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const confirmationsTo = (email: string) => smtp.messages.filter((m) => m.envelope.to.includes(email) && m.subject.includes('Please confirm'));

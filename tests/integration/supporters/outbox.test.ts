@@ -1,7 +1,9 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { createPlatform, closePlatform, type Platform } from '../../../src/platform/context';
+import type { QueuesByName } from '../../../src/platform/outbox';
+import { createQueueBackend, type QueueBackend } from '../../../src/platform/queue-backend';
+import { closeQueues, createQueues } from '../../../src/platform/queue-factory';
 import { QUEUES } from '../../../src/platform/queues';
-import { createRedis } from '../../../src/platform/redis';
 import { startWorkers, type RunningWorkers } from '../../../src/worker-runtime';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { eventually, postJson, startTestApi, startTestWorkers, testConfig, type TestApi } from '../../support/harness';
@@ -16,20 +18,25 @@ let smtp: SmtpRecorder;
 let api: TestApi;
 let campaign: TestCampaign;
 let queue: Queue;
-let queueConnection: ReturnType<typeof createRedis>;
+let queues: QueuesByName;
+let queueBackend: QueueBackend;
+/** The Redis outage below has no PostgreSQL counterpart short of the database itself being down. */
+const redisOnly = (process.env.QUEUE_BACKEND ?? 'redis') === 'redis' ? it : it.skip;
 
 beforeAll(async () => {
   smtp = await SmtpRecorder.start();
   api = await startTestApi({ SMTP_URL: smtp.url, RATE_LIMIT_ENABLED: 'false', EMAIL_RETRY_BASE_MS: RETRY_BASE_MS });
   campaign = await createCampaign(api.platform.db);
-  queueConnection = createRedis(api.platform.config.REDIS_URL, 'queue');
-  queue = new Queue(QUEUES.email, { connection: queueConnection, prefix: api.platform.config.QUEUE_PREFIX });
+  // On the configured backend (QUEUE_BACKEND), like the workers'.
+  queueBackend = createQueueBackend(api.platform.config, api.platform.logger, 'queue');
+  queues = createQueues(queueBackend, api.platform.config);
+  queue = queues[QUEUES.email];
 });
 
 afterAll(async () => {
-  await queue.close();
-  // BullMQ leaves a connection it was handed open: it is ours to quit (else jest never exits).
-  await queueConnection.quit();
+  await closeQueues(queues);
+  // BullMQ leaves a connection it was handed open: it is ours to close (else jest never exits).
+  await queueBackend.close();
   await api.close();
   await smtp.stop();
 });
@@ -86,7 +93,7 @@ describe('the outbox', () => {
     await eventually(async () => (await rowOf(signing.dedupeKey)).relayedAt !== null, 5000, 'the row to be marked relayed');
   });
 
-  it('loses nothing while the relay cannot reach Redis, and a healthy relay then sends each email exactly once', async () => {
+  redisOnly('loses nothing while the relay cannot reach Redis, and a healthy relay then sends each email exactly once', async () => {
     const signings = [await sign(), await sign(), await sign()];
     // A relay and a worker of the same deployment (same prefix) whose Redis is unreachable.
     const broken = createPlatform(testConfig({ REDIS_URL: UNREACHABLE_REDIS, QUEUE_PREFIX: api.platform.config.QUEUE_PREFIX, SMTP_URL: smtp.url }), 'broken');

@@ -74,30 +74,44 @@ describe('personal data at rest', () => {
     expect(open(api.platform, signature.commentEncrypted!, SEALED.signatureComment, signature.id)).toBe(person.comment);
   });
 
-  it('puts only ids in the jobs it leaves in Redis', async () => {
+  it('puts only ids in the jobs it leaves in the queue store (Redis, or PostgreSQL with QUEUE_BACKEND=postgres)', async () => {
     const person = personalValues();
     const body = signingBody(campaign, { email: person.email, name: person.name, city: person.city, comment: person.comment });
     await postJson(`${api.url}/api/campaigns/${campaign.slug}/signatures`, body, { 'x-forwarded-for': person.ip });
     await smtp.waitFor((m) => m.envelope.to.includes(person.email));
 
-    const redis = api.platform.redis;
-    const keys = await redis.keys(`${api.platform.config.QUEUE_PREFIX}:*`);
-    expect(keys.some((key) => key.includes(':email:'))).toBe(true);
-    const dump: string[] = [];
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'hash') dump.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'string') dump.push((await redis.get(key)) ?? '');
-      else if (type === 'list') dump.push(JSON.stringify(await redis.lrange(key, '0', '-1')));
-      else if (type === 'zset') dump.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
-      else if (type === 'stream') dump.push(JSON.stringify(await redis.call('XRANGE', key, '-', '+')));
-      dump.push(key);
-    }
+    const dump = await queueStoreDump();
     const text = dump.join('\n');
     expect(text).toContain('attemptId');
-    expectNoneOf(text, person, 'Redis');
+    expectNoneOf(text, person, 'the queue store');
   });
 });
+
+/** Everything the queue store holds for this API: its Redis keys and values, or BullMQ's rows and the shared values in PostgreSQL. */
+async function queueStoreDump(): Promise<string[]> {
+  const dump: string[] = [];
+  if (api.platform.config.QUEUE_BACKEND === 'postgres') {
+    for (const table of ['bullmq.job', 'bullmq.event', 'bullmq.job_log', 'shared_values']) {
+      const rows = await api.platform.db.$queryRawUnsafe<Array<{ row: string }>>(`SELECT row_to_json(t)::text AS row FROM ${table} t`);
+      dump.push(...rows.map((r) => r.row));
+    }
+    expect(dump.some((row) => row.includes('"queue":"email"'))).toBe(true);
+    return dump;
+  }
+  const redis = api.platform.redis;
+  const keys = await redis.keys(`${api.platform.config.QUEUE_PREFIX}:*`);
+  expect(keys.some((key) => key.includes(':email:'))).toBe(true);
+  for (const key of keys) {
+    const type = await redis.type(key);
+    if (type === 'hash') dump.push(JSON.stringify(await redis.hgetall(key)));
+    else if (type === 'string') dump.push((await redis.get(key)) ?? '');
+    else if (type === 'list') dump.push(JSON.stringify(await redis.lrange(key, '0', '-1')));
+    else if (type === 'zset') dump.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
+    else if (type === 'stream') dump.push(JSON.stringify(await redis.call('XRANGE', key, '-', '+')));
+    dump.push(key);
+  }
+  return dump;
+}
 
 describe('personal data in logs', () => {
   it('logs a whole sign, email and confirm cycle without an email, name, IP or token in it', async () => {

@@ -60,6 +60,16 @@ describe('parseConfig', () => {
     expect(problems).toHaveLength(5);
   });
 
+  it('keeps the queues on Redis by default and needs REDIS_URL there; QUEUE_BACKEND=postgres needs no Redis', () => {
+    expect(parseConfig(valid).QUEUE_BACKEND).toBe('redis');
+    const { REDIS_URL: _redis, ...withoutRedis } = valid;
+    expect(problemsOf(withoutRedis)).toEqual(['REDIS_URL: is required unless QUEUE_BACKEND=postgres']);
+    const postgres = parseConfig({ ...withoutRedis, QUEUE_BACKEND: 'postgres' });
+    expect(postgres.QUEUE_BACKEND).toBe('postgres');
+    expect(postgres.REDIS_URL).toBeUndefined();
+    expect(problemsOf({ ...valid, QUEUE_BACKEND: 'kafka' }).map((p) => p.slice(0, p.indexOf(':')))).toEqual(['QUEUE_BACKEND']);
+  });
+
   it('names every invalid variable without printing any value', () => {
     const env = {
       ...valid,

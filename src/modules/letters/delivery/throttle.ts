@@ -1,18 +1,12 @@
-import type { Redis } from 'ioredis';
+import type { SharedState } from '../../../platform/shared-state';
 
 /**
  * Per-delegation pacing. Every message to a delegation (from any campaign) reserves the next free
- * slot for that delegation in Redis; consecutive slots are at least 3600 s / cap apart, so no hour
+ * slot for that delegation in the shared state (Redis or PostgreSQL); consecutive slots are at least 3600 s / cap apart, so no hour
  * ever holds more than the cap, however many campaigns or workers send. The cap is shaped by the
  * delegation's local time (full at office hours, almost nothing at night), and a random extra gap
  * spreads messages over the hour instead of in bursts.
  */
-const RESERVE = `
-local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(tonumber(ARGV[1]), nextFree)
-redis.call('SET', KEYS[1], tostring(slot + tonumber(ARGV[2])), 'PX', ARGV[3])
-return tostring(slot)`;
-
 const KEY_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export interface PacingTarget {
@@ -40,7 +34,7 @@ export function spacingMs(target: PacingTarget, at: Date): number {
 
 export class DelegationPacer {
   constructor(
-    private readonly redis: Redis,
+    private readonly slots: Pick<SharedState, 'nextFree' | 'reserveSlot'>,
     private readonly prefix: string,
     private readonly random: () => number = Math.random,
   ) {}
@@ -48,11 +42,10 @@ export class DelegationPacer {
   /** Reserves the next slot for one message to the target; returns when it may be sent. */
   async reserve(target: PacingTarget, now = new Date()): Promise<Date> {
     const key = `${this.prefix}:pace:${target.id}`;
-    const stored = Number((await this.redis.get(key)) ?? 0);
+    const stored = await this.slots.nextFree(key);
     const base = new Date(Math.max(now.getTime(), stored));
     const spacing = spacingMs(target, base);
     const gap = spacing + Math.floor(this.random() * spacing * 0.5);
-    const slot = await this.redis.eval(RESERVE, 1, key, String(now.getTime()), String(gap), String(KEY_TTL_MS));
-    return new Date(Number(slot));
+    return new Date(await this.slots.reserveSlot(key, now.getTime(), gap, KEY_TTL_MS));
   }
 }
