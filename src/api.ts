@@ -17,6 +17,7 @@ import { describeErasureApi, erasureRouter } from './modules/erasure';
 import { describeRetentionApi, retentionRouter } from './modules/retention';
 import { deliverabilityRouter, describeDeliverabilityApi, describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
 import { describeMailingsApi, mailingsRouter } from './modules/mailings';
+import { describeWebhooksApi, webhooksRouter } from './modules/webhooks';
 import {
   approvalRouter,
   describeDigestOverridesApi,
@@ -49,6 +50,7 @@ export function buildApi(platform: Platform): Express {
       describeMailingsApi,
       describeDigestOverridesApi,
       describeDeliverabilityApi,
+      describeWebhooksApi,
     ],
     platform.config.PUBLIC_BASE_URL,
   );
@@ -81,6 +83,7 @@ export function buildApi(platform: Platform): Express {
       retentionRouter(platform),
       providerWebhooksRouter(platform),
       deliverabilityRouter(platform),
+      webhooksRouter(platform),
       metrics.router,
     ],
     [metrics.httpMetrics, campaignCors(platform)],

@@ -12,6 +12,7 @@ import { confirmationEmailHandler, IpHashRetention, resolveAddressRequest } from
 import { erasureLinkEmailHandler } from './modules/erasure';
 import { MailingSweeper, sendMailingHandler, sendMailingTestHandler } from './modules/mailings';
 import { RetentionSchedule } from './modules/retention';
+import { fanOutHandler, sendDeliveryHandler } from './modules/webhooks';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -27,6 +28,8 @@ export interface WorkerParts {
   letters?: boolean;
   /** Campaign updates to supporters (defaults to `email`). */
   mailings?: boolean;
+  /** Webhook deliveries to registered endpoints (defaults to `email`). */
+  webhooks?: boolean;
 }
 
 /**
@@ -150,6 +153,21 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       () => closeWorker(worker, connection),
       async () => mailer.close(),
     );
+  }
+
+  if (parts.webhooks ?? parts.email) {
+    const worker = startQueueWorker({
+      queue: QUEUES.webhooks,
+      handlers: { [JOBS.fanOutEvent]: fanOutHandler(platform), [JOBS.sendWebhook]: sendDeliveryHandler(platform) },
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      db: platform.db,
+      locks,
+      // Many requests at once, each bounded by WEBHOOKS_TIMEOUT_MS and capped per endpoint.
+      concurrency: config.WEBHOOKS_CONCURRENCY,
+      logger: logger.child({ component: 'webhooks-worker' }),
+    });
+    stops.push(() => closeWorker(worker, connection));
   }
 
   return {

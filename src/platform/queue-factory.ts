@@ -11,7 +11,10 @@ export const defaultJobOptions: DefaultJobOptions = {
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
-type QueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'EMAIL_RETRY_BASE_MS' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS'>;
+type QueueConfig = Pick<
+  Config,
+  'QUEUE_PREFIX' | 'EMAIL_RETRY_BASE_MS' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS' | 'WEBHOOKS_MAX_ATTEMPTS' | 'WEBHOOKS_RETRY_BASE_MS'
+>;
 
 export function createQueues(connection: ConnectionOptions, config: QueueConfig): QueuesByName {
   const prefix = config.QUEUE_PREFIX;
@@ -35,6 +38,16 @@ export function createQueues(connection: ConnectionOptions, config: QueueConfig)
       connection,
       prefix,
       defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: config.EMAIL_RETRY_BASE_MS } },
+    }),
+    // Webhook deliveries: retried with exponential backoff for about three days (13 attempts from 60 s).
+    [QUEUES.webhooks]: new Queue(QUEUES.webhooks, {
+      connection,
+      prefix,
+      defaultJobOptions: {
+        ...defaultJobOptions,
+        attempts: config.WEBHOOKS_MAX_ATTEMPTS,
+        backoff: { type: 'exponential', delay: config.WEBHOOKS_RETRY_BASE_MS },
+      },
     }),
   };
   // A queue re-emits its connection's errors; the connection's watcher logs the outage once

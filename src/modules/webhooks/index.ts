@@ -1,0 +1,3 @@
+export { describeWebhooksApi, webhooksRouter } from './webhooks.routes';
+export { fanOutHandler, sendDeliveryHandler } from './webhooks.jobs';
+export { endpointsDisabledByFailure } from './webhooks.service';
