@@ -70,6 +70,8 @@ export async function buildBody(platform: Platform, delivery: DeliveryForSend): 
         origin_system: ORIGIN,
         ...Object.fromEntries(Object.entries(data).filter(([key]) => !key.endsWith('Id'))),
         ...(text(data.campaignId) ? { 'osdi:petition': { identifiers: ids(String(data.campaignId)) } } : {}),
+        // A letter's recipient: the delegation (a target), by id.
+        ...(text(data.targetId) ? { 'clarion:target': { identifiers: ids(String(data.targetId)) } } : {}),
         ...(person ? { 'osdi:person': person } : {}),
       };
   }
