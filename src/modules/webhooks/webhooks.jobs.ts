@@ -58,7 +58,10 @@ export function sendDeliveryHandler(platform: Platform) {
       return 'skipped: endpoint disabled';
     }
     if (!inFlight.tryTake(delivery.endpoint_id)) {
-      await job.moveToDelayed(Date.now() + 200 + Math.floor(Math.random() * 300), token);
+      // A busy endpoint's job looks again in a moment; a failing one's waits about a retry delay, so
+      // a dead endpoint's backlog does not spin through the queue while its few slots time out.
+      const wait = delivery.consecutive_failures > 0 ? config.WEBHOOKS_RETRY_BASE_MS * (0.5 + Math.random()) : 200 + Math.random() * 300;
+      await job.moveToDelayed(Date.now() + Math.round(wait), token);
       throw new DelayedError();
     }
     try {

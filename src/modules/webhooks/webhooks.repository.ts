@@ -102,6 +102,7 @@ const DeliveryForSend = z.strictObject({
   personal_data: sql.bool,
   events: z.array(z.string()),
   disabled: sql.bool,
+  consecutive_failures: sql.int,
   event_id: sql.uuid,
   type: sql.text,
   subject_id: sql.uuid,
@@ -113,7 +114,7 @@ export type DeliveryForSend = z.infer<typeof DeliveryForSend>;
 export function deliveryForSend(db: DbClient, deliveryId: string): Promise<DeliveryForSend | null> {
   return sqlRow(db, DeliveryForSend)`
     SELECT d.id::text, d.status, w.id::text AS endpoint_id, w.url, w.secret_encrypted, w.personal_data, w.events,
-      w.disabled_at IS NOT NULL AS disabled, e.id::text AS event_id, e.type, e.subject_id::text, e.data, e.occurred_at
+      w.disabled_at IS NOT NULL AS disabled, w.consecutive_failures, e.id::text AS event_id, e.type, e.subject_id::text, e.data, e.occurred_at
     FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id JOIN domain_events e ON e.id = d.event_id
     WHERE d.id = ${deliveryId}::uuid`;
 }
