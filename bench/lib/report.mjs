@@ -69,6 +69,20 @@ export function renderReport(report) {
     out.push(`\nLive heap: heap used right after a full collection, every 2 s (bench/children/memory-probe.cjs); heap used as sampled every 250 ms, garbage included: ${fmt(mem.heapUsed?.startMb)} / ${fmt(mem.heapUsed?.peakMb)} / ${fmt(mem.heapUsed?.endMb)} MB. Slopes by least squares after the first fifth (warm-up); per minute: RSS ${fmt(mem.rss?.slopeMbPerMinute)} MB, live heap ${fmt(mem.liveHeap?.slopeMbPerMinute)} MB. Worker memory over the run (s: RSS / live heap MB): ${(mem.series ?? []).map(([s, rss, heap]) => `${s}: ${rss} / ${heap}`).join(', ')}. Counts after: ${JSON.stringify(m.clarion.counts)}; each recipient once: ${goal(m.goals.everyoneOnce)}.`);
   }
 
+  if (r.webhooks) {
+    const w = r.webhooks;
+    out.push(`\n### Webhooks (${fmt(w.events)} signature.confirmed events to ten endpoints: ${w.liveEndpoints} live receivers verifying with standardwebhooks, one that never answers)\n`);
+    out.push(table(
+      ['signing, 32 connections', 'durable/s', 'accepted/s', 'p50 ms', 'p99 ms', 'API / worker CPU s'],
+      [
+        ['no endpoint', fmt(w.signing.alone.durablePerSecond), fmt(w.signing.alone.acceptedPerSecond), fmt(w.signing.alone.p50), fmt(w.signing.alone.p99), `${fmt(w.signing.alone.apiCpuSeconds)} / ${fmt(w.signing.alone.workerCpuSeconds)}`],
+        ['ten endpoints, one dead, while delivering', fmt(w.signing.tenEndpointsOneDead.durablePerSecond), fmt(w.signing.tenEndpointsOneDead.acceptedPerSecond), fmt(w.signing.tenEndpointsOneDead.p50), fmt(w.signing.tenEndpointsOneDead.p99), `${fmt(w.signing.tenEndpointsOneDead.apiCpuSeconds)} / ${fmt(w.signing.tenEndpointsOneDead.workerCpuSeconds)}`],
+      ],
+    ));
+    const d = w.deliveries;
+    out.push(`\nSigning with endpoints / alone: ${pct(w.signing.ratio)}. Live deliveries: ${fmt(d.distinct)} of ${fmt(d.expected)} in ${fmt(d.seconds)} s, ${fmt(d.perSecond)}/s${d.timedOut ? ' (TIMED OUT)' : ''}; duplicates ${fmt(d.duplicates)}, failed verification ${fmt(d.unverified)}. The dead endpoint: ${fmt(w.dead.attempts)} attempts (${fmt(w.dead.timeouts)} timed out) during the part.`);
+  }
+
   if (r.dataset) {
     const d = r.dataset;
     out.push(`\nData for metrics and export: ${fmt(d.signatures)} signatures over ${d.countries} countries and 90 days (${d.signatures_size}; supporters ${d.supporters_size}; rollup rows: ${fmt(d.rollups_hourly)} hourly, ${fmt(d.rollups_country)} by country, ${fmt(d.rollups_source)} by source), loaded in ${d.loadSeconds} s.`);

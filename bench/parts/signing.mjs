@@ -55,7 +55,7 @@ export async function signingPart({ databaseUrl, pool, sink }) {
  * The consent wording the campaign shows, and the fields the signing form sends: one signing is
  * tried without and then with a `locale`, so the bench follows the API as it stands.
  */
-async function signingForm(url) {
+export async function signingForm(url) {
   const campaign = await (await fetch(`${url}/api/campaigns/${SLUG}`)).json();
   const wording = campaign.consent?.wording;
   if (!wording) throw new Error('the seeded campaign shows no consent wording');
@@ -70,7 +70,7 @@ async function signingForm(url) {
   throw new Error('no signing body the API accepts; see the probe above');
 }
 
-async function clarionStage(stack, pool, sink, form, { connections, rate, domain, seconds = settings.seconds }) {
+export async function clarionStage(stack, pool, sink, form, { connections, rate, domain, seconds = settings.seconds }) {
   await sink.reset();
   const before = stack.sampler.mark();
   const helper = forkHelper('signing-load.mjs', [JSON.stringify({ url: stack.url, slug: SLUG, wording: form.wording, extra: form.extra, connections, seconds, rate, domain })]);
