@@ -52,11 +52,25 @@ export class WebhookReceiver {
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
+    receiver.port = (server.address() as AddressInfo).port;
     return receiver;
   }
 
+  private port = 0;
+
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+    return `http://127.0.0.1:${this.port}/hooks`;
+  }
+
+  /** Stops listening (connections are refused) while keeping the port, to listen on it again with `listenAgain`. */
+  async closePort(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  async listenAgain(): Promise<void> {
+    this.server.listen(this.port, '127.0.0.1');
+    await once(this.server, 'listening');
   }
 
   verify(headers: IncomingHttpHeaders, body: string): ReceivedWebhook {
@@ -76,6 +90,6 @@ export class WebhookReceiver {
   /** Ends hanging requests (so workers waiting on them finish) and stops. */
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
+    if (this.server.listening) await new Promise((resolve) => this.server.close(resolve));
   }
 }

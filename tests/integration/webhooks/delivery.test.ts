@@ -205,6 +205,20 @@ describe('deliveries', () => {
     }
   });
 
+  it('a receiver whose port is closed (connections refused) gets every event once it listens again', async () => {
+    const crm = await receiverWithEndpoint();
+    await crm.receiver.closePort();
+    const signings = [await sign(), await sign()];
+    for (const signing of signings) await confirm(signing);
+    await eventually(async () => {
+      const attempts = await stack.api.platform.db.webhookDeliveryAttempt.findMany({ where: { delivery: { endpointId: crm.endpointId } } });
+      return attempts.filter((a) => a.error === 'connection_refused').length >= 2;
+    }, 20_000);
+    await crm.receiver.listenAgain();
+    await eventually(() => crm.receiver.accepted.length === 2, 30_000, 'both events');
+    expect(new Set(crm.receiver.accepted.map((w) => w.payload!.data.identifiers[0]))).toEqual(new Set(signings.map((s) => `clarion:${s.signatureId}`)));
+  });
+
   it('a hanging endpoint does not hold up a live one', async () => {
     const dead = await receiverWithEndpoint({ personalData: false });
     dead.receiver.mode = 'hang';
