@@ -12,7 +12,7 @@ import { confirmationEmailHandler, IpHashRetention, resolveAddressRequest } from
 import { erasureLinkEmailHandler } from './modules/erasure';
 import { MailingSweeper, sendMailingHandler, sendMailingTestHandler } from './modules/mailings';
 import { RetentionSchedule } from './modules/retention';
-import { fanOutHandler, sendDeliveryHandler } from './modules/webhooks';
+import { fanOutHandler, sendDeliveryHandler, WebhookHistoryRetention } from './modules/webhooks';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -70,16 +70,19 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       Math.max(config.MAILINGS_SEND_LEASE_SECONDS * 250, 2_000),
     );
     const personalDataRetention = new RetentionSchedule(platform, logger.child({ component: 'retention' }));
+    const webhookHistory = new WebhookHistoryRetention(platform.db, config.WEBHOOKS_HISTORY_DAYS, logger.child({ component: 'webhook-history' }));
     relay.start();
     sweeper.start();
     mailingSweeper.start();
     reconciler.start();
     retention.start();
     personalDataRetention.start();
+    webhookHistory.start();
     stops.push(
       () => reconciler.stop(),
       () => retention.stop(),
       () => personalDataRetention.stop(),
+      () => webhookHistory.stop(),
       () => sweeper.stop(),
       () => mailingSweeper.stop(),
       () => relay.stop(),

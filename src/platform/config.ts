@@ -219,6 +219,8 @@ export const configSchema = z
     WEBHOOKS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     /** Requests in flight to one endpoint per worker process, so a slow endpoint holds few of the worker's slots. */
     WEBHOOKS_PER_ENDPOINT_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(4),
+    /** Days events, deliveries and attempts are kept (and can be replayed); events still owed work are kept. */
+    WEBHOOKS_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /**
      * Hosts (as written in the URL) that may be plain http and resolve to private or loopback
      * addresses: for tests and development only; refused in production.

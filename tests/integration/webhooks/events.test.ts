@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets } from '../../../src/modules/letters';
 import { finishIfDone } from '../../../src/modules/mailings/mailings.repository';
+import { deleteOldWebhookHistory } from '../../../src/modules/webhooks';
 import { invalidateMatching, restoreMatching, withdrawConsent } from '../../../src/modules/supporters';
 import { parseConfig, ConfigError } from '../../../src/platform/config';
 import { startWorkers } from '../../../src/worker-runtime';
@@ -196,6 +198,27 @@ describe('when Redis loses the queue', () => {
     } finally {
       await relayOnly.stop();
     }
+  });
+});
+
+describe('history', () => {
+  it('deletes events past WEBHOOKS_HISTORY_DAYS with their deliveries, but keeps one still owed work', async () => {
+    const db = stack.api.platform.db;
+    const { endpointId } = await endpoint(['supporter.erased']);
+    await db.webhookEndpoint.update({ where: { id: endpointId }, data: { disabledAt: new Date(), disabledReason: 'owner' } });
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const make = (occurredAt: Date, status: string) =>
+      db.domainEvent.create({
+        data: { type: 'supporter.erased', subjectId: randomUUID(), data: {}, occurredAt, deliveries: { create: { endpointId, status } } },
+        select: { id: true },
+      });
+    const settled = await make(old, 'delivered');
+    const owed = await make(old, 'pending');
+    const recent = await make(new Date(), 'delivered');
+    expect(await deleteOldWebhookHistory(db, 30)).toBe(1);
+    const left = (await db.domainEvent.findMany({ where: { id: { in: [settled.id, owed.id, recent.id] } }, select: { id: true } })).map((e) => e.id);
+    expect(left.sort()).toEqual([owed.id, recent.id].sort());
+    expect(await db.webhookDelivery.count({ where: { eventId: settled.id } })).toBe(0);
   });
 });
 
