@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- signing|oracle|letters|mailings|metrics|export|queues ...]`: Clarion under load on this machine, each
+// `npm run bench [-- signing|oracle|letters|mailings|webhooks|metrics|export|queues ...]`: Clarion under load on this machine, each
 // figure beside a ceiling measured in the same run. See README "Performance".
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,8 +18,9 @@ import { oraclePart } from './parts/oracle.mjs';
 import { queuesPart } from './parts/queues.mjs';
 import { loadSignatures } from './parts/dataset.mjs';
 import { signingPart } from './parts/signing.mjs';
+import { webhooksPart } from './parts/webhooks.mjs';
 
-const PARTS = ['signing', 'oracle', 'letters', 'mailings', 'metrics', 'export', 'queues'];
+const PARTS = ['signing', 'oracle', 'letters', 'mailings', 'webhooks', 'metrics', 'export', 'queues'];
 
 async function main() {
   const asked = process.argv.slice(2);
@@ -63,6 +64,7 @@ async function main() {
     if (parts.includes('oracle')) await run('oracle', () => oraclePart(context));
     if (parts.includes('letters')) await run('letters', () => lettersPart(context));
     if (parts.includes('mailings')) await run('mailings', () => mailingsPart(context));
+    if (parts.includes('webhooks')) await run('webhooks', () => webhooksPart(context));
     if (parts.includes('queues')) await run('queues', () => queuesPart(context));
     if (parts.includes('metrics') || parts.includes('export')) {
       await run('dataset', () => loadSignatures(context));

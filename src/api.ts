@@ -18,6 +18,7 @@ import { describeRetentionApi, retentionRouter } from './modules/retention';
 import { deliverabilityRouter, describeDeliverabilityApi, describeProviderWebhooksApi, providerWebhooksRouter } from './modules/bounces';
 import { describeMailingsApi, mailingsRouter } from './modules/mailings';
 import { describeOsdiApi, osdiRouter } from './modules/osdi';
+import { describeWebhooksApi, webhooksRouter } from './modules/webhooks';
 import {
   approvalRouter,
   describeDigestOverridesApi,
@@ -51,6 +52,7 @@ export function buildApi(platform: Platform): Express {
       describeMailingsApi,
       describeDigestOverridesApi,
       describeDeliverabilityApi,
+      describeWebhooksApi,
     ],
     platform.config.PUBLIC_BASE_URL,
   );
@@ -84,6 +86,7 @@ export function buildApi(platform: Platform): Express {
       retentionRouter(platform),
       providerWebhooksRouter(platform),
       deliverabilityRouter(platform),
+      webhooksRouter(platform),
       metrics.router,
     ],
     [metrics.httpMetrics, campaignCors(platform)],

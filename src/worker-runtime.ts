@@ -14,6 +14,7 @@ import { confirmationEmailHandler, IpHashRetention, resolveAddressRequest } from
 import { erasureLinkEmailHandler } from './modules/erasure';
 import { MailingSweeper, sendMailingHandler, sendMailingTestHandler } from './modules/mailings';
 import { RetentionSchedule } from './modules/retention';
+import { fanOutHandler, sendDeliveryHandler, WebhookHistoryRetention } from './modules/webhooks';
 import { DelegationPacer, letterApprovalEmailHandler, LetterSweeper, sendDigestHandler, sendLetterHandler } from './modules/letters';
 
 export interface RunningWorkers {
@@ -29,6 +30,8 @@ export interface WorkerParts {
   letters?: boolean;
   /** Campaign updates to supporters (defaults to `email`). */
   mailings?: boolean;
+  /** Webhook deliveries to registered endpoints (defaults to `email`). */
+  webhooks?: boolean;
 }
 
 /**
@@ -76,16 +79,19 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       sweeper.start();
       stops.push(() => sweeper.stop());
     }
+    const webhookHistory = new WebhookHistoryRetention(platform.db, config.WEBHOOKS_HISTORY_DAYS, logger.child({ component: 'webhook-history' }));
     relay.start();
     sweeper.start();
     mailingSweeper.start();
     reconciler.start();
     retention.start();
     personalDataRetention.start();
+    webhookHistory.start();
     stops.push(
       () => reconciler.stop(),
       () => retention.stop(),
       () => personalDataRetention.stop(),
+      () => webhookHistory.stop(),
       () => sweeper.stop(),
       () => mailingSweeper.stop(),
       () => relay.stop(),
@@ -161,6 +167,21 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
       () => closeWorker(worker, backend),
       async () => mailer.close(),
     );
+  }
+
+  if (parts.webhooks ?? parts.email) {
+    const worker = startQueueWorker({
+      queue: QUEUES.webhooks,
+      handlers: { [JOBS.fanOutEvent]: fanOutHandler(platform), [JOBS.sendWebhook]: sendDeliveryHandler(platform) },
+      backend,
+      prefix: config.QUEUE_PREFIX,
+      db: platform.db,
+      locks,
+      // Many requests at once, each bounded by WEBHOOKS_TIMEOUT_MS and capped per endpoint.
+      concurrency: config.WEBHOOKS_CONCURRENCY,
+      logger: logger.child({ component: 'webhooks-worker' }),
+    });
+    stops.push(() => closeWorker(worker, backend));
   }
 
   return {

@@ -84,6 +84,19 @@ export function renderReport(report) {
       out.push(`\nThe queues alone (no-op jobs, batches of 50, one worker of concurrency 8; median of ${j.redis.runs.length} interleaved runs, jobs/s): Redis ${fmt(j.redis.median)} (${j.redis.runs.join(', ')}), PostgreSQL ${fmt(j.postgres.median)} (${j.postgres.runs.join(', ')}), PostgreSQL with synchronous commit ${fmt(j['postgres, synchronous commit'].median)} (${j['postgres, synchronous commit'].runs.join(', ')}); PostgreSQL / Redis ${pct(q.postgresVsRedis.jobsPerSecond)}.`);
     }
   }
+  if (r.webhooks) {
+    const w = r.webhooks;
+    out.push(`\n### Webhooks (${fmt(w.events)} signature.confirmed events to ten endpoints: ${w.liveEndpoints} live receivers verifying with standardwebhooks, one that never answers)\n`);
+    out.push(table(
+      ['signing, 32 connections', 'durable/s', 'accepted/s', 'p50 ms', 'p99 ms', 'API / worker CPU s'],
+      [
+        ['no endpoint', fmt(w.signing.alone.durablePerSecond), fmt(w.signing.alone.acceptedPerSecond), fmt(w.signing.alone.p50), fmt(w.signing.alone.p99), `${fmt(w.signing.alone.apiCpuSeconds)} / ${fmt(w.signing.alone.workerCpuSeconds)}`],
+        ['ten endpoints, one dead, while delivering', fmt(w.signing.tenEndpointsOneDead.durablePerSecond), fmt(w.signing.tenEndpointsOneDead.acceptedPerSecond), fmt(w.signing.tenEndpointsOneDead.p50), fmt(w.signing.tenEndpointsOneDead.p99), `${fmt(w.signing.tenEndpointsOneDead.apiCpuSeconds)} / ${fmt(w.signing.tenEndpointsOneDead.workerCpuSeconds)}`],
+      ],
+    ));
+    const d = w.deliveries;
+    out.push(`\nSigning with endpoints / alone: ${pct(w.signing.ratio)}. Live deliveries: ${fmt(d.distinct)} of ${fmt(d.expected)} in ${fmt(d.seconds)} s, ${fmt(d.perSecond)}/s${d.timedOut ? ' (TIMED OUT)' : ''}; duplicates ${fmt(d.duplicates)}, failed verification ${fmt(d.unverified)}. The dead endpoint: ${fmt(w.dead.attempts)} attempts (${fmt(w.dead.timeouts)} timed out) during the part.`);
+  }
 
   if (r.dataset) {
     const d = r.dataset;

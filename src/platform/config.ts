@@ -211,6 +211,40 @@ export const configSchema = z
      * `noeviction` unless this is true.
      */
     REDIS_ALLOW_EVICTION: booleanFromEnv.default(false),
+    /**
+     * Webhooks (src/modules/webhooks/README.md). Attempts and first retry delay (doubling): 13 from
+     * 60 s span about three days; an endpoint failing that long (WEBHOOKS_DISABLE_AFTER_SECONDS) is
+     * disabled. Each request times out after WEBHOOKS_TIMEOUT_MS.
+     */
+    WEBHOOKS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(13),
+    WEBHOOKS_RETRY_BASE_MS: z.coerce.number().int().min(10).default(60_000),
+    WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    WEBHOOKS_DISABLE_AFTER_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(3 * 24 * 3600),
+    WEBHOOKS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    /** Requests in flight to one endpoint per worker process, so a slow endpoint holds few of the worker's slots. */
+    WEBHOOKS_PER_ENDPOINT_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(4),
+    /** Days events, deliveries and attempts are kept (and can be replayed); events still owed work are kept. */
+    WEBHOOKS_HISTORY_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /**
+     * Hosts (as written in the URL) that may be plain http and resolve to private or loopback
+     * addresses: for tests and development only; refused in production.
+     */
+    WEBHOOKS_ALLOW_PRIVATE_HOSTS: z
+      .string()
+      .default('')
+      .transform(
+        (value) =>
+          new Set(
+            value
+              .split(',')
+              .map((host) => host.trim().toLowerCase())
+              .filter(Boolean),
+          ),
+      ),
     /** First retry delay of a supporter's email after a temporary SMTP failure; doubles each attempt. */
     EMAIL_RETRY_BASE_MS: z.coerce.number().int().min(10).default(5_000),
     /** Days a signature keeps its source-network hash (the fraud view's reach); then it is cleared. */
@@ -248,6 +282,12 @@ export const configSchema = z
     }
     if (trustsEveryHop(config.TRUST_PROXY)) ctx.addIssue({ code: 'custom', path: ['TRUST_PROXY'], message: TRUST_EVERY_HOP_EXPLANATION });
     if (config.NODE_ENV === 'production') refuseUnsafeProductionSecrets(config, ctx);
+    if (config.NODE_ENV === 'production' && config.WEBHOOKS_ALLOW_PRIVATE_HOSTS.size > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOKS_ALLOW_PRIVATE_HOSTS'],
+        message: 'must be empty in production: webhooks go to public https addresses only',
+      });
     const keys = (config.ENCRYPTION_KEYS as ParsedKey[]).map(({ id, key }) => ({ id, key }));
     return {
       ...config,

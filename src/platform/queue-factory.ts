@@ -12,7 +12,10 @@ export const defaultJobOptions: DefaultJobOptions = {
   removeOnFail: { age: 14 * 24 * 3600 },
 };
 
-type QueueConfig = Pick<Config, 'QUEUE_PREFIX' | 'EMAIL_RETRY_BASE_MS' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS'>;
+type QueueConfig = Pick<
+  Config,
+  'QUEUE_PREFIX' | 'EMAIL_RETRY_BASE_MS' | 'LETTERS_MAX_ATTEMPTS' | 'LETTERS_RETRY_BASE_MS' | 'WEBHOOKS_MAX_ATTEMPTS' | 'WEBHOOKS_RETRY_BASE_MS'
+>;
 
 /**
  * The process's queues on its backend (queue-backend.ts). On PostgreSQL the namespace is the
@@ -37,6 +40,15 @@ export function createQueues(backend: QueueBackend, config: QueueConfig): Queues
     [QUEUES.mailings]: newQueue(QUEUES.mailings, backend, {
       prefix,
       defaultJobOptions: { ...defaultJobOptions, backoff: { type: 'exponential', delay: config.EMAIL_RETRY_BASE_MS } },
+    }),
+    // Webhook deliveries: retried with exponential backoff for about three days (13 attempts from 60 s).
+    [QUEUES.webhooks]: newQueue(QUEUES.webhooks, backend, {
+      prefix,
+      defaultJobOptions: {
+        ...defaultJobOptions,
+        attempts: config.WEBHOOKS_MAX_ATTEMPTS,
+        backoff: { type: 'exponential', delay: config.WEBHOOKS_RETRY_BASE_MS },
+      },
     }),
   };
   // A queue re-emits its connection's errors; the connection's watcher logs the outage once

@@ -8,6 +8,7 @@ export const QUEUES = {
   email: 'email',
   letters: 'letters',
   mailings: 'mailings',
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -22,6 +23,8 @@ export const JOBS = {
   sendLetterApproval: 'letters.send.approval',
   sendMailing: 'mailings.send.mailing',
   sendMailingTest: 'mailings.send.test',
+  fanOutEvent: 'webhooks.fanout.event',
+  sendWebhook: 'webhooks.send.delivery',
 } as const;
 
 export const jobPayloads = {
@@ -59,6 +62,10 @@ export const jobPayloads = {
   [JOBS.sendMailing]: z.object({ mailingId: z.uuid(), run: z.number().int().min(1) }).strict(),
   /** "Send a test to myself": the mailing, rendered with sample data, to the account's own address (looked up by the worker). */
   [JOBS.sendMailingTest]: z.object({ mailingId: z.uuid(), accountId: z.uuid(), language: z.enum(['en', 'ru', 'kk']).optional() }).strict(),
+  /** A domain event (platform/domain-events.ts) to make one delivery per endpoint that takes its type. */
+  [JOBS.fanOutEvent]: z.object({ eventId: z.uuid() }).strict(),
+  /** One webhook delivery; the worker builds its body from the database when it sends. */
+  [JOBS.sendWebhook]: z.object({ deliveryId: z.uuid() }).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloads;
@@ -75,4 +82,6 @@ export const jobQueue: Record<JobName, QueueName> = {
   [JOBS.sendMailing]: QUEUES.mailings,
   // One message, sent as promptly as a confirmation: not behind long mailing runs.
   [JOBS.sendMailingTest]: QUEUES.email,
+  [JOBS.fanOutEvent]: QUEUES.webhooks,
+  [JOBS.sendWebhook]: QUEUES.webhooks,
 };

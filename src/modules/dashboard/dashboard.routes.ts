@@ -11,6 +11,7 @@ import { editingPagesRouter } from './editing.routes';
 import { queueBoardRouter } from './queue-board';
 import { onlyGetAndHead } from '../../platform/http/method-not-allowed';
 import { previewRetention } from '../retention';
+import { endpointsDisabledByFailure } from '../webhooks';
 
 // Chart.js's package exports do not list its UMD file; it sits beside the CommonJS entry.
 const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
@@ -61,7 +62,9 @@ export function dashboardRouter(platform: Platform): Router {
       statusLabel: STATUS_LABELS[c.status],
       progress: percent(c.counts.confirmed, c.goal),
     }));
-    res.type('html').send(views.page('campaigns', { title: 'Campaigns', campaigns, ...chrome(res), scripts: ['/admin/static/nav.js'] }));
+    // Webhook endpoints the worker disabled after days of failures: someone has to look (webhooks README).
+    const failingWebhooks = await endpointsDisabledByFailure(platform.db);
+    res.type('html').send(views.page('campaigns', { title: 'Campaigns', campaigns, failingWebhooks, ...chrome(res), scripts: ['/admin/static/nav.js'] }));
   });
 
   router.use(editingPagesRouter(platform, views, requireRole));

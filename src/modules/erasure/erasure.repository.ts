@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { DbClient } from '../../platform/db';
+import { sql, sqlRows } from '../../platform/sql-rows';
 import { ledgerColumns, readLedgerRows, type LedgerSignature } from '../supporters';
 
 /** The supporter behind a lookup hash, with what an erasure email needs to find its words and sender. */
@@ -41,10 +43,10 @@ export async function lockSignaturesOfMany(db: DbClient, supporterIds: readonly 
  * with them (ON DELETE CASCADE). Address requests are keyed by the lookup hash, not the row, so
  * they are deleted by it (they hold nothing else, and are gone once resolved anyway).
  */
-export async function deleteSupporters(db: DbClient, supporterIds: readonly string[]): Promise<{ supporters: number; letters: number }> {
+export async function deleteSupporters(db: DbClient, supporterIds: readonly string[]): Promise<{ supporters: number; letters: number; deletedIds: string[] }> {
   const ids = [...supporterIds];
   const letters = await db.letter.count({ where: { supporterId: { in: ids } } });
   await db.$executeRaw`DELETE FROM address_requests a USING supporters p WHERE p.id = ANY(${ids}::uuid[]) AND a.email_hash = p.email_hash`;
-  const supporters = await db.$executeRaw`DELETE FROM supporters WHERE id = ANY(${ids}::uuid[])`;
-  return { supporters, letters };
+  const deleted = await sqlRows(db, z.strictObject({ id: sql.uuid }))`DELETE FROM supporters WHERE id = ANY(${ids}::uuid[]) RETURNING id::text AS id`;
+  return { supporters: deleted.length, letters, deletedIds: deleted.map((row) => row.id) };
 }

@@ -1,5 +1,6 @@
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
+import { domainEvent, recordDomainEvents } from '../../platform/domain-events';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
 import { audit, type AdminPrincipal } from '../admin';
@@ -93,14 +94,20 @@ export interface BatchErasureResult {
 /**
  * Erases these supporters in the caller's transaction: the counts forget their signatures, then
  * the supporters go with everything hanging from them (signatures, signing attempts, approvals,
- * letters, withdrawals, mailing rows) and the address requests under their lookup hash. Retention
+ * letters, withdrawals, mailing rows) and the address requests under their lookup hash, and a
+ * `supporter.erased` domain event is recorded for each (webhooks). Retention
  * calls it for supporters it has left without signatures; batched so it can take hundreds at once.
  */
 export async function eraseSupportersIn(tx: DbClient, supporterIds: readonly string[]): Promise<BatchErasureResult> {
   if (supporterIds.length === 0) return { supporters: 0, signatures: 0, letters: 0 };
   const signatures = await repo.lockSignaturesOfMany(tx, supporterIds);
   await applyTransition(tx, signatures, 'erase');
-  const { supporters, letters } = await repo.deleteSupporters(tx, supporterIds);
+  const { supporters, letters, deletedIds } = await repo.deleteSupporters(tx, supporterIds);
+  // Webhook endpoints hear of it (a CRM erases its copy too); the event names the id only.
+  await recordDomainEvents(
+    tx,
+    deletedIds.map((id) => domainEvent('supporter.erased', id, { supporterId: id })),
+  );
   return { supporters, signatures: signatures.length, letters };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sql, sqlRows } from '../../platform/sql-rows';
-import type { DbClient } from '../../platform/db';
+import type { Db, DbClient } from '../../platform/db';
+import { domainEvent, recordDomainEvents } from '../../platform/domain-events';
 import type { MailingCounts } from './mailings.schemas';
 
 /** All of the mailings' Prisma and SQL. */
@@ -197,12 +198,26 @@ export async function recordSent(db: DbClient, accepted: AcceptedMessage[]): Pro
 }
 
 /** A mailing with nobody left queued or mid-send is done. */
-export async function finishIfDone(db: DbClient, mailingId: string): Promise<boolean> {
-  const changed = await db.$executeRaw`
-    UPDATE mailings SET status = 'done', finished_at = now(), updated_at = now()
-    WHERE id = ${mailingId}::uuid AND status = 'sending'
-      AND NOT EXISTS (SELECT 1 FROM mailing_recipients WHERE mailing_id = ${mailingId}::uuid AND status IN ('queued', 'sending'))`;
-  return changed > 0;
+export async function finishIfDone(db: Db, mailingId: string): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const rows = await sqlRows(tx, FinishedMailing)`
+      UPDATE mailings SET status = 'done', finished_at = now(), updated_at = now()
+      WHERE id = ${mailingId}::uuid AND status = 'sending'
+        AND NOT EXISTS (SELECT 1 FROM mailing_recipients WHERE mailing_id = ${mailingId}::uuid AND status IN ('queued', 'sending'))
+      RETURNING id::text, campaign_id::text`;
+    await recordMailingsFinished(tx, rows);
+    return rows.length > 0;
+  });
+}
+
+/** What a finished mailing's domain event names (webhooks): ids only. */
+export const FinishedMailing = z.strictObject({ id: sql.uuid, campaign_id: sql.uuid });
+
+export async function recordMailingsFinished(tx: DbClient, rows: Array<z.infer<typeof FinishedMailing>>): Promise<void> {
+  await recordDomainEvents(
+    tx,
+    rows.map((r) => domainEvent('mailing.finished', r.id, { mailingId: r.id, campaignId: r.campaign_id, status: 'done' })),
+  );
 }
 
 /**

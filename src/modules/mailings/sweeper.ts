@@ -7,6 +7,7 @@ import { addToOutbox } from '../../platform/outbox';
 import { JOBS } from '../../platform/queues';
 import { mailingJobId } from './mailings.service';
 import { PeriodicTask } from '../../platform/periodic-task';
+import { FinishedMailing, recordMailingsFinished } from './mailings.repository';
 
 const LIVE_STATES = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children', 'paused', 'active']);
 
@@ -46,9 +47,14 @@ export async function sweepMailings(platform: Platform, queue: Queue): Promise<{
     if (restarted) runsRestarted += 1;
   }
 
-  const finished = await platform.db.$executeRaw`
-    UPDATE mailings m SET status = 'done', finished_at = now(), updated_at = now()
-    WHERE m.status = 'sending' AND NOT EXISTS (SELECT 1 FROM mailing_recipients r WHERE r.mailing_id = m.id AND r.status IN ('queued', 'sending'))`;
+  const finished = await platform.db.$transaction(async (tx) => {
+    const rows = await sqlRows(tx, FinishedMailing)`
+      UPDATE mailings m SET status = 'done', finished_at = now(), updated_at = now()
+      WHERE m.status = 'sending' AND NOT EXISTS (SELECT 1 FROM mailing_recipients r WHERE r.mailing_id = m.id AND r.status IN ('queued', 'sending'))
+      RETURNING id::text, campaign_id::text`;
+    await recordMailingsFinished(tx, rows);
+    return rows.length;
+  });
   return { leasesExpired, runsRestarted, finished };
 }
 

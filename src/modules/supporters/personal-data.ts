@@ -14,6 +14,8 @@ export const SEALED = {
   letterParagraph: { table: 'letters', column: 'paragraph_encrypted', purpose: 'letter.paragraph' },
   attemptName: { table: 'signing_attempts', column: 'name_encrypted', purpose: 'supporter.name' },
   attemptCity: { table: 'signing_attempts', column: 'city_encrypted', purpose: 'signature.city' },
+  /** Not personal data, but sealed the same way and re-sealed by the same rotation: a webhook endpoint's signing secret (webhooks module). */
+  webhookSecret: { table: 'webhook_endpoints', column: 'secret_encrypted', purpose: 'webhook.secret' },
 } as const satisfies Record<string, SealedColumnRef>;
 
 export type SealedColumn = (typeof SEALED)[keyof typeof SEALED];

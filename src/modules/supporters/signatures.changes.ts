@@ -1,23 +1,40 @@
+import { z } from 'zod';
 import { Prisma, type DbClient } from '../../platform/db';
+import { domainEvent, recordDomainEvents, type DomainEventType } from '../../platform/domain-events';
 import { applyTransition, ledgerColumns, readLedgerRows, type LedgerSignature } from './signatures.ledger';
 
 /**
  * The statements that change a signature's status or delete it outside signing and erasure, each
  * with its ledger move in the caller's transaction. Each picks rows in a subquery that locks them,
  * so the standing it reports as "from" is the one it changed (a concurrent change waits, then the
- * row is checked again).
+ * row is checked again). Confirming, invalidating and restoring also record their domain event
+ * (`signature.confirmed`, …) in the same transaction, for webhooks.
  */
+
+/** The ids a changed row also returns, for its domain event. */
+const IDENTITY = Prisma.sql`s.id::text AS "signatureId", s.supporter_id::text AS "supporterId", s.status::text AS "status"`;
+const identityRow = z.object({ signatureId: z.string(), supporterId: z.string(), status: z.string() });
+
+async function recordSignatureEvents(tx: DbClient, type: DomainEventType, rows: readonly unknown[], ledger: readonly LedgerSignature[]): Promise<void> {
+  await recordDomainEvents(
+    tx,
+    rows.map((raw, index) => {
+      const { signatureId, supporterId, status } = identityRow.parse(raw);
+      return domainEvent(type, signatureId, { signatureId, supporterId, campaignId: ledger[index]!.campaignId, status });
+    }),
+  );
+}
 
 /** pending → confirmed, exactly once however many times the link is used; null when nothing changed. */
 export async function confirmPending(tx: DbClient, signatureId: string): Promise<LedgerSignature | null> {
-  const rows = readLedgerRows(
-    await tx.$queryRaw<unknown[]>`
+  const raw = await tx.$queryRaw<unknown[]>`
     UPDATE signatures s SET status = 'confirmed', confirmed_at = now()
     FROM (SELECT id, status FROM signatures WHERE id = ${signatureId}::uuid AND status = 'pending' FOR UPDATE) old
     WHERE s.id = old.id
-    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`,
-  );
+    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to", ${IDENTITY}`;
+  const rows = readLedgerRows(raw);
   await applyTransition(tx, rows, 'confirm');
+  await recordSignatureEvents(tx, 'signature.confirmed', raw, rows);
   return rows[0] ?? null;
 }
 
@@ -42,31 +59,31 @@ function conditionSql(c: SignatureCondition) {
  * (who, when, why, and the status to return to) but leave the counts.
  */
 export async function invalidateMatching(tx: DbClient, c: SignatureCondition, by: string, reason: string, limit: number): Promise<LedgerSignature[]> {
-  const rows = readLedgerRows(
-    await tx.$queryRaw<unknown[]>`
+  const raw = await tx.$queryRaw<unknown[]>`
     UPDATE signatures s SET status = 'invalidated', status_before_invalidation = s.status,
       invalidated_at = now(), invalidated_by = ${by}, invalidation_reason = ${reason}
     FROM (SELECT id, status FROM signatures WHERE ${conditionSql(c)} AND status <> 'invalidated' ORDER BY id LIMIT ${limit} FOR UPDATE) old
     WHERE s.id = old.id
-    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`,
-  );
+    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to", ${IDENTITY}`;
+  const rows = readLedgerRows(raw);
   await applyTransition(tx, rows, 'invalidate');
+  await recordSignatureEvents(tx, 'signature.invalidated', raw, rows);
   return rows;
 }
 
 /** Undoes invalidations: each signature returns to the status it had (pending if that was not kept). */
 export async function restoreMatching(tx: DbClient, c: SignatureCondition, reason: string | undefined, limit: number): Promise<LedgerSignature[]> {
-  const rows = readLedgerRows(
-    await tx.$queryRaw<unknown[]>`
+  const raw = await tx.$queryRaw<unknown[]>`
     UPDATE signatures s SET status = coalesce(s.status_before_invalidation, 'pending'), status_before_invalidation = NULL,
       invalidated_at = NULL, invalidated_by = NULL, invalidation_reason = NULL
     FROM (SELECT id, status FROM signatures WHERE ${conditionSql(c)} AND status = 'invalidated'
             AND (${reason ?? null}::text IS NULL OR invalidation_reason = ${reason ?? null}::text)
           ORDER BY id LIMIT ${limit} FOR UPDATE) old
     WHERE s.id = old.id
-    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to"`,
-  );
+    RETURNING ${ledgerColumns('s')}, old.status::text AS "from", s.status::text AS "to", ${IDENTITY}`;
+  const rows = readLedgerRows(raw);
   await applyTransition(tx, rows, 'restore');
+  await recordSignatureEvents(tx, 'signature.restored', raw, rows);
   return rows;
 }
 

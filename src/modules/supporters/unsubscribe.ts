@@ -1,5 +1,6 @@
 import type { Platform } from '../../platform/context';
 import type { Db } from '../../platform/db';
+import { domainEvent, recordDomainEvents } from '../../platform/domain-events';
 import { AppError } from '../../platform/errors';
 import { z } from 'zod';
 import { sql, sqlRow } from '../../platform/sql-rows';
@@ -78,7 +79,18 @@ export async function withdrawConsent(
           SELECT email_hash, 'unsubscribed' FROM supporters WHERE id = ${ids.supporterId}::uuid
           ON CONFLICT (email_hash) DO NOTHING`;
     if (changed > 0) {
-      await tx.consentWithdrawal.create({ data: { supporterId: ids.supporterId, campaignId: campaignScope ? ids.campaignId : null, scope, via, wording } });
+      const withdrawal = await tx.consentWithdrawal.create({
+        data: { supporterId: ids.supporterId, campaignId: campaignScope ? ids.campaignId : null, scope, via, wording },
+        select: { id: true },
+      });
+      await recordDomainEvents(tx, [
+        domainEvent('supporter.unsubscribed', ids.supporterId, {
+          supporterId: ids.supporterId,
+          campaignId: campaignScope ? ids.campaignId : null,
+          scope,
+          withdrawalId: withdrawal.id,
+        }),
+      ]);
     }
     return true;
   });

@@ -67,6 +67,17 @@ describe('rotating the encryption key', () => {
           paragraphEncrypted: seal(before.platform, 'My own words.', SEALED.letterParagraph, letterId),
         },
       });
+      // A webhook endpoint's signing secret is sealed too, and must survive the old key's removal.
+      const endpointId = randomUUID();
+      await before.platform.db.webhookEndpoint.create({
+        data: {
+          id: endpointId,
+          url: 'https://crm.example.org/hooks',
+          events: ['signature.confirmed'],
+          personalData: false,
+          secretEncrypted: seal(before.platform, 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtMTIz', SEALED.webhookSecret, endpointId),
+        },
+      });
 
       after = createPlatform(parseConfig({ ...process.env, ENCRYPTION_KEYS: `${newKey},${oldKey}` }), 'test');
       const all = Object.fromEntries(SEALED_COLUMNS.map((s) => [`${s.table}.${s.column}`, 1]));
@@ -94,6 +105,8 @@ describe('rotating the encryption key', () => {
       const newOnly = createPlatform(parseConfig({ ...process.env, ENCRYPTION_KEYS: newKey }), 'test');
       try {
         expect(open(newOnly, letter.paragraphEncrypted!, SEALED.letterParagraph, letter.id)).toBe('My own words.');
+        const endpoint = await newOnly.db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpointId } });
+        expect(open(newOnly, endpoint.secretEncrypted, SEALED.webhookSecret, endpointId)).toBe('whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtMTIz');
       } finally {
         await closePlatform(newOnly);
       }

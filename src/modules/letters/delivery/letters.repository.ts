@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sql, sqlRows } from '../../../platform/sql-rows';
-import type { DbClient } from '../../../platform/db';
+import type { Db, DbClient } from '../../../platform/db';
+import { domainEvent, recordDomainEvents } from '../../../platform/domain-events';
 import { SEALED, type SealedValue } from '../../supporters';
 
 /** All SQL about letters. */
@@ -222,21 +223,43 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
 
 export type LetterForDelivery = NonNullable<Awaited<ReturnType<typeof findLetterForDelivery>>>;
 
+/** What a letter's domain event names (webhooks): ids and the new status, never the paragraph or the answer text. */
+const ChangedLetter = z.strictObject({ id: sql.uuid, campaign_id: sql.uuid, supporter_id: sql.uuid, target_id: sql.uuid });
+
+async function recordLetterEvents(tx: DbClient, type: 'letter.sent' | 'letter.failed', rows: Array<z.infer<typeof ChangedLetter>>): Promise<void> {
+  await recordDomainEvents(
+    tx,
+    rows.map((r) =>
+      domainEvent(type, r.id, { letterId: r.id, campaignId: r.campaign_id, supporterId: r.supporter_id, targetId: r.target_id, status: type.slice(7) }),
+    ),
+  );
+}
+
+/** Marks letters sent, with their `letter.sent` events in the same transaction. */
 export async function markSent(
-  db: DbClient,
+  db: Db,
   letterIds: string[],
   details: { messageId: string; smtpResponse: string; digestKey?: string; language?: string },
 ): Promise<number> {
-  return db.$executeRaw`
-    UPDATE letters SET status = 'sent', sent_at = ${new Date()}, message_id = ${details.messageId}, last_smtp_response = ${details.smtpResponse},
-      digest_key = ${details.digestKey ?? null}, language = coalesce(${details.language ?? null}::text, language)
-    WHERE id = ANY(${letterIds}::uuid[]) AND status = 'sending'`;
+  return db.$transaction(async (tx) => {
+    const rows = await sqlRows(tx, ChangedLetter)`
+      UPDATE letters SET status = 'sent', sent_at = ${new Date()}, message_id = ${details.messageId}, last_smtp_response = ${details.smtpResponse},
+        digest_key = ${details.digestKey ?? null}, language = coalesce(${details.language ?? null}::text, language)
+      WHERE id = ANY(${letterIds}::uuid[]) AND status = 'sending'
+      RETURNING id::text, campaign_id::text, supporter_id::text, target_id::text`;
+    await recordLetterEvents(tx, 'letter.sent', rows);
+    return rows.length;
+  });
 }
 
-export async function markFailed(db: DbClient, letterIds: string[], smtpResponse: string): Promise<void> {
-  await db.letter.updateMany({
-    where: { id: { in: letterIds }, status: { in: ['sending', 'queued'] } },
-    data: { status: 'failed', failedAt: new Date(), lastSmtpResponse: smtpResponse },
+/** Marks letters failed for good, with their `letter.failed` events in the same transaction. */
+export async function markFailed(db: Db, letterIds: string[], smtpResponse: string): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const rows = await sqlRows(tx, ChangedLetter)`
+      UPDATE letters SET status = 'failed', failed_at = ${new Date()}, last_smtp_response = ${smtpResponse}
+      WHERE id = ANY(${letterIds}::uuid[]) AND status IN ('sending', 'queued')
+      RETURNING id::text, campaign_id::text, supporter_id::text, target_id::text`;
+    await recordLetterEvents(tx, 'letter.failed', rows);
   });
 }
 
