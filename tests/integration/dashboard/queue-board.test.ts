@@ -68,7 +68,7 @@ describe('who may open the queue board', () => {
 
     const queues = await call(api.url, 'GET', '/admin/queues/api/queues', { headers: { ...json, cookie: sessions.owner!.cookie } });
     expect(queues.status).toBe(200);
-    expect((queues.json as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort()).toEqual(['email', 'letters', 'mailings']);
+    expect((queues.json as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort()).toEqual(['email', 'letters', 'mailings', 'webhooks']);
   });
 });
 

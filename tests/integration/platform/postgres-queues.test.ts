@@ -183,7 +183,7 @@ describe('QUEUE_BACKEND=postgres', () => {
     const { queues: shown } = (await board.json()) as {
       queues: Array<{ name: string; counts: Record<string, number>; jobs: Array<{ id: string; name: string }> }>;
     };
-    expect(shown.map((q) => q.name).sort()).toEqual(['email', 'letters', 'mailings']);
+    expect(shown.map((q) => q.name).sort()).toEqual(['email', 'letters', 'mailings', 'webhooks']);
     const emailQueue = shown.find((q) => q.name === 'email')!;
     expect(emailQueue.counts.completed).toBeGreaterThan(0);
     expect(emailQueue.jobs.length).toBeGreaterThan(0);
