@@ -11,7 +11,6 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 
 export const SUPERUSER = 'postgres';
 const MAJOR = '15';
@@ -201,6 +200,8 @@ export class EmbeddedPostgres {
 
   /** Whether the server accepts our password yet; a refused password is final (another .env than the folder's). */
   async #accepts() {
+    // Loaded here, not at the top: npm start and npm test import this file before they install dependencies.
+    const { default: pg } = await import('pg');
     const client = new pg.Client({ connectionString: this.url('postgres'), connectionTimeoutMillis: 1000 });
     client.on('error', () => {});
     try {
