@@ -74,6 +74,9 @@ function postgresBackend(databaseUrl: string, purpose: 'queue' | 'request', list
     max: listeners + (purpose === 'queue' ? 6 : 2),
     connectionTimeoutMillis: purpose === 'request' ? 1_500 : 10_000,
   });
+  // Every BullMQ Queue, Worker and QueueEvents on this pool adds its own 'error' listener: five
+  // queues with their workers pass Node's default warning limit of 10 without any leak.
+  pool.setMaxListeners(64);
   let lastError: number | undefined;
   // An idle connection the server dropped is replaced on the next query; without a listener the
   // 'error' event would end the process. Recent errors count as "not connected" for closing workers.
