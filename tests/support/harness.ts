@@ -87,17 +87,18 @@ export interface TestStack {
 export async function startTestStack(overrides: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestStack> {
   const smtp = await SmtpRecorder.start();
   const api = await startTestApi({ SMTP_URL: smtp.url, ...overrides }, options);
-  const workers = startTestWorkers(api);
-  return {
+  const stack: TestStack = {
     smtp,
     api,
-    workers,
+    workers: startTestWorkers(api),
+    // The workers a test put in place of the first ones (after stopping those) are stopped too.
     async stop() {
-      await workers.stop();
+      await stack.workers.stop();
       await api.close();
       await smtp.stop();
     },
   };
+  return stack;
 }
 
 /** Relay and workers in this process, sharing the API's configuration (and so its queue prefix). */

@@ -126,6 +126,7 @@ export async function sendAndRecord(
   addresses: Array<{ id: string; email: string }>,
 ): Promise<string> {
   const { platform } = deps;
+  const stopRenewing = renewLeaseWhileSending(platform, letterIds);
   try {
     const info = await deps.mailer.sendMail({
       from: message.from,
@@ -168,7 +169,22 @@ export async function sendAndRecord(
     // Only the classified message goes on to BullMQ (which stores it): the SMTP error may name addresses.
     // eslint-disable-next-line preserve-caught-error
     throw new Error(failure.message);
+  } finally {
+    stopRenewing();
   }
+}
+
+/** Renews the letters' lease every third of it until the send has an outcome (see renewLease). */
+function renewLeaseWhileSending(platform: Platform, letterIds: string[]): () => void {
+  const every = (platform.config.LETTERS_SEND_LEASE_SECONDS * 1000) / 3;
+  const timer = setInterval(() => {
+    letters.renewLease(platform.db, letterIds).catch((error: unknown) => {
+      // The next renewal (or the lease's own expiry) covers a missed one; log the kind only.
+      platform.logger.warn({ component: 'letters', err: { name: (error as Error)?.name } }, 'letter lease renewal failed');
+    });
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Writes the digest's job (through the outbox) and leaves the letter queued for it. */

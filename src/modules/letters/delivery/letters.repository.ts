@@ -268,6 +268,15 @@ export async function markCancelled(db: DbClient, letterId: string, reason: stri
 }
 
 /** A temporary failure: back to queued, to be retried by the job's backoff. */
+/**
+ * A live worker keeps its claim while the SMTP server (or the transport's pool) is still taking the
+ * message: without this, a send slower than the lease would be claimed again by another job or
+ * the sweeper and reach the delegation twice. Only a dead worker's lease now runs out.
+ */
+export async function renewLease(db: DbClient, letterIds: string[]): Promise<void> {
+  await db.$executeRaw`UPDATE letters SET sending_at = now() WHERE id = ANY(${letterIds}::uuid[]) AND status = 'sending'`;
+}
+
 export async function markRetrying(db: DbClient, letterIds: string[], smtpResponse: string): Promise<void> {
   await db.letter.updateMany({ where: { id: { in: letterIds }, status: 'sending' }, data: { status: 'queued', lastSmtpResponse: smtpResponse } });
 }
