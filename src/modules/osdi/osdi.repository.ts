@@ -26,6 +26,8 @@ const PetitionRow = z.strictObject({
   updated_at: sql.timestamp,
   confirmed: z.number(),
   demands: z.array(z.strictObject({ title: z.string(), quote: z.string() })),
+  /** The consent wording the form shows now: what a client collecting signatures must show too. */
+  consent: z.strictObject({ wording: z.string(), text: z.string() }).nullable(),
 });
 export type PetitionRow = z.infer<typeof PetitionRow>;
 
@@ -34,6 +36,7 @@ export async function listPetitions(db: DbClient, window: TimeWindow, limit: num
     SELECT c.id, c.slug, c.title, c.summary, c.statement, c.status::text AS status, c.created_at, c.updated_at,
       coalesce((SELECT sum(k.confirmed)::int FROM campaign_counters k WHERE k.campaign_id = c.id), 0) AS confirmed,
       coalesce((SELECT json_agg(json_build_object('title', d.title, 'quote', d.quote) ORDER BY d.position) FROM demands d WHERE d.campaign_id = c.id), '[]'::json) AS demands,
+      (SELECT json_build_object('wording', w.id, 'text', w.text) FROM consent_wordings w WHERE w.campaign_id = c.id AND w.current ORDER BY w.created_at DESC LIMIT 1) AS consent,
       count(*) OVER ()::int AS total
     FROM campaigns c
     WHERE c.status <> 'draft' AND (${id}::uuid IS NULL OR c.id = ${id}::uuid)

@@ -4,6 +4,7 @@ import { AppError } from '../../platform/errors';
 import { z } from '../../platform/http/zod';
 import { audit } from '../admin';
 import { osdiPrincipal, requireScope } from './osdi.auth';
+import { osdiHelpersRouter } from './osdi.helpers';
 import { parseCollectionQuery, MAX_PAGE_SIZE, type CollectionQuery } from './osdi.query';
 import * as repo from './osdi.repository';
 import { CURIES, osdiBase, personResource, petitionResource, signatureResource } from './osdi.resources';
@@ -83,6 +84,7 @@ export function osdiRouter(platform: Platform): Router {
         'osdi:petitions': { href: `${base}/petitions`, title: 'Petitions (campaigns)' },
         'osdi:signatures': { href: `${base}/signatures`, title: 'Confirmed signatures of every petition' },
         'osdi:people': { href: `${base}/people`, title: 'People who signed (the osdi:people scope)' },
+        'osdi:person_signup_helper': { href: `${base}/people`, title: 'POST a person signing a petition named in clarion:petition (osdi:write)' },
       },
     });
   });
@@ -158,5 +160,6 @@ export function osdiRouter(platform: Platform): Router {
     sendHal(res, personResource(platform, base, row));
   });
 
+  router.use(osdiHelpersRouter(platform));
   return router;
 }
