@@ -39,6 +39,19 @@ export function describeOsdiApi(registry: OpenAPIRegistry): void {
     { path: '/api/osdi/v1/people', summary: 'People with a confirmed signature (personal data; each read audited)', collection: true, people: true },
     { path: '/api/osdi/v1/people/{id}', summary: 'One person (personal data; audited)', collection: false, people: true },
     { path: '/api/osdi/v1/people/{id}/signatures', summary: "A person's confirmed signatures", collection: true, people: true },
+    {
+      path: '/api/osdi/v1/advocacy_campaigns',
+      summary: 'Advocacy campaigns: published campaigns with letters, targets the delegations written to, with the letter templates',
+      collection: true,
+    },
+    { path: '/api/osdi/v1/advocacy_campaigns/{id}', summary: 'One advocacy campaign', collection: false },
+    { path: '/api/osdi/v1/advocacy_campaigns/{id}/outreaches', summary: "An advocacy campaign's outreaches", collection: true },
+    {
+      path: '/api/osdi/v1/outreaches',
+      summary: 'Outreaches: letters to delegations (not those held for a confirmation); person link and paragraph only for osdi:people, audited',
+      collection: true,
+    },
+    { path: '/api/osdi/v1/outreaches/{id}', summary: 'One outreach', collection: false },
   ];
   for (const { path, summary, collection, people } of paths) {
     const hasId = path.includes('{id}');
