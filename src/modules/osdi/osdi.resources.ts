@@ -34,6 +34,8 @@ export function petitionResource(base: string, row: PetitionRow, publicUrl: stri
     browser_url: publicUrl,
     'clarion:status': row.status,
     'clarion:demands': row.demands,
+    // What record_signature_helper needs: the wording to show, and its id to send back.
+    ...(row.consent ? { 'clarion:consent': row.consent } : {}),
     _links: {
       self: { href: `${base}/petitions/${row.id}` },
       'osdi:signatures': { href: `${base}/petitions/${row.id}/signatures` },

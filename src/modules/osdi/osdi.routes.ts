@@ -1,65 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
-import { z } from '../../platform/http/zod';
-import { audit } from '../admin';
-import { osdiPrincipal, requireScope } from './osdi.auth';
-import { parseCollectionQuery, MAX_PAGE_SIZE, type CollectionQuery } from './osdi.query';
+import { requireScope } from './osdi.auth';
+import { auditPersonalRead, collection, idOf, paged, sendHal, withPersonalData } from './osdi.hal';
+import { osdiHelpersRouter } from './osdi.helpers';
+import { osdiLettersRouter } from './osdi.letters';
+import { parseCollectionQuery, MAX_PAGE_SIZE } from './osdi.query';
 import * as repo from './osdi.repository';
 import { CURIES, osdiBase, personResource, petitionResource, signatureResource } from './osdi.resources';
-
-const HAL = 'application/hal+json';
-const idParams = z.object({ id: z.uuid() });
-
-function idOf(req: Request, resource: string): string {
-  const parsed = idParams.safeParse(req.params);
-  if (!parsed.success) throw new AppError('not_found', { key: 'staff.osdiNoResource', params: { resource } });
-  return parsed.data.id;
-}
-
-function sendHal(res: Response, body: unknown): void {
-  res.status(200).set('Cache-Control', 'no-store').type(HAL).send(JSON.stringify(body));
-}
-
-/** A page of a collection, with OSDI's counts and the next and previous links clients loop on. */
-function collection<T>(req: Request, res: Response, platform: Platform, rel: string, query: CollectionQuery, items: T[], total: number) {
-  const url = (page: number) => {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(req.query)) if (key !== 'page' && typeof value === 'string') params.set(key, value);
-    params.set('page', String(page));
-    params.set('per_page', String(query.perPage));
-    return `${platform.config.PUBLIC_BASE_URL}${req.path}?${params}`;
-  };
-  const totalPages = Math.ceil(total / query.perPage);
-  const itemLinks = items.map((item) => ({ href: (item as { _links: { self: { href: string } } })._links.self.href }));
-  sendHal(res, {
-    total_pages: totalPages,
-    per_page: query.perPage,
-    page: query.page,
-    total_records: total,
-    _links: {
-      curies: CURIES,
-      self: { href: url(query.page) },
-      ...(query.page < totalPages ? { next: { href: url(query.page + 1) } } : {}),
-      ...(query.page > 1 ? { previous: { href: url(Math.min(query.page - 1, Math.max(totalPages, 1))) } } : {}),
-      [rel]: itemLinks,
-    },
-    // Past the last page the array is empty: clients such as Parsons stop on that.
-    _embedded: { [rel]: items },
-  });
-}
-
-/** Rows of one page and the collection's total, counted again when the page is past the end. */
-async function paged<Row>(query: CollectionQuery, read: (limit: number, offset: number) => Promise<{ rows: Row[]; total: number | null }>) {
-  const found = await read(query.perPage, (query.page - 1) * query.perPage);
-  const total = found.total ?? (query.page > 1 ? ((await read(1, 0)).total ?? 0) : 0);
-  return { rows: found.rows, total };
-}
-
-/** Reads of personal data are audited: who (the token), which collection, how many records. */
-async function auditPersonalRead(platform: Platform, res: Response, what: string, records: number) {
-  if (records > 0) await audit(platform.db, osdiPrincipal(res), 'osdi.personal_data.read', null, { what, records });
-}
 
 export function osdiRouter(platform: Platform): Router {
   const router = Router();
@@ -67,7 +15,6 @@ export function osdiRouter(platform: Platform): Router {
   const publicUrl = (slug: string) => `${platform.config.PUBLIC_BASE_URL}/c/${slug}`;
   const read = requireScope(platform, 'osdi:read');
   const people = requireScope(platform, 'osdi:people');
-  const withPersonalData = (res: Response) => osdiPrincipal(res).scopes?.includes('osdi:people') === true && osdiPrincipal(res).canExport;
 
   router.get('/api/osdi/v1', read, (_req, res) => {
     sendHal(res, {
@@ -83,6 +30,9 @@ export function osdiRouter(platform: Platform): Router {
         'osdi:petitions': { href: `${base}/petitions`, title: 'Petitions (campaigns)' },
         'osdi:signatures': { href: `${base}/signatures`, title: 'Confirmed signatures of every petition' },
         'osdi:people': { href: `${base}/people`, title: 'People who signed (the osdi:people scope)' },
+        'osdi:advocacy_campaigns': { href: `${base}/advocacy_campaigns`, title: 'Letters campaigns: published campaigns with letters to delegations' },
+        'osdi:outreaches': { href: `${base}/outreaches`, title: 'Letters to delegations' },
+        'osdi:person_signup_helper': { href: `${base}/people`, title: 'POST a person signing a petition named in clarion:petition (osdi:write)' },
       },
     });
   });
@@ -158,5 +108,7 @@ export function osdiRouter(platform: Platform): Router {
     sendHal(res, personResource(platform, base, row));
   });
 
+  router.use(osdiLettersRouter(platform));
+  router.use(osdiHelpersRouter(platform));
   return router;
 }

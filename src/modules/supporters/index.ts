@@ -1,10 +1,10 @@
 export { describeSupportersApi, supportersRouter } from './supporters.routes';
 export { notMeRouter } from './not-me.routes';
 export { classifySmtpError, confirmationEmailHandler } from './supporters.jobs';
-export { signPetition, SIGNING_ANSWER } from './supporters.service';
+export { signPetition, SIGNING_ANSWER, type SigningContext } from './supporters.service';
 export { campaignOfLink, confirmAttempt, confirmationLink, confirmSignature, inspectConfirmation, localeOfLink } from './confirmations.service';
-export { signingRateLimits, type LimitedAnswer } from './rate-limits';
-export { resendRequest, signingRequest, tokenParams, TRACKING_SLUG } from './supporters.schemas';
+export { signingRateLimits, type LimitedAnswer, type SigningLimitOptions } from './rate-limits';
+export { resendRequest, signingRequest, tokenParams, TRACKING_SLUG, type SigningRequest } from './supporters.schemas';
 export { describeProofOfWorkApi, PROOF_OF_WORK_ASSETS, proofOfWorkRouter } from './proof-of-work';
 export { actionContext, type ActionContext } from './action-tokens';
 export { mayMailSupporter, notMeLink, suppressAfterReport } from './mail-gate';

@@ -16,15 +16,39 @@ import { ipSourceHash, networkHash, widerNetworksOf } from '../../platform/netwo
 /** How a limited request is answered, when not with the problem (a page for a browser's form post). */
 export type LimitedAnswer = (req: Request, res: Response, retryAfterSeconds: number) => boolean;
 
-export function signingRateLimits(platform: Platform, answerLimited?: LimitedAnswer): RequestHandler[] {
+/**
+ * For callers that are not browsers (the OSDI helpers): `client` names who is calling (an API
+ * token's id), counted with the per-network limits instead of the network, whose address is a
+ * CRM's server rather than the signer's; `emailOf` finds the address in a body of another shape.
+ */
+export interface SigningLimitOptions {
+  client?: (req: Request) => string;
+  emailOf?: (body: unknown) => unknown;
+}
+
+export function signingRateLimits(platform: Platform, answerLimited?: LimitedAnswer, options: SigningLimitOptions = {}): RequestHandler[] {
   const { config } = platform;
   if (!config.RATE_LIMIT_ENABLED) return [];
-  const byIp = (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => ipSourceHash(platform, req.ip)?.toString('hex') ?? 'unknown';
-  const byDomain = (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => domainOf(req.body) ?? '';
+  const emailOf = options.emailOf ?? emailField;
+  const byDomain = (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => domainOf(emailOf(req.body)) ?? '';
   const skipDomain = (req: Parameters<NonNullable<Options['skip']>>[0]) => {
-    const domain = domainOf(req.body);
+    const domain = domainOf(emailOf(req.body));
     return !domain || config.RATE_LIMIT_DOMAIN_EXEMPT.has(domain);
   };
+  const domainLimits = [
+    limiter(platform, 'domain-minute', 60_000, config.RATE_LIMIT_DOMAIN_PER_MINUTE, byDomain, skipDomain, answerLimited),
+    limiter(platform, 'domain-hour', 3_600_000, config.RATE_LIMIT_DOMAIN_PER_HOUR, byDomain, skipDomain, answerLimited),
+  ];
+  const { client } = options;
+  if (client) {
+    // The same figures as a network's: a client holding a token gets no more than a household.
+    return [
+      limiter(platform, 'client-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE, client, undefined, answerLimited),
+      limiter(platform, 'client-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR, client, undefined, answerLimited),
+      ...domainLimits,
+    ];
+  }
+  const byIp = (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => ipSourceHash(platform, req.ip)?.toString('hex') ?? 'unknown';
   // IPv6: the /56 and /48 count too, at 4 and 16 times the per-network limits (a household or
   // office often has a /56, a provider's customer a /48). IPv4 clients skip these.
   const byWider = (index: 0 | 1) => (req: Parameters<NonNullable<Options['keyGenerator']>>[0]) => {
@@ -39,13 +63,15 @@ export function signingRateLimits(platform: Platform, answerLimited?: LimitedAns
     limiter(platform, 'ip56-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR * 4, byWider(0), notIpv6, answerLimited),
     limiter(platform, 'ip48-minute', 60_000, config.RATE_LIMIT_IP_PER_MINUTE * 16, byWider(1), notIpv6, answerLimited),
     limiter(platform, 'ip48-hour', 3_600_000, config.RATE_LIMIT_IP_PER_HOUR * 16, byWider(1), notIpv6, answerLimited),
-    limiter(platform, 'domain-minute', 60_000, config.RATE_LIMIT_DOMAIN_PER_MINUTE, byDomain, skipDomain, answerLimited),
-    limiter(platform, 'domain-hour', 3_600_000, config.RATE_LIMIT_DOMAIN_PER_HOUR, byDomain, skipDomain, answerLimited),
+    ...domainLimits,
   ];
 }
 
-function domainOf(body: unknown): string | null {
-  const email = body && typeof body === 'object' && 'email' in body ? (body as { email: unknown }).email : undefined;
+function emailField(body: unknown): unknown {
+  return body && typeof body === 'object' && 'email' in body ? (body as { email: unknown }).email : undefined;
+}
+
+function domainOf(email: unknown): string | null {
   const normalised = typeof email === 'string' ? normaliseEmail(email) : null;
   return normalised ? emailDomain(normalised) : null;
 }

@@ -27,8 +27,15 @@ export const SIGNING_ANSWER = {
 export const REPEAT_EMAIL_WINDOW_MS = 60 * 60 * 1000;
 
 export interface SigningContext {
+  /** The signer's address; none when a server signs on someone's behalf (its address is not theirs). */
   ip: string | undefined;
   now?: Date;
+  /**
+   * `api-token`: an authenticated client (the OSDI helpers) that answers for its own calls and is
+   * limited per token. Proof of work is a browser's price for being anonymous, so it skips it;
+   * every other rule (validation, dedup, consent, double opt-in) is the same.
+   */
+  via?: 'form' | 'api-token';
 }
 
 export type SigningResult =
@@ -43,7 +50,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
       fieldError('consent.wording', 'problems.message.notConsentWording'),
     ]);
   }
-  if (campaign.proofOfWork) await verifyProofOfWork(platform, input.altcha);
+  if (campaign.proofOfWork && context.via !== 'api-token') await verifyProofOfWork(platform, input.altcha);
 
   // What this request typed goes with its attempt, whatever the address had signed before: the
   // letter step shows only this, so it tells nobody anything about an earlier signing.

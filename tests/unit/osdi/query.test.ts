@@ -1,6 +1,8 @@
 import { AppError } from '../../../src/platform/errors';
 import { parseCollectionQuery, parseFilter } from '../../../src/modules/osdi/osdi.query';
+import { withinWindow } from '../../../src/modules/osdi/osdi.repository';
 import { splitName } from '../../../src/modules/osdi/osdi.resources';
+import { Prisma } from '../../../src/platform/db';
 
 describe('OSDI collection queries', () => {
   it('reads the OData subset: modified_date and created_date, gt and lt, joined by and', () => {
@@ -39,5 +41,19 @@ describe('splitting a name', () => {
     expect(splitName('  Nursultan  Abishuly  Nazar ')).toEqual({ given_name: 'Nursultan Abishuly', family_name: 'Nazar' });
     expect(splitName('Madonna')).toEqual({ given_name: 'Madonna' });
     expect(splitName('')).toEqual({});
+  });
+});
+
+describe('the OSDI time window in SQL', () => {
+  const columns = { modified: Prisma.sql`x.updated_at`, created: Prisma.sql`x.created_at` };
+
+  it('adds nothing when the filter names no bound', () => {
+    expect(withinWindow(parseFilter(undefined), columns).text).toBe('');
+  });
+
+  it('turns each bound into one condition on its column, the time as a parameter', () => {
+    const fragment = withinWindow(parseFilter("modified_date gt '2026-01-01T00:00:00Z' and created_date lt '2026-02-01T00:00:00Z'"), columns);
+    expect(fragment.text).toBe('AND x.updated_at > $1::timestamp AND x.created_at < $2::timestamp');
+    expect(fragment.values).toEqual(['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z']);
   });
 });
