@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedPostgres } from './embedded-postgres.mjs';
-import { chooseTestMode, describeMode } from './run-mode.mjs';
+import { answers, chooseTestMode, DEFAULT_REDIS_URL, describeMode } from './run-mode.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -43,8 +43,52 @@ await runTogether([
   // Formatting is Prettier's (.prettierrc.json); `npm run format` applies it.
   ['Format', process.execPath, [path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', 'src/**/*.ts', 'workers/**/*.ts', 'tests/**/*.ts', 'prisma/**/*.ts']],
 ]);
-const embedded = mode.database === 'embedded' ? await startEmbeddedPostgres() : undefined;
-runQuietly('Tests', process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)]);
+const jestArgs = process.argv.slice(2);
+const wholeSuite = jestArgs.length === 0;
+const passes = [{ label: 'Tests', mode, env: {}, args: jestArgs }];
+if (wholeSuite && process.env.CLARION_TEST_BOTH_MODES === 'true') {
+  // CI: the whole suite once more in embedded mode (embedded PostgreSQL, PostgreSQL queues). With
+  // the first pass on Redis, that covers both queue backends in full.
+  if (mode.database !== 'embedded') passes.push({ label: 'Tests, embedded mode', mode: { database: 'embedded', queues: 'postgres' }, env: { QUEUE_BACKEND: 'postgres' }, args: [] });
+} else if (wholeSuite) {
+  const other = await otherQueueBackend(mode);
+  if (other) passes.push({ label: `Queue, limit and pacing tests on ${other.name}`, mode, env: other.env, args: filesForBothBackends() });
+  else console.log('Queue, limit and pacing tests on Redis: skipped (no Redis answers; TEST_REDIS_URL names another).');
+}
+
+let embedded;
+for (const pass of passes) {
+  if (pass.mode.database === 'embedded' && !embedded) embedded = await startEmbeddedPostgres();
+  if (passes.length > 1) console.log(`\n${pass.label}: ${describeMode(pass.mode, 'a throw-away cluster in a temporary folder')}`);
+  const status = await runQuietly(pass.label, process.execPath, [path.join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...pass.args], pass.env);
+  if (status !== 0) await finish(status);
+}
+await finish(0);
+
+/**
+ * The test files that carry `@queue-backends both` run again on the queue backend the first pass
+ * did not use (issue 19): on Redis after an embedded or PostgreSQL-queues run when Redis answers,
+ * on PostgreSQL queues after a Redis run. The rest of the suite does not depend on the backend.
+ */
+async function otherQueueBackend(chosen) {
+  if (chosen.queues === 'redis') return { name: 'PostgreSQL queues', env: { QUEUE_BACKEND: 'postgres' } };
+  const redisUrl = process.env.TEST_REDIS_URL ?? DEFAULT_REDIS_URL;
+  if (!(await answers(redisUrl, 6379))) return undefined;
+  return { name: 'Redis', env: { QUEUE_BACKEND: 'redis', REDIS_URL: redisUrl } };
+}
+
+function filesForBothBackends() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith('.test.ts') && fs.readFileSync(file, 'utf8').includes('@queue-backends both')) found.push(path.relative(root, file));
+    }
+  };
+  walk(path.join(root, 'tests'));
+  return found.sort();
+}
 
 /**
  * A new cluster for this run only (about two seconds to initialise), without fsync: nothing in it
@@ -102,13 +146,14 @@ async function runTogether(steps) {
  * deprecation is often a real bug: pg's "client is already executing a query" was Prisma loading
  * a query's relations concurrently inside a transaction.
  */
-function runQuietly(label, command, args) {
+function runQuietly(label, command, args, env) {
   const started = Date.now();
   const warnings = [];
-  const child = spawn(command, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test', NODE_OPTIONS } });
+  const child = spawn(command, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ...env, NODE_ENV: 'test', NODE_OPTIONS } });
   // With an embedded PostgreSQL a signal must not end this process first: jest gets it and ends,
   // then finish() stops the database (in its own process group, a terminal's Ctrl-C misses it).
-  if (embedded) for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  const forward = (signal) => child.kill(signal);
+  if (embedded) for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, forward);
   const watch = (stream, out) => {
     let rest = '';
     stream.on('data', (chunk) => {
@@ -120,16 +165,19 @@ function runQuietly(label, command, args) {
   };
   watch(child.stdout, process.stdout);
   watch(child.stderr, process.stderr);
-  child.on('close', (status) => {
-    if (status !== 0) {
-      console.error(`\n${label} failed.`);
-      return finish(status ?? 1);
-    }
-    if (warnings.length > 0) {
-      console.error(`\n${label} passed but printed process warnings; runs must be quiet (fix the cause):\n${[...new Set(warnings)].join('\n')}`);
-      return finish(1);
-    }
-    console.log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return finish(0);
+  return new Promise((resolve) => {
+    child.on('close', (status) => {
+      for (const signal of ['SIGINT', 'SIGTERM']) process.off(signal, forward);
+      if (status !== 0) {
+        console.error(`\n${label} failed.`);
+        return resolve(status ?? 1);
+      }
+      if (warnings.length > 0) {
+        console.error(`\n${label} passed but printed process warnings; runs must be quiet (fix the cause):\n${[...new Set(warnings)].join('\n')}`);
+        return resolve(1);
+      }
+      console.log(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return resolve(0);
+    });
   });
 }

@@ -1,15 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { createHmac, createSign, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
 /**
  * What a provider does on its side: SNS signs messages with a certificate it serves over https,
  * and confirms subscriptions at a URL it serves; Mailgun signs a timestamp and a token. The
- * certificate here is made by openssl for 127.0.0.1 and trusted by this process's https agent.
+ * certificate here is a test one for 127.0.0.1 (certs/), trusted by this process's https agent.
  */
 export interface FakeSnsSide {
   host: string;
@@ -21,35 +19,14 @@ export interface FakeSnsSide {
   close(): Promise<void>;
 }
 
+/**
+ * A self-signed certificate for 127.0.0.1 (valid until 2126), made once with openssl and kept in
+ * the repository, so the suite needs no openssl on the machine (issue 19: Node alone). It is for
+ * this test server only and trusted only by this process's https agent.
+ */
 function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clarion-sns-'));
-  const keyFile = path.join(dir, 'key.pem');
-  const certFile = path.join(dir, 'cert.pem');
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
-  const pair = { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') };
-  fs.rmSync(dir, { recursive: true, force: true });
-  return pair;
+  const dir = path.join(__dirname, 'certs');
+  return { key: fs.readFileSync(path.join(dir, 'sns-test.key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'sns-test.cert.pem'), 'utf8') };
 }
 
 const SUBSCRIPTION_KEYS = ['Message', 'MessageId', 'Subject', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import { call, makeAccount } from '../../support/admin';
 import { startTestApi, type TestApi } from '../../support/harness';
 

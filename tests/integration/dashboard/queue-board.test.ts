@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import { call, logIn, makeAccount, makeToken, type AdminSessionCookie } from '../../support/admin';
 import { launchBrowser, type TestBrowser } from '../../support/browser';
 import { startTestApi, type TestApi } from '../../support/harness';

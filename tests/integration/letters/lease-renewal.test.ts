@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import type { Queue } from 'bullmq';
 import { KAZAKHSTAN_CONSENT_WORDING_ID, KAZAKHSTAN_SLUG, seedKazakhstanCampaign } from '../../../src/modules/campaigns';
 import { seedDefaultTemplate, seedTargets, sweepLetters } from '../../../src/modules/letters';

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import type { Queue } from 'bullmq';
 import { createQueues } from '../../../src/platform/queue-factory';
 import { QUEUES } from '../../../src/platform/queues';

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 /**
  * Issue #3: "a worker killed with SIGKILL in the middle of a batch and restarted leaves no letter
  * lost (counted against the server's log) and reports any duplicate".

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import { randomUUID } from 'node:crypto';
 import { createCampaign } from '../../support/fixtures';
 import { startTestApi, type TestApi } from '../../support/harness';

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import { startTestApi, type TestApi } from '../../support/harness';
 
 /** Nothing listens on port 1 of loopback: connections are refused at once. */

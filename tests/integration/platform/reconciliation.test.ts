@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 /**
  * Issue 13: PostgreSQL is the source of truth. Whatever Redis loses, the reconciliation pass
  * (src/platform/reconcile.ts) re-drives every job the outbox says is owed, once; work already

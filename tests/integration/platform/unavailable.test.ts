@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 /**
  * Issue 13: overload and outages answer 503 with Retry-After, never 500: PostgreSQL unreachable,
  * the pool exhausted past its wait, a transaction that cannot start in time. A supporter pressing

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
 import { postJson, startTestApi, type TestApi } from '../../support/harness';
 import { issueChallenge, MAX_COUNTER } from '../../../src/modules/supporters/proof-of-work';

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import type { Queue } from 'bullmq';
 import { createPlatform, closePlatform, type Platform } from '../../../src/platform/context';
 import type { QueuesByName } from '../../../src/platform/outbox';

@@ -1,3 +1,4 @@
+// @queue-backends both: npm test runs this file on Redis and on PostgreSQL queues (scripts/test.mjs).
 import { Webhook } from 'standardwebhooks';
 import { eraseSupporter } from '../../../src/modules/erasure';
 import { confirmAttempt } from '../../../src/modules/supporters';
