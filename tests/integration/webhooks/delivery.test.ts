@@ -4,6 +4,8 @@ import { eraseSupporter } from '../../../src/modules/erasure';
 import { confirmAttempt } from '../../../src/modules/supporters';
 import { call, logIn, makeAccount, makeToken } from '../../support/admin';
 import { createCampaign, signingBody, type TestCampaign } from '../../support/fixtures';
+import { createQueues } from '../../../src/platform/queue-factory';
+import { QUEUES } from '../../../src/platform/queues';
 import { eventually, postJson, startTestStack, type TestStack } from '../../support/harness';
 import { confirmByEmail } from '../../support/letters';
 import { WebhookReceiver } from '../../support/webhook-receiver';
@@ -240,8 +242,18 @@ describe('deliveries', () => {
     const signing = await sign();
     await confirm(signing);
     await eventually(() => crm.receiver.seen.length >= 1);
-    await eraseSupporter(stack.api.platform, signing.supporterId);
-    crm.receiver.mode = 'up';
+    // No attempt in flight while the erasure runs: one whose body was read just before it would
+    // still carry the data (see the webhooks README, "Erasure while a delivery is in flight").
+    const webhooksQueue = createQueues(stack.api.platform.queueBackend, stack.api.platform.config)[QUEUES.webhooks];
+    try {
+      await webhooksQueue.pause();
+      await eventually(async () => (await webhooksQueue.getActiveCount()) === 0, 20_000, 'no webhook attempt in flight');
+      await eraseSupporter(stack.api.platform, signing.supporterId);
+      crm.receiver.mode = 'up';
+      await webhooksQueue.resume();
+    } finally {
+      await webhooksQueue.close();
+    }
     const [erased] = await eventually(() => exactly(crm.receiver.acceptedOfType('supporter.erased'), 1));
     expect(erased!.payload!.data.identifiers).toEqual([`clarion:${signing.supporterId}`]);
     const [confirmed] = await eventually(() => exactly(crm.receiver.acceptedOfType('signature.confirmed'), 1));
