@@ -33,6 +33,11 @@ if (!fs.existsSync(path.join(root, 'node_modules', '.package-lock.json'))) run('
 const mode = await chooseTestMode({ env: process.env });
 console.log(describeMode(mode, 'a throw-away cluster in a temporary folder'));
 if (mode.queues === 'postgres') process.env.QUEUE_BACKEND = 'postgres';
+// Tests that check a Redis implementation beside the PostgreSQL one (shared-state) run its half
+// only where a Redis answers: a machine with only Node has none (issue 19).
+const testRedisUrl = process.env.TEST_REDIS_URL ?? DEFAULT_REDIS_URL;
+const redisAnswers = await answers(testRedisUrl, 6379);
+process.env.CLARION_TEST_REDIS = redisAnswers ? 'answers' : 'none';
 if (!fs.existsSync(path.join(root, 'src', 'generated', 'prisma', 'client.ts'))) run('prisma generate', process.execPath, ['scripts/prisma.mjs', 'generate']);
 run('Type-check', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
 // Lint (typescript-eslint and the module graph: eslint.config.mjs, README "How it is built") and
@@ -72,9 +77,8 @@ await finish(0);
  */
 async function otherQueueBackend(chosen) {
   if (chosen.queues === 'redis') return { name: 'PostgreSQL queues', env: { QUEUE_BACKEND: 'postgres' } };
-  const redisUrl = process.env.TEST_REDIS_URL ?? DEFAULT_REDIS_URL;
-  if (!(await answers(redisUrl, 6379))) return undefined;
-  return { name: 'Redis', env: { QUEUE_BACKEND: 'redis', REDIS_URL: redisUrl } };
+  if (!redisAnswers) return undefined;
+  return { name: 'Redis', env: { QUEUE_BACKEND: 'redis', REDIS_URL: testRedisUrl } };
 }
 
 function filesForBothBackends() {

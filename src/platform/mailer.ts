@@ -1,4 +1,5 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
+import MailComposer, { type MailComposerOptions } from 'nodemailer/lib/mail-composer';
 
 /** A pooled SMTP transport: one connection per message would cost a TLS handshake per letter. */
 export interface DkimOptions {
@@ -36,3 +37,20 @@ export function createMailer(smtpUrl: string, poolSize: number, dkim?: DkimOptio
 }
 
 export type { Transporter };
+
+export interface ComposedMessage extends MailComposerOptions {
+  /** Always given: the SMTP envelope (VERP return path, the one recipient) is not read from the headers. */
+  envelope: { from: string; to: string | string[] };
+}
+
+/**
+ * Builds the message in memory with nodemailer's own MailComposer, then hands the transport the
+ * finished bytes. The same MIME as `sendMail` with the same fields (DKIM still signs it: the
+ * transport signs raw messages too), but written to the socket in one piece: streamed part by
+ * part, each header line and encoded body line was its own socket write, a fifth of the mailings
+ * worker's CPU (profile in README "Where the time goes").
+ */
+export async function sendComposed(mailer: Transporter, message: ComposedMessage): Promise<SentMessageInfo> {
+  const raw = await new MailComposer(message).compile().build();
+  return mailer.sendMail({ raw, envelope: message.envelope });
+}

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Transporter } from 'nodemailer';
 import type { Platform } from '../../platform/context';
 import { JOBS, jobPayloads } from '../../platform/queues';
+import { sendComposed } from '../../platform/mailer';
 import { returnPathFor } from '../../platform/return-path';
 import { describeSmtpError } from '../../platform/smtp-errors';
 import { openPersonalData, SEALED, suppressAfterReport, unsubscribeHeaders, unsubscribeUrl } from '../supporters';
@@ -177,7 +178,7 @@ async function sendOne(
   const message = await renderer.render(recipient.language, name, link);
   const domain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
   try {
-    const info = await deps.mailer.sendMail({
+    const info = await sendComposed(deps.mailer, {
       from: { name: campaign.senderName, address: campaign.senderEmail },
       to,
       // Names this recipient's row: a later bounce or complaint counts against this mailing.

@@ -12,6 +12,7 @@ import * as supporters from './supporters.repository';
 import { confirmationLink } from './confirmations.service';
 import { mayMailSupporter, notMeLink } from './mail-gate';
 import { returnPathFor } from '../../platform/return-path';
+import { sendComposed } from '../../platform/mailer';
 import { unsubscribeHeaders, unsubscribeUrl } from './unsubscribe';
 
 /**
@@ -57,7 +58,7 @@ export function confirmationEmailHandler(platform: Platform, mailer: Transporter
     const senderDomain = signature.campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
     const to = open(platform, signature.supporter.emailEncrypted, SEALED.supporterEmail, signature.supporter.id);
     try {
-      await mailer.sendMail({
+      await sendComposed(mailer, {
         from: { name: signature.campaign.senderName, address: signature.campaign.senderEmail },
         to,
         // Names this attempt: a report then counts against its campaign's rates.

@@ -3,6 +3,7 @@ import type { Transporter } from 'nodemailer';
 import type { Platform } from '../../../platform/context';
 import { JOBS, jobPayloads } from '../../../platform/queues';
 import { describeSmtpError } from '../../../platform/smtp-errors';
+import { sendComposed } from '../../../platform/mailer';
 import { localiseCampaign, type LocalisedCampaignTexts } from '../../campaigns';
 import { openSealedValue, unsubscribeHeaders } from '../../supporters';
 import { delegationUnsubscribeUrl } from './digest-overrides';
@@ -128,7 +129,7 @@ export async function sendAndRecord(
   const { platform } = deps;
   const stopRenewing = renewLeaseWhileSending(platform, letterIds);
   try {
-    const info = await deps.mailer.sendMail({
+    const info = await sendComposed(deps.mailer, {
       from: message.from,
       replyTo: message.replyTo,
       to: message.to,
