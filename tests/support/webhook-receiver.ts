@@ -7,7 +7,8 @@ import { Webhook } from 'standardwebhooks';
 /**
  * A real HTTP receiver in the test process that verifies every delivery with the
  * `standardwebhooks` library's own `verify`, as a CRM would. `mode` says how it answers:
- * `up` 204, `down` 503 (still recording what came), `hang` never answers.
+ * `up` 204, `down` 503 (still recording what came), `hang` never answers, `slow` answers 204
+ * after `slowMs`.
  */
 export interface ReceivedWebhook {
   id: string;
@@ -16,10 +17,13 @@ export interface ReceivedWebhook {
   verified: boolean;
   /** What verify() returned: the parsed body, when verified. */
   payload: { type: string; timestamp: string; data: Record<string, any> } | null;
+  /** When the receiver answered it (Date.now()), once it has. */
+  answeredAt?: number;
 }
 
 export class WebhookReceiver {
-  mode: 'up' | 'down' | 'hang' = 'up';
+  mode: 'up' | 'down' | 'hang' | 'slow' = 'up';
+  slowMs = 2000;
   secret = '';
   /** Verified deliveries answered 2xx, in order of arrival. */
   readonly accepted: ReceivedWebhook[] = [];
@@ -46,8 +50,13 @@ export class WebhookReceiver {
         if (receiver.mode === 'hang') return;
         if (receiver.mode === 'down') return void response.writeHead(503).end();
         if (!received.verified) return void response.writeHead(401).end();
-        receiver.accepted.push(received);
-        response.writeHead(204).end();
+        const answer = () => {
+          receiver.accepted.push(received);
+          received.answeredAt = Date.now();
+          response.writeHead(204).end();
+        };
+        if (receiver.mode === 'slow') setTimeout(answer, receiver.slowMs);
+        else answer();
       });
     });
     server.listen(0, '127.0.0.1');

@@ -4,7 +4,7 @@ import { domainEvent, recordDomainEvents } from '../../platform/domain-events';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
 import { audit, type AdminPrincipal } from '../admin';
-import { applyTransition, canonicalEmail, emailLookupHash, recordAddressRequest } from '../supporters';
+import { applyTransition, canonicalEmail, emailLookupHash, lockPersonalDataForErasure, recordAddressRequest } from '../supporters';
 import * as repo from './erasure.repository';
 
 /**
@@ -100,6 +100,8 @@ export interface BatchErasureResult {
  */
 export async function eraseSupportersIn(tx: DbClient, supporterIds: readonly string[]): Promise<BatchErasureResult> {
   if (supporterIds.length === 0) return { supporters: 0, signatures: 0, letters: 0 };
+  // Webhook requests already carrying their data end first (supporters/personal-data-lock.ts).
+  await lockPersonalDataForErasure(tx, supporterIds);
   const signatures = await repo.lockSignaturesOfMany(tx, supporterIds);
   await applyTransition(tx, signatures, 'erase');
   const { supporters, letters, deletedIds } = await repo.deleteSupporters(tx, supporterIds);

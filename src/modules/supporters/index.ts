@@ -8,6 +8,7 @@ export { resendRequest, signingRequest, tokenParams, TRACKING_SLUG, type Signing
 export { describeProofOfWorkApi, PROOF_OF_WORK_ASSETS, proofOfWorkRouter } from './proof-of-work';
 export { actionContext, type ActionContext } from './action-tokens';
 export { mayMailSupporter, notMeLink, suppressAfterReport } from './mail-gate';
+export { lockPersonalDataForErasure, withPersonalDataOf } from './personal-data-lock';
 export { recordAddressRequest, resolveAddressRequest } from './address-requests';
 export { canonicalEmail, normaliseEmail } from './email-address';
 export {

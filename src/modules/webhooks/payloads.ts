@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Platform } from '../../platform/context';
+import type { DbClient } from '../../platform/db';
 import { sql, sqlRow } from '../../platform/sql-rows';
 import { openPersonalData, SEALED } from '../supporters';
 import type { DeliveryForSend } from './webhooks.repository';
@@ -12,7 +13,8 @@ import type { DeliveryForSend } from './webhooks.repository';
  * Personal data (name, email, city) goes only to endpoints registered with `personalData`; others
  * get identifiers, dates and statuses. A supporter erased since the event leaves only identifiers
  * to send: their rows are gone, so nothing personal can go out after an erasure, even in a
- * delivery queued before it.
+ * delivery queued before it; one already sending holds the supporter's personal-data lock, which
+ * the erasure waits for (webhooks.jobs.ts).
  */
 export interface WebhookBody {
   type: string;
@@ -42,17 +44,23 @@ const SignatureRow = z.strictObject({
   campaign_slug: sql.text,
 });
 
-export async function buildBody(platform: Platform, delivery: DeliveryForSend): Promise<WebhookBody> {
+/** `db` reads the rows: the connection holding the supporter's personal-data lock, when there is one. */
+/** The supporter whose data a delivery's body may carry, if any. */
+export function supporterNamedBy(delivery: Pick<DeliveryForSend, 'data'>): string | undefined {
+  return text(delivery.data.supporterId) ?? undefined;
+}
+
+export async function buildBody(platform: Platform, delivery: DeliveryForSend, db: DbClient = platform.db): Promise<WebhookBody> {
   const personal = delivery.personal_data;
   const data = delivery.data;
-  const supporterId = text(data.supporterId);
-  const person = supporterId ? await personOf(platform, supporterId, personal) : null;
+  const supporterId = supporterNamedBy(delivery);
+  const person = supporterId ? await personOf(platform, db, supporterId, personal) : null;
   let object: Record<string, unknown>;
   switch (delivery.type) {
     case 'signature.confirmed':
     case 'signature.invalidated':
     case 'signature.restored':
-      object = await signatureObject(platform, delivery, person, personal);
+      object = await signatureObject(platform, db, delivery, person, personal);
       break;
     case 'supporter.erased':
       object = { identifiers: ids(delivery.subject_id), origin_system: ORIGIN, 'clarion:erased_date': delivery.occurred_at.toISOString() };
@@ -78,9 +86,9 @@ export async function buildBody(platform: Platform, delivery: DeliveryForSend): 
   return { type: delivery.type, timestamp: delivery.occurred_at.toISOString(), data: object };
 }
 
-async function signatureObject(platform: Platform, delivery: DeliveryForSend, person: Record<string, unknown> | null, personal: boolean) {
+async function signatureObject(platform: Platform, db: DbClient, delivery: DeliveryForSend, person: Record<string, unknown> | null, personal: boolean) {
   const signatureId = delivery.subject_id;
-  const row = await sqlRow(platform.db, SignatureRow)`
+  const row = await sqlRow(db, SignatureRow)`
     SELECT s.id::text, s.status::text, s.country::text, s.city_encrypted, s.created_at,
       greatest(s.created_at, s.confirmed_at, s.invalidated_at) AS modified_at, c.slug AS campaign_slug
     FROM signatures s JOIN campaigns c ON c.id = s.campaign_id WHERE s.id = ${signatureId}::uuid`;
@@ -108,10 +116,10 @@ async function signatureObject(platform: Platform, delivery: DeliveryForSend, pe
   };
 }
 
-async function personOf(platform: Platform, supporterId: string, personal: boolean): Promise<Record<string, unknown>> {
+async function personOf(platform: Platform, db: DbClient, supporterId: string, personal: boolean): Promise<Record<string, unknown>> {
   const base = { identifiers: ids(supporterId), origin_system: ORIGIN };
   if (!personal) return base;
-  const row = await sqlRow(platform.db, PersonRow)`
+  const row = await sqlRow(db, PersonRow)`
     SELECT id::text, email_encrypted, name_encrypted, anonymised_at IS NOT NULL AS anonymised, created_at FROM supporters WHERE id = ${supporterId}::uuid`;
   if (!row || row.anonymised) return base;
   return {

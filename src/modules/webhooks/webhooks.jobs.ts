@@ -1,8 +1,10 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Platform } from '../../platform/context';
 import { isFinalFailure } from '../../platform/job-completion';
+import type { DbClient } from '../../platform/db';
 import { JOBS, jobPayloads } from '../../platform/queues';
-import { buildBody } from './payloads';
+import { withPersonalDataOf } from '../supporters';
+import { buildBody, supporterNamedBy } from './payloads';
 import { sendSigned } from './http-send';
 import { urlRefusal } from './url-safety';
 import { SECRET_COLUMN } from './secrets';
@@ -15,6 +17,8 @@ export function fanOutHandler(platform: Platform) {
     return { deliveries: await repo.fanOut(platform.db, eventId) };
   };
 }
+
+const LOCKED = 'sends holding a personal-data lock';
 
 /**
  * How many requests this process has in flight to each endpoint. A slow or dead endpoint holds at
@@ -48,6 +52,9 @@ class InFlight {
 export function sendDeliveryHandler(platform: Platform) {
   const { config, logger } = platform;
   const inFlight = new InFlight(config.WEBHOOKS_PER_ENDPOINT_IN_FLIGHT);
+  // Each send under a supporter's lock holds a database connection for its request: at most half
+  // of the pool, so slow personal-data endpoints cannot starve the process's other queries.
+  const lockedSends = new InFlight(Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2)));
   return async (job: Job, token?: string) => {
     const { deliveryId } = jobPayloads[JOBS.sendWebhook].parse(job.data);
     const delivery = await repo.deliveryForSend(platform.db, deliveryId);
@@ -57,25 +64,36 @@ export function sendDeliveryHandler(platform: Platform) {
       await repo.markSkipped(platform.db, deliveryId);
       return 'skipped: endpoint disabled';
     }
+    const delay = async (ms: number): Promise<never> => {
+      await job.moveToDelayed(Date.now() + Math.round(ms), token);
+      throw new DelayedError();
+    };
+    // A body with a supporter's personal data is read and sent under their lock, so an erasure
+    // cannot commit between reading it and the request's end (webhooks README).
+    const supporterId = delivery.personal_data ? supporterNamedBy(delivery) : undefined;
+    if (supporterId && !lockedSends.tryTake(LOCKED)) return delay(200 + Math.random() * 300);
     if (!inFlight.tryTake(delivery.endpoint_id)) {
+      if (supporterId) lockedSends.give(LOCKED);
       // A busy endpoint's job looks again in a moment; a failing one's waits about a retry delay, so
       // a dead endpoint's backlog does not spin through the queue while its few slots time out.
-      const wait = delivery.consecutive_failures > 0 ? config.WEBHOOKS_RETRY_BASE_MS * (0.5 + Math.random()) : 200 + Math.random() * 300;
-      await job.moveToDelayed(Date.now() + Math.round(wait), token);
-      throw new DelayedError();
+      return delay(delivery.consecutive_failures > 0 ? config.WEBHOOKS_RETRY_BASE_MS * (0.5 + Math.random()) : 200 + Math.random() * 300);
     }
     try {
       const refusal = urlRefusal(delivery.url, config.WEBHOOKS_ALLOW_PRIVATE_HOSTS);
+      const send = async (db: DbClient) =>
+        sendSigned({
+          url: delivery.url,
+          secret: platform.cipher.open(delivery.secret_encrypted, SECRET_COLUMN, delivery.endpoint_id),
+          id: delivery.event_id,
+          body: JSON.stringify(await buildBody(platform, delivery, db)),
+          timeoutMs: config.WEBHOOKS_TIMEOUT_MS,
+          allowPrivateHosts: config.WEBHOOKS_ALLOW_PRIVATE_HOSTS,
+        });
       const result = refusal
         ? { ok: false, statusCode: null, error: 'refused_url', durationMs: 0 }
-        : await sendSigned({
-            url: delivery.url,
-            secret: platform.cipher.open(delivery.secret_encrypted, SECRET_COLUMN, delivery.endpoint_id),
-            id: delivery.event_id,
-            body: JSON.stringify(await buildBody(platform, delivery)),
-            timeoutMs: config.WEBHOOKS_TIMEOUT_MS,
-            allowPrivateHosts: config.WEBHOOKS_ALLOW_PRIVATE_HOSTS,
-          });
+        : supporterId
+          ? await withPersonalDataOf(platform.db, supporterId, config.WEBHOOKS_TIMEOUT_MS * 2 + 5_000, send)
+          : await send(platform.db);
       const failure = new Error(`webhook attempt failed (${result.error ?? 'unknown'})`);
       const final = !result.ok && (refusal !== undefined || isFinalFailure(job, failure));
       const { disabledNow } = await platform.db.$transaction((tx) =>
@@ -96,6 +114,7 @@ export function sendDeliveryHandler(platform: Platform) {
       throw failure;
     } finally {
       inFlight.give(delivery.endpoint_id);
+      if (supporterId) lockedSends.give(LOCKED);
     }
   };
 }

@@ -242,8 +242,8 @@ describe('deliveries', () => {
     const signing = await sign();
     await confirm(signing);
     await eventually(() => crm.receiver.seen.length >= 1);
-    // No attempt in flight while the erasure runs: one whose body was read just before it would
-    // still carry the data (see the webhooks README, "Erasure while a delivery is in flight").
+    // No attempt in flight while the erasure runs: this is the queued case (the next test covers
+    // one in flight, which the erasure waits for).
     const webhooksQueue = createQueues(stack.api.platform.queueBackend, stack.api.platform.config)[QUEUES.webhooks];
     try {
       await webhooksQueue.pause();
@@ -260,6 +260,28 @@ describe('deliveries', () => {
     expect(confirmed!.body).not.toContain(signing.email);
     expect(confirmed!.body).not.toContain(signing.name);
     expect(confirmed!.payload!.data.identifiers).toEqual([`clarion:${signing.signatureId}`]);
+  });
+
+  it("an erasure waits for an attempt already carrying the supporter's data: nothing personal arrives after it", async () => {
+    const crm = await receiverWithEndpoint({ personalData: true });
+    crm.receiver.mode = 'slow';
+    crm.receiver.slowMs = 1_500;
+    const signing = await sign();
+    await confirm(signing);
+    // The request has arrived with the person in it; the receiver holds its answer.
+    const inFlight = await eventually(() => crm.receiver.seen[0], 20_000, 'the attempt in flight');
+    expect(inFlight.body).toContain(signing.email);
+    expect(inFlight.answeredAt).toBeUndefined();
+    await eraseSupporter(stack.api.platform, signing.supporterId);
+    const erasedAt = Date.now();
+    crm.receiver.mode = 'up';
+    // The erasure committed only once that request had ended (the supporter's personal-data lock).
+    expect(inFlight.answeredAt).toBeDefined();
+    expect(erasedAt).toBeGreaterThanOrEqual(inFlight.answeredAt!);
+    const [erased] = await eventually(() => exactly(crm.receiver.acceptedOfType('supporter.erased'), 1));
+    expect(erased!.payload!.data.identifiers).toEqual([`clarion:${signing.supporterId}`]);
+    const personal = crm.receiver.seen.filter((w) => w.body.includes(signing.email));
+    expect(personal).toEqual([inFlight]);
   });
 
   it('a replay sends the same delivery again under the same webhook-id', async () => {
