@@ -1,5 +1,6 @@
 import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
-import MailComposer, { type MailComposerOptions } from 'nodemailer/lib/mail-composer';
+import type { MailComposerOptions } from 'nodemailer/lib/mail-composer';
+import { composeHere, type MessageComposer } from './mail-composer-thread';
 
 /** A pooled SMTP transport: one connection per message would cost a TLS handshake per letter. */
 export interface DkimOptions {
@@ -50,7 +51,7 @@ export interface ComposedMessage extends MailComposerOptions {
  * part, each header line and encoded body line was its own socket write, a fifth of the mailings
  * worker's CPU (profile in README "Where the time goes").
  */
-export async function sendComposed(mailer: Transporter, message: ComposedMessage): Promise<SentMessageInfo> {
-  const raw = await new MailComposer(message).compile().build();
+export async function sendComposed(mailer: Transporter, message: ComposedMessage, composer: MessageComposer = composeHere): Promise<SentMessageInfo> {
+  const raw = await composer.compose(message);
   return mailer.sendMail({ raw, envelope: message.envelope });
 }

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { Transporter } from 'nodemailer';
 import type { Platform } from '../../platform/context';
 import { JOBS, jobPayloads } from '../../platform/queues';
+import type { MessageComposer } from '../../platform/mail-composer-thread';
 import { sendComposed } from '../../platform/mailer';
 import { returnPathFor } from '../../platform/return-path';
 import { describeSmtpError } from '../../platform/smtp-errors';
@@ -15,6 +16,8 @@ export const MAX_RECIPIENT_ATTEMPTS = 5;
 export interface MailingDeliveryDeps {
   platform: Platform;
   mailer: Transporter;
+  /** Builds each message's MIME (a thread of its own in the worker: platform/mail-composer-thread.ts). */
+  composer?: MessageComposer;
   /** The fewest recipients claimed and sent at once (through the pooled transport): its width. */
   batchSize: number;
 }
@@ -178,18 +181,22 @@ async function sendOne(
   const message = await renderer.render(recipient.language, name, link);
   const domain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
   try {
-    const info = await sendComposed(deps.mailer, {
-      from: { name: campaign.senderName, address: campaign.senderEmail },
-      to,
-      // Names this recipient's row: a later bounce or complaint counts against this mailing.
-      envelope: { from: returnPathFor(platform.returnPaths, { kind: 'mailingRecipient', id: recipient.id }), to },
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      // Stable per recipient: a copy sent again after a crash carries the same Message-ID.
-      messageId: `<mailing-${recipient.id}@${domain}>`,
-      headers: { ...unsubscribeHeaders(link), 'X-Clarion-Mailing': mailingId },
-    });
+    const info = await sendComposed(
+      deps.mailer,
+      {
+        from: { name: campaign.senderName, address: campaign.senderEmail },
+        to,
+        // Names this recipient's row: a later bounce or complaint counts against this mailing.
+        envelope: { from: returnPathFor(platform.returnPaths, { kind: 'mailingRecipient', id: recipient.id }), to },
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        // Stable per recipient: a copy sent again after a crash carries the same Message-ID.
+        messageId: `<mailing-${recipient.id}@${domain}>`,
+        headers: { ...unsubscribeHeaders(link), 'X-Clarion-Mailing': mailingId },
+      },
+      deps.composer,
+    );
     await recorder.record({ recipientId: recipient.id, smtpResponse: String(info.response ?? '250 accepted').slice(0, 300) });
     return 'sent';
   } catch (error) {

@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { composeHere, MailComposerThread } from '../../../src/platform/mail-composer-thread';
 import { sendComposed, type ComposedMessage, type Transporter } from '../../../src/platform/mailer';
 
 /**
@@ -63,3 +64,30 @@ function relaxedBody(body: string): string {
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
 }
+
+describe('MailComposerThread (MIME built on a thread of its own)', () => {
+  const thread = new MailComposerThread();
+  afterAll(() => thread.close());
+
+  it('builds the same bytes as the calling thread, for many messages at once', async () => {
+    const messages = Array.from({ length: 20 }, (_, i) => ({ ...message, to: `s${i}@example.org`, messageId: `<mailing-${i}@clarion.example>` }));
+    const [here, there] = await Promise.all([Promise.all(messages.map((m) => composeHere.compose(m))), Promise.all(messages.map((m) => thread.compose(m)))]);
+    expect(there.map((raw) => withNamedBoundaries(raw.toString('utf8')))).toEqual(here.map((raw) => withNamedBoundaries(raw.toString('utf8'))));
+    expect(Buffer.isBuffer(there[0])).toBe(true);
+  });
+
+  it('fails a message it cannot build with a code, never quoting the message', async () => {
+    const error = await thread.compose({ ...message, from: 'айгерим@example.kz', otp: 'not-a-code' } as never).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).not.toContain('example.kz');
+    expect((error as { code?: string }).code).toBeDefined();
+  });
+
+  it('fails what a dead thread held, and starts a new one for the next message', async () => {
+    const held = thread.compose(message);
+    await thread.close();
+    await expect(held).rejects.toThrow(/mail composer thread/);
+    const raw = await thread.compose(message);
+    expect(raw.toString('utf8')).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+  });
+});
