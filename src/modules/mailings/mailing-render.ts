@@ -19,6 +19,8 @@ export interface RenderedMailing {
 export class MailingRenderer {
   private readonly compiled = new Map<string, ReturnType<typeof compileMailingTemplate>>();
   private readonly titles = new Map<string, string>();
+  /** Per language: the translator and the footer's first line, made once per run (not per recipient). */
+  private readonly footers = new Map<string, { t: ReturnType<typeof translator>; why: string }>();
 
   constructor(
     private readonly platform: Platform,
@@ -35,8 +37,7 @@ export class MailingRenderer {
     if (!render) this.compiled.set(version.language, (render = compileMailingTemplate(version)));
     const title = await this.titleIn(version.language);
     const body = render({ campaign: { title, slug: this.campaign.slug }, supporter: { name: supporterName } });
-    const t = translator(isLocale(version.language) ? version.language : DEFAULT_LOCALE);
-    const why = t('email.mailing.footer', { title });
+    const { t, why } = this.footerIn(version.language, title);
     const unsubscribe = t('email.unsubscribe', { link: unsubscribeLink });
     return {
       language: version.language,
@@ -46,6 +47,15 @@ export class MailingRenderer {
         `${body.html}\n<hr>\n<p style="font-size:small;color:#555">${esc(why)}<br>\n` +
         `<a href="${esc(unsubscribeLink)}">${esc(t('email.unsubscribeLabel'))}</a></p>\n`,
     };
+  }
+
+  private footerIn(language: string, title: string): { t: ReturnType<typeof translator>; why: string } {
+    let footer = this.footers.get(language);
+    if (!footer) {
+      const t = translator(isLocale(language) ? language : DEFAULT_LOCALE);
+      this.footers.set(language, (footer = { t, why: t('email.mailing.footer', { title }) }));
+    }
+    return footer;
   }
 
   private async titleIn(language: string): Promise<string> {
