@@ -196,9 +196,18 @@ describe('deliveries', () => {
     expect([...idsBySignature.keys()].sort()).toEqual(signings.map((s) => `clarion:${s.signatureId}`).sort());
     for (const ids of idsBySignature.values()) expect(ids.size).toBe(1);
 
-    const listed = await call(stack.api.url, 'GET', `/api/admin/webhooks/${crm.endpointId}/deliveries`, { headers: auth });
-    expect(listed.status).toBe(200);
-    const { deliveries } = listed.json as { deliveries: Array<{ status: string; attemptLog: Array<{ statusCode: number | null }> }> };
+    // The receiver's 204 comes before the worker records it: wait until all six are recorded.
+    type Listed = { deliveries: Array<{ status: string; attemptLog: Array<{ statusCode: number | null }> }> };
+    const deliveries = await eventually(
+      async () => {
+        const listed = await call(stack.api.url, 'GET', `/api/admin/webhooks/${crm.endpointId}/deliveries`, { headers: auth });
+        expect(listed.status).toBe(200);
+        const rows = (listed.json as Listed).deliveries;
+        return rows.length === 6 && rows.every((d) => d.status !== 'pending') ? rows : null;
+      },
+      10_000,
+      'six deliveries recorded',
+    );
     expect(deliveries).toHaveLength(6);
     for (const delivery of deliveries) {
       expect(delivery.status).toBe('delivered');
