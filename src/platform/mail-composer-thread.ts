@@ -61,7 +61,11 @@ export class MailComposerThread implements MessageComposer {
   async close(): Promise<void> {
     const running = this.running;
     this.running = undefined;
-    if (running) await running.worker.terminate();
+    if (!running) return;
+    // What it still held fails now, not whenever (or whether) the thread answers before it stops.
+    for (const waiting of running.pending.values()) waiting.reject(new Error('mail composer thread closed'));
+    running.pending.clear();
+    await running.worker.terminate();
   }
 
   private start(): Running {

@@ -83,7 +83,7 @@ describe('MailComposerThread (MIME built on a thread of its own)', () => {
     expect((error as { code?: string }).code).toBeDefined();
   });
 
-  it('fails what a dead thread held, and starts a new one for the next message', async () => {
+  it('fails what a closed thread held, and starts a new one for the next message', async () => {
     const held = thread.compose(message);
     await thread.close();
     await expect(held).rejects.toThrow(/mail composer thread/);
