@@ -44,12 +44,12 @@ const SignatureRow = z.strictObject({
   campaign_slug: sql.text,
 });
 
-/** `db` reads the rows: the connection holding the supporter's personal-data lock, when there is one. */
 /** The supporter whose data a delivery's body may carry, if any. */
 export function supporterNamedBy(delivery: Pick<DeliveryForSend, 'data'>): string | undefined {
   return text(delivery.data.supporterId) ?? undefined;
 }
 
+/** `db` reads the rows: the connection holding the supporter's personal-data lock, when there is one. */
 export async function buildBody(platform: Platform, delivery: DeliveryForSend, db: DbClient = platform.db): Promise<WebhookBody> {
   const personal = delivery.personal_data;
   const data = delivery.data;
