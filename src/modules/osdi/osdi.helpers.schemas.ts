@@ -3,6 +3,7 @@ import type { Platform } from '../../platform/context';
 import { AppError, type FieldError } from '../../platform/errors';
 import { z } from '../../platform/http/zod';
 import { partnerToken, signingRequest, type SigningRequest } from '../supporters';
+import { msg } from '../../platform/schema-messages';
 
 /**
  * The OSDI helpers' bodies, and how they become the signing form's input. The shapes check types
@@ -101,7 +102,7 @@ function websiteOrigin(website: string | undefined): string | undefined {
   } catch {
     // refused below
   }
-  throw new ZodError([{ code: 'custom', path: ['referrer_data', 'website'], message: 'must be an http or https URL', input: website }]);
+  throw new ZodError([{ code: 'custom', path: ['referrer_data', 'website'], message: msg('problems.message.httpUrl'), input: website }]);
 }
 
 /**

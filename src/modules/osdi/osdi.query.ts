@@ -1,5 +1,6 @@
 import { z } from '../../platform/http/zod';
 import { AppError, fieldError } from '../../platform/errors';
+import { msg } from '../../platform/schema-messages';
 
 /** The most records one page holds (the AEP's `max_pagesize`); a larger `per_page` is capped to it. */
 export const MAX_PAGE_SIZE = 100;
@@ -22,7 +23,7 @@ export interface CollectionQuery {
 const positiveInt = (name: string) =>
   z
     .string()
-    .regex(/^[1-9]\d{0,6}$/, `must be a whole number from 1`)
+    .regex(/^[1-9]\d{0,6}$/, msg('problems.message.wholeNumberFrom1'))
     .transform(Number)
     .optional()
     .describe(name);

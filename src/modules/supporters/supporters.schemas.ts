@@ -3,6 +3,7 @@ import { stripHiddenCharacters } from '../../platform/hidden-text';
 import { LOCALES } from '../../platform/i18n';
 import { z } from '../../platform/http/zod';
 import { normaliseEmail } from './email-address';
+import { isRequired, msg } from '../../platform/schema-messages';
 
 const LINE_BREAKS = /[\r\n\t]+/g;
 
@@ -13,7 +14,7 @@ const singleLine = (max: number) =>
   z
     .string()
     .transform((s) => stripHiddenCharacters(s).replace(LINE_BREAKS, ' ').trim())
-    .pipe(z.string().max(max, `must be at most ${max} characters`));
+    .pipe(z.string().max(max, msg('problems.message.maxChars', { max })));
 const optionalLine = (max: number) => z.preprocess(emptyAsAbsent, singleLine(max).optional());
 
 const formBoolean = z.preprocess(
@@ -23,16 +24,16 @@ const formBoolean = z.preprocess(
       return ['true', 'on', '1', 'yes'].includes(value.toLowerCase()) ? true : ['false', 'off', '0', 'no'].includes(value.toLowerCase()) ? false : value;
     return value;
   },
-  z.boolean({ error: 'must be true or false' }),
+  z.boolean({ error: msg('problems.message.trueOrFalse') }),
 );
 
 const emailAddress = z
-  .string({ error: 'is required' })
-  .max(320, 'is too long')
+  .string(isRequired)
+  .max(320, msg('problems.message.tooLong'))
   .transform((value, ctx) => {
     const normalised = normaliseEmail(value);
     if (!normalised) {
-      ctx.addIssue({ code: 'custom', message: 'must be a valid email address' });
+      ctx.addIssue({ code: 'custom', message: msg('problems.message.validEmail') });
       return z.NEVER;
     }
     return normalised;
@@ -41,7 +42,7 @@ const emailAddress = z
 
 /** The language a page signed in: one of ours or absent (a form's empty field is absent); anything else is refused. */
 const supportedLocale = z
-  .preprocess(emptyAsAbsent, z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).optional())
+  .preprocess(emptyAsAbsent, z.enum(LOCALES, { error: msg('problems.message.oneOfLocales', { locales: LOCALES.join(', ') }) }).optional())
   .openapi({ type: 'string', enum: [...LOCALES], description: "Language of the page that signed (en, ru, kk); absent means the page's language." });
 
 /**
@@ -56,7 +57,7 @@ const trackingSlug = z
     z
       .string()
       .trim()
-      .regex(TRACKING_SLUG, 'must be a short slug: up to 64 letters, digits, dots, dashes or underscores')
+      .regex(TRACKING_SLUG, msg('problems.message.trackingSlug'))
       .transform((value) => value.toLowerCase())
       .optional(),
   )
@@ -66,9 +67,14 @@ export const signingRequest = z
   .object({
     email: emailAddress,
     name: z
-      .string({ error: 'is required' })
+      .string(isRequired)
       .transform((s) => stripHiddenCharacters(s).replace(LINE_BREAKS, ' ').trim())
-      .pipe(z.string().min(1, 'is required').max(100, 'must be at most 100 characters'))
+      .pipe(
+        z
+          .string()
+          .min(1, msg('problems.message.isRequired'))
+          .max(100, msg('problems.message.maxChars', { max: 100 })),
+      )
       .openapi({ type: 'string', example: 'Aigerim' }),
     country: z
       .preprocess(
@@ -76,7 +82,7 @@ export const signingRequest = z
         z
           .string()
           .transform((s) => s.trim().toUpperCase())
-          .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code')
+          .refine(isCountryCode, msg('problems.message.countryCode'))
           .optional(),
       )
       .openapi({ type: 'string', example: 'KZ', description: 'ISO 3166-1 alpha-2' }),
@@ -86,7 +92,7 @@ export const signingRequest = z
       z
         .string()
         .transform((s) => stripHiddenCharacters(s).replace(/\r\n?/g, '\n').trim())
-        .pipe(z.string().max(1000, 'must be at most 1000 characters'))
+        .pipe(z.string().max(1000, msg('problems.message.maxChars', { max: 1000 })))
         .optional(),
     ),
     source: trackingSlug.openapi({ description: 'Where the signature came from, e.g. a partner site (a slug, stored lower-case).' }),
@@ -106,13 +112,13 @@ export const signingRequest = z
         {
           updates: formBoolean.openapi({ type: 'boolean', description: 'Whether we may email them about this campaign.' }),
           wording: z
-            .string({ error: 'is required' })
-            .min(1, 'is required')
+            .string(isRequired)
+            .min(1, msg('problems.message.isRequired'))
             .max(64)
             .openapi({ description: 'Id of the consent wording shown (GET /api/campaigns/{slug} → consent.wording).' }),
           // Only a missing or non-object consent "is required"; an unknown key inside it keeps zod's message.
         },
-        { error: (issue) => (issue.code === 'invalid_type' ? 'is required' : undefined) },
+        isRequired,
       )
       .strict(),
     /** Honeypot: humans never see this field, so anything in it means a bot. */

@@ -10,40 +10,15 @@ import type { Problem, ProblemSource } from './problem-document';
  *
  * - `title`: `problems.title.<code>`.
  * - `detail`: the error's key, with its parameters.
- * - each `errors[]` message: the key the error named; for zod's issues (which have no key),
- *   `problems.field.<field>.<issue code>` first, then the `problems.message.*` entry whose English
- *   is the schema's message, then `problems.issue.<issue code>`, else the schema's English.
+ * - each `errors[]` message: the key the error or the schema named (`msg` in
+ *   platform/schema-messages.ts); for zod's own messages, which have none,
+ *   `problems.field.<field>.<issue code>` first, then `problems.issue.<issue code>`, else the
+ *   schema's English.
  *
  * `staff.*` keys exist in English only: staff tools and scripts read them, and admin routes
  * answer in English anyway.
  */
 const NAMESPACE = 'problems';
-const PLACEHOLDER = /\{(\w+)\}/g;
-
-interface Pattern {
-  key: string;
-  regex: RegExp;
-  names: string[];
-}
-
-let messagePatterns: Pattern[] | undefined;
-
-/** The English `problems.message.*` texts as patterns, for the messages zod schemas carry. */
-function patternsOfMessages(): Pattern[] {
-  if (messagePatterns) return messagePatterns;
-  const prefix = `${NAMESPACE}.message.`;
-  messagePatterns = [];
-  for (const [key, text] of allCatalogues().get(DEFAULT_LOCALE)!) {
-    if (!key.startsWith(prefix)) continue;
-    const names = [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-    const source = text
-      .split(PLACEHOLDER)
-      .map((part, i) => (i % 2 === 1 ? '(.+?)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-      .join('');
-    messagePatterns.push({ key, regex: new RegExp(`^${source}$`, 's'), names });
-  }
-  return messagePatterns;
-}
 
 function hasKey(key: string): boolean {
   return allCatalogues().get(DEFAULT_LOCALE)!.has(key);
@@ -53,10 +28,6 @@ function zodMessage(error: FieldError, issueCode: string | undefined, locale: Lo
   const t = translator(locale);
   const specific = issueCode ? `${NAMESPACE}.field.${error.field}.${issueCode}` : undefined;
   if (specific && hasKey(specific)) return t(specific);
-  for (const pattern of patternsOfMessages()) {
-    const match = pattern.regex.exec(error.message);
-    if (match) return t(pattern.key, Object.fromEntries(pattern.names.map((name, i) => [name, match[i + 1]!])));
-  }
   const generic = issueCode ? `${NAMESPACE}.issue.${issueCode}` : undefined;
   return generic && hasKey(generic) ? t(generic) : error.message;
 }

@@ -6,6 +6,7 @@ import { AppError, fieldError, type FieldError } from '../errors';
 import type { Logger } from '../logger';
 import { unavailableDependency } from '../unavailable';
 import { isLocale, translator } from '../i18n';
+import { textOfMessage } from '../schema-messages';
 import { SHARED_VIEWS_DIR, Views } from '../views';
 import { problemFor, type ProblemSource } from './problem-document';
 import { problemLocaleOf, renderProblem } from './problem-i18n';
@@ -31,7 +32,9 @@ export function fieldErrorsOf(error: ZodError): FieldError[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => fieldError([...issue.path, key].join('.'), 'problems.message.notKnownField'));
     }
-    return [{ field: issue.path.length ? issue.path.join('.') : '(body)', message: issue.message }];
+    const field = issue.path.length ? issue.path.join('.') : '(body)';
+    const text = textOfMessage(issue.message);
+    return [text ? { field, message: issue.message, text } : { field, message: issue.message }];
   });
 }
 

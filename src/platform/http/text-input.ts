@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import type { RequestHandler } from 'express';
-import { AppError, type FieldError } from '../errors';
+import { AppError, fieldError, type FieldError } from '../errors';
 
 /**
  * Text no field of any operation may hold, checked once at the edge for the path, the query and
@@ -11,7 +11,6 @@ import { AppError, type FieldError } from '../errors';
  * reject rather than strip, so a stored value is always exactly what was sent.
  */
 const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const UNSAFE_MESSAGE = 'must not contain NUL or unpaired surrogate characters';
 
 export function hasUnsafeText(value: string): boolean {
   return UNSAFE_TEXT.test(value);
@@ -35,9 +34,9 @@ function formEncodedProblem(encoded: string, where: string): FieldError | null {
     const name = strictDecode(rawName.replaceAll('+', ' '));
     const value = at < 0 ? '' : strictDecode(pair.slice(at + 1).replaceAll('+', ' '));
     // A field name is repeated in the answer only when it is made of ordinary characters (safeFieldName).
-    if (name === null || value === null) return { field: where, message: 'is not valid percent-encoded UTF-8' };
-    if (hasUnsafeText(name)) return { field: where, message: `has a field name that ${UNSAFE_MESSAGE}` };
-    if (hasUnsafeText(value)) return { field: safeFieldName(name, where), message: UNSAFE_MESSAGE };
+    if (name === null || value === null) return fieldError(where, 'problems.message.notPercentEncodedUtf8');
+    if (hasUnsafeText(name)) return fieldError(where, 'problems.message.unsafeFieldName');
+    if (hasUnsafeText(value)) return fieldError(safeFieldName(name, where), 'problems.message.unsafeText');
   }
   return null;
 }
@@ -54,8 +53,8 @@ function safeFieldName(name: string, fallback: string): string {
 function pathProblem(rawPath: string): FieldError | null {
   for (const segment of rawPath.split('/')) {
     const decoded = strictDecode(segment);
-    if (decoded === null) return { field: '(path)', message: 'is not valid percent-encoded UTF-8' };
-    if (hasUnsafeText(decoded)) return { field: '(path)', message: UNSAFE_MESSAGE };
+    if (decoded === null) return fieldError('(path)', 'problems.message.notPercentEncodedUtf8');
+    if (hasUnsafeText(decoded)) return fieldError('(path)', 'problems.message.unsafeText');
   }
   return null;
 }
@@ -66,10 +65,10 @@ function bodyProblem(body: unknown): FieldError | null {
   while (pending.length > 0) {
     const { value, path } = pending.pop()!;
     if (typeof value === 'string') {
-      if (hasUnsafeText(value)) return { field: path || '(body)', message: UNSAFE_MESSAGE };
+      if (hasUnsafeText(value)) return fieldError(path || '(body)', 'problems.message.unsafeText');
     } else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
-        if (hasUnsafeText(key)) return { field: path || '(body)', message: `has a field name that ${UNSAFE_MESSAGE}` };
+        if (hasUnsafeText(key)) return fieldError(path || '(body)', 'problems.message.unsafeFieldName');
         pending.push({ value: child, path: path ? `${path}.${safeFieldName(key, '?')}` : safeFieldName(key, '?') });
       }
     }

@@ -4,6 +4,7 @@ import { z } from '../../../platform/http/zod';
 
 // The regional groups are the targets' own list: one list, one spelling.
 import { UN_GROUPS } from '../targets';
+import { isRequired, msg } from '../../../platform/schema-messages';
 
 export { UN_GROUPS };
 
@@ -14,7 +15,7 @@ export const targetSelection = z
   .union(
     [
       z.object({ all: z.literal(true) }).strict(),
-      z.object({ group: z.enum(UN_GROUPS, { error: `must be one of: ${UN_GROUPS.join(', ')}` }) }).strict(),
+      z.object({ group: z.enum(UN_GROUPS, { error: msg('problems.message.oneOfGroups', { groups: UN_GROUPS.join(', ') }) }) }).strict(),
       z.object({ own: z.literal(true) }).strict(),
       z
         .object({
@@ -23,14 +24,14 @@ export const targetSelection = z
               z
                 .string()
                 .transform((c) => c.trim().toUpperCase())
-                .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 code'),
+                .refine(isCountryCode, msg('problems.message.countryCodeShort')),
             )
-            .min(1, 'name at least one country')
-            .max(60, 'at most 60 countries'),
+            .min(1, msg('problems.message.atLeastOneCountry'))
+            .max(60, msg('problems.message.atMostCountries', { max: 60 })),
         })
         .strict(),
     ],
-    { error: 'must be one of { all: true }, { group }, { own: true } or { countries: [...] }' },
+    { error: msg('problems.message.targetShapes') },
   )
   .openapi('TargetSelection');
 
@@ -38,7 +39,7 @@ export type TargetSelection = z.infer<typeof targetSelection>;
 
 export const lettersRequest = z
   .object({
-    actionToken: z.string({ error: 'is required' }).min(1).max(200).openapi({ description: 'From the signing answer (SigningAnswer.actionToken).' }),
+    actionToken: z.string(isRequired).min(1).max(200).openapi({ description: 'From the signing answer (SigningAnswer.actionToken).' }),
     targets: targetSelection,
     paragraph: z
       .preprocess(
@@ -46,7 +47,7 @@ export const lettersRequest = z
         z
           .string()
           .transform((s) => stripHiddenCharacters(s).replace(/\r\n?/g, '\n').trim())
-          .pipe(z.string().max(PARAGRAPH_MAX, `must be at most ${PARAGRAPH_MAX} characters`))
+          .pipe(z.string().max(PARAGRAPH_MAX, msg('problems.message.maxChars', { max: PARAGRAPH_MAX })))
           .optional(),
       )
       .openapi({ type: 'string', description: `Your own words, added to every letter of this request (at most ${PARAGRAPH_MAX} characters).` }),
