@@ -1,7 +1,7 @@
 import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { AppError } from '../platform/errors';
-import { createAccount, MIN_PASSWORD_LENGTH, ROLES, type Role } from '../modules/admin';
+import { createAccount, MIN_PASSWORD_LENGTH, ROLES, staffContext, type Role } from '../modules/admin';
 import { loadEnvFile } from './env-file';
 
 const USAGE = `Usage: npm run admin:create -- --email <address> --role ${ROLES.slice().reverse().join('|')} [--password-stdin]`;
@@ -30,12 +30,11 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const db = createDb(config.DATABASE_URL, 2);
   try {
-    const { account, password: used } = await createAccount(
-      db,
-      { email: args.email, role: args.role, ...(password !== undefined ? { password } : {}) },
-      null,
-      'cli',
-    );
+    const { account, password: used } = await createAccount(staffContext({ db }, 'cli'), {
+      email: args.email,
+      role: args.role,
+      ...(password !== undefined ? { password } : {}),
+    });
     if (password === undefined) {
       console.log(`Created ${account.role} ${account.email}. Password (shown once; store it now):\n${used}`);
     } else {

@@ -3,6 +3,7 @@ import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { AppError } from '../platform/errors';
 import { importTargets } from '../modules/letters/targets/targets.service';
+import { staffContext } from '../modules/admin';
 import { loadEnvFile } from './env-file';
 
 /**
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const db = createDb(config.DATABASE_URL, 2);
   try {
-    const result = await importTargets(db, text, 'cli');
+    const result = await importTargets(staffContext({ db }, 'cli'), text);
     console.log(`Imported ${file}: ${result.created} created, ${result.updated} updated, ${result.unchanged} unchanged.`);
     return 0;
   } catch (error) {

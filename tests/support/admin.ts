@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createAccount, type Role } from '../../src/modules/admin';
+import { createAccount, staffContext, type Role } from '../../src/modules/admin';
 import type { Db } from '../../src/platform/db';
 
 /** A fresh admin account with a known password (an address no other test uses). */
 export async function makeAccount(db: Db, role: Role, password = `pw-${randomUUID()}`) {
   const email = `${role}-${randomUUID().slice(0, 8)}@staff.example.org`;
-  const { account } = await createAccount(db, { email, role, password }, null, 'cli');
+  const { account } = await createAccount(staffContext({ db }, 'cli'), { email, role, password });
   return { ...account, password };
 }
 

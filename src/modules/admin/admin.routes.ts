@@ -30,7 +30,7 @@ import {
   revokeToken,
   type AdminPrincipal,
 } from './admin.service';
-import { adminActor, adminAuth, SESSION_COOKIE } from './auth';
+import { adminActor, adminAuth, SESSION_COOKIE, staffContextOf } from './auth';
 import { RetryLater } from './login-guard';
 import { ipSourceHash } from '../../platform/network-hash';
 
@@ -61,7 +61,7 @@ export function adminRouter(platform: Platform): Router {
   });
 
   router.delete('/api/admin/session', requireRole('viewer'), async (_req, res) => {
-    await logout(platform.db, adminActor(res));
+    await logout(staffContextOf(platform, res));
     res.clearCookie(SESSION_COOKIE, cookieOptions).status(204).end();
   });
 
@@ -74,12 +74,12 @@ export function adminRouter(platform: Platform): Router {
     res
       .status(201)
       .set('Cache-Control', 'no-store')
-      .json(await createToken(platform.db, adminActor(res), input));
+      .json(await createToken(staffContextOf(platform, res), input));
   });
 
   router.delete('/api/admin/tokens/:id', requireRole('owner'), async (req, res) => {
     const { id } = idParams.parse(req.params);
-    await revokeToken(platform.db, adminActor(res), id);
+    await revokeToken(staffContextOf(platform, res), id);
     res.status(204).end();
   });
 
@@ -89,7 +89,7 @@ export function adminRouter(platform: Platform): Router {
 
   router.post('/api/admin/accounts', requireRole('owner'), requireJson, async (req, res) => {
     const input = accountCreateRequest.parse(req.body);
-    const { account, password } = await createAccount(platform.db, input, adminActor(res), 'api');
+    const { account, password } = await createAccount(staffContextOf(platform, res), input);
     res
       .status(201)
       .set('Cache-Control', 'no-store')
@@ -99,7 +99,7 @@ export function adminRouter(platform: Platform): Router {
   router.patch('/api/admin/accounts/:id', requireRole('owner'), requireJson, async (req, res) => {
     const { id } = idParams.parse(req.params);
     const patch = accountPatchRequest.parse(req.body);
-    res.set('Cache-Control', 'no-store').json(await changeAccount(platform.db, id, patch, adminActor(res)));
+    res.set('Cache-Control', 'no-store').json(await changeAccount(staffContextOf(platform, res), id, patch));
   });
 
   router.get('/api/admin/audit', requireRole('owner'), async (req, res) => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../platform/config';
-import type { Db, DbClient, Prisma } from '../../platform/db';
+import type { Db, DbClient } from '../../platform/db';
 import { AppError, fieldError, type ProblemText } from '../../platform/errors';
 import * as repo from './admin.repository';
 import { emailSchema, ROLES, TOKEN_SCOPES, type Role, type TokenScope } from './admin.schemas';
@@ -8,6 +8,7 @@ import type { SharedState } from '../../platform/shared-state';
 import { HashingGate } from './hashing-gate';
 import { countLoginAttempt, LOGIN_REFUSED, RetryLater, type LoginGuardConfig } from './login-guard';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords';
+import { auditedWrite, staffContext, type StaffUseCase, type UseCaseContext } from './use-case';
 
 /** Who is making an admin request: an account's session, an account's API token, or the bootstrap token. */
 export interface AdminPrincipal {
@@ -49,37 +50,10 @@ export function sha256(value: string | Buffer): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/**
- * Records an admin write. `details` must stay small and never carry a supporter's personal data:
- * counts, codes and ids only.
- */
-export async function audit(
-  db: DbClient,
-  actor: AdminPrincipal | 'cli' | null,
-  action: string,
-  subject: string | null,
-  details?: Prisma.InputJsonValue,
-): Promise<void> {
-  const principal = actor === 'cli' ? null : actor;
-  await repo.insertAuditEvent(db, {
-    actorAccountId: principal?.accountId ?? null,
-    actorTokenId: principal?.tokenId ?? null,
-    actor: actor === 'cli' ? 'cli' : actorKind(principal),
-    action,
-    subject,
-    ...(details !== undefined ? { details } : {}),
-  });
-}
-
-function actorKind(actor: AdminPrincipal | null): string | null {
-  if (!actor) return null;
-  if (actor.bootstrap) return 'bootstrap-token';
-  return actor.via === 'session' ? 'session' : 'api-token';
-}
-
 // --- accounts -------------------------------------------------------------------------------
 
-export async function createAccount(db: Db, input: { email: string; role: Role; password?: string }, actor: AdminPrincipal | null, via: 'cli' | 'api') {
+/** By an owner through the API, or on the command line (`ctx.actor` is 'cli'). */
+export async function createAccount(ctx: UseCaseContext, input: { email: string; role: Role; password?: string }) {
   const email = emailSchema.safeParse(input.email);
   if (!email.success) throw new AppError('validation_failed', { key: 'staff.notAnEmail' }, [fieldError('email', 'staff.field.notAnEmail')]);
   const password = input.password ?? generatePassword();
@@ -89,11 +63,11 @@ export async function createAccount(db: Db, input: { email: string; role: Role; 
     ]);
   }
   const passwordHash = await hashPassword(password);
-  const account = await db.$transaction(async (tx) => {
+  const via = ctx.actor === 'cli' ? 'cli' : 'api';
+  const account = await auditedWrite(ctx, 'accounts.create', async (tx) => {
     const created = await repo.insertAccount(tx, { email: email.data, role: input.role, passwordHash });
     if (!created) throw new AppError('conflict', { key: 'staff.accountExists' });
-    await audit(tx, actor ?? (via === 'cli' ? 'cli' : null), 'accounts.create', created.id, { role: created.role, via });
-    return created;
+    return { result: created, subject: created.id, details: { role: created.role, via } };
   });
   return { account: shapeAccount(account), password };
 }
@@ -102,20 +76,19 @@ export async function listAccounts(db: DbClient) {
   return (await repo.listAccounts(db)).map(shapeAccount);
 }
 
-export async function changeAccount(db: Db, id: string, patch: { role?: Role; disabled?: boolean; canExport?: boolean | null }, actor: AdminPrincipal) {
-  if (!(await repo.findAccountById(db, id))) throw new AppError('not_found', { key: 'staff.noAccount' });
-  if (id === actor.accountId && (patch.disabled || (patch.role && patch.role !== 'owner'))) {
+export async function changeAccount(ctx: StaffUseCase, id: string, patch: { role?: Role; disabled?: boolean; canExport?: boolean | null }) {
+  if (!(await repo.findAccountById(ctx.platform.db, id))) throw new AppError('not_found', { key: 'staff.noAccount' });
+  if (id === ctx.actor.accountId && (patch.disabled || (patch.role && patch.role !== 'owner'))) {
     throw new AppError('conflict', { key: 'staff.ownAccount' });
   }
-  const account = await db.$transaction(async (tx) => {
+  const account = await auditedWrite(ctx, 'accounts.update', async (tx) => {
     const changed = await repo.updateAccount(tx, id, {
       ...(patch.role ? { role: patch.role } : {}),
       ...(patch.disabled !== undefined ? { disabledAt: patch.disabled ? new Date() : null } : {}),
       ...(patch.canExport !== undefined ? { canExport: patch.canExport } : {}),
     });
     if (patch.disabled) await repo.deleteSessionsOf(tx, id);
-    await audit(tx, actor, 'accounts.update', id, { ...patch });
-    return changed;
+    return { result: changed, subject: id, details: { ...patch } };
   });
   return shapeAccount(account);
 }
@@ -163,9 +136,9 @@ export async function login(db: Db, context: LoginContext, input: { email: strin
   const usable = (a: typeof account) => a && a.disabledAt === null && !(a.lockedUntil && a.lockedUntil > now);
   if (!account || !ok || !usable(account)) {
     if (account && !ok && attempt.accountLimitReached && !(account.lockedUntil && account.lockedUntil > now)) {
-      await db.$transaction(async (tx) => {
+      await auditedWrite(staffContext({ db }, null), 'accounts.lock', async (tx) => {
         await repo.lockAccount(tx, account.id, new Date(now.getTime() + config.ADMIN_LOGIN_LOCK_MINUTES * 60_000));
-        await audit(tx, null, 'accounts.lock', account.id, { after: 'too many failed logins from all networks' });
+        return { result: undefined, subject: account.id, details: { after: 'too many failed logins from all networks' } };
       });
     }
     throw new AppError('unauthorised', LOGIN_REFUSED);
@@ -189,17 +162,18 @@ export async function login(db: Db, context: LoginContext, input: { email: strin
     csrfToken,
     sessionHash,
   };
-  await db.$transaction(async (tx) => {
+  await auditedWrite(staffContext({ db }, principal), 'session.login', async (tx) => {
     await repo.insertSession(tx, { id: sessionHash, accountId: account.id, csrfToken, expiresAt });
-    await audit(tx, principal, 'session.login', account.id);
+    return { result: undefined, subject: account.id };
   });
   return { cookieValue: secret.toString('base64url'), expiresAt, principal };
 }
 
-export async function logout(db: Db, principal: AdminPrincipal): Promise<void> {
-  await db.$transaction(async (tx) => {
-    if (principal.sessionHash) await repo.deleteSession(tx, principal.sessionHash);
-    await audit(tx, principal, 'session.logout', principal.accountId);
+export async function logout(ctx: StaffUseCase): Promise<void> {
+  const { sessionHash, accountId } = ctx.actor;
+  await auditedWrite(ctx, 'session.logout', async (tx) => {
+    if (sessionHash) await repo.deleteSession(tx, sessionHash);
+    return { result: undefined, subject: accountId };
   });
 }
 
@@ -262,15 +236,14 @@ export async function resolveBearer(db: DbClient, config: AuthConfig, token: str
   };
 }
 
-export async function createToken(db: Db, actor: AdminPrincipal, input: { name: string; role: Role; scopes: TokenScope[] }) {
-  if (!actor.accountId) throw new AppError('forbidden', { key: 'staff.tokensNeedAccount' });
-  if (!roleAtLeast(actor.role, input.role)) throw new AppError('forbidden', { key: 'staff.tokenRoleTooHigh' });
+export async function createToken(ctx: StaffUseCase, input: { name: string; role: Role; scopes: TokenScope[] }) {
+  const { accountId, role } = ctx.actor;
+  if (!accountId) throw new AppError('forbidden', { key: 'staff.tokensNeedAccount' });
+  if (!roleAtLeast(role, input.role)) throw new AppError('forbidden', { key: 'staff.tokenRoleTooHigh' });
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const accountId = actor.accountId;
-  const row = await db.$transaction(async (tx) => {
+  const row = await auditedWrite(ctx, 'tokens.create', async (tx) => {
     const inserted = await repo.insertToken(tx, { accountId, name: input.name, role: input.role, scopes: input.scopes, tokenHash: sha256(token) });
-    await audit(tx, actor, 'tokens.create', inserted.id, { role: inserted.role, scopes: input.scopes });
-    return inserted;
+    return { result: inserted, subject: inserted.id, details: { role: inserted.role, scopes: input.scopes } };
   });
   return { ...shapeToken(row), token };
 }
@@ -279,11 +252,11 @@ export async function listTokens(db: DbClient) {
   return (await repo.listTokens(db)).map(shapeToken);
 }
 
-export async function revokeToken(db: Db, actor: AdminPrincipal, id: string): Promise<void> {
-  await db.$transaction(async (tx) => {
+export async function revokeToken(ctx: StaffUseCase, id: string): Promise<void> {
+  await auditedWrite(ctx, 'tokens.revoke', async (tx) => {
     const { count } = await repo.revokeToken(tx, id, new Date());
     if (count === 0) throw new AppError('not_found', { key: 'staff.noToken' });
-    await audit(tx, actor, 'tokens.revoke', id);
+    return { result: undefined, subject: id };
   });
 }
 

@@ -1,8 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Platform } from '../../platform/context';
+import type { Db } from '../../platform/db';
 import { AppError } from '../../platform/errors';
 import type { Role } from './admin.schemas';
 import { resolveBearer, resolveSession, roleAtLeast, type AdminPrincipal } from './admin.service';
+import { staffContext, type StaffUseCase } from './use-case';
 
 export const SESSION_COOKIE = 'clarion_admin';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -69,6 +71,11 @@ export function adminActor(res: Response): AdminPrincipal {
   const principal = res.locals.admin as AdminPrincipal | undefined;
   if (!principal) throw new AppError('unauthorised');
   return principal;
+}
+
+/** The use-case context of an admin request: the principal `requireRole` admitted, answering in English. */
+export function staffContextOf<P extends { db: Db }>(platform: P, res: Response): StaffUseCase<P> {
+  return staffContext(platform, adminActor(res));
 }
 
 function readCookie(req: Request, name: string): string | undefined {

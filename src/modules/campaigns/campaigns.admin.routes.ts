@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { Platform } from '../../platform/context';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
-import { adminActor, adminAuth } from '../admin';
+import { adminAuth, staffContextOf } from '../admin';
 import {
   adminCampaignListSchema,
   adminCampaignSchema,
@@ -37,7 +37,7 @@ export function campaignsAdminRouter(platform: Platform): Router {
 
   router.post(base, requireRole('editor'), requireJson, async (req, res) => {
     const input = campaignCreateRequest.parse(req.body);
-    const campaign = await createCampaign(platform.db, input, adminActor(res));
+    const campaign = await createCampaign(staffContextOf(platform, res), input);
     res.status(201).set('Cache-Control', 'no-store').location(`${base}/${campaign.slug}`).json(campaign);
   });
 
@@ -49,24 +49,24 @@ export function campaignsAdminRouter(platform: Platform): Router {
   router.patch(`${base}/:slug`, requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const patch = campaignPatchRequest.parse(req.body);
-    res.set('Cache-Control', 'no-store').json(await updateCampaign(platform.db, slug, patch, adminActor(res)));
+    res.set('Cache-Control', 'no-store').json(await updateCampaign(staffContextOf(platform, res), slug, patch));
   });
 
   router.put(`${base}/:slug/demands`, requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { demands } = demandsRequest.parse(req.body);
-    res.set('Cache-Control', 'no-store').json(await replaceCampaignDemands(platform.db, slug, demands, adminActor(res)));
+    res.set('Cache-Control', 'no-store').json(await replaceCampaignDemands(staffContextOf(platform, res), slug, demands));
   });
 
   router.put(`${base}/:slug/translations/:lang`, requireRole('editor'), requireJson, async (req, res) => {
     const { slug, lang } = translationParams.parse(req.params);
     const input = translationRequest.parse(req.body);
-    res.set('Cache-Control', 'no-store').json(await putTranslation(platform.db, slug, lang, input, adminActor(res)));
+    res.set('Cache-Control', 'no-store').json(await putTranslation(staffContextOf(platform, res), slug, lang, input));
   });
 
   router.delete(`${base}/:slug/translations/:lang`, requireRole('editor'), async (req, res) => {
     const { slug, lang } = translationParams.parse(req.params);
-    await removeTranslation(platform.db, slug, lang, adminActor(res));
+    await removeTranslation(staffContextOf(platform, res), slug, lang);
     res.status(204).end();
   });
 

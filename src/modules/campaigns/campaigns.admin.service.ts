@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, DbClient } from '../../platform/db';
+import type { DbClient } from '../../platform/db';
 import { AppError, fieldError, type FieldError } from '../../platform/errors';
-import { audit, type AdminPrincipal } from '../admin';
+import { auditedWrite, type StaffUseCase } from '../admin';
 import * as repo from './campaigns.admin.repository';
 import type { CampaignCreateRequest, CampaignPatchRequest, CampaignStatusName, TranslationRequest } from './campaigns.admin.schemas';
 import { sumCounters } from './campaigns.repository';
@@ -37,153 +37,182 @@ export async function getCampaign(db: DbClient, slug: string) {
   return shape(row, await sumCounters(db, row.id));
 }
 
-export async function createCampaign(db: Db, input: CampaignCreateRequest, actor: AdminPrincipal) {
+export async function createCampaign(ctx: StaffUseCase, input: CampaignCreateRequest) {
   const missing = quotesMissingFrom(input.statement, input.demands);
   if (missing.length) throw new AppError('validation_failed', { key: 'staff.quoteVerbatim' }, missing.map(quoteError));
-  await db.$transaction(async (tx) => {
-    const taken = new AppError('conflict', { key: 'staff.slugTaken', params: { slug: input.slug } });
-    if (await repo.slugExists(tx, input.slug)) throw taken;
-    const inserted = await repo.insertCampaign(tx, {
-      slug: input.slug,
-      title: input.title,
-      summary: input.summary ?? null,
-      statement: input.statement,
-      language: input.language,
-      sourceOrganisation: input.source.organisation,
-      sourceUrl: input.source.url ?? null,
-      statementDate: input.source.date ? new Date(`${input.source.date}T00:00:00Z`) : null,
-      signatureGoal: input.goal,
-      senderName: input.sender.name,
-      senderEmail: input.sender.email,
-      status: 'draft',
-    });
-    if (!inserted) throw taken;
-    const { id } = inserted;
-    await repo.replaceDemands(tx, id, input.demands);
-    const wording = await newWordingId(tx, id, input.slug);
-    await repo.supersedeConsentWording(tx, id, wording, input.consent.text);
-    await audit(tx, actor, 'campaigns.create', input.slug, { language: input.language, demands: input.demands.length, consentWording: wording });
-  }, WRITE_TRANSACTION);
-  return getCampaign(db, input.slug);
+  await auditedWrite(
+    ctx,
+    'campaigns.create',
+    async (tx) => {
+      const taken = new AppError('conflict', { key: 'staff.slugTaken', params: { slug: input.slug } });
+      if (await repo.slugExists(tx, input.slug)) throw taken;
+      const inserted = await repo.insertCampaign(tx, {
+        slug: input.slug,
+        title: input.title,
+        summary: input.summary ?? null,
+        statement: input.statement,
+        language: input.language,
+        sourceOrganisation: input.source.organisation,
+        sourceUrl: input.source.url ?? null,
+        statementDate: input.source.date ? new Date(`${input.source.date}T00:00:00Z`) : null,
+        signatureGoal: input.goal,
+        senderName: input.sender.name,
+        senderEmail: input.sender.email,
+        status: 'draft',
+      });
+      if (!inserted) throw taken;
+      const { id } = inserted;
+      await repo.replaceDemands(tx, id, input.demands);
+      const wording = await newWordingId(tx, id, input.slug);
+      await repo.supersedeConsentWording(tx, id, wording, input.consent.text);
+      return { result: undefined, subject: input.slug, details: { language: input.language, demands: input.demands.length, consentWording: wording } };
+    },
+    WRITE_TRANSACTION,
+  );
+  return getCampaign(ctx.platform.db, input.slug);
 }
 
-export async function updateCampaign(db: Db, slug: string, patch: CampaignPatchRequest, actor: AdminPrincipal) {
-  await db.$transaction(async (tx) => {
-    const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
-    if (!current) throw notFound(slug);
+export async function updateCampaign(ctx: StaffUseCase, slug: string, patch: CampaignPatchRequest) {
+  await auditedWrite(
+    ctx,
+    'campaigns.update',
+    async (tx) => {
+      const locked = await repo.lockBySlug(tx, slug);
+      const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
+      if (!current) throw notFound(slug);
 
-    if (patch.status && patch.status !== current.status && !STATUS_TRANSITIONS[current.status].includes(patch.status)) {
-      throw new AppError('conflict', { key: 'staff.statusChange', params: { from: current.status, to: patch.status } });
-    }
-    if (patch.statement !== undefined) {
-      const missing = quotesMissingFrom(patch.statement, current.demands);
-      if (missing.length) {
-        throw new AppError(
-          'validation_failed',
-          { key: 'staff.statementLosesQuote' },
-          missing.map((i) => ({ field: 'statement', message: `no longer contains the quote of demand ${current.demands[i]!.position}` })),
-        );
+      if (patch.status && patch.status !== current.status && !STATUS_TRANSITIONS[current.status].includes(patch.status)) {
+        throw new AppError('conflict', { key: 'staff.statusChange', params: { from: current.status, to: patch.status } });
       }
-    }
+      if (patch.statement !== undefined) {
+        const missing = quotesMissingFrom(patch.statement, current.demands);
+        if (missing.length) {
+          throw new AppError(
+            'validation_failed',
+            { key: 'staff.statementLosesQuote' },
+            missing.map((i) => ({ field: 'statement', message: `no longer contains the quote of demand ${current.demands[i]!.position}` })),
+          );
+        }
+      }
 
-    await repo.updateCampaign(tx, current.id, {
-      ...(patch.title !== undefined ? { title: patch.title } : {}),
-      ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
-      ...(patch.statement !== undefined ? { statement: patch.statement } : {}),
-      ...(patch.source?.organisation !== undefined ? { sourceOrganisation: patch.source.organisation } : {}),
-      ...(patch.source?.url !== undefined ? { sourceUrl: patch.source.url } : {}),
-      ...(patch.source?.date !== undefined ? { statementDate: patch.source.date ? new Date(`${patch.source.date}T00:00:00Z`) : null } : {}),
-      ...(patch.goal !== undefined ? { signatureGoal: patch.goal } : {}),
-      ...(patch.sender?.name !== undefined ? { senderName: patch.sender.name } : {}),
-      ...(patch.sender?.email !== undefined ? { senderEmail: patch.sender.email } : {}),
-      ...(patch.letterMode !== undefined ? { letterMode: patch.letterMode } : {}),
-      ...(patch.digestPeriodMinutes !== undefined ? { digestPeriodMinutes: patch.digestPeriodMinutes } : {}),
-      ...(patch.letterTestMode !== undefined ? { letterTestMode: patch.letterTestMode } : {}),
-      ...(patch.countPendingPublicly !== undefined ? { countPendingPublicly: patch.countPendingPublicly } : {}),
-      ...(patch.status !== undefined ? { status: patch.status } : {}),
-      // Retention counts from the closing; reopening stops the clock (the next closing restarts it).
-      ...(patch.status !== undefined && patch.status !== current.status ? { closedAt: patch.status === 'closed' ? new Date() : null } : {}),
-      ...(patch.retentionDays !== undefined ? { retentionDays: patch.retentionDays } : {}),
-      ...(patch.embedOrigins !== undefined ? { embedOrigins: patch.embedOrigins } : {}),
-      ...(patch.proofOfWork !== undefined ? { proofOfWork: patch.proofOfWork } : {}),
-    });
+      await repo.updateCampaign(tx, current.id, {
+        ...(patch.title !== undefined ? { title: patch.title } : {}),
+        ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
+        ...(patch.statement !== undefined ? { statement: patch.statement } : {}),
+        ...(patch.source?.organisation !== undefined ? { sourceOrganisation: patch.source.organisation } : {}),
+        ...(patch.source?.url !== undefined ? { sourceUrl: patch.source.url } : {}),
+        ...(patch.source?.date !== undefined ? { statementDate: patch.source.date ? new Date(`${patch.source.date}T00:00:00Z`) : null } : {}),
+        ...(patch.goal !== undefined ? { signatureGoal: patch.goal } : {}),
+        ...(patch.sender?.name !== undefined ? { senderName: patch.sender.name } : {}),
+        ...(patch.sender?.email !== undefined ? { senderEmail: patch.sender.email } : {}),
+        ...(patch.letterMode !== undefined ? { letterMode: patch.letterMode } : {}),
+        ...(patch.digestPeriodMinutes !== undefined ? { digestPeriodMinutes: patch.digestPeriodMinutes } : {}),
+        ...(patch.letterTestMode !== undefined ? { letterTestMode: patch.letterTestMode } : {}),
+        ...(patch.countPendingPublicly !== undefined ? { countPendingPublicly: patch.countPendingPublicly } : {}),
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        // Retention counts from the closing; reopening stops the clock (the next closing restarts it).
+        ...(patch.status !== undefined && patch.status !== current.status ? { closedAt: patch.status === 'closed' ? new Date() : null } : {}),
+        ...(patch.retentionDays !== undefined ? { retentionDays: patch.retentionDays } : {}),
+        ...(patch.embedOrigins !== undefined ? { embedOrigins: patch.embedOrigins } : {}),
+        ...(patch.proofOfWork !== undefined ? { proofOfWork: patch.proofOfWork } : {}),
+      });
 
-    let consentWording: string | undefined;
-    const currentText = current.consentWordings.find((w) => w.current)?.text;
-    if (patch.consent && patch.consent.text !== currentText) {
-      consentWording = await newWordingId(tx, current.id, slug);
-      await repo.supersedeConsentWording(tx, current.id, consentWording, patch.consent.text);
-    }
-    await audit(tx, actor, 'campaigns.update', slug, {
-      fields: Object.keys(patch),
-      ...(patch.status && patch.status !== current.status ? { status: { from: current.status, to: patch.status } } : {}),
-      ...(consentWording ? { consentWording } : {}),
-    });
-  }, WRITE_TRANSACTION);
-  return getCampaign(db, slug);
+      let consentWording: string | undefined;
+      const currentText = current.consentWordings.find((w) => w.current)?.text;
+      if (patch.consent && patch.consent.text !== currentText) {
+        consentWording = await newWordingId(tx, current.id, slug);
+        await repo.supersedeConsentWording(tx, current.id, consentWording, patch.consent.text);
+      }
+      return {
+        result: undefined,
+        subject: slug,
+        details: {
+          fields: Object.keys(patch),
+          ...(patch.status && patch.status !== current.status ? { status: { from: current.status, to: patch.status } } : {}),
+          ...(consentWording ? { consentWording } : {}),
+        },
+      };
+    },
+    WRITE_TRANSACTION,
+  );
+  return getCampaign(ctx.platform.db, slug);
 }
 
 /**
  * Replaces the ordered list of demands. Translated demands whose original changed or vanished are
  * dropped: a translation of another text is worse than the original shown untranslated.
  */
-export async function replaceCampaignDemands(db: Db, slug: string, demands: Array<{ title: string; quote: string }>, actor: AdminPrincipal) {
-  await db.$transaction(async (tx) => {
-    const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
-    if (!current) throw notFound(slug);
-    const missing = quotesMissingFrom(current.statement, demands);
-    if (missing.length) throw new AppError('validation_failed', { key: 'staff.quoteVerbatim' }, missing.map(quoteError));
+export async function replaceCampaignDemands(ctx: StaffUseCase, slug: string, demands: Array<{ title: string; quote: string }>) {
+  await auditedWrite(
+    ctx,
+    'campaigns.replace_demands',
+    async (tx) => {
+      const locked = await repo.lockBySlug(tx, slug);
+      const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
+      if (!current) throw notFound(slug);
+      const missing = quotesMissingFrom(current.statement, demands);
+      if (missing.length) throw new AppError('validation_failed', { key: 'staff.quoteVerbatim' }, missing.map(quoteError));
 
-    await repo.replaceDemands(tx, current.id, demands);
-    const unchanged = new Set(
-      demands.flatMap((d, i) => {
-        const before = current.demands.find((old) => old.position === i + 1);
-        return before && before.title === d.title && before.quote === d.quote ? [i + 1] : [];
-      }),
-    );
-    for (const translation of await repo.findTranslations(tx, current.id)) {
-      const kept = translatedDemands(translation.demands).filter((d) => unchanged.has(d.position));
-      if (kept.length !== translatedDemands(translation.demands).length) await repo.setTranslationDemands(tx, current.id, translation.language, kept);
-    }
-    await audit(tx, actor, 'campaigns.replace_demands', slug, { count: demands.length });
-  }, WRITE_TRANSACTION);
-  return getCampaign(db, slug);
+      await repo.replaceDemands(tx, current.id, demands);
+      const unchanged = new Set(
+        demands.flatMap((d, i) => {
+          const before = current.demands.find((old) => old.position === i + 1);
+          return before && before.title === d.title && before.quote === d.quote ? [i + 1] : [];
+        }),
+      );
+      for (const translation of await repo.findTranslations(tx, current.id)) {
+        const kept = translatedDemands(translation.demands).filter((d) => unchanged.has(d.position));
+        if (kept.length !== translatedDemands(translation.demands).length) await repo.setTranslationDemands(tx, current.id, translation.language, kept);
+      }
+      return { result: undefined, subject: slug, details: { count: demands.length } };
+    },
+    WRITE_TRANSACTION,
+  );
+  return getCampaign(ctx.platform.db, slug);
 }
 
-export async function putTranslation(db: Db, slug: string, language: string, input: TranslationRequest, actor: AdminPrincipal) {
-  await db.$transaction(async (tx) => {
-    const locked = await repo.lockBySlug(tx, slug);
-    const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
-    if (!current) throw notFound(slug);
-    if (language === current.language) {
-      throw new AppError('validation_failed', { key: 'staff.ownLanguage', params: { language } }, [fieldError('lang', 'staff.field.ownLanguage')]);
-    }
-    const positions = new Set(current.demands.map((d) => d.position));
-    const seen = new Set<number>();
-    const errors: FieldError[] = [];
-    input.demands.forEach((d, i) => {
-      if (!positions.has(d.position)) errors.push({ field: `demands.${i}.position`, message: `the campaign has no demand at position ${d.position}` });
-      else if (seen.has(d.position)) errors.push({ field: `demands.${i}.position`, message: `position ${d.position} is listed twice` });
-      seen.add(d.position);
-    });
-    if (errors.length) throw new AppError('validation_failed', { key: 'staff.translatedDemandsMismatch' }, errors);
+export async function putTranslation(ctx: StaffUseCase, slug: string, language: string, input: TranslationRequest) {
+  await auditedWrite(
+    ctx,
+    'campaigns.translate',
+    async (tx) => {
+      const locked = await repo.lockBySlug(tx, slug);
+      const current = locked && (await repo.findBySlugForAdminInTransaction(tx, slug));
+      if (!current) throw notFound(slug);
+      if (language === current.language) {
+        throw new AppError('validation_failed', { key: 'staff.ownLanguage', params: { language } }, [fieldError('lang', 'staff.field.ownLanguage')]);
+      }
+      const positions = new Set(current.demands.map((d) => d.position));
+      const seen = new Set<number>();
+      const errors: FieldError[] = [];
+      input.demands.forEach((d, i) => {
+        if (!positions.has(d.position)) errors.push({ field: `demands.${i}.position`, message: `the campaign has no demand at position ${d.position}` });
+        else if (seen.has(d.position)) errors.push({ field: `demands.${i}.position`, message: `position ${d.position} is listed twice` });
+        seen.add(d.position);
+      });
+      if (errors.length) throw new AppError('validation_failed', { key: 'staff.translatedDemandsMismatch' }, errors);
 
-    const demands = [...input.demands].sort((a, b) => a.position - b.position);
-    await repo.upsertTranslation(tx, current.id, language, { title: input.title, summary: input.summary ?? null, demands });
-    await audit(tx, actor, 'campaigns.translate', slug, { language, demands: demands.length });
-  }, WRITE_TRANSACTION);
-  return getCampaign(db, slug);
+      const demands = [...input.demands].sort((a, b) => a.position - b.position);
+      await repo.upsertTranslation(tx, current.id, language, { title: input.title, summary: input.summary ?? null, demands });
+      return { result: undefined, subject: slug, details: { language, demands: demands.length } };
+    },
+    WRITE_TRANSACTION,
+  );
+  return getCampaign(ctx.platform.db, slug);
 }
 
-export async function removeTranslation(db: Db, slug: string, language: string, actor: AdminPrincipal): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const locked = await repo.lockBySlug(tx, slug);
-    if (!locked) throw notFound(slug);
-    if ((await repo.deleteTranslation(tx, locked.id, language)) === 0) throw new AppError('not_found', { key: 'staff.noTranslation', params: { language } });
-    await audit(tx, actor, 'campaigns.delete_translation', slug, { language });
-  }, WRITE_TRANSACTION);
+export async function removeTranslation(ctx: StaffUseCase, slug: string, language: string): Promise<void> {
+  await auditedWrite(
+    ctx,
+    'campaigns.delete_translation',
+    async (tx) => {
+      const locked = await repo.lockBySlug(tx, slug);
+      if (!locked) throw notFound(slug);
+      if ((await repo.deleteTranslation(tx, locked.id, language)) === 0) throw new AppError('not_found', { key: 'staff.noTranslation', params: { language } });
+      return { result: undefined, subject: slug, details: { language } };
+    },
+    WRITE_TRANSACTION,
+  );
 }
 
 // --- helpers ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import { requireContentType, requireJson } from '../../platform/http/content-typ
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { negotiateLocale, translator, type Locale } from '../../platform/i18n';
 import { SHARED_VIEWS_DIR, Views } from '../../platform/views';
-import { adminActor, adminAuth } from '../admin';
+import { adminAuth, staffContextOf, supporterContext } from '../admin';
 import { signingRateLimits } from '../supporters';
 import { adminErasureRequest, erasureAnswer, erasureConfirmation, erasureRequest, erasureResult, erasureTokenParams } from './erasure.schemas';
 import { eraseByEmail, eraseByToken, localeOrDefault, requestErasure, supporterForToken } from './erasure.service';
@@ -38,7 +38,7 @@ export function erasureRouter(platform: Platform): Router {
       page(res, locale, 'erase-request', 'erasure.request.title', { emailError: translator(locale)('erasure.request.email_invalid') }, 400);
       return;
     }
-    await requestErasure(platform, parsed.data.email, locale);
+    await requestErasure(supporterContext(platform, locale), parsed.data.email);
     page(res, locale, 'erase-requested', 'erasure.requested.title', {}, 202);
   });
 
@@ -52,7 +52,7 @@ export function erasureRouter(platform: Platform): Router {
     const locale = negotiateLocale(req);
     const token = linkToken(req, res, locale);
     if (!token) return;
-    const result = await eraseByToken(platform, token);
+    const result = await eraseByToken(supporterContext(platform, locale), token);
     if (result.erased) req.log.info({ signatures: result.signatures, letters: result.letters }, 'supporter erased on request');
     page(res, locale, 'erased', 'erasure.done.title', result);
   });
@@ -60,18 +60,18 @@ export function erasureRouter(platform: Platform): Router {
   router.post('/api/erasure-requests', requireJson, ...signingRateLimits(platform), async (req, res) => {
     const input = erasureRequest.parse(req.body);
     const locale = localeOrDefault(input.lang, negotiateLocale(req));
-    await requestErasure(platform, input.email, locale);
+    await requestErasure(supporterContext(platform, locale), input.email);
     res.status(202).json({ message: translator(locale)('erasure.answer') });
   });
 
   router.post('/api/erasures', requireJson, async (req, res) => {
     const { token } = erasureConfirmation.parse(req.body);
-    res.json(await eraseByToken(platform, token));
+    res.json(await eraseByToken(supporterContext(platform, negotiateLocale(req)), token));
   });
 
   router.post('/api/admin/erasures', requireRole('editor'), requireJson, async (req, res) => {
     const { email } = adminErasureRequest.parse(req.body);
-    res.json(await eraseByEmail(platform, email, adminActor(res)));
+    res.json(await eraseByEmail(staffContextOf(platform, res), email));
   });
 
   /** A link that cannot be used gets the request form again, with why, so a new link is one step away. */

@@ -3,7 +3,7 @@ import type { DbClient } from '../../platform/db';
 import { domainEvent, recordDomainEvents } from '../../platform/domain-events';
 import { AppError } from '../../platform/errors';
 import { isLocale, type Locale } from '../../platform/i18n';
-import { audit, type AdminPrincipal } from '../admin';
+import { auditedWrite, type StaffUseCase, type UseCaseContext } from '../admin';
 import { applyTransition, canonicalEmail, emailLookupHash, lockPersonalDataForErasure, recordAddressRequest } from '../supporters';
 import * as repo from './erasure.repository';
 
@@ -23,8 +23,8 @@ const ERASURE_LINK_TTL_MS = 7 * 24 * 3600 * 1000;
  * Asking by address: the same answer and the same work whatever the address (the lookup happens in
  * a job, see supporters' address requests), so neither the answer nor its time tells who is known.
  */
-export async function requestErasure(platform: Platform, email: string, locale: Locale): Promise<void> {
-  await recordAddressRequest(platform, 'erasure', email, null, locale);
+export async function requestErasure(ctx: UseCaseContext<Platform>, email: string): Promise<void> {
+  await recordAddressRequest(ctx.platform, 'erasure', email, null, ctx.locale);
 }
 
 export function erasureLink(platform: Platform, supporterId: string, locale: Locale, now = new Date()): string {
@@ -49,35 +49,23 @@ export interface ErasureResult {
   letters: number;
 }
 
-export async function eraseByToken(platform: Platform, token: string): Promise<ErasureResult> {
-  return eraseSupporter(platform, supporterForToken(platform, token));
+/** The supporter's own link: their mailbox proved who they are, so no audit row names an actor. */
+export async function eraseByToken(ctx: UseCaseContext<Platform>, token: string): Promise<ErasureResult> {
+  return eraseSupporter(ctx.platform, supporterForToken(ctx.platform, token));
 }
 
 /** Staff erase on a request that reached them another way (a letter, a call) and was verified there. */
-export async function eraseByEmail(platform: Platform, email: string, actor: AdminPrincipal): Promise<ErasureResult> {
-  const supporter = await repo.findSupporterByEmailHash(platform.db, emailLookupHash(platform, canonicalEmail(email)));
-  // The audit says that an erasure happened and how much it removed, never whose. It is written in
-  // the erasure's transaction: neither commits without the other.
-  const record = (tx: DbClient, result: ErasureResult) => audit(tx, actor, 'supporters.erase', null, { ...result });
-  if (!supporter) {
-    const result = { erased: false, signatures: 0, letters: 0 };
-    await record(platform.db, result);
-    return result;
-  }
-  return eraseSupporter(platform, supporter.id, record);
+export async function eraseByEmail(ctx: StaffUseCase<Platform>, email: string): Promise<ErasureResult> {
+  const supporter = await repo.findSupporterByEmailHash(ctx.platform.db, emailLookupHash(ctx.platform, canonicalEmail(email)));
+  // The audit says that an erasure happened and how much it removed, never whose.
+  return auditedWrite(ctx, 'supporters.erase', async (tx) => {
+    const result = supporter ? await eraseIn(tx, supporter.id) : { erased: false, signatures: 0, letters: 0 };
+    return { result, subject: null, details: { ...result } };
+  });
 }
 
-/** `alsoInTransaction` runs in the erasure's transaction with its result (staff erasure's audit row). */
-export async function eraseSupporter(
-  platform: Platform,
-  supporterId: string,
-  alsoInTransaction?: (tx: DbClient, result: ErasureResult) => Promise<void>,
-): Promise<ErasureResult> {
-  return platform.db.$transaction(async (tx) => {
-    const result = await eraseIn(tx, supporterId);
-    if (alsoInTransaction) await alsoInTransaction(tx, result);
-    return result;
-  });
+export async function eraseSupporter(platform: Pick<Platform, 'db'>, supporterId: string): Promise<ErasureResult> {
+  return platform.db.$transaction((tx) => eraseIn(tx, supporterId));
 }
 
 async function eraseIn(tx: DbClient, supporterId: string): Promise<ErasureResult> {

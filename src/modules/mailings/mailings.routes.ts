@@ -4,7 +4,7 @@ import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
-import { adminActor, adminAuth } from '../admin';
+import { adminAuth, staffContextOf } from '../admin';
 import { slugParams } from '../../platform/http/params';
 import {
   createMailingSchema,
@@ -43,7 +43,7 @@ export function mailingsRouter(platform: Platform): Router {
   router.post('/api/admin/campaigns/:slug/mailings', requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const input = createMailingSchema.parse(req.body);
-    const id = await createMailing(platform, adminActor(res), slug, input);
+    const id = await createMailing(staffContextOf(platform, res), slug, input);
     res.status(201).set('Cache-Control', 'no-store').json({ id });
   });
 
@@ -63,7 +63,7 @@ export function mailingsRouter(platform: Platform): Router {
     res
       .status(202)
       .set('Cache-Control', 'no-store')
-      .json(state(await sendMailing(platform, adminActor(res), id)));
+      .json(state(await sendMailing(staffContextOf(platform, res), id)));
   });
   // The body is optional (a language); with one, it must be JSON like every other write's.
   router.post('/api/admin/mailings/:id/test', requireRole('editor'), jsonIfAny, async (req, res) => {
@@ -72,7 +72,7 @@ export function mailingsRouter(platform: Platform): Router {
     res
       .status(202)
       .set('Cache-Control', 'no-store')
-      .json(await sendTestMailing(platform, adminActor(res), id, language));
+      .json(await sendTestMailing(staffContextOf(platform, res), id, language));
   });
   for (const [action, run] of [
     ['pause', pauseMailing],
@@ -81,7 +81,7 @@ export function mailingsRouter(platform: Platform): Router {
   ] as const) {
     router.post(`/api/admin/mailings/:id/${action}`, requireRole('editor'), async (req, res) => {
       const { id } = mailingIdParams.parse(req.params);
-      res.set('Cache-Control', 'no-store').json(state(await run(platform, adminActor(res), id)));
+      res.set('Cache-Control', 'no-store').json(state(await run(staffContextOf(platform, res), id)));
     });
   }
   return router;

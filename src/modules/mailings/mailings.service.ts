@@ -4,7 +4,7 @@ import type { DbClient } from '../../platform/db';
 import { AppError, fieldError, type ProblemKey } from '../../platform/errors';
 import { addToOutbox } from '../../platform/outbox';
 import { JOBS } from '../../platform/queues';
-import { type AdminPrincipal, audit } from '../admin';
+import { auditedWrite, type StaffUseCase, type UseCaseContext } from '../admin';
 import { compileMailingTemplate } from '../letters';
 import { MailingRenderer } from './mailing-render';
 import * as repo from './mailings.repository';
@@ -30,11 +30,10 @@ export interface MailingView {
   counts: MailingCounts;
 }
 
-type Actor = AdminPrincipal | null;
-
 export const mailingJobId = (mailingId: string, run: number) => `mailing-${mailingId}-${run}`;
 
-export async function createMailing(platform: Platform, actor: Actor, slug: string, input: CreateMailing): Promise<string> {
+export async function createMailing(ctx: UseCaseContext<Platform>, slug: string, input: CreateMailing): Promise<string> {
+  const { platform } = ctx;
   const campaign = await repo.findCampaignBySlug(platform.db, slug);
   if (!campaign) throw new AppError('campaign_not_found', { key: 'staff.noCampaignSlug' });
   const main = { language: campaign.language, subject: input.subject, text: input.text, html: input.html ?? null };
@@ -58,53 +57,56 @@ export async function createMailing(platform: Platform, actor: Actor, slug: stri
       throw error;
     }
   }
-  return platform.db.$transaction(async (tx) => {
+  return auditedWrite(ctx, 'mailings.create', async (tx) => {
     const id = await repo.createMailing(tx, campaign.id, campaign.language, { languages: input.languages ?? [], countries: input.countries ?? [] }, versions);
-    await audit(tx, actor, 'mailings.create', id, { campaign: slug, languages: versions.map((v) => v.language) });
-    return id;
+    return { result: id, subject: id, details: { campaign: slug, languages: versions.map((v) => v.language) } };
   });
 }
 
 /** Fixes the recipients and starts the sending job. */
-export async function sendMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
-  await platform.db.$transaction(async (tx) => {
+export async function sendMailing(ctx: UseCaseContext<Platform>, id: string): Promise<MailingView> {
+  const { platform } = ctx;
+  await auditedWrite(ctx, 'mailings.send', async (tx) => {
     const locked = await requireState(tx, id, ['draft'], 'staff.mailing.onlyDraftSent');
     const mailing = (await repo.findMailing(tx, id))!;
     const recipients = await repo.materialiseRecipients(tx, mailing);
     const run = locked.run + 1;
     await repo.setStatus(tx, id, 'sending', { run, ratePerMinute: platform.config.MAILINGS_PER_MINUTE, sendRequested: true });
     await addToOutbox(tx, JOBS.sendMailing, { mailingId: id, run }, mailingJobId(id, run));
-    await audit(tx, actor, 'mailings.send', id, { campaign: mailing.campaign.slug, recipients });
+    return { result: undefined, subject: id, details: { campaign: mailing.campaign.slug, recipients } };
   });
   return getMailing(platform.db, id);
 }
 
-export async function pauseMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
-  await platform.db.$transaction(async (tx) => {
+export async function pauseMailing(ctx: UseCaseContext<Platform>, id: string): Promise<MailingView> {
+  const { platform } = ctx;
+  await auditedWrite(ctx, 'mailings.pause', async (tx) => {
     await requireState(tx, id, ['sending'], 'staff.mailing.onlySendingPaused');
     await repo.setStatus(tx, id, 'paused');
-    await audit(tx, actor, 'mailings.pause', id);
+    return { result: undefined, subject: id };
   });
   return getMailing(platform.db, id);
 }
 
-export async function resumeMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
-  await platform.db.$transaction(async (tx) => {
+export async function resumeMailing(ctx: UseCaseContext<Platform>, id: string): Promise<MailingView> {
+  const { platform } = ctx;
+  await auditedWrite(ctx, 'mailings.resume', async (tx) => {
     const locked = await requireState(tx, id, ['paused'], 'staff.mailing.onlyPausedResumed');
     const run = locked.run + 1;
     await repo.setStatus(tx, id, 'sending', { run });
     await addToOutbox(tx, JOBS.sendMailing, { mailingId: id, run }, mailingJobId(id, run));
-    await audit(tx, actor, 'mailings.resume', id);
+    return { result: undefined, subject: id };
   });
   return getMailing(platform.db, id);
 }
 
-export async function cancelMailing(platform: Platform, actor: Actor, id: string): Promise<MailingView> {
-  await platform.db.$transaction(async (tx) => {
+export async function cancelMailing(ctx: UseCaseContext<Platform>, id: string): Promise<MailingView> {
+  const { platform } = ctx;
+  await auditedWrite(ctx, 'mailings.cancel', async (tx) => {
     await requireState(tx, id, ['draft', 'sending', 'paused'], 'staff.mailing.doneNotCancelled');
     await repo.setStatus(tx, id, 'cancelled');
     const cancelled = await repo.cancelQueuedRecipients(tx, id);
-    await audit(tx, actor, 'mailings.cancel', id, { notSent: cancelled });
+    return { result: undefined, subject: id, details: { notSent: cancelled } };
   });
   return getMailing(platform.db, id);
 }
@@ -175,11 +177,12 @@ export async function previewMailing(
  * MAILINGS_TESTS_PER_HOUR per account, counted from the audit rows under a per-account lock, so
  * two clicks at once cannot both slip under the limit.
  */
-export async function sendTestMailing(platform: Platform, actor: AdminPrincipal, id: string, language?: string): Promise<{ id: string; queued: true }> {
-  const accountId = actor.accountId;
+export async function sendTestMailing(ctx: StaffUseCase<Platform>, id: string, language?: string): Promise<{ id: string; queued: true }> {
+  const { platform } = ctx;
+  const accountId = ctx.actor.accountId;
   if (!accountId) throw new AppError('forbidden', { key: 'staff.testNeedsAccount' });
   const limit = platform.config.MAILINGS_TESTS_PER_HOUR;
-  await platform.db.$transaction(async (tx) => {
+  await auditedWrite(ctx, TEST_AUDIT_ACTION, async (tx) => {
     if (!(await repo.lockMailing(tx, id))) throw new AppError('not_found', { key: 'staff.noMailing' });
     const sentLastHour = await repo.countRecentTests(tx, accountId);
     if (sentLastHour >= limit) {
@@ -191,7 +194,7 @@ export async function sendTestMailing(platform: Platform, actor: AdminPrincipal,
       { mailingId: id, accountId, ...(language ? { language: language as 'en' | 'ru' | 'kk' } : {}) },
       `mailing-test-${randomUUID()}`,
     );
-    await audit(tx, actor, TEST_AUDIT_ACTION, id, { language: language ?? null });
+    return { result: undefined, subject: id, details: { language: language ?? null } };
   });
   return { id, queued: true };
 }

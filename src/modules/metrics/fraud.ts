@@ -1,4 +1,4 @@
-import { audit, type AdminPrincipal } from '../admin';
+import { auditIn, type StaffUseCase } from '../admin';
 import { invalidateMatching, restoreMatching, type LedgerSignature, type SignatureCondition } from '../supporters';
 import type { Db } from '../../platform/db';
 import * as repo from './metrics.repository';
@@ -25,26 +25,29 @@ export async function signingSources(db: Db, slug: string, windowMs: number, win
   };
 }
 
-export async function invalidateSignatures(db: Db, slug: string, body: InvalidationBody, actor: AdminPrincipal) {
+export async function invalidateSignatures(ctx: StaffUseCase, slug: string, body: InvalidationBody) {
+  const { db } = ctx.platform;
   const campaign = await campaignBySlug(db, slug);
   const condition = toCondition(campaign.id, body);
+  const { actor } = ctx;
   const by = actor.email ?? (actor.tokenId ? `token ${actor.tokenId}` : 'bootstrap token');
   // The condition names a source hash or a domain, never a supporter. One audit row per batch, in
   // the batch's transaction: a batch that committed is always on record.
   return inBatches(
     db,
     async (tx) => (await invalidateMatching(tx, condition, by, body.reason, BATCH)).map((s) => countedAs(s.from)),
-    (tx, changed, batch) => audit(tx, actor, 'signatures.invalidate', slug, { ...body, changed, batch }),
+    (tx, changed, batch) => auditIn(tx, ctx, 'signatures.invalidate', { subject: slug, details: { ...body, changed, batch } }),
   );
 }
 
-export async function restoreSignatures(db: Db, slug: string, body: RestoreBody, actor: AdminPrincipal) {
+export async function restoreSignatures(ctx: StaffUseCase, slug: string, body: RestoreBody) {
+  const { db } = ctx.platform;
   const campaign = await campaignBySlug(db, slug);
   const condition = toCondition(campaign.id, body);
   return inBatches(
     db,
     async (tx) => (await restoreMatching(tx, condition, body.reason, BATCH)).map((s) => countedAs(s.to)),
-    (tx, changed, batch) => audit(tx, actor, 'signatures.restore', slug, { ...body, changed, batch }),
+    (tx, changed, batch) => auditIn(tx, ctx, 'signatures.restore', { subject: slug, details: { ...body, changed, batch } }),
   );
 }
 
@@ -70,7 +73,7 @@ function countedAs(standing: LedgerSignature['from']): CountedAs {
   return standing;
 }
 
-async function inBatches(db: Db, change: (tx: Tx) => Promise<CountedAs[]>, auditBatch: (tx: Tx, changed: number, batch: number) => Promise<void>) {
+async function inBatches(db: Db, change: (tx: Tx) => Promise<CountedAs[]>, auditBatch: (tx: Tx, changed: number, batch: number) => Promise<unknown>) {
   const result = { changed: 0, byPreviousStatus: { confirmed: 0, pending: 0 } };
   for (let batch = 1; ; batch++) {
     const rows = await db.$transaction(

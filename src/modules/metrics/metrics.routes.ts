@@ -6,7 +6,7 @@ import { AppError } from '../../platform/errors';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
 import { z } from '../../platform/http/zod';
-import { adminActor, adminAuth, audit } from '../admin';
+import { adminAuth, auditAccess, staffContextOf } from '../admin';
 import { slugParams } from '../../platform/http/params';
 import { deliveryManifest, letterExport, LETTER_COLUMNS, signatureExport, SIGNATURE_COLUMNS } from './exports';
 import { invalidateSignatures, restoreSignatures, signingSources } from './fraud';
@@ -53,7 +53,7 @@ export function metricsRouter(platform: Platform, parts: { prometheus: Prometheu
     const { slug } = slugParams.parse(req.params);
     const filters = signaturesExportQuery.parse(req.query);
     const exporter = await signatureExport(platform, slug, filters);
-    await audit(platform.db, adminActor(res), 'exports.signatures', slug, { ...filters });
+    await auditAccess(staffContextOf(platform, res), 'exports.signatures', { subject: slug, details: { ...filters } });
     res.set('Content-Disposition', `attachment; filename="${exporter.filename}"`).type('text/csv; charset=utf-8');
     await exporter.writeTo(res);
   });
@@ -62,7 +62,7 @@ export function metricsRouter(platform: Platform, parts: { prometheus: Prometheu
     const { slug } = slugParams.parse(req.params);
     const filters = signaturesExportQuery.parse(req.query);
     const manifest = await deliveryManifest(platform, slug, filters);
-    await audit(platform.db, adminActor(res), 'exports.manifest', slug, { ...filters });
+    await auditAccess(staffContextOf(platform, res), 'exports.manifest', { subject: slug, details: { ...filters } });
     res.json(manifest);
   });
 
@@ -70,7 +70,7 @@ export function metricsRouter(platform: Platform, parts: { prometheus: Prometheu
     const { slug } = slugParams.parse(req.params);
     z.object({}).strict().parse(req.query);
     const exporter = await letterExport(platform, slug);
-    await audit(platform.db, adminActor(res), 'exports.letters', slug, {});
+    await auditAccess(staffContextOf(platform, res), 'exports.letters', { subject: slug, details: {} });
     res.set('Content-Disposition', `attachment; filename="${exporter.filename}"`).type('text/csv; charset=utf-8');
     await exporter.writeTo(res);
   });
@@ -83,12 +83,12 @@ export function metricsRouter(platform: Platform, parts: { prometheus: Prometheu
 
   router.post(`${base}/signatures/invalidate`, guard.write, noStore, requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
-    res.json(await invalidateSignatures(platform.db, slug, invalidationBody.parse(req.body), adminActor(res)));
+    res.json(await invalidateSignatures(staffContextOf(platform, res), slug, invalidationBody.parse(req.body)));
   });
 
   router.post(`${base}/signatures/restore`, guard.write, noStore, requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
-    res.json(await restoreSignatures(platform.db, slug, restoreBody.parse(req.body), adminActor(res)));
+    res.json(await restoreSignatures(staffContextOf(platform, res), slug, restoreBody.parse(req.body)));
   });
 
   return router;

@@ -1,7 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import type { Platform } from '../../platform/context';
+import type { Db } from '../../platform/db';
 import { AppError } from '../../platform/errors';
-import { resolveApiToken, type AdminPrincipal, type TokenScope } from '../admin';
+import { resolveApiToken, staffContext, type AdminPrincipal, type StaffUseCase, type TokenScope } from '../admin';
 
 /** The OSDI header: clients such as Parsons and Action Network's libraries send the token in it. */
 export const TOKEN_HEADER = 'OSDI-API-Token';
@@ -28,4 +29,9 @@ export function requireScope(platform: Platform, scope: TokenScope): RequestHand
 
 export function osdiPrincipal(res: Response): AdminPrincipal {
   return res.locals.osdiPrincipal as AdminPrincipal;
+}
+
+/** The use-case context of an OSDI request: its API token, answering in English (OSDI clients are programs). */
+export function osdiContext<P extends { db: Db }>(platform: P, res: Response): StaffUseCase<P> {
+  return staffContext(platform, osdiPrincipal(res));
 }

@@ -2,8 +2,8 @@ import type { Request, Response } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { z } from '../../platform/http/zod';
-import { audit } from '../admin';
-import { osdiPrincipal } from './osdi.auth';
+import { auditAccess } from '../admin';
+import { osdiContext, osdiPrincipal } from './osdi.auth';
 import type { CollectionQuery } from './osdi.query';
 import { CURIES } from './osdi.resources';
 
@@ -58,7 +58,7 @@ export async function paged<Row>(query: CollectionQuery, read: (limit: number, o
 
 /** Reads of personal data are audited: who (the token), which collection, how many records. */
 export async function auditPersonalRead(platform: Platform, res: Response, what: string, records: number) {
-  if (records > 0) await audit(platform.db, osdiPrincipal(res), 'osdi.personal_data.read', null, { what, records });
+  if (records > 0) await auditAccess(osdiContext(platform, res), 'osdi.personal_data.read', { subject: null, details: { what, records } });
 }
 
 /** Whether this request's token may see personal data (osdi:people, on an account that may export). */

@@ -2,9 +2,9 @@ import { Router, type Request, type Response } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError, fieldError } from '../../platform/errors';
 import { requireJson } from '../../platform/http/content-type';
-import { audit } from '../admin';
+import { auditAccess } from '../admin';
 import { signingRateLimits, signPetition, SIGNING_ANSWER } from '../supporters';
-import { osdiPrincipal, requireScope } from './osdi.auth';
+import { osdiContext, osdiPrincipal, requireScope } from './osdi.auth';
 import { inOsdiTerms, personSignupRequest, petitionIdOf, recordSignatureRequest, signingInputOf, type RecordSignatureRequest } from './osdi.helpers.schemas';
 import { parseFilter } from './osdi.query';
 import * as repo from './osdi.repository';
@@ -36,7 +36,10 @@ export function osdiHelpersRouter(platform: Platform): Router {
       throw inOsdiTerms(error);
     }
     // Ids only, and only the attempt's (new on every call): nothing says whether the person existed.
-    await audit(platform.db, osdiPrincipal(res), 'osdi.signature.recorded', petition.id, { attempt: result.kind === 'signed' ? result.attemptId : null });
+    await auditAccess(osdiContext(platform, res), 'osdi.signature.recorded', {
+      subject: petition.id,
+      details: { attempt: result.kind === 'signed' ? result.attemptId : null },
+    });
     res
       .status(202)
       .set('Cache-Control', 'no-store')

@@ -3,7 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Platform } from '../../platform/context';
 import { AppError } from '../../platform/errors';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
-import { adminActor, adminAuth } from '../admin';
+import { adminAuth, staffContextOf } from '../admin';
 import { previewQuery, retentionPreviewSchema, retentionRunSchema, runRequest } from './retention.schemas';
 import { previewRetention, runRetention } from './retention.service';
 
@@ -22,7 +22,7 @@ export function retentionRouter(platform: Platform): Router {
   });
 
   router.post(`${base}/run`, requireRole('owner'), noInput, async (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(await runRetention(platform, adminActor(res)));
+    res.set('Cache-Control', 'no-store').json(await runRetention(staffContextOf(platform, res)));
   });
 
   return router;

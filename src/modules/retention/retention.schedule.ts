@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Platform } from '../../platform/context';
+import { staffContext } from '../admin';
 import { runRetention } from './retention.service';
 import { PeriodicTask } from '../../platform/periodic-task';
 
@@ -19,7 +20,7 @@ export class RetentionSchedule extends PeriodicTask {
 
   protected async runOnce(): Promise<void> {
     try {
-      const { counts } = await runRetention(this.platform, 'schedule');
+      const { counts } = await runRetention(staffContext(this.platform, null));
       if (Object.values(counts).some((n) => n > 0)) this.logger.info({ ...counts }, 'retention run removed expired personal data');
     } catch (error) {
       // Class and code only: a database error's message can quote the row it refused (a key, a hash).

@@ -1,9 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
-import { z } from 'zod';
 import type { DbClient } from '../../platform/db';
-import { sql, sqlRow } from '../../platform/sql-rows';
-import { audit, type AdminPrincipal } from '../admin';
+import { auditIn, type UseCaseContext } from '../admin';
 import { eraseSupportersIn } from '../erasure';
 import { expireSignatures, sealPersonalData, SEALED } from '../supporters';
 import * as repo from './retention.repository';
@@ -61,14 +59,16 @@ export interface RetentionRun {
   campaigns: Record<string, RetentionCounts>;
 }
 
-export type RetentionActor = AdminPrincipal | 'schedule';
-
 const cutoffOf = (platform: Platform, now: Date) => new Date(now.getTime() - platform.config.UNCONFIRMED_RETENTION_DAYS * 86_400_000);
 
-/** Runs retention now: the scheduled tick and `POST /api/admin/retention/run` both come here. */
-export async function runRetention(platform: Platform, actor: RetentionActor, now = new Date(), batch = RETENTION_BATCH): Promise<RetentionRun> {
+/**
+ * Runs retention now: the scheduled tick (`ctx.actor` null: Clarion itself) and
+ * `POST /api/admin/retention/run` both come here.
+ */
+export async function runRetention(ctx: UseCaseContext<Platform>, now = new Date(), batch = RETENTION_BATCH): Promise<RetentionRun> {
+  const { platform } = ctx;
   const result: RetentionRun = { run: randomUUID(), counts: zeroCounts(), campaigns: {} };
-  const record = new RunRecord(actor, result);
+  const record = new RunRecord(ctx, result);
   const cutoff = cutoffOf(platform, now);
   const campaigns = await repo.campaigns(platform.db, now);
   const perCampaign = (slug: string) => (result.campaigns[slug] ??= zeroCounts());
@@ -180,7 +180,7 @@ class RunRecord {
   private auditId: bigint | null = null;
 
   constructor(
-    private readonly actor: RetentionActor,
+    private readonly ctx: UseCaseContext,
     private readonly result: RetentionRun,
   ) {}
 
@@ -193,16 +193,17 @@ class RunRecord {
   }
 
   async finish(tx: DbClient): Promise<void> {
-    if (this.auditId !== null || this.actor !== 'schedule') await this.write(tx, this.result.counts, true);
+    if (this.auditId !== null || !this.bySchedule) await this.write(tx, this.result.counts, true);
+  }
+
+  private get bySchedule(): boolean {
+    return this.ctx.actor === null;
   }
 
   private async write(tx: DbClient, counts: RetentionCounts, finished: boolean): Promise<void> {
-    const details = { run: this.result.run, trigger: this.actor === 'schedule' ? 'schedule' : 'admin', finished, ...counts };
+    const details = { run: this.result.run, trigger: this.bySchedule ? 'schedule' : 'admin', finished, ...counts };
     if (this.auditId === null) {
-      await audit(tx, this.actor === 'schedule' ? null : this.actor, 'retention.run', null, details);
-      // The same connection (the transaction's): currval is the id just inserted.
-      const row = await sqlRow(tx, z.strictObject({ id: sql.bigint }))`SELECT currval(pg_get_serial_sequence('audit_events', 'id')) AS id`;
-      this.auditId = row!.id;
+      this.auditId = await auditIn(tx, this.ctx, 'retention.run', { subject: null, details });
       return;
     }
     await tx.$executeRaw`UPDATE audit_events SET details = ${JSON.stringify(details)}::jsonb WHERE id = ${this.auditId}`;

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { Platform } from '../../platform/context';
 import { requireJson } from '../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../platform/http/openapi';
-import { adminActor, adminAuth } from '../admin';
+import { adminAuth, staffContextOf } from '../admin';
 import {
   deliveriesQuery,
   deliveryListSchema,
@@ -38,18 +38,18 @@ export function webhooksRouter(platform: Platform): Router {
     res
       .status(201)
       .set('Cache-Control', 'no-store')
-      .json(await createEndpoint(platform, adminActor(res), input));
+      .json(await createEndpoint(staffContextOf(platform, res), input));
   });
 
   router.patch(`${base}/:id`, requireRole('owner'), requireJson, async (req, res) => {
     const { id } = endpointParams.parse(req.params);
     const { disabled } = endpointPatchRequest.parse(req.body);
-    res.set('Cache-Control', 'no-store').json(await setEndpointDisabled(platform.db, adminActor(res), id, disabled));
+    res.set('Cache-Control', 'no-store').json(await setEndpointDisabled(staffContextOf(platform, res), id, disabled));
   });
 
   router.delete(`${base}/:id`, requireRole('owner'), async (req, res) => {
     const { id } = endpointParams.parse(req.params);
-    await deleteEndpoint(platform.db, adminActor(res), id);
+    await deleteEndpoint(staffContextOf(platform, res), id);
     res.status(204).end();
   });
 
@@ -61,13 +61,13 @@ export function webhooksRouter(platform: Platform): Router {
 
   router.post(`${base}/:id/deliveries/:deliveryId/replay`, requireRole('owner'), async (req, res) => {
     const { id, deliveryId } = deliveryParams.parse(req.params);
-    res.status(202).json({ replayed: await replayDelivery(platform.db, adminActor(res), id, deliveryId) });
+    res.status(202).json({ replayed: await replayDelivery(staffContextOf(platform, res), id, deliveryId) });
   });
 
   router.post(`${base}/:id/replay`, requireRole('owner'), requireJson, async (req, res) => {
     const { id } = endpointParams.parse(req.params);
     const range = replayRangeRequest.parse(req.body);
-    res.status(202).json({ replayed: await replayRange(platform.db, adminActor(res), id, { from: new Date(range.from), to: new Date(range.to) }) });
+    res.status(202).json({ replayed: await replayRange(staffContextOf(platform, res), id, { from: new Date(range.from), to: new Date(range.to) }) });
   });
 
   return router;

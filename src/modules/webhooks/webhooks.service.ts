@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import type { Db } from '../../platform/db';
 import { AppError } from '../../platform/errors';
-import { audit, type AdminPrincipal } from '../admin';
+import { auditedWrite, type StaffUseCase } from '../admin';
 import { newSigningSecret, SECRET_COLUMN } from './secrets';
 import * as repo from './webhooks.repository';
 
@@ -28,20 +28,19 @@ function shape(row: EndpointRow) {
   };
 }
 
-export async function createEndpoint(platform: Platform, actor: AdminPrincipal, input: { url: string; events: string[]; personalData: boolean }) {
+export async function createEndpoint(ctx: StaffUseCase<Platform>, input: { url: string; events: string[]; personalData: boolean }) {
   const id = randomUUID();
   const secret = newSigningSecret();
-  const row = await platform.db.$transaction(async (tx) => {
+  const row = await auditedWrite(ctx, 'webhooks.create', async (tx) => {
     const inserted = await repo.insertEndpoint(tx, {
       id,
       url: input.url,
       events: input.events,
       personalData: input.personalData,
-      secretEncrypted: platform.cipher.seal(secret, SECRET_COLUMN, id),
-      createdBy: actor.accountId ?? null,
+      secretEncrypted: ctx.platform.cipher.seal(secret, SECRET_COLUMN, id),
+      createdBy: ctx.actor.accountId ?? null,
     });
-    await audit(tx, actor, 'webhooks.create', id, { events: input.events, personalData: input.personalData });
-    return inserted;
+    return { result: inserted, subject: id, details: { events: input.events, personalData: input.personalData } };
   });
   return { ...shape(row), secret };
 }
@@ -55,20 +54,19 @@ export async function endpointsDisabledByFailure(db: Db) {
   return (await repo.listDisabledByFailure(db)).map(shape);
 }
 
-export async function setEndpointDisabled(db: Db, actor: AdminPrincipal, id: string, disabled: boolean) {
-  return db.$transaction(async (tx) => {
+export async function setEndpointDisabled(ctx: StaffUseCase, id: string, disabled: boolean) {
+  return auditedWrite(ctx, disabled ? 'webhooks.disable' : 'webhooks.enable', async (tx) => {
     const { count } = await repo.setDisabled(tx, id, disabled);
     if (count === 0) throw new AppError('not_found', { key: 'staff.noWebhook' });
-    await audit(tx, actor, disabled ? 'webhooks.disable' : 'webhooks.enable', id);
-    return shape((await repo.findEndpoint(tx, id))!);
+    return { result: shape((await repo.findEndpoint(tx, id))!), subject: id };
   });
 }
 
-export async function deleteEndpoint(db: Db, actor: AdminPrincipal, id: string): Promise<void> {
-  await db.$transaction(async (tx) => {
+export async function deleteEndpoint(ctx: StaffUseCase, id: string): Promise<void> {
+  await auditedWrite(ctx, 'webhooks.delete', async (tx) => {
     const { count } = await repo.deleteEndpoint(tx, id);
     if (count === 0) throw new AppError('not_found', { key: 'staff.noWebhook' });
-    await audit(tx, actor, 'webhooks.delete', id);
+    return { result: undefined, subject: id };
   });
 }
 
@@ -89,22 +87,20 @@ export async function listDeliveries(db: Db, endpointId: string, limit: number) 
 }
 
 /** Sends one delivery again (same webhook-id), whatever its state; its new job goes through the outbox. */
-export async function replayDelivery(db: Db, actor: AdminPrincipal, endpointId: string, deliveryId: string): Promise<number> {
-  return db.$transaction(async (tx) => {
+export async function replayDelivery(ctx: StaffUseCase, endpointId: string, deliveryId: string): Promise<number> {
+  return auditedWrite(ctx, 'webhooks.replay', async (tx) => {
     const delivery = await tx.webhookDelivery.findFirst({ where: { id: deliveryId, endpointId }, select: { id: true } });
     if (!delivery) throw new AppError('not_found', { key: 'staff.noWebhookDelivery' });
     const replayed = await repo.replay(tx, { deliveryId });
-    await audit(tx, actor, 'webhooks.replay', endpointId, { deliveryId });
-    return replayed;
+    return { result: replayed, subject: endpointId, details: { deliveryId } };
   });
 }
 
 /** Sends again every delivery of the endpoint whose event occurred in [from, to), oldest first. */
-export async function replayRange(db: Db, actor: AdminPrincipal, endpointId: string, range: { from: Date; to: Date }): Promise<number> {
-  return db.$transaction(async (tx) => {
+export async function replayRange(ctx: StaffUseCase, endpointId: string, range: { from: Date; to: Date }): Promise<number> {
+  return auditedWrite(ctx, 'webhooks.replay', async (tx) => {
     if (!(await repo.findEndpoint(tx, endpointId))) throw new AppError('not_found', { key: 'staff.noWebhook' });
     const replayed = await repo.replay(tx, { endpointId, ...range, limit: REPLAY_RANGE_LIMIT });
-    await audit(tx, actor, 'webhooks.replay', endpointId, { from: range.from.toISOString(), to: range.to.toISOString(), replayed });
-    return replayed;
+    return { result: replayed, subject: endpointId, details: { from: range.from.toISOString(), to: range.to.toISOString(), replayed } };
   });
 }

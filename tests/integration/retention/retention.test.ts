@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { staffContext } from '../../../src/modules/admin';
 import { seedTargets } from '../../../src/modules/letters';
 import { runRetention } from '../../../src/modules/retention';
 import { confirmPending, openPersonalData, SEALED } from '../../../src/modules/supporters';
@@ -316,7 +317,7 @@ describe('retention', () => {
     await db().$executeRaw`CREATE OR REPLACE FUNCTION retention_test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF (SELECT count(*) FROM supporters WHERE anonymised_at IS NOT NULL) >= ${Prisma.raw(String(standInsBefore + 4))} THEN RAISE EXCEPTION 'simulated crash'; END IF; RETURN NEW; END $$`;
     await db().$executeRaw`CREATE TRIGGER retention_test_fail BEFORE INSERT ON supporters FOR EACH STATEMENT EXECUTE FUNCTION retention_test_fail()`;
-    await expect(runRetention(stack.api.platform, 'schedule', new Date(), 2)).rejects.toThrow();
+    await expect(runRetention(staffContext(stack.api.platform, null), new Date(), 2)).rejects.toThrow();
     await db().$executeRaw`DROP TRIGGER retention_test_fail ON supporters`;
     const half = await db().signature.count({ where: { campaignId: campaign.id, supporter: { anonymisedAt: { not: null } } } });
     expect(half).toBe(4);
@@ -324,7 +325,7 @@ describe('retention', () => {
     expect(partial.details).toMatchObject({ signatures: 4, finished: false, trigger: 'schedule' });
     expect((await rollupsAndFullCounts(db(), campaign.id)).rollups).toEqual(before.rollups);
 
-    const rest = await runRetention(stack.api.platform, 'schedule', new Date(), 2);
+    const rest = await runRetention(staffContext(stack.api.platform, null), new Date(), 2);
     expect(rest.campaigns[campaign.slug]).toMatchObject({ signatures: 3, supportersErased: 3 });
     expect(await db().signature.count({ where: { campaignId: campaign.id, supporter: { anonymisedAt: null } } })).toBe(0);
     expect((await rollupsAndFullCounts(db(), campaign.id)).rollups).toEqual(before.rollups);
@@ -366,7 +367,7 @@ describe('retention', () => {
     const who = person('recent');
     await signAs(recent, who);
     await db().$executeRaw`UPDATE campaigns SET status = 'closed', closed_at = now() - interval '179 days' WHERE id = ${recent.id}::uuid`;
-    const run = await runRetention(stack.api.platform, 'schedule');
+    const run = await runRetention(staffContext(stack.api.platform, null));
     expect(run.campaigns[recent.slug]).toBeUndefined();
     const kept = await db().signature.findFirstOrThrow({ where: { campaignId: recent.id }, include: { supporter: true } });
     expect(kept.cityEncrypted).not.toBeNull();

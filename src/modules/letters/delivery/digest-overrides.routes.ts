@@ -8,7 +8,7 @@ import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi'
 import { slugParams } from '../../../platform/http/params';
 import { z } from '../../../platform/http/zod';
 import { SHARED_VIEWS_DIR, Views } from '../../../platform/views';
-import { adminActor, adminAuth } from '../../admin';
+import { adminAuth, staffContextOf } from '../../admin';
 import { overrideState, readDigestToken, restoreIndividualLetters, switchToDigest } from './digest-overrides';
 import { iso2Params } from '../targets';
 
@@ -62,7 +62,7 @@ export function digestOverridesRouter(platform: Platform): Router {
   router.delete('/api/admin/campaigns/:slug/digest-overrides/:iso2', requireRole('editor'), async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { iso2 } = iso2Params.parse(req.params);
-    res.set('Cache-Control', 'no-store').json(await restoreIndividualLetters(platform.db, slug, iso2, adminActor(res)));
+    res.set('Cache-Control', 'no-store').json(await restoreIndividualLetters(staffContextOf(platform, res), slug, iso2));
   });
 
   return router;

@@ -4,7 +4,7 @@ import { AppError } from '../../../platform/errors';
 import { isLocale } from '../../../platform/i18n';
 import { sql, sqlRow, sqlRows } from '../../../platform/sql-rows';
 import { z } from 'zod';
-import { audit, type AdminPrincipal } from '../../admin';
+import { auditedWrite, staffContext, type UseCaseContext } from '../../admin';
 import { enqueueDeliveries } from './queueing';
 import { sweepSuffix } from './sweeper';
 
@@ -63,7 +63,8 @@ export async function overrideState(db: DbClient, ids: OverrideIds): Promise<Ove
  * Returns false when the campaign or the delegation no longer exists.
  */
 export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' | 'page'): Promise<boolean> {
-  return db.$transaction(async (tx) => {
+  // Done for the mission's mail administrator, through the button in a letter: no staff actor.
+  return auditedWrite(staffContext({ db }, null), 'targets.digest_override.create', async (tx) => {
     const inserted = await sqlRows(tx, z.strictObject({ iso2: sql.text, slug: sql.text }))`
       WITH added AS (
         INSERT INTO target_digest_overrides (campaign_id, target_id, reason)
@@ -73,10 +74,11 @@ export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' 
       )
       SELECT t.iso2, c.slug FROM added a JOIN targets t ON t.id = a.target_id JOIN campaigns c ON c.id = a.campaign_id`;
     const [added] = inserted;
-    if (added) await audit(tx, null, 'targets.digest_override.create', added.iso2, { campaign: added.slug, reason: OVERRIDE_REASON, via });
     const exists = await sqlRows(tx, z.strictObject({ n: z.number() }))`
       SELECT 1 AS n FROM target_digest_overrides WHERE campaign_id = ${ids.campaignId}::uuid AND target_id = ${ids.targetId}::uuid`;
-    return exists.length > 0;
+    const result = exists.length > 0;
+    // A second press changes nothing and records nothing.
+    return added ? { result, subject: added.iso2, details: { campaign: added.slug, reason: OVERRIDE_REASON, via } } : { result, audit: false as const };
   });
 }
 
@@ -86,8 +88,8 @@ export async function switchToDigest(db: Db, ids: OverrideIds, via: 'one_click' 
  * in the same transaction; the digest job, if it still runs, claims only what is left, and a
  * letter is sent by whichever claims it first, once.
  */
-export async function restoreIndividualLetters(db: Db, slug: string, iso2: string, actor: AdminPrincipal): Promise<{ requeued: number }> {
-  return db.$transaction(async (tx) => {
+export async function restoreIndividualLetters(ctx: UseCaseContext, slug: string, iso2: string): Promise<{ requeued: number }> {
+  return auditedWrite(ctx, 'targets.digest_override.delete', async (tx) => {
     const [deleted] = await sqlRows(tx, z.strictObject({ campaign_id: sql.text, target_id: sql.text }))`
       DELETE FROM target_digest_overrides o USING campaigns c, targets t
       WHERE o.campaign_id = c.id AND o.target_id = t.id AND c.slug = ${slug} AND t.iso2 = ${iso2}
@@ -104,7 +106,6 @@ export async function restoreIndividualLetters(db: Db, slug: string, iso2: strin
       waiting.map((l) => ({ id: l.id, campaignId: deleted.campaign_id, targetId: deleted.target_id })),
       new Map(waiting.map((l) => [l.id, sweepSuffix(now)])),
     );
-    await audit(tx, actor, 'targets.digest_override.delete', iso2, { campaign: slug, requeued: waiting.length });
-    return { requeued: waiting.length };
+    return { result: { requeued: waiting.length }, subject: iso2, details: { campaign: slug, requeued: waiting.length } };
   });
 }

@@ -1,6 +1,6 @@
 import type { Platform } from '../../../platform/context';
 import { AppError } from '../../../platform/errors';
-import { audit, type AdminPrincipal } from '../../admin';
+import { auditedWrite, type UseCaseContext } from '../../admin';
 import type { DbClient } from '../../../platform/db';
 import { addManyToOutbox } from '../../../platform/outbox';
 import { JOBS } from '../../../platform/queues';
@@ -71,8 +71,8 @@ export function letterJobId(letterId: string, suffix?: number | string): string 
  * An admin's retry of failed (dead) or flagged letters, audited in the retry's transaction. Asked
  * for one letter by id (`one`), a letter that cannot be retried is a 404 and nothing is written.
  */
-export async function retryLetters(platform: Platform, actor: AdminPrincipal, letterIds: string[], one = false): Promise<number> {
-  return platform.db.$transaction(async (tx) => {
+export async function retryLetters(ctx: UseCaseContext, letterIds: string[], one = false): Promise<number> {
+  return auditedWrite(ctx, 'letters.retry', async (tx) => {
     const requeued = await letters.requeue(tx, letterIds);
     if (one && requeued.length === 0) throw new AppError('letter_not_found', { key: 'staff.noRetryableLetter' });
     const retryOf = new Map(requeued.map((l) => [l.id, l.attempts]));
@@ -81,14 +81,11 @@ export async function retryLetters(platform: Platform, actor: AdminPrincipal, le
       requeued.map((l) => ({ id: l.id, campaignId: l.campaign_id, targetId: l.target_id })),
       retryOf,
     );
-    await audit(
-      tx,
-      actor,
-      'letters.retry',
-      one ? letterIds[0]! : null,
-      one ? { retried: requeued.length } : { requested: letterIds.length, retried: requeued.length },
-    );
-    return requeued.length;
+    return {
+      result: requeued.length,
+      subject: one ? letterIds[0]! : null,
+      details: one ? { retried: requeued.length } : { requested: letterIds.length, retried: requeued.length },
+    };
   });
 }
 

@@ -4,7 +4,7 @@ import type { Platform } from '../../../platform/context';
 import { requireJson } from '../../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi';
 import { z } from '../../../platform/http/zod';
-import { adminActor, adminAuth } from '../../admin';
+import { adminAuth, staffContextOf } from '../../admin';
 import { slugParams } from '../../../platform/http/params';
 import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
 import { requestLetters } from './letters.service';
@@ -44,13 +44,13 @@ export function lettersRouter(platform: Platform): Router {
 
   router.post('/api/admin/letters/:id/retry', requireRole('editor'), async (req, res) => {
     const { id } = letterIdParams.parse(req.params);
-    const retried = await retryLetters(platform, adminActor(res), [id], true);
+    const retried = await retryLetters(staffContextOf(platform, res), [id], true);
     res.status(202).json({ retried });
   });
 
   router.post('/api/admin/letters/retry', requireRole('editor'), requireJson, async (req, res) => {
     const { ids } = retryManyRequest.parse(req.body);
-    const retried = await retryLetters(platform, adminActor(res), ids);
+    const retried = await retryLetters(staffContextOf(platform, res), ids);
     res.status(202).json({ retried });
   });
 

@@ -6,7 +6,7 @@ import { requireJson } from '../../../platform/http/content-type';
 import { verifyUtf8Body } from '../../../platform/http/text-input';
 import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi';
 import { z } from '../../../platform/http/zod';
-import { adminActor, adminAuth } from '../../admin';
+import { adminAuth, staffContextOf } from '../../admin';
 import { slugParams } from '../../../platform/http/params';
 import { CSV_COLUMNS, MAX_CSV_ROWS } from './targets.csv';
 import { adminTargetListSchema, adminTargetSchema, importResultSchema, iso2Params, publicTargetListSchema, targetPatchSchema } from './targets.schemas';
@@ -39,7 +39,7 @@ export function targetsRouter(platform: Platform): Router {
     express.text({ type: 'text/csv', limit: '1mb', verify: verifyUtf8Body }),
     async (req, res) => {
       if (typeof req.body !== 'string') throw new AppError('unsupported_media_type', { key: 'staff.sendCsv' });
-      const result = await importTargets(platform.db, req.body, adminActor(res));
+      const result = await importTargets(staffContextOf(platform, res), req.body);
       res.set('Cache-Control', 'no-store').json(result);
     },
   );
@@ -47,7 +47,7 @@ export function targetsRouter(platform: Platform): Router {
   router.patch('/api/admin/targets/:iso2', requireRole('editor'), requireJson, async (req, res) => {
     const { iso2 } = iso2Params.parse(req.params);
     const patch = targetPatchSchema.parse(req.body);
-    const target = await updateTarget(platform.db, iso2, patch, adminActor(res));
+    const target = await updateTarget(staffContextOf(platform, res), iso2, patch);
     res.set('Cache-Control', 'no-store').json(target);
   });
 

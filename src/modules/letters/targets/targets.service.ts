@@ -1,6 +1,6 @@
-import { audit, type AdminPrincipal } from '../../admin';
+import { auditedWrite, type UseCaseContext } from '../../admin';
 import { normaliseEmail } from '../../supporters';
-import type { Db, DbClient } from '../../../platform/db';
+import type { DbClient } from '../../../platform/db';
 import { AppError, fieldError, type FieldError } from '../../../platform/errors';
 import { getPublicCampaign } from '../../campaigns';
 import { parseTargetsCsv, targetsToCsv, type CsvLineError, type TargetRecord } from './targets.csv';
@@ -21,28 +21,30 @@ const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
  * is written. Otherwise each delegation is created or updated by iso2 in one transaction.
  * Delegations missing from the file are left alone (deactivate them with active=false).
  */
-/** Who changed the delegations: staff, or the `targets:import` command; audited in the write's transaction. */
-export type TargetsActor = AdminPrincipal | 'cli';
-
-export async function importTargets(db: Db, csv: string, actor: TargetsActor): Promise<ImportResult> {
+/** By staff, or by the `targets:import` command (`ctx.actor` is 'cli'); audited in the write's transaction. */
+export async function importTargets(ctx: UseCaseContext, csv: string): Promise<ImportResult> {
   const parsed = parseTargetsCsv(csv);
   if (!parsed.ok) throw csvInvalid(parsed.errors);
   const rows = parsed.rows;
-  return db.$transaction(async (tx) => {
-    await targets.lockTargets(tx);
-    const existing = new Map(
-      (
-        await targets.findByIso2sWithAddresses(
-          tx,
-          rows.map((row) => row.iso2),
-        )
-      ).map((t) => [t.iso2, t]),
-    );
-    const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
-    for (const { line: _line, ...row } of rows) result[await saveTarget(tx, existing.get(row.iso2), row)] += 1;
-    await audit(tx, actor, 'targets.import', null, { ...result });
-    return result;
-  }, WRITE_TRANSACTION);
+  return auditedWrite(
+    ctx,
+    'targets.import',
+    async (tx) => {
+      await targets.lockTargets(tx);
+      const existing = new Map(
+        (
+          await targets.findByIso2sWithAddresses(
+            tx,
+            rows.map((row) => row.iso2),
+          )
+        ).map((t) => [t.iso2, t]),
+      );
+      const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
+      for (const { line: _line, ...row } of rows) result[await saveTarget(tx, existing.get(row.iso2), row)] += 1;
+      return { result, subject: null, details: { ...result } };
+    },
+    WRITE_TRANSACTION,
+  );
 }
 
 export function csvInvalid(errors: CsvLineError[]): AppError {
@@ -51,35 +53,40 @@ export function csvInvalid(errors: CsvLineError[]): AppError {
 }
 
 /** Changes one delegation with the same rules as the import. */
-export async function updateTarget(db: Db, iso2: string, patch: TargetPatch, actor: AdminPrincipal) {
-  await db.$transaction(async (tx) => {
-    await targets.lockTargets(tx);
-    const current = await targets.findByIso2WithAddresses(tx, iso2);
-    if (!current) throw new AppError('target_not_found', { key: 'staff.noDelegation', params: { iso2 } });
-    const { addressHealth = [], ...fieldPatch } = patch;
-    const merged: TargetWithEmails = {
-      ...fieldsOf(current),
-      ...definedOnly(fieldPatch),
-      emails: patch.emails ?? current.addresses.map((a) => a.email),
-    };
-    if (merged.active && merged.emails.length === 0) {
-      throw new AppError('validation_failed', { key: 'staff.activeNeedsAddress' }, [fieldError('emails', 'staff.field.activeNeedsAddress')]);
-    }
-    await saveTarget(tx, current, merged);
-    for (const [index, { email, health }] of addressHealth.entries()) {
-      const wanted = normaliseEmail(email.trim());
-      if (!wanted || !merged.emails.includes(wanted)) {
-        throw new AppError('validation_failed', { key: 'staff.healthOfUnknownAddress' }, [
-          fieldError(`addressHealth.${index}.email`, 'staff.field.notThisDelegationsAddress'),
-        ]);
+export async function updateTarget(ctx: UseCaseContext, iso2: string, patch: TargetPatch) {
+  await auditedWrite(
+    ctx,
+    'targets.update',
+    async (tx) => {
+      await targets.lockTargets(tx);
+      const current = await targets.findByIso2WithAddresses(tx, iso2);
+      if (!current) throw new AppError('target_not_found', { key: 'staff.noDelegation', params: { iso2 } });
+      const { addressHealth = [], ...fieldPatch } = patch;
+      const merged: TargetWithEmails = {
+        ...fieldsOf(current),
+        ...definedOnly(fieldPatch),
+        emails: patch.emails ?? current.addresses.map((a) => a.email),
+      };
+      if (merged.active && merged.emails.length === 0) {
+        throw new AppError('validation_failed', { key: 'staff.activeNeedsAddress' }, [fieldError('emails', 'staff.field.activeNeedsAddress')]);
       }
-      await targets.setAddressHealth(tx, current.id, wanted, health);
-    }
-    await audit(tx, actor, 'targets.update', iso2, { fields: Object.keys(patch) });
-  }, WRITE_TRANSACTION);
-  const saved = await targets.findByIso2WithAddresses(db, iso2);
+      await saveTarget(tx, current, merged);
+      for (const [index, { email, health }] of addressHealth.entries()) {
+        const wanted = normaliseEmail(email.trim());
+        if (!wanted || !merged.emails.includes(wanted)) {
+          throw new AppError('validation_failed', { key: 'staff.healthOfUnknownAddress' }, [
+            fieldError(`addressHealth.${index}.email`, 'staff.field.notThisDelegationsAddress'),
+          ]);
+        }
+        await targets.setAddressHealth(tx, current.id, wanted, health);
+      }
+      return { result: undefined, subject: iso2, details: { fields: Object.keys(patch) } };
+    },
+    WRITE_TRANSACTION,
+  );
+  const saved = await targets.findByIso2WithAddresses(ctx.platform.db, iso2);
   if (!saved) throw new AppError('target_not_found', { key: 'staff.noDelegation', params: { iso2 } });
-  return { ...adminView(saved), digestOverrides: (await targets.listOverrides(db)).get(saved.id) ?? [] };
+  return { ...adminView(saved), digestOverrides: (await targets.listOverrides(ctx.platform.db)).get(saved.id) ?? [] };
 }
 
 type TargetWithEmails = targets.TargetFields & { emails: string[] };

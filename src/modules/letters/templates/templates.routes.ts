@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { Platform } from '../../../platform/context';
 import { requireJson } from '../../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi';
-import { adminActor, adminAuth } from '../../admin';
+import { adminAuth, staffContextOf } from '../../admin';
 import { slugParams } from '../../../platform/http/params';
 import { adminPreviewSchema, languageQuery, publicPreviewSchema, renderedLetterSchema, templateSchema, templateUpdateSchema } from './templates.schemas';
 import { getTemplate, previewLetter, saveTemplate } from './templates.service';
@@ -22,7 +22,7 @@ export function templatesRouter(platform: Platform): Router {
   router.put('/api/admin/campaigns/:slug/letter-template', requireRole('editor'), requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const { language, ...parts } = templateUpdateSchema.parse(req.body);
-    const saved = await saveTemplate(platform.db, adminActor(res), slug, language, parts);
+    const saved = await saveTemplate(staffContextOf(platform, res), slug, language, parts);
     res.set('Cache-Control', 'no-store').json(saved);
   });
 

@@ -1,7 +1,7 @@
 import { countryName } from '../../../platform/countries';
-import { audit, type AdminPrincipal } from '../../admin';
+import { auditedWrite, type UseCaseContext } from '../../admin';
 import { findLocalisedTexts } from '../../campaigns';
-import type { Db, DbClient } from '../../../platform/db';
+import type { DbClient } from '../../../platform/db';
 import { AppError } from '../../../platform/errors';
 import type { LetterContext, RenderedLetter } from './letter-context';
 import {
@@ -26,14 +26,13 @@ export interface SavedTemplate extends TemplateParts {
 
 /** Stores a template after checking it; a template with errors is refused with every line that is wrong. */
 /** An editor's template, checked, saved and audited in one transaction. */
-export async function saveTemplate(db: Db, actor: AdminPrincipal, slug: string, language: string, parts: TemplateParts): Promise<SavedTemplate> {
+export async function saveTemplate(ctx: UseCaseContext, slug: string, language: string, parts: TemplateParts): Promise<SavedTemplate> {
   const errors = validateTemplate(parts);
   if (errors.length) throw new AppError('template_invalid', { key: 'staff.templateHasErrors', params: { count: errors.length } }, templateFieldErrors(errors));
-  return db.$transaction(async (tx) => {
+  return auditedWrite(ctx, 'templates.save', async (tx) => {
     const campaign = await requireCampaign(tx, slug);
     const saved = await templates.upsertTemplate(tx, campaign.id, language, parts);
-    await audit(tx, actor, 'templates.save', slug, { language });
-    return shape(saved);
+    return { result: shape(saved), subject: slug, details: { language } };
   });
 }
 
