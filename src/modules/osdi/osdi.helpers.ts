@@ -31,7 +31,7 @@ export function osdiHelpersRouter(platform: Platform): Router {
     let result: Awaited<ReturnType<typeof signPetition>>;
     try {
       // No IP: the request comes from the client's server, which is not where the person signed.
-      result = await signPetition(platform, petition.slug, signingInputOf(platform, petition.id, body), { ip: undefined, via: 'api-token' });
+      result = await signPetition(osdiContext(platform, res), petition.slug, signingInputOf(platform, petition.id, body), { ip: undefined });
     } catch (error) {
       throw inOsdiTerms(error);
     }

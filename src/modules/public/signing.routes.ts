@@ -10,6 +10,7 @@ import { requireContentType } from '../../platform/http/content-type';
 import { pageLocale } from '../../platform/http/page-locale';
 import { slugParams } from '../../platform/http/params';
 import type { Locale } from '../../platform/i18n';
+import { supporterContext } from '../admin';
 import { findPublicCampaignId } from '../campaigns';
 import {
   campaignOfLink,
@@ -45,7 +46,7 @@ export function signingPagesRouter(platform: Platform): Router {
     const locale = pageLocale(req);
     let result: Awaited<ReturnType<typeof signPetition>>;
     try {
-      result = await signPetition(platform, slug, signingRequest.parse(req.body), { ip: req.ip });
+      result = await signPetition(supporterContext(platform, locale), slug, signingRequest.parse(req.body), { ip: req.ip });
     } catch (error) {
       if (await answerRefusedForm(platform, req, res, slug, locale, error)) return;
       throw error;
@@ -72,7 +73,7 @@ export function signingPagesRouter(platform: Platform): Router {
     const locale = await linkLocale(platform, req);
     try {
       const token = linkToken(req.params);
-      const result = await confirmSignature(platform, token);
+      const result = await confirmSignature(supporterContext(platform, locale), token);
       res.type('html').send(confirmedPage(token, locale, result, result.letterStep));
     } catch (error) {
       await sendLinkProblem(res, platform, req, locale, error);

@@ -1,6 +1,7 @@
 import type { Platform } from '../../platform/context';
 import type { DbClient } from '../../platform/db';
 import { AppError } from '../../platform/errors';
+import type { UseCaseContext } from '../admin';
 import { verifiedActionTokenFor } from './action-tokens';
 import { confirmPending } from './signatures.changes';
 import * as supporters from './supporters.repository';
@@ -47,7 +48,8 @@ export async function confirmAttempt(tx: DbClient, attemptId: string, signatureI
  * action token, so the supporter may go on to write letters that go at once; later uses do not,
  * so a link that reached someone else (forwarded, leaked) lets them confirm, nothing more.
  */
-export async function confirmSignature(platform: Platform, token: string) {
+export async function confirmSignature(ctx: UseCaseContext<Platform>, token: string) {
+  const { platform } = ctx;
   const attempt = await inspectConfirmation(platform, token);
   const { signature } = attempt;
   const outcome = await platform.db.$transaction((tx) => confirmAttempt(tx, attempt.id, signature.id));

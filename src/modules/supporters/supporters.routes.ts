@@ -6,6 +6,7 @@ import { requireContentType } from '../../platform/http/content-type';
 import { problemResponse } from '../../platform/http/openapi';
 import { pageLocale } from '../../platform/http/page-locale';
 import { slugParams } from '../../platform/http/params';
+import { supporterContext } from '../admin';
 import { findPublicCampaignId } from '../campaigns';
 import { recordAddressRequest } from './address-requests';
 import { confirmSignature } from './confirmations.service';
@@ -25,14 +26,14 @@ export function supportersRouter(platform: Platform): Router {
   // A browser's form post to the same URL is answered with pages by the public module first.
   router.post('/api/campaigns/:slug/signatures', requireBody, ...signingRateLimits(platform), async (req, res) => {
     const { slug } = slugParams.parse(req.params);
-    const result = await signPetition(platform, slug, signingRequest.parse(req.body), { ip: req.ip });
+    const result = await signPetition(supporterContext(platform, pageLocale(req)), slug, signingRequest.parse(req.body), { ip: req.ip });
     if (result.kind === 'discarded') req.log.info({ reason: result.reason }, 'signing discarded as automated');
     res.status(202).json({ ...SIGNING_ANSWER, actionToken: result.actionToken });
   });
 
   router.post('/api/confirmations', requireBody, async (req, res) => {
     const { token } = confirmationRequest.parse(req.body);
-    const { status, campaign } = await confirmSignature(platform, token);
+    const { status, campaign } = await confirmSignature(supporterContext(platform, pageLocale(req)), token);
     res.json({ status, campaign });
   });
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../platform/context';
 import { AppError, fieldError } from '../../platform/errors';
-import { DEFAULT_LOCALE } from '../../platform/i18n';
 import { JOBS } from '../../platform/queues';
 import { checkDedupeKey, outboxRow } from '../../platform/outbox';
+import type { UseCaseContext } from '../admin';
 import { getOpenCampaignForSigning } from '../campaigns';
 import { actionTokenFor } from './action-tokens';
 import { partnerOf } from './partner-token';
@@ -30,19 +30,24 @@ export interface SigningContext {
   /** The signer's address; none when a server signs on someone's behalf (its address is not theirs). */
   ip: string | undefined;
   now?: Date;
-  /**
-   * `api-token`: an authenticated client (the OSDI helpers) that answers for its own calls and is
-   * limited per token. Proof of work is a browser's price for being anonymous, so it skips it;
-   * every other rule (validation, dedup, consent, double opt-in) is the same.
-   */
-  via?: 'form' | 'api-token';
+}
+
+/**
+ * A signing with an actor comes from an authenticated client (the OSDI helpers, `ctx.actor` its
+ * API token) that answers for its own calls and is limited per token. Proof of work is a
+ * browser's price for being anonymous, so it skips it; every other rule (validation, dedup,
+ * consent, double opt-in) is the same.
+ */
+function byClient(ctx: UseCaseContext): boolean {
+  return ctx.actor !== null;
 }
 
 export type SigningResult =
   | { kind: 'signed'; signatureId: string; attemptId: string; inserted: boolean; actionToken: string }
   | { kind: 'discarded'; reason: 'honeypot' | 'too_fast'; actionToken: string };
 
-export async function signPetition(platform: Platform, slug: string, input: SigningRequest, context: SigningContext): Promise<SigningResult> {
+export async function signPetition(ctx: UseCaseContext<Platform>, slug: string, input: SigningRequest, context: SigningContext): Promise<SigningResult> {
+  const { platform } = ctx;
   const now = context.now ?? new Date();
   const campaign = await getOpenCampaignForSigning(platform.db, slug, input.consent.wording);
   if (!campaign.wordingKnown) {
@@ -50,7 +55,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
       fieldError('consent.wording', 'problems.message.notConsentWording'),
     ]);
   }
-  if (campaign.proofOfWork && context.via !== 'api-token') await verifyProofOfWork(platform, input.altcha);
+  if (campaign.proofOfWork && !byClient(ctx)) await verifyProofOfWork(platform, input.altcha);
 
   // What this request typed goes with its attempt, whatever the address had signed before: the
   // letter step shows only this, so it tells nobody anything about an earlier signing.
@@ -60,7 +65,7 @@ export async function signPetition(platform: Platform, slug: string, input: Sign
     cityEncrypted: input.city ? seal(platform, input.city, SEALED.attemptCity, attemptId) : null,
     country: input.country ?? null,
   };
-  const locale = input.locale ?? DEFAULT_LOCALE;
+  const locale = input.locale ?? ctx.locale;
   // Bots are told they succeeded: an error would teach them what to change. Their attempt is
   // recorded like any other (without a signature or an email), so its token works downstream too.
   const discarded =

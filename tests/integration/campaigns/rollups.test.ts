@@ -1,3 +1,4 @@
+import { supporterContext } from '../../../src/modules/admin';
 import { eraseSupporter } from '../../../src/modules/erasure';
 import { confirmationLink, confirmSignature, expireSignatures, TRANSITIONS, type Transition } from '../../../src/modules/supporters';
 import { createCampaign } from '../../support/fixtures';
@@ -34,7 +35,7 @@ describe('signature rollups', () => {
       where: { signature: { campaignId: campaign.id, country: 'KZ', source: 'partner-a' } },
       select: { id: true },
     });
-    await confirmSignature(api.platform, confirmationLink(api.platform, attempt.id).split('/confirm/')[1]!);
+    await confirmSignature(supporterContext(api.platform, 'en'), confirmationLink(api.platform, attempt.id).split('/confirm/')[1]!);
     expect(await expectRollupsEqualFullCount(api.platform.db, campaign.id)).toBe(4);
   });
 
@@ -60,7 +61,7 @@ describe('signature rollups', () => {
       db.signature.findFirstOrThrow({ where: { campaignId: campaign.id, source }, select: { id: true, supporterId: true } });
     const confirm = async (signatureId: string) => {
       const attempt = await db.signingAttempt.findFirstOrThrow({ where: { signatureId }, select: { id: true } });
-      await confirmSignature(api.platform, confirmationLink(api.platform, attempt.id).split('/confirm/')[1]!);
+      await confirmSignature(supporterContext(api.platform, 'en'), confirmationLink(api.platform, attempt.id).split('/confirm/')[1]!);
     };
 
     await step(
@@ -168,7 +169,7 @@ describe('signature rollups', () => {
     const attempts = await db.signingAttempt.findMany({ where: { signatureId: { in: honest.slice(0, 4).map((r) => r.id) } }, select: { id: true } });
     const outcomes = await Promise.allSettled([
       ...Array.from({ length: 8 }, (_, i) => sign(`y${i}-${stamp}@ok.example`)),
-      ...attempts.map((a) => confirmSignature(api.platform, confirmationLink(api.platform, a.id).split('/confirm/')[1]!)),
+      ...attempts.map((a) => confirmSignature(supporterContext(api.platform, 'en'), confirmationLink(api.platform, a.id).split('/confirm/')[1]!)),
       ...honest.slice(4, 8).map((r) => eraseSupporter(api.platform, r.supporterId)),
       db.$transaction((tx) =>
         expireSignatures(

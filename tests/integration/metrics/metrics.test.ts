@@ -1,3 +1,4 @@
+import { supporterContext } from '../../../src/modules/admin';
 import { createHash } from 'node:crypto';
 import { applyTransition } from '../../../src/modules/supporters';
 import { confirmationLink, confirmSignature } from '../../../src/modules/supporters';
@@ -24,7 +25,7 @@ async function confirmAll(campaign: TestCampaign, emailDomain: string) {
     SELECT a.id FROM signing_attempts a JOIN signatures s ON s.id = a.signature_id
     WHERE s.campaign_id = ${campaign.id}::uuid AND s.email_domain = ${emailDomain}`;
   for (const { id } of attempts) {
-    await confirmSignature(api.platform, confirmationLink(api.platform, id).split('/confirm/')[1]!);
+    await confirmSignature(supporterContext(api.platform, 'en'), confirmationLink(api.platform, id).split('/confirm/')[1]!);
   }
 }
 
