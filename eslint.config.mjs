@@ -128,6 +128,16 @@ export default tseslint.config(
     },
   },
   {
+    // The processes, workers and commands stand above every module: they use modules' faces only.
+    files: ['src/*.ts', 'src/cli/**/*.ts', 'workers/**/*.ts', 'prisma/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: `${anyDepth}(src/)?modules/[^/]+/.+`, message: 'Import a module through its face (index.ts), never one of its files.' }] },
+      ],
+    },
+  },
+  {
     // Tests may reach into a module's files (to set up or inspect what its face does not offer).
     files: ['tests/**/*.ts'],
     rules: {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
-import { exportTargetsCsv } from '../modules/letters/targets/targets.service';
+import { exportTargetsCsv } from '../modules/letters';
 import { loadEnvFile } from './env-file';
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { loadConfig } from '../platform/config';
 import { createDb } from '../platform/db';
 import { AppError } from '../platform/errors';
-import { importTargets } from '../modules/letters/targets/targets.service';
+import { importTargets } from '../modules/letters';
 import { staffContext } from '../modules/admin';
 import { loadEnvFile } from './env-file';
 

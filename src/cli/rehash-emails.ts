@@ -1,6 +1,6 @@
 import { loadConfig } from '../platform/config';
 import { closePlatform, createPlatform } from '../platform/context';
-import { reHashEmails } from '../modules/supporters/secret-rotation';
+import { reHashEmails } from '../modules/supporters';
 import { loadEnvFile } from './env-file';
 
 /**

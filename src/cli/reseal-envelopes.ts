@@ -1,6 +1,6 @@
 import { loadConfig } from '../platform/config';
 import { createPlatform, closePlatform } from '../platform/context';
-import { envelopesNotCurrent, reSealAll } from '../modules/supporters/key-rotation';
+import { envelopesNotCurrent, reSealAll } from '../modules/supporters';
 import { loadEnvFile } from './env-file';
 
 /**

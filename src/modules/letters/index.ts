@@ -1,5 +1,5 @@
 export { approvalRouter, describeLettersApi, letterApprovalEmailHandler, lettersRouter, letterStepRouter } from './step';
-export { describeTargetsApi, recordAddressFailure, seedTargets, targetsRouter, UN_GROUPS } from './targets';
+export { describeTargetsApi, exportTargetsCsv, importTargets, recordAddressFailure, seedTargets, targetsRouter, UN_GROUPS } from './targets';
 export {
   compileMailingTemplate,
   describeTemplatesApi,

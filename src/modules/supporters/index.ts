@@ -44,3 +44,5 @@ export { unsubscribeRouter } from './unsubscribe.routes';
 export { unsubscribeHeaders, unsubscribeUrl, withdrawConsent, type UnsubscribeScope } from './unsubscribe';
 export { partnerOf, partnerToken } from './partner-token';
 export { IpHashRetention } from './ip-hash-retention';
+export { envelopesNotCurrent, reSealAll } from './key-rotation';
+export { reHashEmails } from './secret-rotation';

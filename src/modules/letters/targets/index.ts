@@ -9,3 +9,4 @@ export {
 export { describeTargetsApi, targetsRouter } from './targets.routes';
 export { iso2Params, UN_GROUPS } from './targets.schemas';
 export { seedTargets } from './targets.seed';
+export { exportTargetsCsv, importTargets } from './targets.service';
