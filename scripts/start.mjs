@@ -160,6 +160,18 @@ function startChild(name, script, extraEnv = {}) {
   return child;
 }
 
+/**
+ * `kill <pid of npm>` (a service manager stopping `npm start`) ends npm and its `sh -c`, but not
+ * this process, which neither forwards the signal: left alone, the API, the worker and the embedded
+ * PostgreSQL would run on with no parent. When the parent goes, everything stops as on Ctrl-C.
+ */
+function stopWhenOrphaned() {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stopAll(0);
+  }, 1000).unref();
+}
+
 function stopAll(exitCode = 0) {
   if (stopping) return;
   stopping = true;
@@ -208,6 +220,7 @@ async function main() {
     process.on('SIGINT', () => stopAll(0));
     process.on('SIGTERM', () => stopAll(0));
   }
+  stopWhenOrphaned();
   const catcherHttp = Number(process.env.MAIL_CATCHER_HTTP_PORT ?? 8025);
   const catcherSmtp = Number(process.env.MAIL_CATCHER_SMTP_PORT ?? 2525);
   const useCatcher = !process.env.SMTP_URL;
