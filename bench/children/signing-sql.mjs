@@ -1,95 +1,99 @@
-// The signing ceiling: the statements the signing path sends to PostgreSQL (captured with Prisma's
-// query log), replayed through `pg` alone, with no HTTP, no validation and no ORM, by `connections`
-// loops at once. Parameters are made before the clock starts: envelopes of the real size from a
-// pool, a fresh 32-byte lookup hash per row; so the ceiling pays none of the hashing or encryption.
-// Input: one JSON argument { databaseUrl, slug, wording, connections, seconds, domain }. Output: IPC "result".
-import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
+// The signing ceiling: the statements the application's signing path sent to PostgreSQL, recorded
+// from the application itself (signing-capture.mjs), replayed through `pg` alone, with no HTTP, no
+// validation and no ORM, by `connections` loops at once. Each replay follows one of the recorded
+// signings in turn, with fresh values where the signing made its own: a new lookup hash and new ids
+// (and every text that carried them, such as the outbox row's dedupe key), timestamps of now, and
+// the ids the database answered (the supporter's, the signature's) taken from this replay's own
+// answers. Everything else (envelopes, country, consent, the ledger's slot) is the recorded value,
+// so the ceiling pays none of the hashing or encryption.
+// Input: one JSON argument { databaseUrl, capture (file of signing-capture.mjs's samples), connections, seconds }. Output: IPC "result".
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import pg from 'pg';
 
-const { databaseUrl, slug, wording, connections, seconds, domain } = JSON.parse(process.argv[2]);
+const { databaseUrl, capture, connections, seconds } = JSON.parse(process.argv[2]);
+const samples = JSON.parse(fs.readFileSync(capture, 'utf8')).map((sample) => sample.map(({ config, rows }) => ({ config: { ...config, values: config.values?.map(revive) }, rows })));
 
-function envelope(text, purpose) {
-  const key = randomBytes(32);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(purpose));
-  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-  return ['v1', 'kb', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+function revive(value) {
+  return value && typeof value === 'object' && typeof value.buffer === 'string' ? Buffer.from(value.buffer, 'base64') : value;
 }
-const POOL = 2000;
-const envelopes = Array.from({ length: POOL }, (_, i) => ({
-  email: envelope(`supporter.${i}@${domain}`, 'supporter.email'),
-  name: envelope(`Bench Supporter ${i}`, 'supporter.name'),
-  city: envelope('Almaty', 'signature.city'),
-}));
-const countries = ['KZ', 'CH', 'DE', 'FR', 'US', 'GB', 'RU', 'KG', 'UZ', 'NL'];
-const ipHash = randomBytes(16);
-let n = 0;
-function nextParams() {
-  n += 1;
-  const hash = Buffer.alloc(32);
-  randomBytes(16).copy(hash, 0);
-  hash.writeUInt32BE(process.pid, 16);
-  hash.writeUInt32BE(n, 20);
-  const e = envelopes[n % POOL];
-  const tagged = n % 5 === 0;
-  return {
-    hash, e, country: countries[n % countries.length], consentUpdates: n % 2 === 0, attemptId: randomUUID(),
-    source: tagged ? 'partner-site' : null, utmSource: tagged ? 'newsletter' : null, utmMedium: tagged ? 'email' : null, utmCampaign: tagged ? 'viral' : null,
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const HAS_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+const key = (value) => (Buffer.isBuffer(value) ? `b:${value.toString('hex')}` : `v:${String(value)}`);
+const shapeOf = (sample) => sample.map((s) => s.config.text).join('\n;\n');
+
+/**
+ * How to make each parameter of one recorded signing anew: `keep` (the same in every recorded
+ * signing of this shape, or the sample's own value), `fresh` (bytes or an id the application made),
+ * `now`, `bound` (a value an earlier statement of this signing answered) or `text` (a text that
+ * carries ids, rewritten with this replay's).
+ */
+function planOf(sample, siblings) {
+  return sample.map((statement, i) =>
+    (statement.config.values ?? []).map((value, j) => {
+      const constant = siblings.every((other) => key(other[i].config.values[j]) === key(value));
+      if (constant && siblings.length > 1) return { kind: 'keep' };
+      if (Buffer.isBuffer(value)) return { kind: 'fresh-bytes', length: value.length };
+      if (typeof value === 'string' && TIMESTAMP.test(value)) return { kind: 'now', spaced: value.includes(' ') };
+      for (let k = i - 1; k >= 0; k -= 1) {
+        for (const [r, row] of sample[k].rows.entries()) {
+          const c = row.findIndex((cell) => cell !== null && key(cell) === key(value));
+          if (c >= 0) return { kind: 'bound', statement: k, row: r, column: c };
+        }
+      }
+      if (typeof value === 'string' && UUID.test(value)) return { kind: 'fresh-id', id: value.toLowerCase() };
+      if (typeof value === 'string' && HAS_UUID.test(value)) return { kind: 'text' };
+      return { kind: 'keep' };
+    }),
+  );
+}
+
+const byShape = new Map();
+for (const sample of samples) byShape.set(shapeOf(sample), [...(byShape.get(shapeOf(sample)) ?? []), sample]);
+const templates = samples.map((sample) => ({ sample, plan: planOf(sample, byShape.get(shapeOf(sample))) }));
+
+function nowText(spaced) {
+  const iso = new Date().toISOString();
+  return spaced ? iso.replace('T', ' ') : iso;
+}
+
+async function signOnce(client, template) {
+  const answers = [];
+  const ids = new Map();
+  const idFor = (old) => {
+    const lower = old.toLowerCase();
+    if (!ids.has(lower)) ids.set(lower, randomUUID());
+    return ids.get(lower);
   };
-}
-
-const SQL = {
-  campaign: 'SELECT "public"."campaigns"."id", "public"."campaigns"."slug", "public"."campaigns"."title", "public"."campaigns"."statement", "public"."campaigns"."source_organisation", "public"."campaigns"."source_url", "public"."campaigns"."statement_date", "public"."campaigns"."status"::text, "public"."campaigns"."signature_goal", "public"."campaigns"."count_pending_publicly", "public"."campaigns"."sender_name", "public"."campaigns"."sender_email" FROM "public"."campaigns" WHERE ("public"."campaigns"."slug" = $1 AND 1=1) LIMIT $2 OFFSET $3',
-  wording: 'SELECT "public"."consent_wordings"."id" FROM "public"."consent_wordings" WHERE ("public"."consent_wordings"."id" = $1 AND "public"."consent_wordings"."campaign_id" = $2) LIMIT $3 OFFSET $4',
-  supporter: 'INSERT INTO supporters (email_hash, email_encrypted, name_encrypted) VALUES ($1, $2, $3) ON CONFLICT (email_hash) DO UPDATE SET email_hash = EXCLUDED.email_hash RETURNING id',
-  signature: `INSERT INTO signatures (campaign_id, supporter_id, country, city_encrypted, comment_encrypted, email_domain, source, utm_source, utm_medium, utm_campaign, ip_hash, consent_updates, consent_wording_id, consented_at)
-    VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
-    ON CONFLICT (campaign_id, supporter_id) DO UPDATE SET repeat_count = signatures.repeat_count + 1, last_repeated_at = now()
-    RETURNING id, status::text AS status, (xmax = 0) AS inserted, created_at AS "createdAt"`,
-  // applyTransition(…, 'sign') of the supporters' ledger: the counters and the hourly, country and
-  // source rollups in one statement (one row each here).
-  ledger: `WITH counters AS (
-      INSERT INTO campaign_counters AS c (campaign_id, slot, pending, confirmed, invalidated)
-      SELECT campaign_id, $2, pending, confirmed, invalidated FROM (VALUES ($1::uuid, 1, 0, 0)) AS d (campaign_id, pending, confirmed, invalidated) ORDER BY campaign_id
-      ON CONFLICT (campaign_id, slot) DO UPDATE SET
-        pending = c.pending + EXCLUDED.pending, confirmed = c.confirmed + EXCLUDED.confirmed, invalidated = c.invalidated + EXCLUDED.invalidated
-    ), hourly AS (
-      INSERT INTO signature_rollups_hourly AS r (campaign_id, hour, slot, signed, confirmed, invalidated)
-      SELECT campaign_id, hour, $2, signed, confirmed, invalidated FROM (VALUES ($1::uuid, $3::timestamptz, 1, 0, 0)) AS d (campaign_id, hour, signed, confirmed, invalidated) ORDER BY campaign_id, hour
-      ON CONFLICT (campaign_id, hour, slot) DO UPDATE SET
-        signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
-    ), country AS (
-      INSERT INTO signature_rollups_country AS r (campaign_id, country, slot, signed, confirmed, invalidated)
-      SELECT campaign_id, country, $2, signed, confirmed, invalidated FROM (VALUES ($1::uuid, $4::text, 1, 0, 0)) AS d (campaign_id, country, signed, confirmed, invalidated) ORDER BY campaign_id, country
-      ON CONFLICT (campaign_id, country, slot) DO UPDATE SET
-        signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated
-    )
-    INSERT INTO signature_rollups_source AS r (campaign_id, source, utm_source, utm_medium, utm_campaign, slot, signed, confirmed, invalidated)
-    SELECT campaign_id, source, utm_source, utm_medium, utm_campaign, $2, signed, confirmed, invalidated
-    FROM (VALUES ($1::uuid, $5::text, $6::text, $7::text, $8::text, 1, 0, 0)) AS d (campaign_id, source, utm_source, utm_medium, utm_campaign, signed, confirmed, invalidated)
-    ORDER BY campaign_id, source, utm_source, utm_medium, utm_campaign
-    ON CONFLICT (campaign_id, source, utm_source, utm_medium, utm_campaign, slot) DO UPDATE SET
-      signed = r.signed + EXCLUDED.signed, confirmed = r.confirmed + EXCLUDED.confirmed, invalidated = r.invalidated + EXCLUDED.invalidated`,
-  outbox: 'INSERT INTO "public"."outbox_events" ("queue","job_name","payload","dedupe_key","run_at","created_at") VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING',
-  attempt: 'INSERT INTO "public"."signing_attempts" ("id","signature_id","created_at","email_queued") VALUES ($1,$2,$3,$4) RETURNING "public"."signing_attempts"."id"',
-};
-
-async function signOnce(client, p) {
-  const campaign = (await client.query(SQL.campaign, [slug, 1, 0])).rows[0];
-  await client.query(SQL.wording, [wording, campaign.id, 1, 0]);
-  await client.query('BEGIN');
+  let inTransaction = false;
   try {
-    const supporterId = (await client.query(SQL.supporter, [p.hash, p.e.email, p.e.name])).rows[0].id;
-    const signature = (await client.query(SQL.signature, [campaign.id, supporterId, p.country, p.e.city, null, domain,
-      p.source, p.utmSource, p.utmMedium, p.utmCampaign, ipHash, p.consentUpdates, wording])).rows[0];
-    const hour = new Date(Math.floor(signature.createdAt.getTime() / 3_600_000) * 3_600_000);
-    await client.query(SQL.ledger, [campaign.id, Math.floor(Math.random() * 16), hour, p.country ?? '', p.source ?? '', p.utmSource ?? '', p.utmMedium ?? '', p.utmCampaign ?? '']);
-    await client.query(SQL.outbox, ['email', 'supporters.send.confirmation', JSON.stringify({ attemptId: p.attemptId, variant: 'new' }), `confirm-${p.attemptId}`, null, new Date()]);
-    await client.query(SQL.attempt, [p.attemptId, signature.id, new Date(), true]);
-    await client.query('COMMIT');
+    for (const [i, statement] of template.sample.entries()) {
+      const values = statement.config.values?.map((value, j) => {
+        const step = template.plan[i][j];
+        switch (step.kind) {
+          case 'fresh-bytes': return randomBytes(step.length);
+          case 'now': return nowText(step.spaced);
+          case 'bound': {
+            const cell = answers[step.statement][step.row][step.column];
+            ids.set(String(value).toLowerCase(), String(cell));
+            return cell;
+          }
+          case 'fresh-id': return idFor(step.id);
+          case 'text': return value.replace(UUID_INSIDE, (id) => idFor(id));
+          default: return value;
+        }
+      });
+      const text = statement.config.text;
+      if (/^BEGIN\b/i.test(text)) inTransaction = true;
+      const result = await client.query({ ...statement.config, values, rowMode: 'array' });
+      if (/^(COMMIT|ROLLBACK)\b/i.test(text)) inTransaction = false;
+      answers.push(result.rows ?? []);
+    }
   } catch (error) {
-    await client.query('ROLLBACK');
+    if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
@@ -100,26 +104,34 @@ for (let i = 0; i < connections; i += 1) {
   await client.connect();
   clients.push(client);
 }
+// Nothing else writes while the ceiling runs: every replay that committed must have made a signature.
+const countSignatures = async () => (await clients[0].query('SELECT count(*)::int AS n FROM signatures')).rows[0].n;
+const signaturesBefore = await countSignatures();
 const latencies = [];
 let committed = 0;
 let failed = 0;
+let firstError;
+let n = 0;
 const started = Date.now();
 const deadline = started + seconds * 1000;
 await Promise.all(clients.map(async (client) => {
   while (Date.now() < deadline) {
-    const p = nextParams();
+    const template = templates[n++ % templates.length];
     const t0 = process.hrtime.bigint();
     try {
-      await signOnce(client, p);
+      await signOnce(client, template);
       committed += 1;
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    } catch {
+    } catch (error) {
       failed += 1;
+      firstError ??= error.message;
     }
   }
 }));
 const elapsed = (Date.now() - started) / 1000;
+const inserted = (await countSignatures()) - signaturesBefore;
 await Promise.all(clients.map((c) => c.end()));
 latencies.sort((a, b) => a - b);
 const at = (p) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? null;
-process.send({ type: 'result', committed, failed, seconds: elapsed, perSecond: committed / elapsed, latency: { p50: at(50), p99: at(99) } });
+const statements = templates.map((t) => t.sample.length);
+process.send({ type: 'result', committed, inserted, failed, firstError, statements: { min: Math.min(...statements), max: Math.max(...statements) }, seconds: elapsed, perSecond: committed / elapsed, latency: { p50: at(50), p99: at(99) } });

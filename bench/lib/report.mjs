@@ -19,7 +19,7 @@ export function renderReport(report) {
   const r = report.results;
 
   if (r.signing) {
-    out.push(`\n### Signing (${settings.seconds} s per stage, ceiling ${settings.ceilingSeconds} s; ceiling: the same SQL through pg)\n`);
+    out.push(`\n### Signing (${settings.seconds} s per stage, ceiling ${settings.ceilingSeconds} s; ceiling: the application's recorded statements through pg)\n`);
     out.push(table(
       ['load', 'accepted/s', 'durable/s', 'p50 ms', 'p99 ms', 'non-202', 'API peak MB', 'API / worker CPU s', 'ceiling/s (conns)', 'ceiling p50 / p99 ms', 'ratio', 'goal ≥ 50 %'],
       r.signing.stages.map((s) => [

@@ -1,5 +1,9 @@
 // Part 1, signing: distinct signatures posted at rising concurrency, then at a fixed offered rate;
-// the ceiling replays the same SQL through pg at the same concurrency with nothing else running.
+// the ceiling replays the application's own statements (recorded from it) through pg at the same
+// concurrency with nothing else running.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { emptyPartData } from '../lib/database.mjs';
 import { forkHelper } from '../lib/processes.mjs';
 import { settings } from '../lib/settings.mjs';
@@ -28,14 +32,18 @@ export async function signingPart({ databaseUrl, pool, sink }) {
   }
   await emptyPartData(pool);
 
-  // The ceilings run with Clarion stopped, so nothing else competes for the two cores.
+  // The ceilings run with Clarion stopped, so nothing else competes for the two cores. They
+  // replay the statements the application's own signing sends, recorded from it just now.
+  const capture = await captureSigningStatements(stack.env, form);
   const available = await freeConnections(pool);
   for (const stage of stages.filter((s) => !s.rate)) {
     const connections = Math.min(stage.connections, settings.ceilingMaxConnections, available);
-    console.log(`  signing ceiling: SQL through pg, ${connections} connections for ${settings.ceilingSeconds} s`);
-    const helper = forkHelper('signing-sql.mjs', [JSON.stringify({ databaseUrl, slug: SLUG, wording: form.wording, connections, seconds: settings.ceilingSeconds, domain: `sql${stage.connections}.bench.example` })]);
+    console.log(`  signing ceiling: the application's statements through pg, ${connections} connections for ${settings.ceilingSeconds} s`);
+    const helper = forkHelper('signing-sql.mjs', [JSON.stringify({ databaseUrl, capture: capture.file, connections, seconds: settings.ceilingSeconds })]);
     const result = await helper.next('result');
-    stage.ceiling = { connections, perSecond: round(result.perSecond), p50: round(result.latency.p50), p99: round(result.latency.p99), failed: result.failed };
+    if (result.failed > 0) console.log(`  ! ${result.failed} replayed signings failed, the first with: ${result.firstError}`);
+    if (result.inserted !== result.committed) throw new Error(`the signing ceiling committed ${result.committed} replays but made ${result.inserted} signatures`);
+    stage.ceiling = { connections, statements: result.statements, perSecond: round(result.perSecond), p50: round(result.latency.p50), p99: round(result.latency.p99), failed: result.failed };
     stage.ratio = ratio(stage.durablePerSecond, stage.ceiling.perSecond);
     stage.goalMet = stage.ratio !== null && stage.ratio >= 0.5;
   }
@@ -49,6 +57,21 @@ export async function signingPart({ databaseUrl, pool, sink }) {
       p99Under50msAt1000: fixed ? fixed.p99 !== null && fixed.p99 < 50 && fixed.acceptedPerSecond >= settings.offeredRate * 0.95 : null,
     },
   };
+}
+
+/**
+ * Records the statements of ten signings made by the compiled application (signing-capture.mjs),
+ * with the API's own environment, into a file the ceiling replays.
+ */
+async function captureSigningStatements(env, form) {
+  const helper = forkHelper('signing-capture.mjs', [JSON.stringify({ slug: SLUG, wording: form.wording, extra: form.extra, domain: 'capture.bench.example' })], { ...env, BENCH_CAPTURE_DUMP: process.env.BENCH_CAPTURE_DUMP ?? '' });
+  const result = await helper.next('result');
+  if (result.error) throw new Error(`capturing the signing statements: ${result.error}`);
+  const file = path.join(os.tmpdir(), `clarion-bench-signing-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(result.samples));
+  process.on('exit', () => fs.rmSync(file, { force: true }));
+  console.log(`  signing ceiling: recorded ${result.samples.length} signings of the application (${result.samples[0].length} statements each)`);
+  return { file };
 }
 
 /**
