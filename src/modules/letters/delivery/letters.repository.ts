@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sql, sqlRows } from '../../../platform/sql-rows';
-import type { Db, DbClient } from '../../../platform/db';
+import { Prisma, type Db, type DbClient } from '../../../platform/db';
+import { chosenTemplateSql } from '../templates';
 import { domainEvent, recordDomainEvents } from '../../../platform/domain-events';
 import { SEALED, type SealedValue } from '../../supporters';
 
@@ -128,8 +129,8 @@ const DeliveryRowSchema = z.strictObject({
 /**
  * Everything sending one letter needs, in one raw query (no ORM call, no query compilation): the
  * letter, its campaign with demands, delegation, supporter and signature; which template the letter
- * is written with (the delegation's language, else the campaign's, else English, else the first:
- * as `findTemplate`) and that language's campaign translation; the delegation's deliverable
+ * is written with (`chosenTemplateSql`, for the delegation's language) and that language's campaign
+ * translation; the delegation's deliverable
  * addresses (best first).
  */
 export async function findLetterForDelivery(db: DbClient, letterId: string) {
@@ -157,11 +158,7 @@ export async function findLetterForDelivery(db: DbClient, letterId: string) {
     JOIN supporters s ON s.id = l.supporter_id
     JOIN signing_attempts sa ON sa.id = l.attempt_id
     LEFT JOIN signatures sig ON sig.id = sa.signature_id
-    LEFT JOIN LATERAL (
-      SELECT lt.id, lt.language, lt.updated_at FROM letter_templates lt WHERE lt.campaign_id = c.id
-      ORDER BY CASE lt.language WHEN t.preferred_language THEN 0 WHEN c.language THEN 1 WHEN 'en' THEN 2 ELSE 3 END, lt.language
-      LIMIT 1
-    ) tpl ON true
+    LEFT JOIN LATERAL (${chosenTemplateSql(Prisma.raw('c.id'), Prisma.raw('t.preferred_language'), Prisma.raw('c.language'))}) tpl ON true
     WHERE l.id = ${letterId}::uuid`;
   if (!row) return null;
   return {

@@ -1,4 +1,6 @@
-import type { DbClient } from '../../../platform/db';
+import { Prisma, type DbClient } from '../../../platform/db';
+import { sql, sqlRows } from '../../../platform/sql-rows';
+import { z } from 'zod';
 import type { TemplateParts } from './templates.engine';
 
 /** Every query about letter templates, and the little of campaigns and targets a letter needs. */
@@ -15,18 +17,23 @@ export function findTemplateById(db: DbClient, id: string) {
 }
 
 /**
- * The template in `language`, else in the campaign's original language (`original`), else its
- * English one, else its first; null if it has none.
+ * Which template a letter is written with, the one rule for previews, tests sends and deliveries:
+ * the campaign's template in the wanted language, else in the campaign's original language, else
+ * its English one, else its first by language. A subquery (`id`, `language`, `updated_at`) so
+ * the delivery query can join it on its own columns (`Prisma.raw('t.preferred_language')`).
  */
+export function chosenTemplateSql(campaignId: Prisma.Sql, wanted: Prisma.Sql, original: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    SELECT lt.id, lt.language, lt.updated_at FROM letter_templates lt WHERE lt.campaign_id = ${campaignId}
+    ORDER BY CASE lt.language WHEN ${wanted} THEN 0 WHEN ${original} THEN 1 WHEN 'en' THEN 2 ELSE 3 END, lt.language
+    LIMIT 1`;
+}
+
+/** The template `chosenTemplateSql` picks for `language`; null if the campaign has none. */
 export async function findTemplate(db: DbClient, campaignId: string, language: string, original = 'en'): Promise<StoredTemplate | null> {
-  const preference = [...new Set([language, original, 'en'])];
-  const candidates = await db.letterTemplate.findMany({
-    where: { campaignId, language: { in: preference } },
-    select: templateSelect,
-  });
-  const found = preference.map((wanted) => candidates.find((t) => t.language === wanted)).find((t) => t !== undefined);
-  if (found) return found;
-  return db.letterTemplate.findFirst({ where: { campaignId }, select: templateSelect, orderBy: { language: 'asc' } });
+  const [chosen] = await sqlRows(db, z.looseObject({ id: sql.text }))`
+    ${chosenTemplateSql(Prisma.sql`${campaignId}::uuid`, Prisma.sql`${language}`, Prisma.sql`${original}`)}`;
+  return chosen ? findTemplateById(db, chosen.id) : null;
 }
 
 export function upsertTemplate(db: DbClient, campaignId: string, language: string, parts: TemplateParts) {
