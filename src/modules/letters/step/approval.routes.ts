@@ -4,6 +4,7 @@ import type { Platform } from '../../../platform/context';
 import { AppError } from '../../../platform/errors';
 import { negotiateLocale, translator, type Locale } from '../../../platform/i18n';
 import { SHARED_VIEWS_DIR, Views } from '../../../platform/views';
+import { supporterContext } from '../../admin';
 import { approveLetters, inspectApproval, type ApprovalView } from './approvals.service';
 import { delegationName, STYLES } from './letter-step.view';
 
@@ -66,7 +67,7 @@ export function approvalRouter(platform: Platform): Router {
     res.set('Cache-Control', 'no-store');
     const loc = locale(req);
     try {
-      const { view, released } = await approveLetters(platform, tokenOf(req));
+      const { view, released } = await approveLetters(supporterContext(platform, loc), tokenOf(req));
       res.type('html').send(
         views.page('approved', {
           title: translator(loc)('write.approved.title'),

@@ -1,5 +1,6 @@
 import type { Platform } from '../../../platform/context';
 import { AppError } from '../../../platform/errors';
+import type { UseCaseContext } from '../../admin';
 import { confirmAttempt, openSealedValue } from '../../supporters';
 import * as approvals from './approvals.repository';
 import { enqueueDeliveries } from '../delivery';
@@ -54,7 +55,8 @@ export async function inspectApproval(
 }
 
 /** Pressing the button: the request's held letters are queued (once) and the signing is confirmed. */
-export async function approveLetters(platform: Platform, token: string): Promise<{ view: ApprovalView; released: number }> {
+export async function approveLetters(ctx: UseCaseContext<Platform>, token: string): Promise<{ view: ApprovalView; released: number }> {
+  const { platform } = ctx;
   const view = await inspectApproval(platform, token);
   if (view.approved) return { view, released: 0 };
   if (view.campaignStatus !== 'live') throw new AppError('campaign_not_open', { key: 'problems.detail.campaignClosedLetters' });

@@ -7,6 +7,7 @@ import { negotiateLocale, type Locale } from '../../../platform/i18n';
 import { SHARED_VIEWS_DIR, Views } from '../../../platform/views';
 import { slugParams } from '../../../platform/http/params';
 import { checkLetterForm, readLetterForm, type LetterForm } from './letter-step.schemas';
+import { supporterContext } from '../../admin';
 import { loadLetterStep, previewStepLetter, sendStepLetters, type LetterStep } from './letter-step.service';
 import { problemPage, resultPage, stepPage, type ProblemKind } from './letter-step.view';
 import { onlyGetAndHead } from '../../../platform/http/method-not-allowed';
@@ -90,7 +91,7 @@ export function letterStepRouter(platform: Platform): Router {
           .send(views.page('write', stepPage(step, form, locale, { problems: checked.problems })));
         return;
       }
-      const outcome = await sendStepLetters(platform, step, checked.request);
+      const outcome = await sendStepLetters(supporterContext(platform, locale), step, checked.request);
       res.type('html').send(views.page('write-result', resultPage(step, form, locale, outcome)));
     }),
   );

@@ -1,5 +1,6 @@
 import type { Platform } from '../../../platform/context';
 import { AppError, fieldError } from '../../../platform/errors';
+import type { UseCaseContext } from '../../admin';
 import { actionContext } from '../../supporters';
 import { findAlreadyWritten } from './letter-step.repository';
 import type { LettersRequest, TargetSelection } from './letters.schemas';
@@ -83,7 +84,8 @@ export async function previewStepLetter(platform: Platform, step: LetterStep, re
  * Records the letters through the letters service. `alreadyWritten` lists the delegations that
  * had this supporter's letter before (they get no second one); null unless the token is verified.
  */
-export async function sendStepLetters(platform: Platform, step: LetterStep, request: LettersRequest) {
+export async function sendStepLetters(ctx: UseCaseContext<Platform>, step: LetterStep, request: LettersRequest) {
+  const { platform } = ctx;
   const targets = await delegationsFor(platform, step, request.targets);
   const before =
     step.verified && step.supporterId
@@ -94,6 +96,6 @@ export async function sendStepLetters(platform: Platform, step: LetterStep, requ
           targetIds: targets.map((t) => t.id),
         })
       : null;
-  const answer = await requestLetters(platform, step.campaign.slug, request);
+  const answer = await requestLetters(ctx, step.campaign.slug, request);
   return { ...answer, alreadyWritten: before ? targets.filter((t) => before.has(t.id)).map((t) => t.iso2) : null };
 }

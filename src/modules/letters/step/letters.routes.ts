@@ -4,7 +4,8 @@ import type { Platform } from '../../../platform/context';
 import { requireJson } from '../../../platform/http/content-type';
 import { ADMIN_SECURITY, problemResponse } from '../../../platform/http/openapi';
 import { z } from '../../../platform/http/zod';
-import { adminAuth, staffContextOf } from '../../admin';
+import { adminAuth, staffContextOf, supporterContext } from '../../admin';
+import { pageLocale } from '../../../platform/http/page-locale';
 import { slugParams } from '../../../platform/http/params';
 import { failedLettersQuery, letterIdParams, lettersAnswer, lettersRequest } from './letters.schemas';
 import { requestLetters } from './letters.service';
@@ -19,7 +20,7 @@ export function lettersRouter(platform: Platform): Router {
   router.post('/api/campaigns/:slug/letters', requireJson, async (req, res) => {
     const { slug } = slugParams.parse(req.params);
     const input = lettersRequest.parse(req.body);
-    res.status(202).json(await requestLetters(platform, slug, input));
+    res.status(202).json(await requestLetters(supporterContext(platform, pageLocale(req)), slug, input));
   });
 
   // Dead letters (failed) and flagged ones (review), for an admin to look at and retry.

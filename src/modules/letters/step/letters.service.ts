@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../../../platform/context';
 import { AppError, fieldError } from '../../../platform/errors';
+import type { UseCaseContext } from '../../admin';
 import { addToOutbox } from '../../../platform/outbox';
 import { JOBS } from '../../../platform/queues';
 import { actionContext, sealLetterParagraph } from '../../supporters';
@@ -18,7 +19,8 @@ import { findTargetsForSelection, type TargetSelection as TargetQuery } from '..
  * address. The answer is built from the request alone (what it chose, what its signing typed), so
  * it is the same whatever the address had done before, and the same for a discarded signing.
  */
-export async function requestLetters(platform: Platform, slug: string, input: LettersRequest) {
+export async function requestLetters(ctx: UseCaseContext<Platform>, slug: string, input: LettersRequest) {
+  const { platform } = ctx;
   const action = await actionContext(platform, input.actionToken);
   if (action.campaign.slug !== slug)
     throw new AppError('token_invalid', { key: 'problems.detail.actionTokenOtherCampaign' }, [
