@@ -8,24 +8,10 @@ import type { SharedState } from '../../platform/shared-state';
 import { HashingGate } from './hashing-gate';
 import { countLoginAttempt, LOGIN_REFUSED, RetryLater, type LoginGuardConfig } from './login-guard';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from './passwords';
+import type { AdminPrincipal } from './principal';
 import { auditedWrite, staffContext, type StaffUseCase, type UseCaseContext } from './use-case';
 
-/** Who is making an admin request: an account's session, an account's API token, or the bootstrap token. */
-export interface AdminPrincipal {
-  via: 'session' | 'token';
-  /** The bootstrap ADMIN_API_TOKEN: no account behind it; audit rows say so. */
-  bootstrap?: boolean;
-  /** May export supporters' personal data (see exportAllowed). */
-  canExport: boolean;
-  role: Role;
-  accountId: string | null;
-  tokenId: string | null;
-  email: string | null;
-  /** An API token's scopes beyond the admin API (TOKEN_SCOPES); none for sessions and the bootstrap token. */
-  scopes?: readonly TokenScope[];
-  csrfToken?: string;
-  sessionHash?: Buffer;
-}
+export type { AdminPrincipal } from './principal';
 
 export type AuthConfig = Pick<Config, 'ADMIN_API_TOKEN' | 'ADMIN_SESSION_IDLE_MINUTES' | 'ADMIN_SESSION_MAX_HOURS' | 'ADMIN_LOGIN_LOCK_MINUTES'>;
 

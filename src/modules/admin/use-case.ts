@@ -1,6 +1,6 @@
 import type { Db, DbClient, Prisma } from '../../platform/db';
 import { DEFAULT_LOCALE, type Locale } from '../../platform/i18n';
-import type { AdminPrincipal } from './admin.service';
+import type { AdminPrincipal } from './principal';
 import * as repo from './admin.repository';
 
 /**
