@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { SEALED, sealPersonalData } from '../../../src/modules/supporters';
 import { logIn, makeAccount, type AdminSessionCookie } from '../../support/admin';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
+import { freePort, osdiCall, osdiToken } from '../../support/osdi';
 import { startTestApi, type TestApi } from '../../support/harness';
 
 /**
@@ -16,29 +16,9 @@ let owner: AdminSessionCookie;
 let campaign: TestCampaign;
 const SIGNERS = 60;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const tokenWith = (scopes: string[], session = owner) => osdiToken(api.url, session, scopes);
 
-async function tokenWith(scopes: string[], session = owner): Promise<string> {
-  const response = await fetch(`${api.url}/api/admin/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: session.cookie, 'x-csrf-token': session.csrfToken },
-    body: JSON.stringify({ name: `osdi ${scopes.join(' ')}`, role: 'viewer', scopes }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { token: string }).token;
-}
-
-async function get(url: string, token: string | undefined) {
-  const response = await fetch(url, { headers: token ? { 'OSDI-API-Token': token } : {} });
-  const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', body: text ? (JSON.parse(text) as Record<string, any>) : {} };
-}
+const get = (url: string, token: string | undefined) => osdiCall('GET', url, token);
 
 /** Confirmed signers of the test's campaign, written as the signing path leaves them (sealed data, confirmed). */
 async function seedSigners(count: number, confirmedAt: Date): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { logIn, makeAccount, type AdminSessionCookie } from '../../support/admin';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
+import { freePort, osdiCall, osdiToken } from '../../support/osdi';
 import { startTestStack, type TestApi, type TestStack } from '../../support/harness';
 import type { SmtpRecorder } from '../../support/smtp-recorder';
 
@@ -17,33 +17,9 @@ let smtp: SmtpRecorder;
 let owner: AdminSessionCookie;
 const PER_TOKEN_PER_MINUTE = 10;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const tokenWith = (scopes: string[]) => osdiToken(api.url, owner, scopes);
 
-async function tokenWith(scopes: string[]): Promise<string> {
-  const response = await fetch(`${api.url}/api/admin/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },
-    body: JSON.stringify({ name: `osdi ${scopes.join(' ')}`, role: 'viewer', scopes }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { token: string }).token;
-}
-
-async function call(method: 'GET' | 'POST', url: string, token: string, body?: unknown) {
-  const response = await fetch(url, {
-    method,
-    headers: { 'OSDI-API-Token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type') ?? '', text, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
-}
+const call = (method: 'GET' | 'POST', url: string, token: string, body?: unknown) => osdiCall(method, url, token, body);
 
 /** The petition of `campaign`, reached from the AEP by links only. */
 async function petitionFor(campaign: TestCampaign, token: string) {

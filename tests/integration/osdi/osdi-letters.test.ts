@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { SEALED, sealLetterParagraph, sealPersonalData } from '../../../src/modules/supporters';
 import { logIn, makeAccount, type AdminSessionCookie } from '../../support/admin';
 import { createCampaign, type TestCampaign } from '../../support/fixtures';
+import { freePort, osdiCall, osdiToken } from '../../support/osdi';
 import { startTestApi, type TestApi } from '../../support/harness';
 
 /**
@@ -17,29 +17,9 @@ let campaign: TestCampaign;
 let targets: Array<{ id: string; iso2: string }>;
 const LETTERS = 30;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const tokenWith = (scopes: string[]) => osdiToken(api.url, owner, scopes);
 
-async function tokenWith(scopes: string[]): Promise<string> {
-  const response = await fetch(`${api.url}/api/admin/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: owner.cookie, 'x-csrf-token': owner.csrfToken },
-    body: JSON.stringify({ name: `osdi ${scopes.join(' ')}`, role: 'viewer', scopes }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { token: string }).token;
-}
-
-async function get(url: string, token: string) {
-  const response = await fetch(url, { headers: { 'OSDI-API-Token': token } });
-  const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) as Record<string, any> };
-}
+const get = (url: string, token: string) => osdiCall('GET', url, token);
 
 /** A supporter with a confirmed signature and one letter to each of `to`, in `status`. */
 async function writer(status: 'sent' | 'held' | 'failed', to: Array<{ id: string }>, at: Date): Promise<{ supporterId: string; letterIds: string[] }> {
