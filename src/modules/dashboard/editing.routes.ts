@@ -1,6 +1,7 @@
 import { getOpenApiMetadata } from '@asteasolutions/zod-to-openapi';
 import { Router, type RequestHandler } from 'express';
 import type { Platform } from '../../platform/context';
+import { DOMAIN_EVENTS } from '../../platform/domain-events';
 import { LOCALES } from '../../platform/i18n';
 import type { Views } from '../../platform/views';
 import type { Role } from '../admin';
@@ -120,6 +121,10 @@ export function editingPagesRouter(platform: Platform, views: Views, requireRole
 
   router.get('/admin/accounts', pageGuard(requireRole, 'owner'), noStore, (_req, res) => {
     res.type('html').send(views.page('accounts', { title: 'Accounts and tokens', ...chrome(res), scripts: scripts('accounts.js') }));
+  });
+
+  router.get('/admin/webhooks', pageGuard(requireRole, 'owner'), noStore, (_req, res) => {
+    res.type('html').send(views.page('webhooks', { title: 'Webhooks', events: DOMAIN_EVENTS, ...chrome(res), scripts: scripts('webhooks.js') }));
   });
 
   return router;

@@ -108,6 +108,7 @@ describe('the editing pages', () => {
     `/admin/campaigns/${slug}/mailings`,
     '/admin/targets',
     '/admin/accounts',
+    '/admin/webhooks',
   ];
 
   it('send a browser without a session to the login page', async () => {
@@ -117,8 +118,8 @@ describe('the editing pages', () => {
     }
   });
 
-  it('refuse a viewer the new-campaign form and the accounts page with a 403 problem', async () => {
-    for (const path of ['/admin/new-campaign', '/admin/accounts']) {
+  it('refuse a viewer the new-campaign form and the accounts and webhooks pages with a 403 problem', async () => {
+    for (const path of ['/admin/new-campaign', '/admin/accounts', '/admin/webhooks']) {
       const page = await call(api.url, 'GET', path, { headers: { ...html, cookie: viewer.cookie } });
       expect([path, page.status, page.headers.get('content-type')]).toEqual([path, 403, expect.stringContaining('application/problem+json')]);
     }
