@@ -4,7 +4,7 @@ import type { DbClient } from '../../platform/db';
 import type { BounceSubject } from '../../platform/return-path';
 import { sql, sqlRow, sqlRows } from '../../platform/sql-rows';
 import { z } from 'zod';
-import { recordAddressFailure } from '../letters';
+import { failSentLetterAfterBounce, recordAddressFailure } from '../letters';
 import { markRecipientBounced } from '../mailings';
 import { suppressAfterReport } from '../supporters';
 import type { ParsedReport, RecipientVerdict } from './reports';
@@ -103,6 +103,8 @@ export async function takeReport(platform: Platform, subject: BounceSubject, rep
       if (party.kind === 'target') {
         // A complaint from a mission's server changes no address: an admin decides (block, digest).
         if (addressId && verdict.kind !== 'complaint') await recordAddressFailure(tx, addressId, verdict.kind);
+        // After the address is marked: a letter none of whose addresses took it has failed.
+        if (party.letterId && verdict.kind === 'hard') await failSentLetterAfterBounce(tx, party.letterId, verdict.status ?? 'no status');
       } else if (verdict.kind !== 'soft') {
         if (party.supporterId) await suppressAfterReport(tx, party.supporterId, verdict.kind === 'hard' ? 'bounced' : 'complaint');
         if (party.mailingRecipientId) await markRecipientBounced(tx, party.mailingRecipientId);

@@ -13,6 +13,7 @@ export {
   DelegationPacer,
   describeDigestOverridesApi,
   digestOverridesRouter,
+  failSentLetterAfterBounce,
   LetterSweeper,
   sendDigestHandler,
   sendLetterHandler,

@@ -65,6 +65,8 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
     expect(letter.envelope.from).toMatch(new RegExp(`^bounces\\+l-[0-9a-f]{32}-[0-9a-f]{12}@${BOUNCE_DOMAIN.replace(/\./g, '\\.')}$`));
     expect(letter.envelope.from).not.toContain('@campaigns.example.org');
     const report = deliveryStatusReport({ recipient: 'mission.fr@delegations.example.org', status: '5.1.1' });
+    // The mission's server has it before the worker records it sent; a report comes later still.
+    await eventually(() => api.platform.db.letter.findFirst({ where: { messageId: letter.messageId, status: 'sent' } }));
 
     await deliverReport(listener.port, letter.envelope.from, report);
     expect((await addressesOf('FR')).find((a) => a.email === 'mission.fr@delegations.example.org')?.health).toBe('bounced');
@@ -83,10 +85,35 @@ describe('delivery reports (VERP + inbound SMTP)', () => {
       mailingId: null,
     });
 
+    // FR's only address bounced: the letter reached nobody, so it failed, and webhooks hear of it.
+    expect(await api.platform.db.letter.findUniqueOrThrow({ where: { id: sent.id }, select: { status: true, lastSmtpResponse: true } })).toEqual({
+      status: 'failed',
+      lastSmtpResponse: 'bounced after it was sent (5.1.1)',
+    });
+    expect(await api.platform.db.domainEvent.count({ where: { type: 'letter.failed', subjectId: sent.id } })).toBe(1);
+
     await deliverReport(listener.port, letter.envelope.from, report);
     const again = await api.platform.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM delivery_reports WHERE kind = 'hard'`;
     expect(Number(again[0]!.n)).toBe(1);
     expect((await addressesOf('FR')).find((a) => a.email === 'mission.fr@delegations.example.org')?.health).toBe('bounced');
+    expect(await api.platform.db.domainEvent.count({ where: { type: 'letter.failed', subjectId: sent.id } })).toBe(1);
+  });
+
+  it('a later hard bounce from one of two addresses leaves the letter sent; from the second too, it failed', async () => {
+    expect((await patchTarget('JP', { emails: ['mission.jp@delegations.example.org', 'second.jp@delegations.example.org'] })).status).toBe(200);
+    const letter = await letterTo('JP');
+    expect(letter.envelope.to.sort()).toEqual(['mission.jp@delegations.example.org', 'second.jp@delegations.example.org']);
+    // The mission's server has it before the worker records it sent.
+    const sent = await eventually(() => api.platform.db.letter.findFirst({ where: { messageId: letter.messageId, status: 'sent' }, select: { id: true } }));
+    const statusOf = async () => (await api.platform.db.letter.findUniqueOrThrow({ where: { id: sent.id }, select: { status: true } })).status;
+
+    await deliverReport(listener.port, letter.envelope.from, deliveryStatusReport({ recipient: 'second.jp@delegations.example.org', status: '5.1.1' }));
+    expect((await addressesOf('JP')).find((a) => a.email === 'second.jp@delegations.example.org')?.health).toBe('bounced');
+    expect(await statusOf()).toBe('sent');
+
+    await deliverReport(listener.port, letter.envelope.from, deliveryStatusReport({ recipient: 'mission.jp@delegations.example.org', status: '5.1.1' }));
+    expect(await statusOf()).toBe('failed');
+    expect(await api.platform.db.domainEvent.count({ where: { type: 'letter.failed', subjectId: sent.id } })).toBe(1);
   });
 
   it('a soft bounce counts and marks the address soft_bounced; delayed reports change nothing', async () => {

@@ -260,6 +260,27 @@ export async function markFailed(db: Db, letterIds: string[], smtpResponse: stri
   });
 }
 
+/**
+ * A hard bounce that came after the letter left (a DSN to its return path, a provider's notice).
+ * A letter goes to every deliverable address of its delegation, so it reached nobody only when
+ * none is left deliverable: then it becomes failed, with its `letter.failed` event, in the
+ * report's transaction (and so do the other letters of its digest, which were the same message).
+ * A bounce from one of several addresses leaves it sent: the others took it. Admins can retry a
+ * failed letter once the delegation has a working address again.
+ */
+export async function failSentLetterAfterBounce(tx: DbClient, letterId: string, status: string): Promise<number> {
+  const rows = await sqlRows(tx, ChangedLetter)`
+    UPDATE letters l SET status = 'failed', failed_at = ${new Date()}, last_smtp_response = ${`bounced after it was sent (${status})`}
+    FROM letters named
+    WHERE named.id = ${letterId}::uuid
+      AND (l.id = named.id OR (named.digest_key IS NOT NULL AND l.digest_key = named.digest_key))
+      AND l.status = 'sent'
+      AND NOT EXISTS (SELECT 1 FROM target_addresses a WHERE a.target_id = l.target_id AND a.health IN ('active', 'soft_bounced'))
+    RETURNING l.id::text, l.campaign_id::text, l.supporter_id::text, l.target_id::text`;
+  await recordLetterEvents(tx, 'letter.failed', rows);
+  return rows.length;
+}
+
 export async function markCancelled(db: DbClient, letterId: string, reason: string): Promise<void> {
   await db.letter.updateMany({ where: { id: letterId, status: 'sending' }, data: { status: 'cancelled', reviewReason: reason } });
 }
