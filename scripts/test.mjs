@@ -54,7 +54,7 @@ const passes = [{ label: 'Tests', mode, env: {}, args: jestArgs }];
 if (wholeSuite && process.env.CLARION_TEST_BOTH_MODES === 'true') {
   // CI: the whole suite once more in embedded mode (embedded PostgreSQL, PostgreSQL queues). With
   // the first pass on Redis, that covers both queue backends in full.
-  if (mode.database !== 'embedded') passes.push({ label: 'Tests, embedded mode', mode: { database: 'embedded', queues: 'postgres' }, env: { QUEUE_BACKEND: 'postgres' }, args: [] });
+  if (mode.database !== 'embedded') passes.push({ label: 'Tests, embedded mode', mode: { database: 'embedded', queues: 'postgres', forced: true, databaseWhy: 'CLARION_TEST_BOTH_MODES: the second pass' }, env: { QUEUE_BACKEND: 'postgres' }, args: [] });
 } else if (wholeSuite) {
   const other = await otherQueueBackend(mode);
   if (other) passes.push({ label: `Queue, limit and pacing tests on ${other.name}`, mode, env: other.env, args: filesForBothBackends() });
