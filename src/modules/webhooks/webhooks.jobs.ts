@@ -21,17 +21,17 @@ export function fanOutHandler(platform: Platform) {
 const LOCKED = 'sends holding a personal-data lock';
 
 /**
- * How many requests this process has in flight to each endpoint. A slow or dead endpoint holds at
- * most WEBHOOKS_PER_ENDPOINT_IN_FLIGHT of the worker's slots; its other jobs wait a moment
- * (delayed, which costs no attempt) while other endpoints' jobs run.
+ * How many requests this process has in flight to each endpoint. A slow endpoint holds at most
+ * WEBHOOKS_PER_ENDPOINT_IN_FLIGHT of the worker's slots, a failing one (its last attempt failed)
+ * one; its other jobs wait a moment (delayed, which costs no attempt) while other endpoints' jobs run.
  */
 class InFlight {
   private readonly counts = new Map<string, number>();
   constructor(private readonly cap: number) {}
 
-  tryTake(endpointId: string): boolean {
+  tryTake(endpointId: string, cap = this.cap): boolean {
     const count = this.counts.get(endpointId) ?? 0;
-    if (count >= this.cap) return false;
+    if (count >= Math.min(cap, this.cap)) return false;
     this.counts.set(endpointId, count + 1);
     return true;
   }
@@ -71,12 +71,17 @@ export function sendDeliveryHandler(platform: Platform) {
     // A body with a supporter's personal data is read and sent under their lock, so an erasure
     // cannot commit between reading it and the request's end (webhooks README).
     const supporterId = delivery.personal_data ? supporterNamedBy(delivery) : undefined;
-    if (supporterId && !lockedSends.tryTake(LOCKED)) return delay(200 + Math.random() * 300);
-    if (!inFlight.tryTake(delivery.endpoint_id)) {
-      if (supporterId) lockedSends.give(LOCKED);
+    // The endpoint's slot first: a dead endpoint's jobs must not sit on the few lock-holding slots
+    // (they held four of five for a timeout each, and live endpoints' deliveries fell to 30/s).
+    const failing = delivery.consecutive_failures > 0;
+    if (!inFlight.tryTake(delivery.endpoint_id, failing ? 1 : undefined)) {
       // A busy endpoint's job looks again in a moment; a failing one's waits about a retry delay, so
-      // a dead endpoint's backlog does not spin through the queue while its few slots time out.
-      return delay(delivery.consecutive_failures > 0 ? config.WEBHOOKS_RETRY_BASE_MS * (0.5 + Math.random()) : 200 + Math.random() * 300);
+      // a dead endpoint's backlog does not spin through the queue while its slot times out.
+      return delay(failing ? config.WEBHOOKS_RETRY_BASE_MS * (0.5 + Math.random()) : 200 + Math.random() * 300);
+    }
+    if (supporterId && !lockedSends.tryTake(LOCKED)) {
+      inFlight.give(delivery.endpoint_id);
+      return delay(50 + Math.random() * 150);
     }
     try {
       const refusal = urlRefusal(delivery.url, config.WEBHOOKS_ALLOW_PRIVATE_HOSTS);
