@@ -54,7 +54,11 @@ export function sendDeliveryHandler(platform: Platform) {
   const inFlight = new InFlight(config.WEBHOOKS_PER_ENDPOINT_IN_FLIGHT);
   // Each send under a supporter's lock holds a database connection for its request: at most half
   // of the pool, so slow personal-data endpoints cannot starve the process's other queries.
-  const lockedSends = new InFlight(Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2)));
+  const lockSlots = Math.max(1, Math.floor(config.DATABASE_POOL_SIZE / 2));
+  const lockedSends = new InFlight(lockSlots);
+  // …and one endpoint at most half of those, so a hanging one cannot take them all before its
+  // first timeout marks it failing.
+  const lockedByEndpoint = new InFlight(Math.max(1, Math.floor(lockSlots / 2)));
   return async (job: Job, token?: string) => {
     const { deliveryId } = jobPayloads[JOBS.sendWebhook].parse(job.data);
     const delivery = await repo.deliveryForSend(platform.db, deliveryId);
@@ -79,8 +83,13 @@ export function sendDeliveryHandler(platform: Platform) {
       // a dead endpoint's backlog does not spin through the queue while its slot times out.
       return delay(failing ? config.WEBHOOKS_RETRY_BASE_MS * (0.5 + Math.random()) : 200 + Math.random() * 300);
     }
+    if (supporterId && !lockedByEndpoint.tryTake(delivery.endpoint_id)) {
+      inFlight.give(delivery.endpoint_id);
+      return delay(200 + Math.random() * 300);
+    }
     if (supporterId && !lockedSends.tryTake(LOCKED)) {
       inFlight.give(delivery.endpoint_id);
+      lockedByEndpoint.give(delivery.endpoint_id);
       return delay(50 + Math.random() * 150);
     }
     try {
@@ -119,7 +128,10 @@ export function sendDeliveryHandler(platform: Platform) {
       throw failure;
     } finally {
       inFlight.give(delivery.endpoint_id);
-      if (supporterId) lockedSends.give(LOCKED);
+      if (supporterId) {
+        lockedSends.give(LOCKED);
+        lockedByEndpoint.give(delivery.endpoint_id);
+      }
     }
   };
 }
