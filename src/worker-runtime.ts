@@ -1,7 +1,7 @@
 import type { Platform } from './platform/context';
 import { closePlatform } from './platform/context';
-import { createMailer, dkimFromConfig } from './platform/mailer';
-import { MailComposerThread } from './platform/mail-composer-thread';
+import { createMailer, dkimFromConfig, mailerOptions } from './platform/mailer';
+import { MailSenderThread } from './platform/mail-sender-thread';
 import { OutboxRelay } from './platform/outbox';
 import { OutboxReconciler } from './platform/reconcile';
 import { createQueueBackend } from './platform/queue-backend';
@@ -152,11 +152,10 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
   }
 
   if (parts.mailings ?? parts.email) {
-    const mailer = createMailer(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim);
-    const composer = new MailComposerThread();
+    const sender = new MailSenderThread(mailerOptions(config.SMTP_URL, config.SMTP_POOL_SIZE, dkim));
     const worker = startQueueWorker({
       queue: QUEUES.mailings,
-      handlers: { [JOBS.sendMailing]: sendMailingHandler({ platform, mailer, composer, batchSize: Math.max(config.SMTP_POOL_SIZE * 2, 4) }) },
+      handlers: { [JOBS.sendMailing]: sendMailingHandler({ platform, sender, batchSize: Math.max(config.SMTP_POOL_SIZE * 2, 4) }) },
       backend,
       prefix: config.QUEUE_PREFIX,
       db: platform.db,
@@ -167,8 +166,7 @@ export function startWorkers(platform: Platform, parts: WorkerParts): RunningWor
     });
     stops.push(
       () => closeWorker(worker, backend),
-      async () => mailer.close(),
-      () => composer.close(),
+      () => sender.close(),
     );
   }
 

@@ -1,6 +1,6 @@
 import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
-import type { MailComposerOptions } from 'nodemailer/lib/mail-composer';
-import { composeHere, type MessageComposer } from './mail-composer-thread';
+import MailComposer, { type MailComposerOptions } from 'nodemailer/lib/mail-composer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 /** A pooled SMTP transport: one connection per message would cost a TLS handshake per letter. */
 export interface DkimOptions {
@@ -16,11 +16,16 @@ export function dkimFromConfig(config: { DKIM_DOMAIN?: string; DKIM_SELECTOR?: s
 }
 
 export function createMailer(smtpUrl: string, poolSize: number, dkim?: DkimOptions): Transporter {
+  return nodemailer.createTransport(mailerOptions(smtpUrl, poolSize, dkim));
+}
+
+/** The pooled transport's options: plain data, so a thread of its own can build the same transport (mail-sender-thread.ts). */
+export function mailerOptions(smtpUrl: string, poolSize: number, dkim?: DkimOptions): SMTPPool.Options {
   const url = new URL(smtpUrl);
   const secure = url.protocol === 'smtps:';
   // `?insecure=true` allows plain SMTP to a non-loopback host, e.g. Mailpit inside Docker Compose.
   const local = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.searchParams.get('insecure') === 'true';
-  return nodemailer.createTransport({
+  return {
     pool: true,
     maxConnections: poolSize,
     host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -34,7 +39,7 @@ export function createMailer(smtpUrl: string, poolSize: number, dkim?: DkimOptio
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
     ...(dkim ? { dkim } : {}),
-  });
+  };
 }
 
 export type { Transporter };
@@ -51,7 +56,7 @@ export interface ComposedMessage extends MailComposerOptions {
  * part, each header line and encoded body line was its own socket write, a fifth of the mailings
  * worker's CPU (profile in README "Where the time goes").
  */
-export async function sendComposed(mailer: Transporter, message: ComposedMessage, composer: MessageComposer = composeHere): Promise<SentMessageInfo> {
-  const raw = await composer.compose(message);
+export async function sendComposed(mailer: Transporter, message: ComposedMessage): Promise<SentMessageInfo> {
+  const raw = await new MailComposer(message).compile().build();
   return mailer.sendMail({ raw, envelope: message.envelope });
 }

@@ -1,9 +1,7 @@
 import type { Job } from 'bullmq';
-import type { Transporter } from 'nodemailer';
 import type { Platform } from '../../platform/context';
 import { JOBS, jobPayloads } from '../../platform/queues';
-import type { MessageComposer } from '../../platform/mail-composer-thread';
-import { sendComposed } from '../../platform/mailer';
+import type { MessageSender } from '../../platform/mail-sender-thread';
 import { returnPathFor } from '../../platform/return-path';
 import { describeSmtpError } from '../../platform/smtp-errors';
 import { openPersonalData, SEALED, suppressAfterReport, unsubscribeHeaders, unsubscribeUrl } from '../supporters';
@@ -15,9 +13,8 @@ export const MAX_RECIPIENT_ATTEMPTS = 5;
 
 export interface MailingDeliveryDeps {
   platform: Platform;
-  mailer: Transporter;
-  /** Builds each message's MIME (a thread of its own in the worker: platform/mail-composer-thread.ts). */
-  composer?: MessageComposer;
+  /** Builds and sends each message (a thread of its own that owns the SMTP pool: platform/mail-sender-thread.ts). */
+  sender: MessageSender;
   /** The fewest recipients claimed and sent at once (through the pooled transport): its width. */
   batchSize: number;
 }
@@ -84,7 +81,12 @@ export function sendMailingHandler(deps: MailingDeliveryDeps) {
           // Rows still `sending` belong to another worker (or a dead one: the sweeper re-drives them).
           return (await repo.finishIfDone(platform.db, mailingId)) ? `done after ${sent}` : `waiting for leased recipients after ${sent}`;
         }
-        for (const recipient of batch) window.add(send(recipient));
+        for (const recipient of batch) {
+          window.add(send(recipient));
+          // One recipient's synchronous part (decrypting, the token, rendering) at a time: answers
+          // from the sender thread and the next claim are not held up behind a whole batch.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         await window.waitUntilAtMost(Math.floor(width / 2));
         // A server refusing for now: back off through the job's retries rather than spin on the same rows.
         if (temporaryFailures) {
@@ -181,23 +183,19 @@ async function sendOne(
   const message = await renderer.render(recipient.language, name, link);
   const domain = campaign.senderEmail.split('@')[1] ?? 'clarion.invalid';
   try {
-    const info = await sendComposed(
-      deps.mailer,
-      {
-        from: { name: campaign.senderName, address: campaign.senderEmail },
-        to,
-        // Names this recipient's row: a later bounce or complaint counts against this mailing.
-        envelope: { from: returnPathFor(platform.returnPaths, { kind: 'mailingRecipient', id: recipient.id }), to },
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        // Stable per recipient: a copy sent again after a crash carries the same Message-ID.
-        messageId: `<mailing-${recipient.id}@${domain}>`,
-        headers: { ...unsubscribeHeaders(link), 'X-Clarion-Mailing': mailingId },
-      },
-      deps.composer,
-    );
-    await recorder.record({ recipientId: recipient.id, smtpResponse: String(info.response ?? '250 accepted').slice(0, 300) });
+    const info = await deps.sender.send({
+      from: { name: campaign.senderName, address: campaign.senderEmail },
+      to,
+      // Names this recipient's row: a later bounce or complaint counts against this mailing.
+      envelope: { from: returnPathFor(platform.returnPaths, { kind: 'mailingRecipient', id: recipient.id }), to },
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      // Stable per recipient: a copy sent again after a crash carries the same Message-ID.
+      messageId: `<mailing-${recipient.id}@${domain}>`,
+      headers: { ...unsubscribeHeaders(link), 'X-Clarion-Mailing': mailingId },
+    });
+    await recorder.record({ recipientId: recipient.id, smtpResponse: info.response.slice(0, 300) });
     return 'sent';
   } catch (error) {
     const failure = describeSmtpError(error);

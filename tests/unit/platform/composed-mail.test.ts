@@ -1,7 +1,9 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import { composeHere, MailComposerThread } from '../../../src/platform/mail-composer-thread';
-import { sendComposed, type ComposedMessage, type Transporter } from '../../../src/platform/mailer';
+import { MailSenderThread } from '../../../src/platform/mail-sender-thread';
+import { createMailer, mailerOptions, sendComposed, type ComposedMessage, type Transporter } from '../../../src/platform/mailer';
+import { describeSmtpError } from '../../../src/platform/smtp-errors';
+import { SmtpRecorder } from '../../support/smtp-recorder';
 
 /**
  * `sendComposed` must hand the server exactly what `sendMail` would have written for the same
@@ -65,29 +67,74 @@ function relaxedBody(body: string): string {
   return lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
 }
 
-describe('MailComposerThread (MIME built on a thread of its own)', () => {
-  const thread = new MailComposerThread();
-  afterAll(() => thread.close());
+describe('MailSenderThread (each message built and sent from a thread that owns the SMTP pool)', () => {
+  let recorder: SmtpRecorder;
+  let thread: MailSenderThread;
+  beforeAll(async () => {
+    recorder = await SmtpRecorder.start();
+    thread = new MailSenderThread(mailerOptions(recorder.url, 2));
+  });
+  afterAll(async () => {
+    await thread.close();
+    await recorder.stop();
+  });
+  beforeEach(() => recorder.clear());
 
-  it('builds the same bytes as the calling thread, for many messages at once', async () => {
-    const messages = Array.from({ length: 20 }, (_, i) => ({ ...message, to: `s${i}@example.org`, messageId: `<mailing-${i}@clarion.example>` }));
-    const [here, there] = await Promise.all([Promise.all(messages.map((m) => composeHere.compose(m))), Promise.all(messages.map((m) => thread.compose(m)))]);
-    expect(there.map((raw) => withNamedBoundaries(raw.toString('utf8')))).toEqual(here.map((raw) => withNamedBoundaries(raw.toString('utf8'))));
-    expect(Buffer.isBuffer(there[0])).toBe(true);
+  it('delivers the same bytes and envelope as sendComposed on the calling thread, for many messages at once', async () => {
+    const here = createMailer(recorder.url, 2);
+    const messages = Array.from({ length: 20 }, (_, i) => ({
+      ...message,
+      to: `s${i}@example.org`,
+      messageId: `<mailing-${i}@clarion.example>`,
+      envelope: { from: message.envelope.from, to: `s${i}@example.org` },
+    }));
+    try {
+      await Promise.all(messages.map((m) => sendComposed(here, { ...m, headers: { ...m.headers, 'X-Path': 'here' } })));
+      const sent = await Promise.all(messages.map((m) => thread.send({ ...m, headers: { ...m.headers, 'X-Path': 'there' } })));
+      expect(sent.every((s) => /^250\b/.test(s.response))).toBe(true);
+    } finally {
+      here.close();
+    }
+    const byPath = (path: string) =>
+      recorder.messages
+        .filter((m) => m.headers.get('x-path') === path)
+        .sort((a, b) => a.messageId.localeCompare(b.messageId))
+        .map((m) => ({ envelope: m.envelope, raw: withNamedBoundaries(m.raw.replace(/^X-Path: \w+\r\n/m, '')) }));
+    expect(byPath('there')).toHaveLength(20);
+    expect(byPath('there')).toEqual(byPath('here'));
   });
 
-  it('fails a message it cannot build with a code, never quoting the message', async () => {
-    const error = await thread.compose({ ...message, from: 'айгерим@example.kz', otp: 'not-a-code' } as never).catch((e: Error) => e);
+  it("answers a refusal with the server's code and command, which describeSmtpError reads as permanent", async () => {
+    recorder.respondWith([{ code: 550, message: 'mailbox <s1@example.org> unavailable' }]);
+    const error = await thread.send(message).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).not.toContain('example');
+    const failure = describeSmtpError(error);
+    expect(failure).toEqual(expect.objectContaining({ permanent: true, code: 550 }));
+    expect(failure.message).not.toContain('s1@example.org');
+  });
+
+  it('fails a message it cannot build without quoting it in the error, and goes on sending', async () => {
+    // build() reads an attachment's path and fails; nodemailer's message names the path, here an address.
+    const unbuildable = { ...message, attachments: [{ filename: 'a.txt', path: '/nonexistent/айгерим@example.kz' }] };
+    const error = await thread.send(unbuildable).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).not.toContain('example.kz');
-    expect((error as { code?: string }).code).toBeDefined();
+    expect((error as { code?: string }).code).toBe('ENOENT');
+    expect(describeSmtpError(error)).toEqual(expect.objectContaining({ permanent: false }));
+    expect(describeSmtpError(error).message).not.toContain('example.kz');
+    await expect(thread.send(message)).resolves.toEqual({ response: expect.stringMatching(/^250\b/) });
   });
 
   it('fails what a closed thread held, and starts a new one for the next message', async () => {
-    const held = thread.compose(message);
+    recorder.setAcceptDelay(500);
+    const held = thread.send(message);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     await thread.close();
-    await expect(held).rejects.toThrow(/mail composer thread/);
-    const raw = await thread.compose(message);
-    expect(raw.toString('utf8')).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    await expect(held).rejects.toThrow(/mail sender thread closed/);
+    recorder.setAcceptDelay(0);
+    await expect(thread.send(message)).resolves.toEqual({ response: expect.stringMatching(/^250\b/) });
+    const last = await recorder.waitFor((m) => m.messageId === '<mailing-1@clarion.example>' && m.headers.has('list-unsubscribe-post'));
+    expect(last.envelope.from).toBe(message.envelope.from);
   });
 });
